@@ -1,0 +1,226 @@
+// The command line: parses arguments and the environment (the only place either is read), builds the
+// request, runs the pipeline and prints the result. Errors a user can act on are one line and a non-zero exit.
+
+import os from 'node:os';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { buildFromOfficial, buildOfflineImage, OFFLINE_IMAGE } from './builder-image.js';
+import type { BuildRequest, Deps } from './context.js';
+import { Docker } from './docker.js';
+import { UsageError, UserError } from './errors.js';
+import { consoleLogger } from './log.js';
+import { NOKMEM_VERSION } from './meta.js';
+import { build, describePlan, prepare } from './pipeline.js';
+import { redact } from './redact.js';
+import { realRunner } from './runner.js';
+import { SourceCache, normalizeRemote } from './source.js';
+import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR, eraFor, loadPins, loadVersionTable, writePin } from './specs.js';
+import { defaultBuilderImage } from './steps/resolve.js';
+import { describeFailures, verifyBinary } from './verify/index.js';
+import { type Component, parseVersion } from './version.js';
+
+interface CommonOptions {
+  kubelet?: string;
+  runc?: string;
+  remote?: string;
+  image?: string;
+  out: string;
+  cacheDir: string;
+  specs: string;
+  patches: string;
+  force?: boolean;
+  writePin?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+  functional: boolean;
+}
+
+const env = process.env;
+const defaultCacheDir = env.NOKMEM_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'nokmem');
+
+function selectComponent(options: { kubelet?: string; runc?: string }): { component: Component; version: string } {
+  if (options.kubelet && options.runc) throw new UsageError('give either --kubelet VERSION or --runc VERSION, not both');
+  if (options.kubelet) return { component: 'kubelet', version: options.kubelet };
+  if (options.runc) return { component: 'runc', version: options.runc };
+  throw new UsageError('nothing to build: give --kubelet VERSION (e.g. v1.12.4) or --runc VERSION (e.g. v1.0.0-rc5)');
+}
+
+function deps(options: { verbose?: boolean }): Deps {
+  return { runner: realRunner, docker: new Docker(realRunner), log: consoleLogger({ verbose: options.verbose }) };
+}
+
+function request(options: CommonOptions): BuildRequest {
+  const { component, version } = selectComponent(options);
+  parseVersion(component, version); // bad input stops here, before any step runs
+  return {
+    component,
+    version,
+    remote: options.remote,
+    image: options.image ?? env.NOKMEM_BUILDER_IMAGE,
+    outDir: path.resolve(options.out),
+    cacheDir: path.resolve(options.cacheDir),
+    specsDir: path.resolve(options.specs),
+    patchesDir: path.resolve(options.patches),
+    force: Boolean(options.force),
+    writePin: Boolean(options.writePin),
+    dryRun: Boolean(options.dryRun),
+    functional: options.functional,
+  };
+}
+
+function selection(cmd: Command): Command {
+  return cmd
+    .option('--kubelet <version>', 'kubelet release to build, e.g. v1.12.4')
+    .option('--runc <version>', 'runc release to build, e.g. v1.0.0-rc5')
+    .option('--remote <url>', 'git URL or path of the upstream repository or a mirror (default: upstream on GitHub)')
+    .option('--cache-dir <dir>', 'source, Go build and result cache (env NOKMEM_CACHE_DIR)', defaultCacheDir)
+    .option('--specs <dir>', 'directory with versions.yaml and pins.yaml', DEFAULT_SPECS_DIR)
+    .option('--patches <dir>', 'directory with the patch recipes', DEFAULT_PATCHES_DIR)
+    .option('--force', 'build a version that is not affected anyway')
+    .option('--write-pin', 'record the commit of an unpinned tag in pins.yaml')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--json', 'print the result as JSON on stdout')
+    .option('--verbose', 'show the output of the compile as it runs');
+}
+
+const program = new Command()
+  .name('nokmem')
+  .description('Build kubelet and runc that never switch on kernel-memory accounting (the EL7 memory-cgroup leak), and prove it.')
+  .version(NOKMEM_VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+selection(program.command('build'))
+  .description('resolve, fetch, patch or tag, compile in Docker, verify, and write the binary with its build record')
+  .option('--image <image>', 'builder image (env NOKMEM_BUILDER_IMAGE; default nokmem-builder:go<upstream Go>)')
+  .option('--out <dir>', 'output directory', 'out')
+  .option('--no-functional', 'skip the functional strace proof of runc')
+  .action(async (options: CommonOptions) => {
+    const result = await build(request(options), deps(options));
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ ok: true, ...result }, null, 2)}\n`);
+    } else if (result.dryRun) {
+      process.stdout.write(`${describePlan(result.plan)}\n`);
+    } else {
+      process.stdout.write(`${result.plan.component} ${result.plan.version.tag}: nokmem, verified${result.cacheHit ? ' (cache hit)' : ''} -> ${result.plan.outputDir}\n`);
+    }
+  });
+
+selection(program.command('prepare'))
+  .description('only fetch, check out and patch the source (no build)')
+  .requiredOption('--into <dir>', 'where to write the prepared tree (must not exist)')
+  .option('--out <dir>', 'unused by prepare', 'out')
+  .action(async (options: CommonOptions & { into: string }) => {
+    const result = await prepare(request({ ...options, functional: false }), options.into, deps(options));
+    if (options.json) process.stdout.write(`${JSON.stringify({ ok: true, into: path.resolve(options.into), ...result }, null, 2)}\n`);
+    else process.stdout.write(`${describePlan(result.plan)}\nprepared source: ${path.resolve(options.into)}\n`);
+  });
+
+program
+  .command('verify')
+  .description('verify a binary: EL7 glibc, version string, static nokmem proof, functional proof (runc)')
+  .argument('<binary>', 'the runc or kubelet binary')
+  .option('--kubelet <version>', 'the binary is this kubelet release')
+  .option('--runc <version>', 'the binary is this runc release')
+  .option('--commit <sha>', 'the commit runc --version must show')
+  .option('--image <image>', `image with a Go toolchain for nm/objdump (default ${OFFLINE_IMAGE}, env NOKMEM_BUILDER_IMAGE)`)
+  .option('--specs <dir>', 'directory with versions.yaml', DEFAULT_SPECS_DIR)
+  .option('--no-functional', 'skip the functional strace proof of runc')
+  .option('--json', 'print the verdict as JSON on stdout')
+  .action(async (binary: string, options: { kubelet?: string; runc?: string; commit?: string; image?: string; specs: string; functional: boolean; json?: boolean }) => {
+    const { component, version: input } = selectComponent(options);
+    const version = parseVersion(component, input);
+    const table = await loadVersionTable(path.resolve(options.specs));
+    const spec = table[component];
+    const era = eraFor(spec, version);
+    const file = path.resolve(binary);
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(file)) throw new UserError(`${binary} does not exist; give the path of a ${component} binary`);
+    const docker = new Docker(realRunner);
+    await docker.ping();
+    const verdict = await verifyBinary(
+      {
+        binary: file,
+        component,
+        tag: version.tag,
+        commit: options.commit,
+        expect: { fsPackage: `${era?.vendorPrefix ? `${spec.importPath}/vendor/` : ''}${spec.libcontainerPackage}`, marker: era?.marker ?? false },
+      },
+      { docker, runner: realRunner, toolImage: options.image ?? env.NOKMEM_BUILDER_IMAGE ?? OFFLINE_IMAGE, scratchRoot: os.tmpdir(), functional: options.functional },
+    );
+    if (options.json) process.stdout.write(`${JSON.stringify({ binary: file, component, version: version.tag, ...verdict }, null, 2)}\n`);
+    else for (const c of verdict.checks) process.stdout.write(`${c.status.toUpperCase().padEnd(8)}${c.name.padEnd(22)}${c.detail}\n`);
+    if (!verdict.ok) throw new UserError(`${binary} is not a verified nokmem ${component} ${version.tag}: ${describeFailures(verdict) || 'no check passed'}`);
+  });
+
+program
+  .command('pin')
+  .description('resolve a release tag on the remote and print (or --write) its pin')
+  .option('--kubelet <version>', 'kubelet release')
+  .option('--runc <version>', 'runc release')
+  .option('--remote <url>', 'git URL or path of the upstream repository or a mirror')
+  .option('--specs <dir>', 'directory with versions.yaml and pins.yaml', DEFAULT_SPECS_DIR)
+  .option('--write', 'record the pin in pins.yaml')
+  .action(async (options: { kubelet?: string; runc?: string; remote?: string; specs: string; write?: boolean }) => {
+    const { component, version: input } = selectComponent(options);
+    const version = parseVersion(component, input);
+    const specsDir = path.resolve(options.specs);
+    const table = await loadVersionTable(specsDir);
+    const remote = options.remote ? normalizeRemote(options.remote) : table[component].repository;
+    const commit = await new SourceCache(realRunner, os.tmpdir()).remoteCommit(remote, version.tag);
+    if (!commit) throw new UserError(`tag ${version.tag} is not on ${remote}; check the version or --remote`);
+    const existing = (await loadPins(specsDir))[component][version.tag];
+    if (existing && existing !== commit) throw new UserError(`${component} ${version.tag} is pinned to ${existing} but ${remote} says ${commit}; the tag moved or the remote is wrong`);
+    if (options.write && !existing) await writePin(specsDir, component, version.tag, commit);
+    process.stdout.write(`${component} ${version.tag} ${commit}${existing ? ' (already pinned)' : options.write ? ' (written)' : ''}\n`);
+  });
+
+program
+  .command('builder-image')
+  .description('make a builder image: --offline from Debian packages (no registry), or --go VERSION from golang:VERSION')
+  .addOption(new Option('--offline', 'debootstrap Debian bookworm with its Go 1.19 and docker-import it').conflicts('go'))
+  .option('--go <version>', 'derive from the official golang:<version> image (adds libseccomp)')
+  .option('--tag <image>', 'image name to create')
+  .option('--mirror <url>', 'Debian mirror for --offline', 'http://deb.debian.org/debian')
+  .option('--suite <name>', 'Debian suite for --offline', 'bookworm')
+  .option('--verbose', 'show the output as it runs')
+  .action(async (options: { offline?: boolean; go?: string; tag?: string; mirror: string; suite: string; verbose?: boolean }) => {
+    const log = consoleLogger({ verbose: options.verbose });
+    const docker = new Docker(realRunner);
+    await docker.ping();
+    const started = performance.now();
+    let tag: string;
+    let id: string;
+    if (options.go) {
+      tag = options.tag ?? defaultBuilderImage(options.go);
+      log.info(`building ${tag} from golang:${options.go} ...`);
+      id = await buildFromOfficial(realRunner, log, options.go, tag);
+    } else if (options.offline) {
+      tag = options.tag ?? OFFLINE_IMAGE;
+      log.info(`building ${tag} from Debian ${options.suite} packages ...`);
+      id = await buildOfflineImage(realRunner, log, { tag, mirror: options.mirror, suite: options.suite });
+    } else {
+      throw new UsageError('say how to make the image: --offline (Debian packages) or --go VERSION (official golang image)');
+    }
+    process.stdout.write(`${tag} ${id} (${((performance.now() - started) / 1000).toFixed(1)}s)\n`);
+  });
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const json = argv.includes('--json');
+    if (error instanceof UserError) {
+      process.stderr.write(`nokmem: error: ${redact(error.message)}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: redact(error.message) })}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`nokmem: internal error: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+    return 70;
+  }
+}
+
+process.exitCode = await main(process.argv);

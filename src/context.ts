@@ -1,0 +1,106 @@
+// What a build knows: the request (from the command line), the side-effect interfaces, the plan resolved from
+// it before any long work, and what each step adds. Steps read and fill this; nothing else carries state.
+
+import type { Docker } from './docker.js';
+import type { Logger } from './log.js';
+import type { AppliedPatch } from './patch.js';
+import type { Runner } from './runner.js';
+import type { SourceCache } from './source.js';
+import type { Era } from './specs.js';
+import type { Verdict } from './verify/verdict.js';
+import type { Component, ReleaseVersion } from './version.js';
+
+export interface BuildRequest {
+  component: Component;
+  version: string;
+  /** Git URL or path of the upstream repository; default from specs/versions.yaml. */
+  remote?: string;
+  /** Builder image; default derived from the upstream Go version. */
+  image?: string;
+  outDir: string;
+  cacheDir: string;
+  specsDir: string;
+  patchesDir: string;
+  force: boolean;
+  writePin: boolean;
+  dryRun: boolean;
+  /** Run the functional strace proof for runc (where the host allows it). */
+  functional: boolean;
+}
+
+export interface Deps {
+  runner: Runner;
+  docker: Docker;
+  log: Logger;
+}
+
+export interface PinnedSource {
+  remote: string;
+  tag: string;
+  /** The commit the tag must resolve to. */
+  commit: string;
+  /** false when no pin existed and the commit was read from the remote. */
+  pinned: boolean;
+}
+
+export interface BuildPlan {
+  component: Component;
+  version: ReleaseVersion;
+  source: PinnedSource;
+  /** How kmem is kept off: patch the source, set the build tag, or nothing (a --force build of an unaffected version). */
+  method: 'source-patch' | 'build-tag' | 'none';
+  /** Why this method: the era's reason, or why --force built an unaffected version. */
+  reason: string;
+  era: Era;
+  goVersion: string;
+  image: string;
+  imageId?: string;
+  /** Where the tree is mounted in the container and how it builds. */
+  mountPath: string;
+  env: Record<string, string>;
+  make: string[];
+  artifact: string;
+  binaryName: string;
+  patch?: { name: string; root: string; digest: string };
+  /** What the verifier expects of a nokmem binary of this version. */
+  fsPackage: string;
+  marker: boolean;
+  /** Final output directory of this build. */
+  outputDir: string;
+  /** Key of this build's inputs in the result cache. */
+  cacheKey: string;
+}
+
+export interface BuildContext {
+  request: BuildRequest;
+  deps: Deps;
+  plan?: BuildPlan;
+  sources?: SourceCache;
+  /** A cached result for identical inputs, if any. */
+  cachedResult?: string;
+  workspace?: string;
+  tree?: string;
+  applied?: AppliedPatch;
+  binary?: string;
+  /** `go version` of the builder image, as it reported it. */
+  goUsed?: string;
+  verdict?: Verdict;
+  record?: BuildRecord;
+}
+
+export interface BuildRecord {
+  schema: 'nokmem/build-record@1';
+  component: Component;
+  version: string;
+  source: { repository: string; tag: string; commit: string; pinned: boolean };
+  method: BuildPlan['method'];
+  reason: string;
+  patch: { recipe: string; recipeDigest: string; diffDigest: string; file: string } | null;
+  go: { upstream: string; used: string };
+  image: { reference: string; id: string };
+  flags: { make: string[]; env: Record<string, string> };
+  files: Record<string, { sha256: string; size: number }>;
+  verification: Verdict;
+  builtAt: string;
+  nokmem: string;
+}

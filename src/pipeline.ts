@@ -1,0 +1,97 @@
+// The build pipeline, in order. Reading this file is reading what `nokmem build` does:
+//
+//   resolve            version -> era (method, build recipe), pin, Go version, builder image, outputs
+//   preflight          git, Docker engine and builder image are there; the cache key of the inputs
+//   reuse cached build identical inputs built before? then skip to "write output"
+//   fetch source       shallow fetch of the tag into the source cache; the commit must equal the pin
+//   check out          the commit's tree into a fresh workspace
+//   apply nokmem method  the patch recipe (checked, diff kept) or, for build-tag eras, nothing
+//   compile in Docker  make ... in the builder image: --network none, non-root, shared Go build cache
+//   verify             EL7 glibc, version string, static proof, functional strace proof (runc)
+//   store result       into the result cache, with the build record
+//   write output       into the output directory, atomically
+//
+// `nokmem prepare` runs the source steps only; `nokmem verify` runs the verifier on its own.
+
+import { rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { BuildContext, BuildPlan, BuildRecord, BuildRequest, Deps } from './context.js';
+import { UserError } from './errors.js';
+import { type Step, type StepReport, runSteps } from './step.js';
+import { applyMethod } from './steps/apply-method.js';
+import { checkout } from './steps/checkout.js';
+import { compile } from './steps/compile.js';
+import { fetchSource } from './steps/fetch-source.js';
+import { preflight } from './steps/preflight.js';
+import { resolve } from './steps/resolve.js';
+import { reuse } from './steps/reuse.js';
+import { store } from './steps/store.js';
+import { verify } from './steps/verify.js';
+import { writeOutput } from './steps/write-output.js';
+
+export const buildSteps: readonly Step<BuildContext>[] = [resolve, preflight, reuse, fetchSource, checkout, applyMethod, compile, verify, store, writeOutput];
+
+export const prepareSteps: readonly Step<BuildContext>[] = [resolve, fetchSource, checkout, applyMethod];
+
+export interface BuildResult {
+  plan: BuildPlan;
+  steps: StepReport[];
+  cacheHit: boolean;
+  record?: BuildRecord;
+  dryRun: boolean;
+}
+
+async function cleanWorkspace(ctx: BuildContext): Promise<void> {
+  if (ctx.workspace) await rm(ctx.workspace, { recursive: true, force: true });
+}
+
+export async function build(request: BuildRequest, deps: Deps): Promise<BuildResult> {
+  const ctx: BuildContext = { request, deps };
+  try {
+    const steps = await runSteps(buildSteps, ctx, { dryRun: request.dryRun, log: deps.log });
+    return { plan: ctx.plan!, steps, cacheHit: Boolean(ctx.cachedResult), record: ctx.record, dryRun: request.dryRun };
+  } finally {
+    await cleanWorkspace(ctx);
+  }
+}
+
+/** Fetches, checks out and patches the source into `into` (which must not exist), and stops there. */
+export async function prepare(request: BuildRequest, into: string, deps: Deps): Promise<{ plan: BuildPlan; steps: StepReport[] }> {
+  if (existsSync(into)) throw new UserError(`${into} already exists; choose a new directory for the prepared source`);
+  const ctx: BuildContext = { request, deps };
+  try {
+    const steps = await runSteps(prepareSteps, ctx, { dryRun: request.dryRun, log: deps.log });
+    if (!request.dryRun) {
+      await rename(ctx.tree!, path.resolve(into)).catch(async () => {
+        // Another file system: fall back to a copy.
+        const { cp } = await import('node:fs/promises');
+        await cp(ctx.tree!, path.resolve(into), { recursive: true });
+      });
+      if (ctx.applied) {
+        const { writeFile } = await import('node:fs/promises');
+        await writeFile(`${path.resolve(into)}.nokmem.patch`, ctx.applied.diff);
+      }
+    }
+    return { plan: ctx.plan!, steps };
+  } finally {
+    await cleanWorkspace(ctx);
+  }
+}
+
+/** The plan as people read it (--dry-run). */
+export function describePlan(plan: BuildPlan): string {
+  const lines = [
+    `component   ${plan.component} ${plan.version.tag}`,
+    `source      ${plan.source.remote} ${plan.source.tag} -> ${plan.source.commit}${plan.source.pinned ? ' (pinned)' : ' (NOT pinned)'}`,
+    `method      ${plan.method}: ${plan.reason}`,
+    ...(plan.patch ? [`patch       patches/${plan.patch.name}.yaml under ${plan.patch.root} (${plan.patch.digest})`] : []),
+    `go          ${plan.goVersion} (upstream)`,
+    `image       ${plan.image}${plan.imageId ? ` ${plan.imageId}` : ''}`,
+    `build       make ${plan.make.join(' ')}`,
+    `env         ${Object.entries(plan.env).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `verify      static proof of ${plan.fsPackage}${plan.marker ? ' + nokmem marker' : ''}${plan.component === 'runc' ? ' + functional strace proof' : ''}`,
+    `output      ${plan.outputDir}/{${plan.binaryName},build-record.json${plan.patch ? ',nokmem.patch' : ''}}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,116 @@
+// The one place that runs external programs. Arguments are arrays (never a shell string), the environment is
+// explicit, output is masked for secrets, and a failure becomes a CommandError that names the command, its
+// exit code and the tail of its stderr. Tests swap the Runner for a fake where a real tool cannot run.
+
+import { execa } from 'execa';
+import { redact } from './redact.js';
+
+export interface RunOptions {
+  cwd?: string;
+  /** Added to the small base environment (PATH, HOME, locale, Docker client settings). */
+  env?: Record<string, string | undefined>;
+  input?: string | Buffer;
+  /** Stream the child's stdin from this file. */
+  inputFile?: string;
+  timeoutMs?: number;
+  /** Return the result instead of throwing when the exit code is not 0. */
+  allowFailure?: boolean;
+  /** Called with each chunk of output (already masked), e.g. to mirror a long build to the log. */
+  onOutput?: (chunk: string) => void;
+  /** What the command means for the user, put in front of the error if it fails. */
+  purpose?: string;
+  /** Keep stdout as bytes (binary output). */
+  binary?: boolean;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  stdoutBytes?: Buffer;
+}
+
+export class CommandError extends Error {
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | undefined,
+    readonly stderrTail: string,
+    purpose: string | undefined,
+    readonly underlying?: unknown,
+  ) {
+    const what = purpose ? `${purpose}: ` : '';
+    const code = exitCode === undefined ? 'could not start' : `exited ${exitCode}`;
+    const tail = stderrTail ? ` — ${stderrTail}` : '';
+    super(redact(`${what}\`${command}\` ${code}${tail}`));
+    this.name = 'CommandError';
+  }
+}
+
+export interface Runner {
+  run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+}
+
+const BASE_ENV_KEYS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'USER', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'];
+
+export function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of BASE_ENV_KEYS) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+/** The last lines of a command's error output, on one line, for an error message. */
+export function tail(text: string, lines = 3): string {
+  return redact(text)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-lines)
+    .join(' | ')
+    .slice(0, 600);
+}
+
+export function quoteForDisplay(command: string, args: readonly string[]): string {
+  return [command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+export const realRunner: Runner = {
+  async run(command, args, options = {}) {
+    const env: Record<string, string> = { ...baseEnv() };
+    for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+    const display = quoteForDisplay(command, args);
+    const child = execa(command, [...args], {
+      cwd: options.cwd,
+      env,
+      extendEnv: false,
+      input: options.input,
+      inputFile: options.inputFile,
+      timeout: options.timeoutMs,
+      reject: false,
+      stripFinalNewline: false,
+      encoding: options.binary ? 'buffer' : 'utf8',
+      maxBuffer: 512 * 1024 * 1024,
+    });
+    if (options.onOutput) {
+      const forward = (chunk: Buffer | string) => options.onOutput?.(redact(chunk.toString()));
+      child.stdout?.on('data', forward);
+      child.stderr?.on('data', forward);
+    }
+    const result = await child;
+    const stdoutBytes = options.binary ? Buffer.from(result.stdout as unknown as Uint8Array) : undefined;
+    const stdout = options.binary ? '' : String(result.stdout ?? '');
+    const stderr = options.binary ? Buffer.from(result.stderr as unknown as Uint8Array).toString() : String(result.stderr ?? '');
+    if (result.failed && result.exitCode === undefined) {
+      const reason = result.timedOut ? `timed out after ${options.timeoutMs} ms` : (result.cause instanceof Error ? result.cause.message : 'could not start');
+      if (options.allowFailure) return { stdout, stderr: stderr || reason, exitCode: 127, stdoutBytes };
+      throw new CommandError(display, undefined, reason, options.purpose, result.cause);
+    }
+    const exitCode = result.exitCode ?? 1;
+    if (exitCode !== 0 && !options.allowFailure) {
+      throw new CommandError(display, exitCode, tail(stderr || stdout), options.purpose);
+    }
+    return { stdout, stderr, exitCode, stdoutBytes };
+  },
+};

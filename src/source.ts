@@ -1,0 +1,87 @@
+// Upstream source: a bare git repository per component in the cache, filled by shallow fetches of single tags
+// from a configurable remote, and trees exported from it without git metadata (so nothing is "dirty" and no
+// export-subst rewriting happens: the build is told the version explicitly).
+
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from './errors.js';
+import type { Runner } from './runner.js';
+
+/** A plain path becomes a file:// URL: git only does shallow fetches over a transport. */
+export function normalizeRemote(remote: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(remote) || /^[\w.-]+@[\w.-]+:/.test(remote)) return remote;
+  return `file://${path.resolve(remote)}`;
+}
+
+export class SourceCache {
+  constructor(
+    private readonly runner: Runner,
+    readonly gitDir: string,
+  ) {}
+
+  private git(args: string[], purpose: string, allowFailure = false) {
+    return this.runner.run('git', ['--git-dir', this.gitDir, ...args], {
+      purpose,
+      allowFailure,
+      env: { GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' },
+    });
+  }
+
+  async init(): Promise<void> {
+    if (existsSync(path.join(this.gitDir, 'HEAD'))) return;
+    await mkdir(this.gitDir, { recursive: true });
+    await this.git(['init', '--bare', '--quiet'], 'create the source cache');
+  }
+
+  /** The commit a tag points to in the cache, if the cache has the tag. */
+  async cachedCommit(tag: string): Promise<string | undefined> {
+    if (!existsSync(path.join(this.gitDir, 'HEAD'))) return undefined;
+    const r = await this.git(['rev-parse', '--verify', '--quiet', `refs/tags/${tag}^{commit}`], 'look up a cached tag', true);
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  /** Asks the remote which commit a tag points to, without fetching anything. */
+  async remoteCommit(remote: string, tag: string): Promise<string | undefined> {
+    const r = await this.runner.run('git', ['ls-remote', '--tags', remote, `refs/tags/${tag}`, `refs/tags/${tag}^{}`], {
+      purpose: `ask ${remote} for tag ${tag}`,
+      env: { GIT_TERMINAL_PROMPT: '0' },
+      allowFailure: true,
+    });
+    if (r.exitCode !== 0) throw new UserError(`cannot read tags from ${remote}: ${r.stderr.trim().split('\n').pop() ?? 'git ls-remote failed'}; check --remote and the network`);
+    const refs = new Map(r.stdout.trim().split('\n').filter(Boolean).map((l) => { const [sha, ref] = l.split('\t'); return [ref ?? '', sha ?? '']; }));
+    return refs.get(`refs/tags/${tag}^{}`) ?? refs.get(`refs/tags/${tag}`);
+  }
+
+  /** Fetches one tag, shallow, and returns the commit it points to. */
+  async fetchTag(remote: string, tag: string): Promise<string> {
+    await this.init();
+    const r = await this.git(['fetch', '--quiet', '--depth', '1', '--no-tags', remote, `+refs/tags/${tag}:refs/tags/${tag}`], `fetch ${tag} from ${remote}`, true);
+    if (r.exitCode !== 0) {
+      const why = r.stderr.trim().split('\n').pop() ?? '';
+      if (/couldn't find remote ref|not our ref|no such ref/i.test(r.stderr)) {
+        throw new UserError(`tag ${tag} is not on ${remote}; check the version, or point --remote at a mirror that has it`);
+      }
+      throw new UserError(`cannot fetch ${tag} from ${remote}: ${why}; check --remote and the network`);
+    }
+    const commit = await this.cachedCommit(tag);
+    if (!commit) throw new UserError(`tag ${tag} from ${remote} does not point to a commit`);
+    return commit;
+  }
+
+  /** Writes the tree of `commit` into `dir` (which must not exist), with no .git. */
+  async exportTree(commit: string, dir: string): Promise<void> {
+    const scratch = await mkdtemp(path.join(path.dirname(dir), '.index-'));
+    try {
+      const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
+      await this.runner.run('git', ['--git-dir', this.gitDir, 'read-tree', commit], { env, purpose: 'read the source tree' });
+      await mkdir(dir, { recursive: true });
+      await this.runner.run('git', ['--git-dir', this.gitDir, '--work-tree', dir, 'checkout-index', '--all', '--force'], {
+        env,
+        purpose: 'write the source tree',
+      });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+}

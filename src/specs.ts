@@ -1,0 +1,124 @@
+// Loads and validates the data in specs/ (the version table and the pins) and patches/ (the recipes).
+// This is the only module that knows the files' shapes; an unknown or misspelt key is an error naming it.
+
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import semver from 'semver';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { UserError } from './errors.js';
+import { type Component, type ReleaseVersion, inRange } from './version.js';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_SPECS_DIR = path.join(PROJECT_ROOT, 'specs');
+export const DEFAULT_PATCHES_DIR = path.join(PROJECT_ROOT, 'patches');
+
+const range = z.string().refine((r) => semver.validRange(r) !== null, { message: 'not a semver range' });
+const sha = z.string().regex(/^[0-9a-f]{40}$/, 'a commit must be 40 lowercase hex digits');
+
+export const KmemMethod = z.enum(['not-affected', 'source-patch', 'build-tag', 'unknown']);
+export type KmemMethod = z.infer<typeof KmemMethod>;
+
+const Era = z
+  .object({
+    versions: range,
+    method: KmemMethod,
+    reason: z.string(),
+    patch: z.string().optional(),
+    patchRoot: z.string().optional(),
+    layout: z.enum(['gopath', 'modules']).optional(),
+    vendorPrefix: z.boolean().optional(),
+    make: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    marker: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((era, ctx) => {
+    const builds = era.method === 'source-patch' || era.method === 'build-tag';
+    if (builds && (!era.layout || !era.make)) ctx.addIssue({ code: 'custom', message: `a ${era.method} era needs layout and make` });
+    if (era.method === 'source-patch' && (!era.patch || !era.patchRoot)) ctx.addIssue({ code: 'custom', message: 'a source-patch era needs patch and patchRoot' });
+  });
+export type Era = z.infer<typeof Era>;
+
+const ComponentSpec = z
+  .object({
+    repository: z.string(),
+    importPath: z.string(),
+    artifact: z.string(),
+    libcontainerPackage: z.string(),
+    eras: z.array(Era).min(1),
+    toolchains: z.array(z.object({ versions: range, go: z.string() }).strict()),
+  })
+  .strict();
+export type ComponentSpec = z.infer<typeof ComponentSpec>;
+
+const VersionTable = z.object({ runc: ComponentSpec, kubelet: ComponentSpec }).strict();
+export type VersionTable = z.infer<typeof VersionTable>;
+
+const Pins = z
+  .object({ runc: z.record(z.string(), sha).nullable().default({}), kubelet: z.record(z.string(), sha).nullable().default({}) })
+  .strict();
+export type Pins = Record<Component, Record<string, string>>;
+
+const FunctionRewrite = z.object({ function: z.string(), body: z.string() }).strict();
+export const PatchRecipe = z
+  .object({
+    description: z.string(),
+    file: z.string(),
+    ensureImports: z.array(z.string()).default([]),
+    rewrite: z.array(FunctionRewrite).min(1),
+    /** After patching, these may appear in the package's code only inside const declarations. */
+    mustNotBeUsed: z.array(z.string()).default([]),
+  })
+  .strict();
+export type PatchRecipe = z.infer<typeof PatchRecipe>;
+
+function formatIssues(file: string, error: z.ZodError): string {
+  const first = error.issues[0];
+  if (!first) return `${file} is not valid`;
+  const where = first.path.join('.') || '(top level)';
+  const keys = first.code === 'unrecognized_keys' ? ` ${first.keys.map((k) => JSON.stringify(k)).join(', ')}` : '';
+  return `${file}: ${where}: ${first.message}${keys}; fix the file (see the comment at its top)`;
+}
+
+async function loadYaml<T>(file: string, schema: z.ZodType<T>): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new UserError(`${file} cannot be read; pass --specs DIR pointing at a directory with versions.yaml and pins.yaml`);
+  }
+  const parsed = schema.safeParse(YAML.parse(text, { merge: true }));
+  if (!parsed.success) throw new UserError(formatIssues(file, parsed.error));
+  return parsed.data;
+}
+
+export async function loadVersionTable(specsDir = DEFAULT_SPECS_DIR): Promise<VersionTable> {
+  return loadYaml(path.join(specsDir, 'versions.yaml'), VersionTable);
+}
+
+export async function loadPins(specsDir = DEFAULT_SPECS_DIR): Promise<Pins> {
+  const pins = await loadYaml(path.join(specsDir, 'pins.yaml'), Pins);
+  return { runc: pins.runc ?? {}, kubelet: pins.kubelet ?? {} };
+}
+
+/** Records a pin. Keeps the file's comments; the tag is added under its component, sorted by version. */
+export async function writePin(specsDir: string, component: Component, tag: string, commit: string): Promise<void> {
+  const file = path.join(specsDir, 'pins.yaml');
+  const doc = YAML.parseDocument(await readFile(file, 'utf8'));
+  doc.setIn([component, tag], commit);
+  await writeFile(file, doc.toString({ lineWidth: 0 }));
+}
+
+export async function loadPatchRecipe(name: string, patchesDir = DEFAULT_PATCHES_DIR): Promise<PatchRecipe> {
+  return loadYaml(path.join(patchesDir, `${name}.yaml`), PatchRecipe);
+}
+
+export function eraFor(spec: ComponentSpec, version: ReleaseVersion): Era | undefined {
+  return spec.eras.find((era) => inRange(version, era.versions));
+}
+
+export function goVersionFor(spec: ComponentSpec, version: ReleaseVersion): string | undefined {
+  return spec.toolchains.find((t) => inRange(version, t.versions))?.go;
+}

@@ -1,0 +1,66 @@
+// The step contract and the one wrapper that runs steps: it logs each step's name and duration, reports skips
+// as skips (not failures), enforces --dry-run (a step that writes does not run), and puts the step's name on
+// any error that escapes it.
+
+import { StepSkipped, UserError } from './errors.js';
+import type { Logger } from './log.js';
+
+export interface Step<C> {
+  name: string;
+  /** Steps that write (cache, workspace, output) or publish do not run in a dry run. */
+  writes: boolean;
+  /** A reason to skip this step for this context, or undefined to run it. */
+  skip?(ctx: C): string | undefined;
+  run(ctx: C): Promise<void>;
+}
+
+export interface StepReport {
+  name: string;
+  status: 'done' | 'skipped' | 'failed';
+  seconds: number;
+  reason?: string;
+}
+
+export class StepFailed extends UserError {
+  constructor(
+    readonly step: string,
+    readonly original: Error,
+    readonly reports: StepReport[],
+  ) {
+    super(original instanceof UserError ? original.message : `${step}: ${original.message}`, original instanceof UserError ? original.exitCode : 1);
+    this.name = 'StepFailed';
+  }
+}
+
+export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, options: { dryRun: boolean; log: Logger }): Promise<StepReport[]> {
+  const reports: StepReport[] = [];
+  const width = String(steps.length).length;
+  for (const [index, step] of steps.entries()) {
+    const label = `[${String(index + 1).padStart(width)}/${steps.length}] ${step.name}`;
+    const reason = options.dryRun && step.writes ? 'dry run' : step.skip?.(ctx);
+    if (reason) {
+      reports.push({ name: step.name, status: 'skipped', seconds: 0, reason });
+      options.log.info(`${label}: skipped (${reason})`);
+      continue;
+    }
+    const started = performance.now();
+    options.log.info(`${label} ...`);
+    try {
+      await step.run(ctx);
+      const seconds = (performance.now() - started) / 1000;
+      reports.push({ name: step.name, status: 'done', seconds });
+      options.log.info(`${label}: done in ${seconds.toFixed(1)}s`);
+    } catch (error) {
+      const seconds = (performance.now() - started) / 1000;
+      if (error instanceof StepSkipped) {
+        reports.push({ name: step.name, status: 'skipped', seconds, reason: error.reason });
+        options.log.info(`${label}: skipped (${error.reason})`);
+        continue;
+      }
+      reports.push({ name: step.name, status: 'failed', seconds });
+      options.log.info(`${label}: failed after ${seconds.toFixed(1)}s`);
+      throw new StepFailed(step.name, error instanceof Error ? error : new Error(String(error)), reports);
+    }
+  }
+  return reports;
+}

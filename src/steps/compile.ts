@@ -1,0 +1,53 @@
+// Step: compile inside the builder image with no network, as a non-root user, with the Go build cache
+// mounted from the nokmem cache and reused across runs. The full log is kept in the workspace.
+
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { BuildContext } from '../context.js';
+import { UserError } from '../errors.js';
+import { CommandError } from '../runner.js';
+import type { Step } from '../step.js';
+import { unlessCached } from './reuse.js';
+
+export const compile: Step<BuildContext> = {
+  name: 'compile in Docker',
+  writes: true,
+  skip: unlessCached,
+  async run(ctx) {
+    const plan = ctx.plan!;
+    const { docker, log } = ctx.deps;
+    const goCache = path.join(ctx.request.cacheDir, 'go-build', (plan.imageId ?? plan.image).replace(/^sha256:/, '').slice(0, 16));
+    await docker.prepareWritable(goCache);
+    await docker.prepareWritable(ctx.tree!);
+    let output = '';
+    const mounts = [
+      { host: ctx.tree!, container: plan.mountPath },
+      { host: goCache, container: '/gocache' },
+    ];
+    log.info(`  ${plan.image}: make ${plan.make.join(' ')}`);
+    try {
+      const version = await docker.run({ image: plan.image, command: ['go', 'version'], mounts: [], purpose: 'ask the builder image for its Go version' });
+      ctx.goUsed = version.stdout.trim().replace(/^go version /, "");
+      await docker.run({
+        image: plan.image,
+        command: ['make', ...plan.make],
+        mounts,
+        workdir: plan.mountPath,
+        env: plan.env,
+        onOutput: (chunk) => {
+          output += chunk;
+          log.detail(chunk);
+        },
+        purpose: `build ${plan.component} ${plan.version.tag}`,
+      });
+    } catch (error) {
+      await writeFile(path.join(ctx.workspace!, 'build.log'), output);
+      if (error instanceof CommandError) throw new UserError(`${error.message} (full log: ${path.join(ctx.workspace!, 'build.log')}; run with --verbose to see it live)`);
+      throw error;
+    }
+    await writeFile(path.join(ctx.workspace!, 'build.log'), output);
+    ctx.binary = path.join(ctx.tree!, plan.artifact);
+    if (!existsSync(ctx.binary)) throw new UserError(`the build of ${plan.component} ${plan.version.tag} finished but did not produce ${plan.artifact}; see ${path.join(ctx.workspace!, 'build.log')}`);
+  },
+};

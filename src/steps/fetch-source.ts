@@ -1,0 +1,37 @@
+// Step: bring the tag's commit into the source cache with a shallow fetch of that one tag, and stop unless it
+// is the pinned commit: a moved tag is a mistake or an attack.
+
+import path from 'node:path';
+import type { BuildContext } from '../context.js';
+import { UserError } from '../errors.js';
+import { SourceCache } from '../source.js';
+import { writePin } from '../specs.js';
+import type { Step } from '../step.js';
+import { unlessCached } from './reuse.js';
+
+export const fetchSource: Step<BuildContext> = {
+  name: 'fetch source',
+  writes: true,
+  skip: unlessCached,
+  async run(ctx) {
+    const { source, component } = ctx.plan!;
+    const cache = new SourceCache(ctx.deps.runner, path.join(ctx.request.cacheDir, 'git', `${component}.git`));
+    ctx.sources = cache;
+    let commit = await cache.cachedCommit(source.tag);
+    if (commit === source.commit) {
+      ctx.deps.log.info(`  ${source.tag} is already in the source cache at ${commit}`);
+    } else {
+      commit = await cache.fetchTag(source.remote, source.tag);
+    }
+    if (commit !== source.commit) {
+      throw new UserError(
+        `${component} ${source.tag} on ${source.remote} is commit ${commit}, but specs/pins.yaml pins ${source.commit}; ` +
+          'a moved tag is a mistake or an attack: check the remote, and change the pin only if upstream really moved the tag',
+      );
+    }
+    if (!source.pinned && ctx.request.writePin) {
+      await writePin(ctx.request.specsDir, component, source.tag, commit);
+      ctx.deps.log.info(`  pinned ${component} ${source.tag} -> ${commit} in ${path.join(ctx.request.specsDir, 'pins.yaml')}`);
+    }
+  },
+};

@@ -1,0 +1,40 @@
+// Step: check what the long work needs before starting it — git, a reachable Docker engine, the builder
+// image — and fix the build's cache key now that the image id is known. Runs in a dry run.
+
+import { createHash } from 'node:crypto';
+import type { BuildContext } from '../context.js';
+import { UserError } from '../errors.js';
+import { NOKMEM_VERSION } from '../meta.js';
+import type { Step } from '../step.js';
+
+export const preflight: Step<BuildContext> = {
+  name: 'preflight',
+  writes: false,
+  async run(ctx) {
+    const plan = ctx.plan!;
+    const git = await ctx.deps.runner.run('git', ['--version'], { allowFailure: true });
+    if (git.exitCode !== 0) throw new UserError('git is not installed; install git (apt-get install git) and run again');
+    await ctx.deps.docker.ping();
+    const imageId = await ctx.deps.docker.imageId(plan.image);
+    if (!imageId) {
+      throw new UserError(
+        `builder image ${plan.image} is not in the Docker engine; build it with \`nokmem builder-image --go ${plan.goVersion}\` ` +
+          `(from golang:${plan.goVersion}) or \`nokmem builder-image --offline\` (Debian's Go, no registry needed) and pass --image`,
+      );
+    }
+    plan.imageId = imageId;
+    const inputs = {
+      nokmem: NOKMEM_VERSION,
+      component: plan.component,
+      tag: plan.version.tag,
+      commit: plan.source.commit,
+      method: plan.method,
+      patch: plan.patch?.digest ?? null,
+      imageId,
+      make: plan.make,
+      env: plan.env,
+      marker: plan.marker,
+    };
+    plan.cacheKey = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32);
+  },
+};

@@ -1,0 +1,24 @@
+// Step: look for a finished build with identical inputs (same commit, method, recipe, image, flags) in the
+// result cache. On a hit, the source, compile and verify steps are skipped and the cached result is written out.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { BuildContext } from '../context.js';
+import { StepSkipped } from '../errors.js';
+import type { Step } from '../step.js';
+
+export const resultDir = (ctx: BuildContext) => path.join(ctx.request.cacheDir, 'builds', ctx.plan!.cacheKey);
+
+export const reuse: Step<BuildContext> = {
+  name: 'reuse cached build',
+  writes: false,
+  async run(ctx) {
+    const dir = resultDir(ctx);
+    if (!existsSync(path.join(dir, 'build-record.json'))) throw new StepSkipped('no earlier build with identical inputs');
+    ctx.cachedResult = dir;
+    ctx.deps.log.info(`  cache hit: ${dir}`);
+  },
+};
+
+/** The skip rule of every step that a cache hit makes unnecessary. */
+export const unlessCached = (ctx: BuildContext) => (ctx.cachedResult ? 'cache hit' : undefined);

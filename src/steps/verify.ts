@@ -1,0 +1,27 @@
+// Step: prove the binary is nokmem (static proof, and for runc the functional strace run) and that it starts
+// on EL7. A binary that fails is never written to the output or the cache.
+
+import path from 'node:path';
+import type { BuildContext } from '../context.js';
+import { UserError } from '../errors.js';
+import type { Step } from '../step.js';
+import { describeFailures, verifyBinary } from '../verify/index.js';
+import { unlessCached } from './reuse.js';
+
+export const verify: Step<BuildContext> = {
+  name: 'verify',
+  writes: true,
+  skip: unlessCached,
+  async run(ctx) {
+    const plan = ctx.plan!;
+    const verdict = await verifyBinary(
+      { binary: ctx.binary!, component: plan.component, tag: plan.version.tag, commit: plan.source.commit, expect: { fsPackage: plan.fsPackage, marker: plan.marker } },
+      { docker: ctx.deps.docker, runner: ctx.deps.runner, toolImage: plan.image, scratchRoot: path.join(ctx.workspace!), functional: ctx.request.functional },
+    );
+    ctx.verdict = verdict;
+    for (const check of verdict.checks) ctx.deps.log.info(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`);
+    if (!verdict.ok) {
+      throw new UserError(`${plan.component} ${plan.version.tag} failed verification (${describeFailures(verdict) || 'no check passed'}); nothing was written to ${ctx.request.outDir}`);
+    }
+  },
+};

@@ -1,0 +1,86 @@
+// The static nokmem proof (FACTS.md, "How to tell a build is nokmem"): the kmem functions of libcontainer's
+// cgroupfs driver are gone from the symbol table, (*MemoryGroup).Apply calls no EnableKernelMemoryAccounting,
+// and the string memory.kmem.limit_in_bytes is not in the binary. Symbols and disassembly come from the Go
+// toolchain in the builder image; systemd.setKernelMemory is not evidence and is ignored.
+
+import { readFile } from 'node:fs/promises';
+import type { Docker } from '../docker.js';
+import { type Check, fail, pass, skipped } from './verdict.js';
+
+export const KMEM_FILE = 'memory.kmem.limit_in_bytes';
+export const NOKMEM_MARKER = 'kernel memory accounting disabled in this runc build';
+
+export interface StaticExpectations {
+  /** Package path of the cgroupfs driver as the linker names it, e.g. k8s.io/kubernetes/vendor/github.com/... */
+  fsPackage: string;
+  /** Whether a nokmem build of this version must contain NOKMEM_MARKER. */
+  marker: boolean;
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export function stringChecks(bytes: Buffer, expect: StaticExpectations): Check[] {
+  const checks: Check[] = [];
+  checks.push(
+    bytes.includes(KMEM_FILE)
+      ? fail('no kmem file name', `the binary contains "${KMEM_FILE}": code that writes it is linked in`)
+      : pass('no kmem file name', `"${KMEM_FILE}" does not occur in the binary`),
+  );
+  if (expect.marker) {
+    checks.push(
+      bytes.includes(NOKMEM_MARKER)
+        ? pass('nokmem marker', `contains "${NOKMEM_MARKER}"`)
+        : fail('nokmem marker', `a nokmem build of this version contains "${NOKMEM_MARKER}"; this binary does not`),
+    );
+  }
+  return checks;
+}
+
+/** Parses `go tool nm` output: the kmem functions of the fs package that are present as text symbols. */
+export function kmemSymbols(nm: string, fsPackage: string): string[] {
+  const wanted = new Set([`${fsPackage}.EnableKernelMemoryAccounting`, `${fsPackage}.setKernelMemory`]);
+  return nm
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 3 && /^[Tt]$/.test(f[1] ?? '') && wanted.has(f.slice(2).join(' ')))
+    .map((f) => f.slice(2).join(' '));
+}
+
+/** Parses `go tool objdump -s Apply` output: the CALL instructions to EnableKernelMemoryAccounting. */
+export function kmemCalls(objdump: string): string[] {
+  return objdump.split('\n').filter((l) => /\bCALL\b/.test(l) && /EnableKernelMemoryAccounting/.test(l)).map((l) => l.trim());
+}
+
+export async function staticProof(binary: string, expect: StaticExpectations, docker: Docker, toolImage: string): Promise<Check[]> {
+  const bytes = await readFile(binary);
+  const checks = stringChecks(bytes, expect);
+  const mount = [{ host: binary, container: '/probe/binary', readOnly: true }];
+  const nm = await docker.run({ image: toolImage, command: ['go', 'tool', 'nm', '/probe/binary'], mounts: mount, purpose: 'list the symbols of the binary' }).catch((e: Error) => ({ stdout: '', stderr: e.message }));
+  if (!/\s[Tt]\s/.test(nm.stdout)) {
+    checks.push(skipped('kmem symbols', `the binary has no symbol table (stripped: kubernetes 1.12-1.14 always link with -s -w); ${nm.stderr.trim().split('\n').pop() ?? ''}`.trim()));
+    return checks;
+  }
+  const found = kmemSymbols(nm.stdout, expect.fsPackage);
+  checks.push(
+    found.length
+      ? fail('kmem symbols', `still linked: ${found.join(', ')}`)
+      : pass('kmem symbols', `${expect.fsPackage}.EnableKernelMemoryAccounting and .setKernelMemory are not in the symbol table`),
+  );
+  const applySymbol = `${expect.fsPackage}.(*MemoryGroup).Apply`;
+  if (!nm.stdout.includes(applySymbol)) {
+    checks.push(pass('Apply calls no kmem', `${applySymbol} is not in the binary (the cgroupfs memory driver is not linked)`));
+    return checks;
+  }
+  const dis = await docker.run({
+    image: toolImage,
+    command: ['go', 'tool', 'objdump', '-s', `^${escapeRe(applySymbol)}$`, '/probe/binary'],
+    mounts: mount,
+    purpose: 'disassemble (*MemoryGroup).Apply',
+  });
+  const instructions = dis.stdout.split('\n').filter((l) => /0x[0-9a-f]+\t/.test(l)).length;
+  const calls = kmemCalls(dis.stdout);
+  if (instructions === 0) checks.push(fail('Apply calls no kmem', `objdump printed no instructions for ${applySymbol}`));
+  else if (calls.length) checks.push(fail('Apply calls no kmem', `(*MemoryGroup).Apply calls EnableKernelMemoryAccounting: ${calls[0]}`));
+  else checks.push(pass('Apply calls no kmem', `(*MemoryGroup).Apply (${instructions} instructions) has no call to EnableKernelMemoryAccounting`));
+  return checks;
+}
