@@ -89,7 +89,14 @@ async function loadYaml<T>(file: string, schema: z.ZodType<T>): Promise<T> {
   } catch {
     throw new UserError(`${file} cannot be read; pass --specs DIR pointing at a directory with versions.yaml and pins.yaml`);
   }
-  const parsed = schema.safeParse(YAML.parse(text, { merge: true }));
+  let data: unknown;
+  try {
+    data = YAML.parse(text, { merge: true });
+  } catch (error) {
+    const first = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new UserError(`${file} is not valid YAML: ${first}; fix the file`);
+  }
+  const parsed = schema.safeParse(data);
   if (!parsed.success) throw new UserError(formatIssues(file, parsed.error));
   return parsed.data;
 }
@@ -107,6 +114,7 @@ export async function loadPins(specsDir = DEFAULT_SPECS_DIR): Promise<Pins> {
 export async function writePin(specsDir: string, component: Component, tag: string, commit: string): Promise<void> {
   const file = path.join(specsDir, 'pins.yaml');
   const doc = YAML.parseDocument(await readFile(file, 'utf8'));
+  if (!YAML.isMap(doc.get(component))) doc.set(component, doc.createNode({}));
   doc.setIn([component, tag], commit);
   await writeFile(file, doc.toString({ lineWidth: 0 }));
 }

@@ -45,12 +45,16 @@ export interface TraceFindings {
   syscalls: number;
 }
 
-export function readTrace(trace: string, cgroupDir: string): TraceFindings {
+/**
+ * Reads an strace log. The cgroup is matched by its unique name, not its full path: rc93 opens cgroup files
+ * with openat2 relative to a descriptor of the cgroup root ("memory/<name>/memory.limit_in_bytes").
+ */
+export function readTrace(trace: string, cgroupName: string): TraceFindings {
   const lines = trace.split('\n').filter(Boolean);
   return {
     kmemAccess: lines.filter((l) => l.includes('memory.kmem.')),
-    createdCgroup: lines.some((l) => /mkdir/.test(l) && l.includes(cgroupDir)),
-    setLimit: lines.some((l) => l.includes(`${cgroupDir}/memory.limit_in_bytes`)),
+    createdCgroup: lines.some((l) => /mkdir/.test(l) && l.includes(cgroupName)),
+    setLimit: lines.some((l) => l.includes(`${cgroupName}/memory.limit_in_bytes`)),
     syscalls: lines.length,
   };
 }
@@ -83,7 +87,7 @@ export async function functionalProof(binary: string, runner: Runner, scratchRoo
         binary, '--root', path.join(scratch, 'state'), 'run', '--bundle', bundle, id],
       { allowFailure: true, timeoutMs: 120_000 },
     );
-    const found = readTrace(await readFile(traceFile, 'utf8').catch(() => ''), cgroupDir);
+    const found = readTrace(await readFile(traceFile, 'utf8').catch(() => ''), id);
     if (found.kmemAccess.length) {
       return fail(NAME, `the binary touched kernel-memory accounting: ${found.kmemAccess[0]?.slice(0, 200)}`);
     }

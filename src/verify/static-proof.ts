@@ -48,7 +48,7 @@ export function kmemSymbols(nm: string, fsPackage: string): string[] {
 
 /** Parses `go tool objdump -s Apply` output: the CALL instructions to EnableKernelMemoryAccounting. */
 export function kmemCalls(objdump: string): string[] {
-  return objdump.split('\n').filter((l) => /\bCALL\b/.test(l) && /EnableKernelMemoryAccounting/.test(l)).map((l) => l.trim());
+  return objdump.split('\n').filter((l) => /\bCALL\b/.test(l) && /EnableKernelMemoryAccounting/.test(l)).map((l) => l.trim().replace(/\s+/g, ' '));
 }
 
 export async function staticProof(binary: string, expect: StaticExpectations, docker: Docker, toolImage: string): Promise<Check[]> {

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { UserError } from '../../src/errors.ts';
+import { DEFAULT_SPECS_DIR, eraFor, goVersionFor, loadPins, loadVersionTable, writePin } from '../../src/specs.ts';
+import { type Component, parseVersion } from '../../src/version.ts';
+
+// The table of FACTS.md ("Which versions need what"), boundary by boundary.
+const expected: [Component, string, string][] = [
+  ['runc', 'v1.0.0-rc2', 'not-affected'],
+  ['runc', 'v1.0.0-rc3', 'source-patch'],
+  ['runc', 'v1.0.0-rc5', 'source-patch'],
+  ['runc', 'v1.0.0-rc6', 'build-tag'],
+  ['runc', 'v1.0.0-rc10', 'build-tag'],
+  ['runc', 'v1.0.0-rc90', 'build-tag'],
+  ['runc', 'v1.0.0-rc93', 'build-tag'],
+  ['runc', 'v1.0.0-rc94', 'not-affected'],
+  ['runc', 'v1.1.0', 'not-affected'],
+  ['kubelet', 'v1.7.16', 'unknown'],
+  ['kubelet', 'v1.8.0', 'source-patch'],
+  ['kubelet', 'v1.12.4', 'source-patch'],
+  ['kubelet', 'v1.13.12', 'source-patch'],
+  ['kubelet', 'v1.14.0', 'build-tag'],
+  ['kubelet', 'v1.21.1', 'build-tag'],
+  ['kubelet', 'v1.21.2', 'not-affected'],
+  ['kubelet', 'v1.22.3', 'not-affected'],
+];
+
+describe('specs/versions.yaml', () => {
+  for (const [component, version, method] of expected) {
+    it(`${component} ${version} -> ${method}`, async () => {
+      const table = await loadVersionTable();
+      assert.equal(eraFor(table[component], parseVersion(component, version))?.method, method);
+    });
+  }
+
+  it('builds kubelet 1.14+ with GOFLAGS=-tags=nokmem (BUILDTAGS is ignored by kubernetes)', async () => {
+    const era = eraFor((await loadVersionTable()).kubelet, parseVersion('kubelet', 'v1.16.15'));
+    assert.ok(era?.make?.includes('GOFLAGS=-tags=nokmem'));
+    assert.equal(era?.env?.KUBE_STATIC_OVERRIDES, 'kubelet');
+  });
+
+  it('knows the upstream Go of every affected version', async () => {
+    const table = await loadVersionTable();
+    assert.equal(goVersionFor(table.kubelet, parseVersion('kubelet', 'v1.12.4')), '1.10.4');
+    assert.equal(goVersionFor(table.runc, parseVersion('runc', 'v1.0.0-rc93')), '1.15');
+  });
+
+  it('rejects an unknown key with its name', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'specs-'));
+    const text = (await readFile(path.join(DEFAULT_SPECS_DIR, 'versions.yaml'), 'utf8')).replace('  importPath: github.com/opencontainers/runc\n', '  importPath: github.com/opencontainers/runc\n  imprtPath: typo\n');
+    await writeFile(path.join(dir, 'versions.yaml'), text);
+    await assert.rejects(loadVersionTable(dir), (e: unknown) => e instanceof UserError && /runc: .*"imprtPath"/.test(e.message));
+  });
+});
+
+describe('specs/pins.yaml', () => {
+  it('pins every runc tag of the affected range to a full commit', async () => {
+    const pins = await loadPins();
+    for (const rc of [3, 4, 5, 6, 7, 8, 9, 10, 90, 91, 92, 93]) assert.match(pins.runc[`v1.0.0-rc${rc}`] ?? '', /^[0-9a-f]{40}$/, `rc${rc}`);
+    assert.equal(pins.runc['v1.0.0-rc10'], pins.runc['v1.0.0-rc90'], 'rc10 and rc90 are the same commit');
+    assert.equal(pins.kubelet['v1.12.4'], 'f49fa022dbe63faafd0da106ef7e05a29721d3f1');
+  });
+
+  it('writes a pin and keeps the comments', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pins-'));
+    await writeFile(path.join(dir, 'pins.yaml'), '# keep me\nrunc:\n  v1.0.0-rc5: 4fc53a81fb7c994640722ac585fa9ca548971871\nkubelet:\n');
+    await writePin(dir, 'kubelet', 'v1.12.4', 'f49fa022dbe63faafd0da106ef7e05a29721d3f1');
+    const text = await readFile(path.join(dir, 'pins.yaml'), 'utf8');
+    assert.match(text, /# keep me/);
+    assert.equal((await loadPins(dir)).kubelet['v1.12.4'], 'f49fa022dbe63faafd0da106ef7e05a29721d3f1');
+  });
+});
