@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { buildFromOfficial, buildOfflineImage, OFFLINE_IMAGE } from './builder-image.js';
 import type { BuildRequest, Deps } from './context.js';
 import { Docker } from './docker.js';
-import { UsageError, UserError } from './errors.js';
+import { ReportedFailure, UsageError, UserError } from './errors.js';
 import { consoleLogger } from './log.js';
 import { NOKMEM_VERSION } from './meta.js';
 import { build, describePlan, prepare } from './pipeline.js';
@@ -110,9 +110,8 @@ selection(program.command('build'))
 selection(program.command('prepare'))
   .description('only fetch, check out and patch the source (no build)')
   .requiredOption('--into <dir>', 'where to write the prepared tree (must not exist)')
-  .option('--out <dir>', 'unused by prepare', 'out')
   .action(async (options: CommonOptions & { into: string }) => {
-    const result = await prepare(request({ ...options, functional: false }), options.into, deps(options));
+    const result = await prepare(request({ ...options, out: options.into, functional: false }), options.into, deps(options));
     if (options.json) process.stdout.write(`${JSON.stringify({ ok: true, into: path.resolve(options.into), ...result }, null, 2)}\n`);
     else process.stdout.write(`${describePlan(result.plan)}\nprepared source: ${path.resolve(options.into)}\n`);
   });
@@ -151,7 +150,7 @@ program
     );
     if (options.json) process.stdout.write(`${JSON.stringify({ binary: file, component, version: version.tag, ...verdict }, null, 2)}\n`);
     else for (const c of verdict.checks) process.stdout.write(`${c.status.toUpperCase().padEnd(8)}${c.name.padEnd(22)}${c.detail}\n`);
-    if (!verdict.ok) throw new UserError(`${binary} is not a verified nokmem ${component} ${version.tag}: ${describeFailures(verdict) || 'no check passed'}`);
+    if (!verdict.ok) throw new ReportedFailure(`${binary} is not a verified nokmem ${component} ${version.tag}: ${describeFailures(verdict) || 'no check passed'}`);
   });
 
 program
@@ -215,7 +214,7 @@ export async function main(argv: string[]): Promise<number> {
     const json = argv.includes('--json');
     if (error instanceof UserError) {
       process.stderr.write(`nokmem: error: ${redact(error.message)}\n`);
-      if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: redact(error.message) })}\n`);
+      if (json && !(error instanceof ReportedFailure)) process.stdout.write(`${JSON.stringify({ ok: false, error: redact(error.message) })}\n`);
       return error.exitCode;
     }
     process.stderr.write(`nokmem: internal error: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);

@@ -26,3 +26,8 @@ export class StepSkipped extends Error {
     this.name = 'StepSkipped';
   }
 }
+
+/** A failure whose result was already printed (e.g. a --json verdict): main prints only the one-line error. */
+export class ReportedFailure extends UserError {
+  readonly reported = true;
+}

@@ -4,8 +4,10 @@
 // toolchain in the builder image; systemd.setKernelMemory is not evidence and is ignored.
 
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Docker } from '../docker.js';
-import { type Check, fail, pass, skipped } from './verdict.js';
+import { PROJECT_ROOT } from '../specs.js';
+import { type Check, fail, pass } from './verdict.js';
 
 export const KMEM_FILE = 'memory.kmem.limit_in_bytes';
 export const NOKMEM_MARKER = 'kernel memory accounting disabled in this runc build';
@@ -51,13 +53,49 @@ export function kmemCalls(objdump: string): string[] {
   return objdump.split('\n').filter((l) => /\bCALL\b/.test(l) && /EnableKernelMemoryAccounting/.test(l)).map((l) => l.trim().replace(/\s+/g, ' '));
 }
 
+export interface FunctionTable {
+  functions: number;
+  kmem: string[];
+  apply?: string;
+  applyCalls: string[];
+}
+
+/** The same proof from the function table (.gopclntab), for a binary whose symbol table is stripped. */
+export function functionTableChecks(table: FunctionTable): Check[] {
+  const where = `function table of ${table.functions} functions (the symbol table is stripped)`;
+  const checks = [
+    table.kmem.length
+      ? fail('kmem symbols', `still compiled in: ${table.kmem.join(', ')} (${where})`)
+      : pass('kmem symbols', `EnableKernelMemoryAccounting and setKernelMemory of the cgroupfs driver are not in the ${where}`),
+  ];
+  const calls = table.applyCalls.filter((c) => c.endsWith('.EnableKernelMemoryAccounting'));
+  if (!table.apply) checks.push(pass('Apply calls no kmem', '(*MemoryGroup).Apply is not in the binary (the cgroupfs memory driver is not linked)'));
+  else if (calls.length) checks.push(fail('Apply calls no kmem', `${table.apply} calls ${calls[0]}`));
+  else checks.push(pass('Apply calls no kmem', `${table.apply} makes ${table.applyCalls.length} direct calls, none to EnableKernelMemoryAccounting`));
+  return checks;
+}
+
+async function functionTableProof(mount: { host: string; container: string; readOnly: boolean }[], docker: Docker, toolImage: string): Promise<Check[]> {
+  const r = await docker
+    .run({
+      image: toolImage,
+      command: ['go', 'run', '/probe/gofuncs.go', '/probe/binary'],
+      mounts: [...mount, { host: path.join(PROJECT_ROOT, 'src/verify/gofuncs/main.go'), container: '/probe/gofuncs.go', readOnly: true }],
+      env: { GO111MODULE: 'off', GOFLAGS: '', GOCACHE: '/tmp/go-build' },
+      purpose: 'read the function table of the binary',
+    })
+    .catch((e: Error) => ({ stdout: '', stderr: e.message }));
+  if (!r.stdout.trim()) return [fail('kmem symbols', `neither a symbol table nor a readable function table: ${r.stderr.trim().split('\n').pop() ?? ''}`)];
+  return functionTableChecks(JSON.parse(r.stdout) as FunctionTable);
+}
+
 export async function staticProof(binary: string, expect: StaticExpectations, docker: Docker, toolImage: string): Promise<Check[]> {
   const bytes = await readFile(binary);
   const checks = stringChecks(bytes, expect);
   const mount = [{ host: binary, container: '/probe/binary', readOnly: true }];
   const nm = await docker.run({ image: toolImage, command: ['go', 'tool', 'nm', '/probe/binary'], mounts: mount, purpose: 'list the symbols of the binary' }).catch((e: Error) => ({ stdout: '', stderr: e.message }));
   if (!/\s[Tt]\s/.test(nm.stdout)) {
-    checks.push(skipped('kmem symbols', `the binary has no symbol table (stripped: kubernetes 1.12-1.14 always link with -s -w); ${nm.stderr.trim().split('\n').pop() ?? ''}`.trim()));
+    checks.push(...(await functionTableProof(mount, docker, toolImage)));
     return checks;
   }
   const found = kmemSymbols(nm.stdout, expect.fsPackage);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { memoryCgroupMount, readTrace } from '../../src/verify/functional-proof.ts';
-import { kmemCalls, kmemSymbols, stringChecks } from '../../src/verify/static-proof.ts';
+import { functionTableChecks, kmemCalls, kmemSymbols, stringChecks } from '../../src/verify/static-proof.ts';
 
 const FS = 'k8s.io/kubernetes/vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs';
 
@@ -27,6 +27,17 @@ describe('static proof parsers', () => {
     assert.deepEqual(stringChecks(unpatched, { fsPackage: FS, marker: true }).map((c) => c.status), ['fail', 'fail']);
     const patched = Buffer.from('kernel memory accounting disabled in this runc build');
     assert.deepEqual(stringChecks(patched, { fsPackage: FS, marker: true }).map((c) => c.status), ['pass', 'pass']);
+  });
+});
+
+describe('function table proof (stripped binaries)', () => {
+  it('fails when a kmem function is compiled in or Apply calls it, passes otherwise', () => {
+    const apply = `${FS}.(*MemoryGroup).Apply`;
+    const kmem = functionTableChecks({ functions: 9000, kmem: [`${FS}.EnableKernelMemoryAccounting`], apply, applyCalls: [`${FS}.EnableKernelMemoryAccounting`] });
+    assert.deepEqual(kmem.map((c) => c.status), ['fail', 'fail']);
+    const nokmem = functionTableChecks({ functions: 9000, kmem: [], apply, applyCalls: ['os.MkdirAll'] });
+    assert.deepEqual(nokmem.map((c) => c.status), ['pass', 'pass']);
+    assert.match(nokmem[0]?.detail ?? '', /symbol table is stripped/);
   });
 });
 

@@ -1,0 +1,74 @@
+// Benchmark: prints figures, asserts nothing.
+//   1. a cold pipeline build against the same compile run by hand in the same image (overhead ratio);
+//   2. a second identical run (cache hit);
+//   3. a shallow fetch of one tag against a full clone of the same remote.
+// Usage: npm run bench [-- --image IMAGE] [-- --remote PATH_OR_URL --tag TAG] (defaults: the test fixtures)
+
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { $ } from 'zx';
+import { makeRuncUpstream } from '../test/fixtures/upstream.ts';
+
+$.verbose = false;
+const { values } = parseArgs({ options: { image: { type: 'string', default: 'nokmem-builder:debian-go1.19' }, remote: { type: 'string' }, tag: { type: 'string' } } });
+const image = values.image!;
+const root = await mkdtemp(path.join(os.tmpdir(), 'nokmem-bench-'));
+const cli = path.resolve(import.meta.dirname, '../src/cli.ts');
+
+async function seconds(run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return (performance.now() - started) / 1000;
+}
+
+try {
+  const runc = await makeRuncUpstream(path.join(root, 'upstream'));
+  const tag = 'v1.0.0-rc6';
+  const specs = path.join(root, 'specs');
+  await mkdir(specs);
+  await $`cp ${path.resolve(import.meta.dirname, '../specs/versions.yaml')} ${specs}/`;
+  await writeFile(path.join(specs, 'pins.yaml'), `runc:\n  ${tag}: ${runc.tags[tag]}\nkubelet: {}\n`);
+  const build = (cache: string) =>
+    $`node --import tsx ${cli} build --runc ${tag} --remote ${runc.url} --specs ${specs} --cache-dir ${cache} --image ${image} --out ${path.join(root, 'out')}`;
+
+  const cold = await seconds(() => build(path.join(root, 'cache')));
+  const hit = await seconds(() => build(path.join(root, 'cache')));
+
+  // The same compile by hand: export the tree, hand it to the build user, run make in the same image with an
+  // empty Go build cache, like the pipeline's cold run.
+  const tree = path.join(root, 'hand', 'src');
+  const goCache = path.join(root, 'hand', 'gocache');
+  await mkdir(tree, { recursive: true });
+  await mkdir(goCache, { recursive: true });
+  await $`git -C ${runc.dir} archive ${tag} | tar -x -C ${tree}`;
+  await $`chown -R 10001:10001 ${path.join(root, 'hand')}`;
+  const hand = await seconds(
+    () => $`docker run --rm --network none --user 10001:10001 -e HOME=/tmp -e GOPATH=/go -e GOCACHE=/gocache -e GO111MODULE=off -v ${tree}:/go/src/github.com/opencontainers/runc -v ${goCache}:/gocache -w /go/src/github.com/opencontainers/runc ${image} make static ${'BUILDTAGS=seccomp nokmem'} COMMIT=${runc.tags[tag]}`,
+  );
+
+  const remote = values.remote ? (values.remote.includes('://') ? values.remote : `file://${path.resolve(values.remote)}`) : runc.url;
+  const fetchTag = values.tag ?? tag;
+  const shallowDir = path.join(root, 'shallow.git');
+  const shallow = await seconds(async () => {
+    await $`git init --bare -q ${shallowDir}`;
+    await $`git --git-dir ${shallowDir} fetch -q --depth 1 --no-tags ${remote} +refs/tags/${fetchTag}:refs/tags/${fetchTag}`;
+  });
+  const fullDir = path.join(root, 'full.git');
+  const full = await seconds(() => $`git clone -q --bare --no-local ${remote} ${fullDir}`);
+  const size = async (dir: string) => (await $`du -sk ${dir}`).stdout.split('\t')[0];
+
+  const rows: [string, string][] = [
+    [`cold pipeline build (runc ${tag}, fixture)`, `${cold.toFixed(1)} s`],
+    ['same compile by hand, same image', `${hand.toFixed(1)} s`],
+    ['pipeline overhead (cold / by hand)', `${(cold / hand).toFixed(2)}x`],
+    ['second identical run (cache hit)', `${hit.toFixed(1)} s`],
+    [`shallow fetch of ${fetchTag} (${remote})`, `${shallow.toFixed(2)} s, ${await size(shallowDir)} KiB`],
+    ['full clone of the same remote', `${full.toFixed(2)} s, ${await size(fullDir)} KiB`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+} finally {
+  await rm(root, { recursive: true, force: true });
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian/Ubuntu machine for nokmem, as root: the tools the pipeline and its tests run
+# (Docker engine, git, strace, debootstrap, gcc), a running dockerd, the npm dependencies, and the offline
+# builder image (Debian's Go 1.19, made without any container registry). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "setup.sh: run as root (it installs packages and starts dockerd): sudo bash scripts/setup.sh" >&2
+  exit 1
+fi
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "apt packages"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  docker.io debootstrap strace git gcc libc6-dev make ca-certificates tar >/dev/null
+
+step "Docker engine"
+if ! docker info >/dev/null 2>&1; then
+  # No bridge or iptables: builds run with --network none, and some hosts cannot create bridges.
+  nohup dockerd --iptables=false --ip-forward=false --bridge=none >/var/log/nokmem-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+fi
+docker info --format 'dockerd {{.ServerVersion}}, cgroup {{.CgroupVersion}}'
+
+step "npm dependencies"
+npm ci --no-audit --no-fund
+
+step "builder image"
+if docker image inspect nokmem-builder:debian-go1.19 >/dev/null 2>&1; then
+  echo "nokmem-builder:debian-go1.19 is present"
+else
+  npx tsx src/cli.ts builder-image --offline
+fi

@@ -1,0 +1,74 @@
+// Runs the real CLI as a user would (a child process), and the shared setup of the integration tests:
+// fixture upstreams made by the tests, a specs directory pinned to their commits, one cache for all builds.
+
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import YAML from 'yaml';
+import { type FixtureUpstream, makeKubernetesUpstream, makeRuncUpstream } from '../fixtures/upstream.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The builder image the tests build with: the offline one that scripts/setup.sh makes. */
+export const TEST_IMAGE = process.env.NOKMEM_TEST_IMAGE ?? 'nokmem-builder:debian-go1.19';
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function nokmem(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const r = await execa('node', ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), ...args], { cwd: ROOT, reject: false, env: { NOKMEM_BUILDER_IMAGE: '', ...env }, timeout: 600_000 });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+export interface Workbench {
+  root: string;
+  runc: FixtureUpstream;
+  kubernetes: FixtureUpstream;
+  specs: string;
+  cache: string;
+  /** Common options: the test specs, the shared cache and the test image. */
+  common: string[];
+  out(name: string): string;
+  cleanup(): Promise<void>;
+}
+
+/** Docker and the builder image are requirements of these tests, never a reason to skip them. */
+export async function requireDocker(): Promise<void> {
+  const info = await execa('docker', ['image', 'inspect', TEST_IMAGE], { reject: false });
+  if (info.exitCode !== 0) {
+    throw new Error(`the integration tests need a running Docker engine with ${TEST_IMAGE}: run \`sudo bash scripts/setup.sh\` first (${String(info.stderr).trim()})`);
+  }
+}
+
+export async function workbench(pins: (runc: FixtureUpstream, kube: FixtureUpstream) => Record<string, Record<string, string>>): Promise<Workbench> {
+  await requireDocker();
+  const root = await mkdtemp(path.join(os.tmpdir(), 'nokmem-it-'));
+  const runc = await makeRuncUpstream(path.join(root, 'upstream'));
+  const kubernetes = await makeKubernetesUpstream(path.join(root, 'upstream'));
+  const specs = path.join(root, 'specs');
+  await mkdir(specs);
+  await copyFile(path.join(ROOT, 'specs/versions.yaml'), path.join(specs, 'versions.yaml'));
+  await writeFile(path.join(specs, 'pins.yaml'), `# pins of the test upstreams\n${YAML.stringify(pins(runc, kubernetes))}`);
+  const cache = path.join(root, 'cache');
+  return {
+    root,
+    runc,
+    kubernetes,
+    specs,
+    cache,
+    common: ['--specs', specs, '--cache-dir', cache, '--image', TEST_IMAGE],
+    out: (name) => path.join(root, 'out', name),
+    cleanup: async () => {
+      if (!process.env.NOKMEM_KEEP_TEST_FILES) await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export function exists(p: string): boolean {
+  return existsSync(p);
+}

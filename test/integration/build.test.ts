@@ -1,0 +1,187 @@
+// End to end on hand-made upstreams: real git, real Docker, real Go, real strace. One build per era, the
+// verifier's verdict for each, and that an unpatched or untagged build is caught.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import YAML from 'yaml';
+import type { BuildRecord } from '../../src/context.ts';
+import { TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
+
+let wb: Workbench;
+
+before(async () => {
+  wb = await workbench((runc, kube) => ({
+    runc: {
+      'v1.0.0-rc4': runc.tags['v1.0.0-rc4']!,
+      'v1.0.0-rc5': runc.tags['v1.0.0-rc5']!,
+      'v1.0.0-rc6': runc.tags['v1.0.0-rc6']!,
+      'v1.0.0-rc92': runc.tags['v1.0.0-rc92']!,
+      'v1.0.0-rc94': runc.tags['v1.0.0-rc94']!,
+      // v1.0.0-rc3 is left unpinned on purpose (resolved on the remote, pinned with --write-pin)
+    },
+    kubelet: { 'v1.12.4': kube.tags['v1.12.4']!, 'v1.14.10': kube.tags['v1.14.10']! },
+  }));
+});
+
+after(async () => wb?.cleanup());
+
+async function record(out: string, component: string, tag: string): Promise<BuildRecord> {
+  return JSON.parse(await readFile(path.join(out, `${component}-${tag}`, 'build-record.json'), 'utf8')) as BuildRecord;
+}
+
+function statuses(r: BuildRecord): Record<string, string> {
+  return Object.fromEntries(r.verification.checks.map((c) => [c.name, c.status]));
+}
+
+describe('runc, source-patch era (rc5)', () => {
+  it('patches, builds static, and proves nokmem statically and under strace', async () => {
+    const out = wb.out('rc5');
+    const r = await nokmem(['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', out, ...wb.common]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const rec = await record(out, 'runc', 'v1.0.0-rc5');
+    assert.equal(rec.method, 'source-patch');
+    assert.equal(rec.source.commit, wb.runc.tags['v1.0.0-rc5']);
+    assert.deepEqual(statuses(rec), {
+      'EL7 glibc': 'pass',
+      'version string': 'pass',
+      'no kmem file name': 'pass',
+      'nokmem marker': 'pass',
+      'kmem symbols': 'pass',
+      'Apply calls no kmem': 'pass',
+      'functional (strace)': 'pass',
+    });
+    const patch = await readFile(path.join(out, 'runc-v1.0.0-rc5', 'nokmem.patch'), 'utf8');
+    assert.match(patch, /^\+\treturn fmt\.Errorf\("kernel memory accounting disabled in this runc build"\)$/m);
+    assert.equal(rec.patch?.diffDigest, `sha256:${createHash('sha256').update(patch).digest('hex')}`);
+    const binary = await readFile(path.join(out, 'runc-v1.0.0-rc5', 'runc'));
+    assert.equal(rec.files.runc?.sha256, createHash('sha256').update(binary).digest('hex'));
+    assert.equal(rec.image.reference, TEST_IMAGE);
+    assert.match(rec.image.id, /^sha256:/);
+    // each step said its name and how long it took
+    assert.match(r.stderr, /\[ 7\/10\] compile in Docker: done in \d+\.\ds/);
+  });
+
+  it('a second identical run is a cache hit', async () => {
+    const r = await nokmem(['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', wb.out('rc5-again'), '--json', ...wb.common]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as { cacheHit: boolean; steps: { name: string; status: string; reason?: string }[] };
+    assert.equal(result.cacheHit, true);
+    assert.equal(result.steps.find((s) => s.name === 'compile in Docker')?.reason, 'cache hit');
+    assert.ok(exists(path.join(wb.out('rc5-again'), 'runc-v1.0.0-rc5', 'runc')));
+  });
+
+  it('catches an unpatched build of the same tree (the verifier can fail)', async () => {
+    const tree = path.join(wb.root, 'unpatched-rc5');
+    await mkdir(tree, { recursive: true });
+    await execa('sh', ['-c', `git -C "$1" archive v1.0.0-rc5 | tar -x -C "$2"`, 'sh', wb.runc.dir, tree]);
+    await execa('chown', ['-R', '10001:10001', tree]);
+    await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', '-e', 'HOME=/tmp', '-e', 'GOPATH=/go', '-e', 'GO111MODULE=off',
+      '-v', `${tree}:/go/src/github.com/opencontainers/runc`, '-w', '/go/src/github.com/opencontainers/runc', TEST_IMAGE, 'make', 'static', `COMMIT=${wb.runc.tags['v1.0.0-rc5']}`]);
+    const r = await nokmem(['verify', path.join(tree, 'runc'), '--runc', 'v1.0.0-rc5', '--json', '--image', TEST_IMAGE, '--specs', wb.specs]);
+    assert.equal(r.exitCode, 1);
+    const verdict = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; status: string; detail: string }[] };
+    assert.equal(verdict.ok, false);
+    const failed = verdict.checks.filter((c) => c.status === 'fail').map((c) => c.name);
+    assert.deepEqual(failed, ['no kmem file name', 'nokmem marker', 'kmem symbols', 'Apply calls no kmem', 'functional (strace)']);
+    assert.match(verdict.checks.find((c) => c.name === 'functional (strace)')?.detail ?? '', /memory\.kmem\.limit_in_bytes/);
+    assert.match(r.stderr, /^nokmem: error: .* is not a verified nokmem runc v1\.0\.0-rc5/m);
+  });
+});
+
+describe('runc, source-patch era with an unpinned tag (rc3)', () => {
+  it('resolves the commit on the remote, warns, builds, and records the pin when asked', async () => {
+    const r = await nokmem(['build', '--runc', 'v1.0.0-rc3', '--remote', wb.runc.url, '--out', wb.out('rc3'), '--write-pin', ...wb.common]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /has no pin in specs\/pins\.yaml/);
+    assert.match(r.stderr, /dropped unused imports .*syscall/);
+    const pins = YAML.parse(await readFile(path.join(wb.specs, 'pins.yaml'), 'utf8')) as { runc: Record<string, string> };
+    assert.equal(pins.runc['v1.0.0-rc3'], wb.runc.tags['v1.0.0-rc3']);
+  });
+});
+
+describe('runc, build-tag eras', () => {
+  for (const [tag, marker] of [['v1.0.0-rc6', false], ['v1.0.0-rc92', true]] as const) {
+    it(`${tag}: builds with the nokmem tag and passes every proof`, async () => {
+      const out = wb.out(tag);
+      const r = await nokmem(['build', '--runc', tag, '--remote', wb.runc.url, '--out', out, ...wb.common]);
+      assert.equal(r.exitCode, 0, r.stderr);
+      const rec = await record(out, 'runc', tag);
+      assert.equal(rec.method, 'build-tag');
+      assert.ok(rec.flags.make.includes(tag === 'v1.0.0-rc6' ? 'BUILDTAGS=seccomp nokmem' : 'BUILDTAGS=seccomp selinux apparmor nokmem'));
+      assert.equal(rec.patch, null);
+      assert.ok(Object.values(statuses(rec)).every((s) => s === 'pass'), JSON.stringify(rec.verification));
+      assert.equal('nokmem marker' in statuses(rec), marker);
+    });
+  }
+});
+
+describe('runc, not affected', () => {
+  it('refuses rc2 and rc94 with the reason, and builds rc94 with --force', async () => {
+    for (const tag of ['v1.0.0-rc2', 'v1.0.0-rc94']) {
+      const r = await nokmem(['build', '--runc', tag, '--remote', wb.runc.url, '--out', wb.out('unaffected'), ...wb.common]);
+      assert.equal(r.exitCode, 1);
+      assert.match(r.stderr, new RegExp(`^nokmem: error: runc ${tag} is not affected \\(.*\\); nothing to build\\. Use --force to build it anyway\\.$`, 'm'));
+      assert.ok(!exists(wb.out('unaffected')));
+    }
+    const out = wb.out('rc94');
+    const r = await nokmem(['build', '--runc', 'v1.0.0-rc94', '--force', '--remote', wb.runc.url, '--out', out, ...wb.common]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const rec = await record(out, 'runc', 'v1.0.0-rc94');
+    assert.equal(rec.method, 'none');
+    assert.equal(statuses(rec)['functional (strace)'], 'pass');
+  });
+});
+
+describe('kubelet', () => {
+  it('v1.12.4: patches vendored libcontainer, builds static with the upstream version string', async () => {
+    const out = wb.out('k112');
+    const r = await nokmem(['build', '--kubelet', '1.12.4', '--remote', wb.kubernetes.url, '--out', out, ...wb.common]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const rec = await record(out, 'kubelet', 'v1.12.4');
+    assert.equal(rec.method, 'source-patch');
+    assert.match(await readFile(path.join(out, 'kubelet-v1.12.4', 'nokmem.patch'), 'utf8'), /^--- a\/vendor\/github\.com\/opencontainers\/runc\/libcontainer\/cgroups\/fs\/memory\.go/m);
+    const s = statuses(rec);
+    assert.equal(s['EL7 glibc'], 'pass');
+    assert.equal(s['version string'], 'pass');
+    assert.equal(s['kmem symbols'], 'pass');
+    assert.equal(s['Apply calls no kmem'], 'pass');
+    assert.equal(s['functional (strace)'], undefined, 'the functional proof is for runc');
+    const { stdout } = await execa('docker', ['run', '--rm', '--network', 'none', '-v', `${path.join(out, 'kubelet-v1.12.4', 'kubelet')}:/kubelet:ro`, TEST_IMAGE, '/kubelet', '--version']);
+    assert.equal(stdout.trim(), 'Kubernetes v1.12.4');
+  });
+
+  it('v1.14.10: builds with GOFLAGS=-tags=nokmem; the same tree built without it is caught', async () => {
+    const out = wb.out('k114');
+    const r = await nokmem(['build', '--kubelet', 'v1.14.10', '--remote', wb.kubernetes.url, '--out', out, ...wb.common]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const rec = await record(out, 'kubelet', 'v1.14.10');
+    assert.equal(rec.method, 'build-tag');
+    assert.ok(rec.flags.make.includes('GOFLAGS=-tags=nokmem'));
+    assert.ok(Object.values(statuses(rec)).every((v) => v === 'pass'), JSON.stringify(rec.verification));
+
+    const tree = path.join(wb.root, 'untagged-k114');
+    await mkdir(tree, { recursive: true });
+    await execa('sh', ['-c', `git -C "$1" archive v1.14.10 | tar -x -C "$2"`, 'sh', wb.kubernetes.dir, tree]);
+    await execa('chown', ['-R', '10001:10001', tree]);
+    await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', '-e', 'HOME=/tmp', '-e', 'KUBE_GIT_VERSION=v1.14.10', '-e', `KUBE_GIT_COMMIT=${wb.kubernetes.tags['v1.14.10']}`,
+      '-e', 'KUBE_GIT_TREE_STATE=archive', '-e', 'KUBE_STATIC_OVERRIDES=kubelet', '-e', 'GO111MODULE=off', '-v', `${tree}:/go/src/k8s.io/kubernetes`, '-w', '/go/src/k8s.io/kubernetes', TEST_IMAGE, 'make', 'WHAT=cmd/kubelet']);
+    const v = await nokmem(['verify', path.join(tree, '_output/local/bin/linux/amd64/kubelet'), '--kubelet', 'v1.14.10', '--image', TEST_IMAGE, '--specs', wb.specs]);
+    assert.equal(v.exitCode, 1, v.stdout);
+    assert.match(v.stdout, /^FAIL\s+kmem symbols/m);
+  });
+
+  it('prepare stops after the patch: a patched tree, no build, no output', async () => {
+    const into = path.join(wb.root, 'prepared-k112');
+    const r = await nokmem(['prepare', '--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url, '--into', into, '--specs', wb.specs, '--cache-dir', wb.cache]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const memory = await readFile(path.join(into, 'vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/memory.go'), 'utf8');
+    assert.match(memory, /kernel memory accounting disabled in this runc build/);
+    assert.ok(exists(`${into}.nokmem.patch`));
+    assert.ok(!exists(path.join(into, '_output')));
+    await rm(into, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,86 @@
+// Bad input and broken surroundings: each gives one clear line on stderr, a non-zero exit, and leaves nothing
+// in the output directory.
+
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
+
+let wb: Workbench;
+
+before(async () => {
+  wb = await workbench((runc, kube) => ({
+    runc: {
+      'v1.0.0-rc4': runc.tags['v1.0.0-rc4']!,
+      'v1.0.0-rc5': runc.tags['v1.0.0-rc5']!,
+      // a pin that does not match what the remote's tag points to
+      'v1.0.0-rc6': runc.tags['v1.0.0-rc5']!,
+      // a tag the remote does not have
+      'v1.0.0-rc7': '0123456789abcdef0123456789abcdef01234567',
+    },
+    kubelet: { 'v1.12.4': kube.tags['v1.12.4']! },
+  }));
+});
+
+after(async () => wb?.cleanup());
+
+function errorLine(stderr: string): string {
+  const lines = stderr.split('\n').filter((l) => l.startsWith('nokmem: '));
+  assert.equal(lines.length, 1, `exactly one error line, got: ${stderr}`);
+  return lines[0] ?? '';
+}
+
+const cases: { name: string; args: string[]; env?: Record<string, string>; exit: number; message: RegExp }[] = [
+  { name: 'a version without a patch number', args: ['--kubelet', '1.12'], exit: 2, message: /kubelet version "1\.12" is not a release version; expected a full tag like v1\.12\.4/ },
+  { name: '"latest"', args: ['--runc', 'latest'], exit: 2, message: /runc version "latest" is not a release version; expected a full tag like v1\.0\.0-rc5/ },
+  { name: 'a version with shell syntax', args: ['--kubelet', 'v1.12.4;id'], exit: 2, message: /"v1\.12\.4;id" is not a release version/ },
+  { name: 'both components', args: ['--kubelet', 'v1.12.4', '--runc', 'v1.0.0-rc5'], exit: 2, message: /either --kubelet VERSION or --runc VERSION, not both/ },
+  { name: 'an unaffected version', args: ['--kubelet', 'v1.22.3'], exit: 1, message: /kubelet v1\.22\.3 is not affected .*Use --force to build it anyway/ },
+  { name: 'a tag the remote lacks', args: ['--runc', 'v1.0.0-rc7', 'REMOTE'], exit: 1, message: /tag v1\.0\.0-rc7 is not on file:\/\/.*; check the version, or point --remote at a mirror/ },
+  { name: 'an unpinned tag the remote lacks', args: ['--runc', 'v1.0.0-rc8', 'REMOTE'], exit: 1, message: /tag v1\.0\.0-rc8 is not on file:\/\// },
+  { name: 'a pin mismatch', args: ['--runc', 'v1.0.0-rc6', 'REMOTE'], exit: 1, message: /runc v1\.0\.0-rc6 on file:\/\/.* is commit [0-9a-f]{40}, but specs\/pins\.yaml pins [0-9a-f]{40}; a moved tag is a mistake or an attack/ },
+  { name: 'a patch that does not apply', args: ['--runc', 'v1.0.0-rc4', 'REMOTE'], exit: 1, message: /does not apply: func EnableKernelMemoryAccounting not found in libcontainer\/cgroups\/fs\/memory\.go/ },
+  { name: 'Docker unreachable', args: ['--runc', 'v1.0.0-rc5', 'REMOTE'], env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, exit: 1, message: /the Docker engine is not reachable .*; start dockerd or set DOCKER_HOST/ },
+  { name: 'a builder image that is not there', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', 'nokmem-builder:no-such-tag'], exit: 1, message: /builder image nokmem-builder:no-such-tag is not in the Docker engine; build it with/ },
+];
+
+describe('bad input and broken surroundings', () => {
+  for (const c of cases) {
+    it(`${c.name}: one line, exit ${c.exit}, nothing in the output`, async () => {
+      const out = wb.out(c.name.replace(/\W+/g, '-'));
+      const args = c.args.flatMap((a) => (a === 'REMOTE' ? ['--remote', wb.runc.url] : [a]));
+      // the case's own options come last, so they win over the common ones
+      const r = await nokmem(['build', ...wb.common, '--out', out, ...args], c.env);
+      assert.equal(r.exitCode, c.exit, r.stderr);
+      assert.match(errorLine(r.stderr), c.message);
+      assert.ok(!exists(out), `${out} must not exist`);
+    });
+  }
+
+  it('--dry-run prints the plan and writes nothing', async () => {
+    const out = wb.out('dry');
+    const cache = `${wb.root}/dry-run-cache`;
+    const r = await nokmem(['build', ...wb.common, '--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url, '--dry-run', '--out', out, '--cache-dir', cache]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /^source {6}file:\/\/.* v1\.12\.4 -> [0-9a-f]{40} \(pinned\)$/m);
+    assert.match(r.stdout, /^method {6}source-patch: /m);
+    assert.match(r.stdout, /^image {7}nokmem-builder:debian-go1\.19 sha256:/m);
+    assert.match(r.stdout, /^output {6}.*kubelet-v1\.12\.4\/\{kubelet,build-record\.json,nokmem\.patch\}$/m);
+    assert.match(r.stderr, /compile in Docker: skipped \(dry run\)/);
+    assert.ok(!exists(out));
+    assert.ok(!exists(cache), 'no fetch, no cache in a dry run');
+  });
+
+  it('--help describes every command', async () => {
+    const r = await nokmem(['--help']);
+    assert.equal(r.exitCode, 0);
+    for (const command of ['build', 'prepare', 'verify', 'pin', 'builder-image']) assert.match(r.stdout, new RegExp(`^  ${command}`, 'm'));
+    const build = await nokmem(['build', '--help']);
+    assert.match(build.stdout, /--dry-run/);
+  });
+
+  it('leaves no workspace behind after a failed build', async () => {
+    const work = `${wb.cache}/work`;
+    assert.deepEqual(exists(work) ? await readdir(work) : [], []);
+  });
+});
