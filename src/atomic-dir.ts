@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { removeOnInterrupt } from './interrupt.js';
 
 export type DirContent = Record<string, { copyFrom: string; mode?: number } | { text: string }>;
 
@@ -12,6 +13,7 @@ export async function writeDirAtomically(finalDir: string, content: DirContent):
   const createdParent = !existsSync(parent);
   await mkdir(parent, { recursive: true });
   const staging = await mkdtemp(path.join(parent, `.${path.basename(finalDir)}.partial-`));
+  const done = removeOnInterrupt(staging);
   try {
     for (const [name, item] of Object.entries(content)) {
       const target = path.join(staging, name);
@@ -26,9 +28,11 @@ export async function writeDirAtomically(finalDir: string, content: DirContent):
     }
     await rename(staging, finalDir);
     if (previous) await rm(previous, { recursive: true, force: true });
+    done();
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     if (createdParent && existsSync(parent) && (await readdir(parent)).length === 0) await rmdir(parent);
+    done();
     throw error;
   }
 }

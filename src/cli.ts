@@ -8,6 +8,7 @@ import { buildFromOfficial, buildOfflineImage, OFFLINE_IMAGE } from './builder-i
 import type { BuildRequest, Deps } from './context.js';
 import { Docker } from './docker.js';
 import { ReportedFailure, UsageError, UserError } from './errors.js';
+import { installInterruptCleanup } from './interrupt.js';
 import { consoleLogger } from './log.js';
 import { NOKMEM_VERSION } from './meta.js';
 import { build, describePlan, prepare } from './pipeline.js';
@@ -222,4 +223,5 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+installInterruptCleanup();
 process.exitCode = await main(process.argv);

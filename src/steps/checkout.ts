@@ -3,6 +3,7 @@
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
+import { removeOnInterrupt } from '../interrupt.js';
 import type { Step } from '../step.js';
 import { unlessCached } from './reuse.js';
 
@@ -14,6 +15,7 @@ export const checkout: Step<BuildContext> = {
     const work = path.join(ctx.request.cacheDir, 'work');
     await mkdir(work, { recursive: true });
     ctx.workspace = await mkdtemp(path.join(work, `${ctx.plan!.component}-${ctx.plan!.version.tag}-`));
+    removeOnInterrupt(ctx.workspace);
     ctx.tree = path.join(ctx.workspace, 'src');
     await ctx.sources!.exportTree(ctx.plan!.source.commit, ctx.tree);
   },
