@@ -12,6 +12,7 @@ import { $ } from 'zx';
 import { makeRuncUpstream } from '../test/fixtures/upstream.ts';
 
 $.verbose = false;
+$.quiet = true;
 const { values } = parseArgs({ options: { image: { type: 'string', default: 'nokmem-builder:debian-go1.19' }, remote: { type: 'string' }, tag: { type: 'string' } } });
 const image = values.image!;
 const root = await mkdtemp(path.join(os.tmpdir(), 'nokmem-bench-'));
