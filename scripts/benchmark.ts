@@ -1,7 +1,8 @@
 // Benchmark: prints figures, asserts nothing.
 //   1. a cold pipeline build against the same compile run by hand in the same image (overhead ratio);
 //   2. a second identical run (cache hit);
-//   3. a shallow fetch of one tag against a full clone of the same remote.
+//   3. a shallow fetch of one tag against a full clone of the same remote;
+//   4. packaging + signing + package verification against the build, and the cost of the reproducibility check.
 // Usage: npm run bench [-- --image IMAGE] [-- --remote PATH_OR_URL --tag TAG] (defaults: the test fixtures)
 
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { $ } from 'zx';
+import { Docker } from '../src/docker.ts';
+import { buildRpm } from '../src/rpm/build.ts';
+import { realRunner } from '../src/runner.ts';
 import { makeRuncUpstream } from '../test/fixtures/upstream.ts';
 
 $.verbose = false;
@@ -32,10 +36,23 @@ try {
   await $`cp ${path.resolve(import.meta.dirname, '../specs/versions.yaml')} ${specs}/`;
   await writeFile(path.join(specs, 'pins.yaml'), `runc:\n  ${tag}: ${runc.tags[tag]}\nkubelet: {}\n`);
   const build = (cache: string) =>
-    $`node --import tsx ${cli} build --runc ${tag} --remote ${runc.url} --specs ${specs} --cache-dir ${cache} --image ${image} --out ${path.join(root, 'out')}`;
+    $`node --import tsx ${cli} build --json --runc ${tag} --remote ${runc.url} --specs ${specs} --cache-dir ${cache} --image ${image} --out ${path.join(root, 'out')}`;
 
-  const cold = await seconds(() => build(path.join(root, 'cache')));
+  let steps: { name: string; seconds: number }[] = [];
+  const cold = await seconds(async () => {
+    steps = (JSON.parse((await build(path.join(root, 'cache'))).stdout) as { steps: typeof steps }).steps;
+  });
   const hit = await seconds(() => build(path.join(root, 'cache')));
+  const stepTime = (...names: string[]) => steps.filter((s) => names.includes(s.name)).reduce((t, s) => t + s.seconds, 0);
+  const compileAndVerify = stepTime('compile in Docker', 'verify');
+  const packaging = stepTime('signing key', 'package RPM', 'sign and attest', 'verify packages', 'store packages');
+
+  // The reproducibility check: the same package built twice must be bit-identical; its cost is one more rpmbuild.
+  const docker = new Docker(realRunner);
+  const binary = path.join(root, 'out', `runc-${tag}`, 'runc');
+  const inputs = { component: 'runc' as const, tag, commit: runc.tags[tag]!, methodSummary: 'benchmark', epoch: 1519776000, iteration: 1 };
+  await buildRpm(binary, inputs, path.join(root, 'repro-a'), docker, image);
+  const repro = await seconds(() => buildRpm(binary, inputs, path.join(root, 'repro-b'), docker, image));
 
   // The same compile by hand: export the tree, hand it to the build user, run make in the same image with an
   // empty Go build cache, like the pipeline's cold run.
@@ -65,6 +82,9 @@ try {
     ['same compile by hand, same image', `${hand.toFixed(1)} s`],
     ['pipeline overhead (cold / by hand)', `${(cold / hand).toFixed(2)}x`],
     ['second identical run (cache hit)', `${hit.toFixed(1)} s`],
+    ['compile + verify steps', `${compileAndVerify.toFixed(1)} s`],
+    ['key + package + sign/attest + verify packages', `${packaging.toFixed(1)} s (${(packaging / compileAndVerify).toFixed(2)}x of compile + verify)`],
+    ['reproducibility check (one more rpmbuild)', `${repro.toFixed(1)} s`],
     [`shallow fetch of ${fetchTag} (${remote})`, `${shallow.toFixed(2)} s, ${await size(shallowDir)} KiB`],
     ['full clone of the same remote', `${full.toFixed(2)} s, ${await size(fullDir)} KiB`],
   ];

@@ -16,7 +16,8 @@ step "apt packages"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  docker.io debootstrap strace git gcc libc6-dev make ca-certificates tar >/dev/null
+  docker.io debootstrap strace git gcc libc6-dev make ca-certificates tar \
+  dnf rpm >/dev/null  # dnf and rpm: the real yum-style client the tests install with
 
 step "Docker engine"
 if ! docker info >/dev/null 2>&1; then
@@ -30,8 +31,5 @@ step "npm dependencies"
 npm ci --no-audit --no-fund
 
 step "builder image"
-if docker image inspect nokmem-builder:debian-go1.19 >/dev/null 2>&1; then
-  echo "nokmem-builder:debian-go1.19 is present"
-else
-  npx tsx src/cli.ts builder-image --offline
-fi
+# Rebuilt only when missing or made from another package list (its label says which).
+npx tsx src/cli.ts builder-image --offline --if-outdated

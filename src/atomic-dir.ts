@@ -2,7 +2,7 @@
 // into place. A failure removes the sibling (and the parent, if this call created it and it is empty).
 
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { removeOnInterrupt } from './interrupt.js';
 
@@ -20,6 +20,8 @@ export async function writeDirAtomically(finalDir: string, content: DirContent):
       if ('text' in item) await writeFile(target, item.text);
       else await copyFile(item.copyFrom, target);
     }
+    // mkdtemp makes 0700; results are meant to be read (and served) by others.
+    await chmod(staging, 0o755);
     // Replace an older result: move it aside, move the new one in, then delete the old one.
     let previous: string | undefined;
     if (existsSync(finalDir)) {

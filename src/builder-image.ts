@@ -2,7 +2,8 @@
 // git, libseccomp for runc's seccomp tag). Two ways to make one:
 //   - from the official golang:<version> image of the upstream Go (needs a registry and apt);
 //   - offline, from Debian packages with debootstrap + `docker import` (no registry: CI, air-gapped sites).
-//     Debian bookworm's Go 1.19 still compiles every affected runc and kubernetes tree.
+//     Debian bookworm's Go 1.19 still compiles every affected runc and kubernetes tree. The offline image also
+//     carries the packaging tools (rpmbuild, rpmsign, gpg, createrepo_c), so the host needs none of them.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,7 +13,15 @@ import type { Logger } from './log.js';
 import type { Runner } from './runner.js';
 
 export const OFFLINE_IMAGE = 'nokmem-builder:debian-go1.19';
-export const OFFLINE_PACKAGES = ['golang-1.19-go', 'gcc', 'libc6-dev', 'make', 'git', 'libseccomp-dev', 'pkg-config', 'binutils', 'ca-certificates'];
+export const OFFLINE_PACKAGES = [
+  // build
+  'golang-1.19-go', 'gcc', 'libc6-dev', 'make', 'git', 'libseccomp-dev', 'pkg-config', 'binutils', 'ca-certificates',
+  // package, sign, inspect, publish
+  'rpm', 'gnupg', 'cpio', 'xz-utils', 'createrepo-c',
+];
+/** Changes whenever the image's contents would: setup rebuilds an image whose label differs. */
+export const OFFLINE_IMAGE_REVISION = `2:${OFFLINE_PACKAGES.join(',')}`;
+export const REVISION_LABEL = 'dev.nokmem.image-revision';
 const OFFLINE_PATH = '/usr/lib/go-1.19/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface OfflineImageOptions {
@@ -38,7 +47,11 @@ export async function buildOfflineImage(runner: Runner, log: Logger, options: Of
     await runner.run('find', [path.join(rootfs, 'var/cache/apt/archives'), path.join(rootfs, 'var/lib/apt/lists'), '-maxdepth', '1', '-type', 'f', '-delete']);
     const archive = path.join(scratch, 'rootfs.tar');
     await runner.run('tar', ['-C', rootfs, '--numeric-owner', '-cf', archive, '.'], { purpose: 'pack the builder root file system' });
-    const r = await runner.run('docker', ['import', '--change', `ENV PATH=${OFFLINE_PATH}`, '--change', 'WORKDIR /tmp', archive, options.tag], { purpose: `import ${options.tag}` });
+    const r = await runner.run(
+      'docker',
+      ['import', '--change', `ENV PATH=${OFFLINE_PATH}`, '--change', 'WORKDIR /tmp', '--change', `LABEL ${REVISION_LABEL}="${OFFLINE_IMAGE_REVISION}"`, archive, options.tag],
+      { purpose: `import ${options.tag}` },
+    );
     return r.stdout.trim();
   } finally {
     await rm(scratch, { recursive: true, force: true });
@@ -63,4 +76,10 @@ export async function buildFromOfficial(runner: Runner, log: Logger, goVersion: 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Whether an image exists and was made from the current package list. */
+export async function offlineImageIsCurrent(runner: Runner, tag: string): Promise<boolean> {
+  const r = await runner.run('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${REVISION_LABEL}"}}`, tag], { allowFailure: true });
+  return r.exitCode === 0 && r.stdout.trim() === OFFLINE_IMAGE_REVISION;
 }

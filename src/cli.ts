@@ -4,7 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { buildFromOfficial, buildOfflineImage, OFFLINE_IMAGE } from './builder-image.js';
+import { buildFromOfficial, buildOfflineImage, OFFLINE_IMAGE, offlineImageIsCurrent } from './builder-image.js';
 import type { BuildRequest, Deps } from './context.js';
 import { Docker } from './docker.js';
 import { ReportedFailure, UsageError, UserError } from './errors.js';
@@ -18,6 +18,7 @@ import { SourceCache, normalizeRemote } from './source.js';
 import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR, eraFor, loadPins, loadVersionTable, writePin } from './specs.js';
 import { defaultBuilderImage } from './steps/resolve.js';
 import { describeFailures, verifyBinary } from './verify/index.js';
+import { verifyPackages } from './verify/packages.js';
 import { type Component, parseVersion } from './version.js';
 
 interface CommonOptions {
@@ -35,6 +36,9 @@ interface CommonOptions {
   json?: boolean;
   verbose?: boolean;
   functional: boolean;
+  package?: boolean;
+  packagerImage?: string;
+  release?: string;
 }
 
 const env = process.env;
@@ -67,7 +71,18 @@ function request(options: CommonOptions): BuildRequest {
     writePin: Boolean(options.writePin),
     dryRun: Boolean(options.dryRun),
     functional: options.functional,
+    package: options.package !== false,
+    packagerImage: options.packagerImage ?? env.NOKMEM_PACKAGER_IMAGE ?? OFFLINE_IMAGE,
+    // Secrets come from the environment only.
+    signing: { armoredKey: env.NOKMEM_SIGNING_KEY || undefined, keyFile: env.NOKMEM_SIGNING_KEY_FILE || undefined, passphrase: env.NOKMEM_SIGNING_PASSPHRASE || undefined },
+    releaseIteration: releaseIteration(options.release),
   };
+}
+
+function releaseIteration(value: string | undefined): number {
+  if (value === undefined) return 1;
+  if (!/^[1-9]\d{0,3}$/.test(value)) throw new UsageError(`--release ${JSON.stringify(value)} is not a package release number; give a whole number from 1, e.g. --release 2`);
+  return Number(value);
 }
 
 function selection(cmd: Command): Command {
@@ -97,6 +112,10 @@ selection(program.command('build'))
   .option('--image <image>', 'builder image (env NOKMEM_BUILDER_IMAGE; default nokmem-builder:go<upstream Go>)')
   .option('--out <dir>', 'output directory', 'out')
   .option('--no-functional', 'skip the functional strace proof of runc')
+  .option('--no-package', 'stop after the verified binary (no RPM, signatures or attestations)')
+  .option('--packager-image <image>', `image with rpmbuild, rpmsign and gpg (env NOKMEM_PACKAGER_IMAGE, default ${OFFLINE_IMAGE})`)
+  .option('--release <n>', 'package release iteration: kubelet 0.nokmem.N, runc-nokmem N', '1')
+  .addHelpText('after', '\nSigning key (environment only): NOKMEM_SIGNING_KEY (armored private RSA key) or NOKMEM_SIGNING_KEY_FILE,\nand NOKMEM_SIGNING_PASSPHRASE if it has one. Without a key, a development key is used: NOT FOR PRODUCTION.')
   .action(async (options: CommonOptions) => {
     const result = await build(request(options), deps(options));
     if (options.json) {
@@ -119,26 +138,46 @@ selection(program.command('prepare'))
 
 program
   .command('verify')
-  .description('verify a binary: EL7 glibc, version string, static nokmem proof, functional proof (runc)')
-  .argument('<binary>', 'the runc or kubelet binary')
-  .option('--kubelet <version>', 'the binary is this kubelet release')
-  .option('--runc <version>', 'the binary is this runc release')
-  .option('--commit <sha>', 'the commit runc --version must show')
-  .option('--image <image>', `image with a Go toolchain for nm/objdump (default ${OFFLINE_IMAGE}, env NOKMEM_BUILDER_IMAGE)`)
+  .description('verify an RPM, a directory of RPMs (with SHA256SUMS), or a bare binary: signature, EL7, nokmem proof')
+  .argument('<target>', 'an RPM, a directory of RPMs, or a runc/kubelet binary')
+  .option('--key <file>', 'the public key the packages must be signed with (RPM-GPG-KEY-nokmem); required for RPMs')
+  .option('--kubelet <version>', 'for a bare binary: it is this kubelet release')
+  .option('--runc <version>', 'for a bare binary: it is this runc release')
+  .option('--commit <sha>', 'for a bare runc binary: the commit runc --version must show')
+  .option('--image <image>', `image with rpm, gpg and a Go toolchain (default ${OFFLINE_IMAGE}, env NOKMEM_PACKAGER_IMAGE)`)
   .option('--specs <dir>', 'directory with versions.yaml', DEFAULT_SPECS_DIR)
   .option('--no-functional', 'skip the functional strace proof of runc')
   .option('--json', 'print the verdict as JSON on stdout')
-  .action(async (binary: string, options: { kubelet?: string; runc?: string; commit?: string; image?: string; specs: string; functional: boolean; json?: boolean }) => {
+  .action(async (target: string, options: { key?: string; kubelet?: string; runc?: string; commit?: string; image?: string; specs: string; functional: boolean; json?: boolean }) => {
+    const file = path.resolve(target);
+    const { existsSync, statSync } = await import('node:fs');
+    if (!existsSync(file)) throw new UserError(`${target} does not exist; give an RPM, a directory of RPMs, or a binary`);
+    const image = options.image ?? env.NOKMEM_PACKAGER_IMAGE ?? OFFLINE_IMAGE;
+    const table = await loadVersionTable(path.resolve(options.specs));
+    const docker = new Docker(realRunner);
+    const packaged = statSync(file).isDirectory() || file.endsWith('.rpm');
+    if (packaged && !options.key) throw new UsageError(`verifying ${target} needs the project's public key: pass --key RPM-GPG-KEY-nokmem (a key shipped next to the packages proves nothing)`);
+    await docker.ping();
+    if (packaged) {
+      const report = await verifyPackages(file, path.resolve(options.key!), { docker, runner: realRunner, image, scratchRoot: os.tmpdir(), functional: options.functional, table });
+      if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else {
+        for (const pkg of report.packages) {
+          process.stdout.write(`${path.basename(pkg.file)}: ${pkg.ok ? 'OK' : 'FAILED'}\n`);
+          for (const c of pkg.checks) process.stdout.write(`  ${c.status.toUpperCase().padEnd(8)}${c.name.padEnd(34)}${c.detail}\n`);
+        }
+        for (const c of report.sums) process.stdout.write(`  ${c.status.toUpperCase().padEnd(8)}${c.name.padEnd(34)}${c.detail}\n`);
+      }
+      if (!report.ok) {
+        const failed = [...report.packages.flatMap((p) => p.checks.map((c) => ({ ...c, where: path.basename(p.file) }))), ...report.sums.map((c) => ({ ...c, where: 'SHA256SUMS' }))].filter((c) => c.status === 'fail');
+        throw new ReportedFailure(`${target} failed verification: ${failed.map((c) => `${c.where}: ${c.name}: ${c.detail}`).join('; ')}`);
+      }
+      return;
+    }
     const { component, version: input } = selectComponent(options);
     const version = parseVersion(component, input);
-    const table = await loadVersionTable(path.resolve(options.specs));
     const spec = table[component];
     const era = eraFor(spec, version);
-    const file = path.resolve(binary);
-    const { existsSync } = await import('node:fs');
-    if (!existsSync(file)) throw new UserError(`${binary} does not exist; give the path of a ${component} binary`);
-    const docker = new Docker(realRunner);
-    await docker.ping();
     const verdict = await verifyBinary(
       {
         binary: file,
@@ -151,7 +190,7 @@ program
     );
     if (options.json) process.stdout.write(`${JSON.stringify({ binary: file, component, version: version.tag, ...verdict }, null, 2)}\n`);
     else for (const c of verdict.checks) process.stdout.write(`${c.status.toUpperCase().padEnd(8)}${c.name.padEnd(22)}${c.detail}\n`);
-    if (!verdict.ok) throw new ReportedFailure(`${binary} is not a verified nokmem ${component} ${version.tag}: ${describeFailures(verdict) || 'no check passed'}`);
+    if (!verdict.ok) throw new ReportedFailure(`${target} is not a verified nokmem ${component} ${version.tag}: ${describeFailures(verdict) || 'no check passed'}`);
   });
 
 program
@@ -185,7 +224,8 @@ program
   .option('--mirror <url>', 'Debian mirror for --offline', 'http://deb.debian.org/debian')
   .option('--suite <name>', 'Debian suite for --offline', 'bookworm')
   .option('--verbose', 'show the output as it runs')
-  .action(async (options: { offline?: boolean; go?: string; tag?: string; mirror: string; suite: string; verbose?: boolean }) => {
+  .option('--if-outdated', 'with --offline: do nothing when the image exists and has the current package list')
+  .action(async (options: { offline?: boolean; go?: string; tag?: string; mirror: string; suite: string; verbose?: boolean; ifOutdated?: boolean }) => {
     const log = consoleLogger({ verbose: options.verbose });
     const docker = new Docker(realRunner);
     await docker.ping();
@@ -198,6 +238,10 @@ program
       id = await buildFromOfficial(realRunner, log, options.go, tag);
     } else if (options.offline) {
       tag = options.tag ?? OFFLINE_IMAGE;
+      if (options.ifOutdated && (await offlineImageIsCurrent(realRunner, tag))) {
+        process.stdout.write(`${tag} is current\n`);
+        return;
+      }
       log.info(`building ${tag} from Debian ${options.suite} packages ...`);
       id = await buildOfflineImage(realRunner, log, { tag, mirror: options.mirror, suite: options.suite });
     } else {

@@ -5,7 +5,9 @@ import type { Docker } from './docker.js';
 import type { Logger } from './log.js';
 import type { AppliedPatch } from './patch.js';
 import type { Runner } from './runner.js';
+import type { SigningConfig, SigningKey } from './signing.js';
 import type { SourceCache } from './source.js';
+import type { VendoredModule } from './attest.js';
 import type { Era } from './specs.js';
 import type { Verdict } from './verify/verdict.js';
 import type { Component, ReleaseVersion } from './version.js';
@@ -26,6 +28,14 @@ export interface BuildRequest {
   dryRun: boolean;
   /** Run the functional strace proof for runc (where the host allows it). */
   functional: boolean;
+  /** Package, sign and attest after the binary is verified (default); false stops at the binary. */
+  package: boolean;
+  /** Image with rpmbuild, rpmsign and gpg. */
+  packagerImage: string;
+  /** From the environment only (cli.ts); never from a file in the repository or the command line. */
+  signing: SigningConfig;
+  /** N in the package release (kubelet 0.nokmem.N, runc-nokmem N). */
+  releaseIteration: number;
 }
 
 export interface Deps {
@@ -69,6 +79,8 @@ export interface BuildPlan {
   outputDir: string;
   /** Key of this build's inputs in the result cache. */
   cacheKey: string;
+  /** Whether packages follow the binary. */
+  package: boolean;
 }
 
 export interface BuildContext {
@@ -86,13 +98,21 @@ export interface BuildContext {
   goUsed?: string;
   verdict?: Verdict;
   record?: BuildRecord;
+  /** Committer time of the source commit: SOURCE_DATE_EPOCH of the packages. */
+  commitTime?: number;
+  modules?: VendoredModule[];
+  signingKey?: SigningKey;
+  /** Directory where the packages and attestations of this run are assembled. */
+  packageDir?: string;
+  packageKey?: string;
+  cachedPackages?: string;
 }
 
 export interface BuildRecord {
   schema: 'nokmem/build-record@1';
   component: Component;
   version: string;
-  source: { repository: string; tag: string; commit: string; pinned: boolean };
+  source: { repository: string; tag: string; commit: string; pinned: boolean; commitTime: number };
   method: BuildPlan['method'];
   reason: string;
   patch: { recipe: string; recipeDigest: string; diffDigest: string; file: string } | null;

@@ -14,8 +14,11 @@ export interface ContainerRun {
   mounts: { host: string; container: string; readOnly?: boolean }[];
   workdir?: string;
   env?: Record<string, string>;
+  /** Fed to the container's stdin (e.g. a key, which must never be an argument). */
+  input?: string | Buffer;
   onOutput?: (chunk: string) => void;
   purpose: string;
+  allowFailure?: boolean;
 }
 
 export class Docker {
@@ -48,14 +51,15 @@ export class Docker {
     if (process.getuid?.() === 0) await this.runner.run('chown', ['-R', `${BUILD_UID}:${BUILD_UID}`, dir], { purpose: 'hand the build directory to the build user' });
   }
 
-  async run(spec: ContainerRun): Promise<{ stdout: string; stderr: string }> {
+  async run(spec: ContainerRun): Promise<{ stdout: string; stderr: string; exitCode: number }> {
     const args = ['run', '--rm', '--network', 'none', '--user', this.buildUser(), '--env', 'HOME=/tmp'];
+    if (spec.input !== undefined) args.push('--interactive');
     for (const [k, v] of Object.entries(spec.env ?? {})) args.push('--env', `${k}=${v}`);
     for (const m of spec.mounts) args.push('--volume', `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`);
     if (spec.workdir) args.push('--workdir', spec.workdir);
     args.push(spec.image, ...spec.command);
-    const r = await this.runner.run('docker', args, { purpose: spec.purpose, onOutput: spec.onOutput });
-    return { stdout: r.stdout, stderr: r.stderr };
+    const r = await this.runner.run('docker', args, { purpose: spec.purpose, onOutput: spec.onOutput, input: spec.input, allowFailure: spec.allowFailure });
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
   }
 }
 

@@ -9,6 +9,12 @@
 //   compile in Docker  make ... in the builder image: --network none, non-root, shared Go build cache
 //   verify             EL7 glibc, version string, static proof, functional strace proof (runc)
 //   store result       into the result cache, with the build record
+//   signing key        the key from the environment in a private GNUPGHOME (or the development key)
+//   reuse cached packages  identical binary, key and templates packaged before? then skip to "write output"
+//   package RPM        rpmbuild in the packager container (binary byte-identical, xz payload, reproducible)
+//   sign and attest    rpmsign (v4 + v3), SBOM, provenance, public key, SHA256SUMS + detached signature
+//   verify packages    `nokmem verify` on the result: signature, EL7 compatibility, nokmem proof, sums
+//   store packages     into the package cache
 //   write output       into the output directory, atomically
 //
 // `nokmem prepare` runs the source steps only; `nokmem verify` runs the verifier on its own.
@@ -29,8 +35,18 @@ import { reuse } from './steps/reuse.js';
 import { store } from './steps/store.js';
 import { verify } from './steps/verify.js';
 import { writeOutput } from './steps/write-output.js';
+import { signingKey } from './steps/signing-key.js';
+import { reusePackages } from './steps/reuse-packages.js';
+import { packageRpm } from './steps/package-rpm.js';
+import { signAndAttest } from './steps/sign-and-attest.js';
+import { verifyPackagesStep } from './steps/verify-packages.js';
+import { storePackages } from './steps/store-packages.js';
 
-export const buildSteps: readonly Step<BuildContext>[] = [resolve, preflight, reuse, fetchSource, checkout, applyMethod, compile, verify, store, writeOutput];
+export const buildSteps: readonly Step<BuildContext>[] = [
+  resolve, preflight, reuse, fetchSource, checkout, applyMethod, compile, verify, store,
+  signingKey, reusePackages, packageRpm, signAndAttest, verifyPackagesStep, storePackages,
+  writeOutput,
+];
 
 export const prepareSteps: readonly Step<BuildContext>[] = [resolve, fetchSource, checkout, applyMethod];
 
@@ -43,6 +59,7 @@ export interface BuildResult {
 }
 
 async function cleanWorkspace(ctx: BuildContext): Promise<void> {
+  await ctx.signingKey?.dispose();
   if (ctx.workspace) await rm(ctx.workspace, { recursive: true, force: true });
 }
 
@@ -91,7 +108,7 @@ export function describePlan(plan: BuildPlan): string {
     `build       make ${plan.make.join(' ')}`,
     `env         ${Object.entries(plan.env).map(([k, v]) => `${k}=${v}`).join(' ')}`,
     `verify      static proof of ${plan.fsPackage}${plan.marker ? ' + nokmem marker' : ''}${plan.component === 'runc' ? ' + functional strace proof' : ''}`,
-    `output      ${plan.outputDir}/{${plan.binaryName},build-record.json${plan.patch ? ',nokmem.patch' : ''}}`,
+    `output      ${plan.outputDir}/{${plan.binaryName},build-record.json${plan.patch ? ',nokmem.patch' : ''}${plan.package ? ',*.rpm,SHA256SUMS{,.asc},*.spdx.json,*.provenance.json,RPM-GPG-KEY-nokmem' : ''}}`,
   ];
   return lines.join('\n');
 }

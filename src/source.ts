@@ -69,6 +69,12 @@ export class SourceCache {
     return commit;
   }
 
+  /** Committer time of a commit in the cache, in seconds since the epoch. */
+  async commitTime(commit: string): Promise<number> {
+    const r = await this.git(['log', '-1', '--format=%ct', commit], 'read the commit time');
+    return Number(r.stdout.trim());
+  }
+
   /** Writes the tree of `commit` into `dir` (which must not exist), with no .git. */
   async exportTree(commit: string, dir: string): Promise<void> {
     const scratch = await mkdtemp(path.join(path.dirname(dir), '.index-'));

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { UserError } from '../errors.js';
+import { vendoredModules } from '../attest.js';
 import { CommandError } from '../runner.js';
 import type { Step } from '../step.js';
 import { unlessCached } from './reuse.js';
@@ -47,6 +48,7 @@ export const compile: Step<BuildContext> = {
       throw error;
     }
     await writeFile(path.join(ctx.workspace!, 'build.log'), output);
+    ctx.modules = await vendoredModules(ctx.tree!);
     ctx.binary = path.join(ctx.tree!, plan.artifact);
     if (!existsSync(ctx.binary)) throw new UserError(`the build of ${plan.component} ${plan.version.tag} finished but did not produce ${plan.artifact}; see ${path.join(ctx.workspace!, 'build.log')}`);
   },

@@ -29,6 +29,7 @@ export const fetchSource: Step<BuildContext> = {
           'a moved tag is a mistake or an attack: check the remote, and change the pin only if upstream really moved the tag',
       );
     }
+    ctx.commitTime = await cache.commitTime(commit);
     if (!source.pinned && ctx.request.writePin) {
       await writePin(ctx.request.specsDir, component, source.tag, commit);
       ctx.deps.log.info(`  pinned ${component} ${source.tag} -> ${commit} in ${path.join(ctx.request.specsDir, 'pins.yaml')}`);

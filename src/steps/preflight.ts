@@ -23,6 +23,9 @@ export const preflight: Step<BuildContext> = {
       );
     }
     plan.imageId = imageId;
+    if (ctx.request.package && !(await ctx.deps.docker.imageId(ctx.request.packagerImage))) {
+      throw new UserError(`packager image ${ctx.request.packagerImage} is not in the Docker engine; build it with \`nokmem builder-image --offline\`, pass --packager-image, or use --no-package`);
+    }
     const inputs = {
       nokmem: NOKMEM_VERSION,
       component: plan.component,

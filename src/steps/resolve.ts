@@ -89,6 +89,7 @@ export const resolve: Step<BuildContext> = {
       marker: method === 'none' ? false : (era.marker ?? false),
       outputDir: path.join(request.outDir, `${request.component}-${version.tag}`),
       cacheKey: '',
+      package: request.package,
     };
   },
 };

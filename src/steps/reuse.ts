@@ -3,11 +3,16 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { BuildContext } from '../context.js';
+import { readFile } from 'node:fs/promises';
+import type { VendoredModule } from '../attest.js';
+import type { BuildContext, BuildRecord } from '../context.js';
 import { StepSkipped } from '../errors.js';
 import type { Step } from '../step.js';
 
 export const resultDir = (ctx: BuildContext) => path.join(ctx.request.cacheDir, 'builds', ctx.plan!.cacheKey);
+
+/** The vendored module list, kept with a cached result for the SBOM; not part of the output. */
+export const MODULES_FILE = 'modules.json';
 
 export const reuse: Step<BuildContext> = {
   name: 'reuse cached build',
@@ -16,6 +21,8 @@ export const reuse: Step<BuildContext> = {
     const dir = resultDir(ctx);
     if (!existsSync(path.join(dir, 'build-record.json'))) throw new StepSkipped('no earlier build with identical inputs');
     ctx.cachedResult = dir;
+    ctx.record = JSON.parse(await readFile(path.join(dir, 'build-record.json'), 'utf8')) as BuildRecord;
+    ctx.modules = JSON.parse(await readFile(path.join(dir, MODULES_FILE), 'utf8').catch(() => '[]')) as VendoredModule[];
     ctx.deps.log.info(`  cache hit: ${dir}`);
   },
 };

@@ -7,7 +7,7 @@ import { type DirContent, writeDirAtomically } from '../atomic-dir.js';
 import type { BuildContext, BuildRecord } from '../context.js';
 import { NOKMEM_VERSION } from '../meta.js';
 import type { Step } from '../step.js';
-import { resultDir, unlessCached } from './reuse.js';
+import { MODULES_FILE, resultDir, unlessCached } from './reuse.js';
 
 async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
   const bytes = await readFile(file);
@@ -30,7 +30,7 @@ export const store: Step<BuildContext> = {
       schema: 'nokmem/build-record@1',
       component: plan.component,
       version: plan.version.tag,
-      source: { repository: plan.source.remote, tag: plan.source.tag, commit: plan.source.commit, pinned: plan.source.pinned },
+      source: { repository: plan.source.remote, tag: plan.source.tag, commit: plan.source.commit, pinned: plan.source.pinned, commitTime: ctx.commitTime ?? 0 },
       method: plan.method,
       reason: plan.reason,
       patch: plan.patch && ctx.applied
@@ -45,6 +45,7 @@ export const store: Step<BuildContext> = {
       nokmem: NOKMEM_VERSION,
     };
     files['build-record.json'] = { text: `${JSON.stringify(record, null, 2)}\n` };
+    files[MODULES_FILE] = { text: `${JSON.stringify(ctx.modules ?? [], null, 2)}\n` };
     await writeDirAtomically(resultDir(ctx), files);
     ctx.record = record;
   },

@@ -1,0 +1,88 @@
+// rpmbuild and rpmsign, in the packager container. The packaged binary stays byte-identical to the verified one
+// (no strip, no build-id links: see the spec headers), the payload is xz (EL7's rpm 4.11 cannot read zstd), and
+// SOURCE_DATE_EPOCH with a fixed build host makes the same inputs give the same bytes.
+
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Docker } from '../docker.js';
+import { UserError } from '../errors.js';
+import { GNUPG_MOUNT, type SigningKey, unlockArgs } from '../signing.js';
+import type { Component } from '../version.js';
+import { PACKAGES, RPM_SPECS_DIR, type SpecInputs, renderSpec, specValues } from './spec.js';
+
+/** rpmbuild settings for EL7-readable, reproducible packages. */
+export const RPMBUILD_DEFINES: [string, string][] = [
+  ['_binary_payload', 'w2.xzdio'],
+  ['_binary_filedigest_algorithm', '8'],
+  ['_buildhost', 'nokmem'],
+  ['use_source_date_epoch_as_buildtime', '1'],
+  ['clamp_mtime_to_source_date_epoch', '1'],
+  ['_unpackaged_files_terminate_build', '1'],
+];
+
+export interface BuiltRpm {
+  file: string;
+  spec: string;
+}
+
+export async function buildRpm(binary: string, inputs: SpecInputs, workDir: string, docker: Docker, image: string, overrides: [string, string][] = []): Promise<BuiltRpm> {
+  const pkg = PACKAGES[inputs.component];
+  const top = path.join(workDir, 'rpmbuild');
+  for (const dir of ['SOURCES', 'SPECS', 'RPMS', 'BUILD', 'BUILDROOT', 'SRPMS']) await mkdir(path.join(top, dir), { recursive: true });
+  await copyFile(binary, path.join(top, 'SOURCES', path.basename(binary)));
+  for (const source of pkg.extraSources) await copyFile(path.join(RPM_SPECS_DIR, 'files', source), path.join(top, 'SOURCES', source));
+  const spec = renderSpec(await readFile(path.join(RPM_SPECS_DIR, pkg.template), 'utf8'), specValues(inputs));
+  await writeFile(path.join(top, 'SPECS', `${pkg.name}.spec`), spec);
+  await docker.prepareWritable(top);
+  const defines = [...RPMBUILD_DEFINES, ...overrides].flatMap(([k, v]) => ['--define', `${k} ${v}`]);
+  await docker.run({
+    image,
+    command: ['rpmbuild', '-bb', '--target', 'x86_64', '--define', '_topdir /rpmbuild', ...defines, `/rpmbuild/SPECS/${pkg.name}.spec`],
+    mounts: [{ host: top, container: '/rpmbuild' }],
+    env: { SOURCE_DATE_EPOCH: String(inputs.epoch), TZ: 'UTC', LC_ALL: 'C' },
+    purpose: `package ${pkg.name}`,
+  });
+  const rpms = (await readdir(path.join(top, 'RPMS', 'x86_64')).catch(() => [])).filter((f) => f.endsWith('.rpm'));
+  if (rpms.length !== 1) throw new UserError(`rpmbuild of ${pkg.name} produced ${rpms.length} packages instead of one; see ${top}`);
+  return { file: path.join(top, 'RPMS', 'x86_64', rpms[0]!), spec };
+}
+
+/** Adds both signatures: the v4 header signature and the v3 header+payload one that EL7's rpm 4.11 checks. */
+export async function signRpms(files: string[], key: SigningKey, docker: Docker, image: string): Promise<void> {
+  const dirs = [...new Set(files.map((f) => path.dirname(f)))];
+  if (dirs.length !== 1) throw new UserError('sign RPMs from one directory at a time');
+  await docker.prepareWritable(dirs[0]!);
+  const extra = ['--batch', '--no-tty', ...unlockArgs(key)].join(' ');
+  await docker.run({
+    image,
+    command: [
+      'rpmsign', '--addsign', '--rpmv3',
+      '--define', `_gpg_name ${key.fingerprint}`,
+      '--define', '_gpg_digest_algo sha256',
+      '--define', '__gpg /usr/bin/gpg',
+      '--define', `_gpg_sign_cmd_extra_args ${extra}`,
+      ...files.map((f) => `/rpms/${path.basename(f)}`),
+    ],
+    mounts: [{ host: key.gnupgHome, container: GNUPG_MOUNT }, { host: dirs[0]!, container: '/rpms' }],
+    env: { GNUPGHOME: GNUPG_MOUNT },
+    purpose: 'sign the packages',
+  });
+}
+
+/** A detached, armored signature of a file (SHA256SUMS.asc). */
+export async function signDetached(file: string, key: SigningKey, docker: Docker, image: string): Promise<string> {
+  const out = `${file}.asc`;
+  await docker.prepareWritable(path.dirname(file));
+  await docker.run({
+    image,
+    command: ['gpg', '--batch', '--no-tty', ...unlockArgs(key), '--local-user', key.fingerprint, '--digest-algo', 'SHA256', '--armor', '--detach-sign', '--output', `/files/${path.basename(out)}`, `/files/${path.basename(file)}`],
+    mounts: [{ host: key.gnupgHome, container: GNUPG_MOUNT }, { host: path.dirname(file), container: '/files' }],
+    env: { GNUPGHOME: GNUPG_MOUNT },
+    purpose: `sign ${path.basename(file)}`,
+  });
+  return out;
+}
+
+export function componentOfPackage(name: string): Component | undefined {
+  return (Object.entries(PACKAGES) as [Component, { name: string }][]).find(([, p]) => p.name === name)?.[0];
+}

@@ -1,0 +1,137 @@
+// The signing key, in a private GNUPGHOME that lives only as long as the run. The key comes from the
+// environment (read in cli.ts), as armored text or a file, with an optional passphrase; it is fed to gpg on
+// stdin, the passphrase through a 0600 file, so neither is ever an argument, a log line or an artifact.
+// With no key configured, a development key is made once and kept in the cache, and every run says plainly
+// that its packages are not for production. gpg and rpmsign run in the packager image (the host needs neither).
+
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Docker } from './docker.js';
+import { UserError } from './errors.js';
+import { removeOnInterrupt } from './interrupt.js';
+import type { Logger } from './log.js';
+import { registerSecret } from './redact.js';
+
+export interface SigningConfig {
+  armoredKey?: string;
+  keyFile?: string;
+  passphrase?: string;
+}
+
+export interface SigningKey {
+  /** Host directory mounted as /gnupg in the packager container. */
+  gnupgHome: string;
+  fingerprint: string;
+  publicKeyArmored: string;
+  development: boolean;
+  hasPassphrase: boolean;
+  dispose(): Promise<void>;
+}
+
+export const DEV_KEY_NOTICE = 'packages are signed with a throwaway development key: NOT FOR PRODUCTION (set NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE)';
+
+const GNUPG = '/gnupg';
+
+export class Gpg {
+  constructor(
+    private readonly docker: Docker,
+    private readonly image: string,
+  ) {}
+
+  run(home: string, args: string[], options: { input?: string | Buffer; mounts?: { host: string; container: string; readOnly?: boolean }[]; purpose: string }) {
+    return this.docker.run({
+      image: this.image,
+      command: ['gpg', '--batch', '--no-tty', '--quiet', ...args],
+      mounts: [{ host: home, container: GNUPG }, ...(options.mounts ?? [])],
+      env: { GNUPGHOME: GNUPG },
+      input: options.input,
+      purpose: options.purpose,
+    });
+  }
+
+  async fingerprint(home: string): Promise<string> {
+    const r = await this.run(home, ['--with-colons', '--list-secret-keys'], { purpose: 'read the signing key' });
+    const fpr = r.stdout.split('\n').find((l) => l.startsWith('fpr:'))?.split(':')[9];
+    if (!fpr) throw new UserError('the signing key has no secret key; give an armored PRIVATE key in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE');
+    const algo = r.stdout.split('\n').find((l) => l.startsWith('sec:'))?.split(':');
+    if (algo && algo[3] !== '1') throw new UserError('the signing key is not an RSA key; EL7 rpm verifies RSA signatures only: use an RSA 4096 key');
+    return fpr;
+  }
+}
+
+async function privateDir(parent: string, prefix: string): Promise<string> {
+  await mkdir(parent, { recursive: true });
+  const dir = await mkdtemp(path.join(parent, prefix));
+  await chmod(dir, 0o700);
+  return dir;
+}
+
+async function handToBuildUser(docker: Docker, dir: string): Promise<void> {
+  await docker.prepareWritable(dir);
+}
+
+export async function prepareSigningKey(config: SigningConfig, deps: { docker: Docker; log: Logger; image: string; scratchRoot: string; devKeyDir: string }): Promise<SigningKey> {
+  const gpg = new Gpg(deps.docker, deps.image);
+  const home = await privateDir(deps.scratchRoot, '.gnupg-');
+  const forget = removeOnInterrupt(home);
+  const dispose = async () => {
+    await rm(home, { recursive: true, force: true });
+    forget();
+  };
+  try {
+    let development = false;
+    let armored = config.armoredKey;
+    if (!armored && config.keyFile) {
+      armored = await readFile(config.keyFile, 'utf8').catch(() => {
+        throw new UserError(`NOKMEM_SIGNING_KEY_FILE ${config.keyFile} cannot be read; point it at an armored private key`);
+      });
+    }
+    if (armored) registerSecret(armored);
+    if (config.passphrase) registerSecret(config.passphrase);
+    if (!armored) {
+      development = true;
+      armored = await developmentKey(gpg, deps);
+      deps.log.warn(DEV_KEY_NOTICE);
+    }
+    if (config.passphrase) await writeFile(path.join(home, 'passphrase'), config.passphrase, { mode: 0o600 });
+    await handToBuildUser(deps.docker, home);
+    const passArgs = config.passphrase ? ['--pinentry-mode', 'loopback', '--passphrase-file', `${GNUPG}/passphrase`] : [];
+    await gpg.run(home, [...passArgs, '--import'], { input: armored, purpose: 'import the signing key' }).catch(() => {
+      throw new UserError('the signing key could not be imported; give an armored OpenPGP private key (gpg --export-secret-keys --armor) and the right NOKMEM_SIGNING_PASSPHRASE');
+    });
+    const fingerprint = await gpg.fingerprint(home);
+    const pub = await gpg.run(home, ['--armor', '--export', fingerprint], { purpose: 'export the public key' });
+    return { gnupgHome: home, fingerprint, publicKeyArmored: pub.stdout, development, hasPassphrase: Boolean(config.passphrase), dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
+
+/** The development key, made once per cache (RSA 4096, no passphrase) and exported as armored text. */
+async function developmentKey(gpg: Gpg, deps: { docker: Docker; devKeyDir: string }): Promise<string> {
+  const keyFile = path.join(deps.devKeyDir, 'dev-signing-key.asc');
+  if (existsSync(keyFile)) return readFile(keyFile, 'utf8');
+  const home = await privateDir(path.dirname(deps.devKeyDir), '.devkey-');
+  try {
+    await handToBuildUser(deps.docker, home);
+    const params = ['Key-Type: RSA', 'Key-Length: 4096', 'Key-Usage: sign', 'Name-Real: nokmem development key (NOT FOR PRODUCTION)', 'Name-Email: nokmem-dev@localhost', 'Expire-Date: 0', '%no-protection', '%commit', ''].join('\n');
+    await gpg.run(home, ['--gen-key'], { input: params, purpose: 'make a development signing key' });
+    const exported = await gpg.run(home, ['--armor', '--export-secret-keys'], { purpose: 'export the development key' });
+    await mkdir(deps.devKeyDir, { recursive: true, mode: 0o700 });
+    await writeFile(`${keyFile}.tmp`, exported.stdout, { mode: 0o600 });
+    await copyFile(`${keyFile}.tmp`, keyFile);
+    await rm(`${keyFile}.tmp`);
+    return exported.stdout;
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+/** gpg arguments that unlock the key non-interactively (the passphrase stays in its file). */
+export function unlockArgs(key: SigningKey): string[] {
+  return key.hasPassphrase ? ['--pinentry-mode', 'loopback', '--passphrase-file', `${GNUPG}/passphrase`] : [];
+}
+
+export const GNUPG_MOUNT = GNUPG;

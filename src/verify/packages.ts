@@ -1,0 +1,157 @@
+// Verification of built packages (one RPM or a directory of them) against the project's public key: the RPM
+// checks (signature, EL7 payload and rpmlib), the GLIBC needs of every ELF file in the payload, the nokmem
+// proofs re-run on the binary extracted from the package, and SHA256SUMS with its detached signature.
+
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseSha256sums, sha256 } from '../attest.js';
+import type { Docker } from '../docker.js';
+import { UserError } from '../errors.js';
+import type { Runner } from '../runner.js';
+import { componentOfPackage } from '../rpm/build.js';
+import { elfChecks, inspectRpm, rpmChecks } from '../rpm/inspect.js';
+import { tagFromRpmVersion } from '../rpm/spec.js';
+import { GNUPG_MOUNT } from '../signing.js';
+import type { ComponentSpec, VersionTable } from '../specs.js';
+import { eraFor } from '../specs.js';
+import { parseVersion } from '../version.js';
+import { verifyBinary } from './index.js';
+import { type Check, type Verdict, fail, pass, verdictOf } from './verdict.js';
+
+export interface PackageVerdict extends Verdict {
+  file: string;
+}
+
+export interface PackagesReport {
+  ok: boolean;
+  packages: PackageVerdict[];
+  sums: Check[];
+}
+
+export interface PackageVerifyTools {
+  docker: Docker;
+  runner: Runner;
+  image: string;
+  scratchRoot: string;
+  functional: boolean;
+  table: VersionTable;
+}
+
+const BINARY_PATHS: Record<string, string> = { kubelet: 'usr/bin/kubelet', runc: 'usr/libexec/runc-nokmem/runc' };
+
+function fsPackage(spec: ComponentSpec, vendorPrefix: boolean | undefined): string {
+  return `${vendorPrefix ? `${spec.importPath}/vendor/` : ''}${spec.libcontainerPackage}`;
+}
+
+async function keyFingerprint(publicKeyFile: string, docker: Docker, image: string): Promise<string> {
+  const r = await docker.run({
+    image,
+    command: ['gpg', '--batch', '--with-colons', '--show-keys', '/probe/key.asc'],
+    mounts: [{ host: publicKeyFile, container: '/probe/key.asc', readOnly: true }],
+    purpose: 'read the public key',
+    allowFailure: true,
+  });
+  const fpr = r.stdout.split('\n').find((l) => l.startsWith('fpr:'))?.split(':')[9];
+  if (!fpr) throw new UserError(`${publicKeyFile} is not an armored OpenPGP public key; pass the project's key with --key`);
+  return fpr;
+}
+
+export async function verifyRpm(rpm: string, publicKeyFile: string, fingerprint: string, tools: PackageVerifyTools): Promise<PackageVerdict> {
+  const extract = await mkdtemp(path.join(tools.scratchRoot, '.payload-'));
+  try {
+    const facts = await inspectRpm(rpm, publicKeyFile, extract, tools.docker, tools.image);
+    if (!facts.name) return { file: rpm, ok: false, checks: [fail('package', `${path.basename(rpm)} is not a readable RPM`)] };
+    const checks = rpmChecks(facts, fingerprint);
+    const elves = await elfChecks(extract);
+    checks.push(...elves.checks);
+    const component = componentOfPackage(facts.name);
+    if (!component) {
+      checks.push(fail('nokmem proof', `${facts.name} is not a package nokmem builds (kubelet, runc-nokmem)`));
+      return { file: rpm, ...verdictOf(checks) };
+    }
+    const binary = path.join(extract, BINARY_PATHS[component]!);
+    if (!existsSync(binary)) {
+      checks.push(fail('nokmem proof', `the package has no /${BINARY_PATHS[component]}`));
+      return { file: rpm, ...verdictOf(checks) };
+    }
+    const tag = tagFromRpmVersion(facts.version);
+    const spec = tools.table[component];
+    const era = eraFor(spec, parseVersion(component, tag));
+    const proof = await verifyBinary(
+      { binary, component, tag, expect: { fsPackage: fsPackage(spec, era?.vendorPrefix), marker: era?.marker ?? false } },
+      { docker: tools.docker, runner: tools.runner, toolImage: tools.image, scratchRoot: tools.scratchRoot, functional: tools.functional },
+    );
+    // The payload's EL7 check already covers the binary; keep the proof's other checks.
+    checks.push(...proof.checks.filter((c) => c.name !== 'EL7 glibc'));
+    return { file: rpm, ...verdictOf(checks) };
+  } finally {
+    await rm(extract, { recursive: true, force: true });
+  }
+}
+
+/** SHA256SUMS next to the packages: every package is listed with its hash, and the file is signed by the key. */
+export async function verifySums(dir: string, rpms: string[], publicKeyFile: string, fingerprint: string, tools: PackageVerifyTools): Promise<Check[]> {
+  const sumsFile = path.join(dir, 'SHA256SUMS');
+  if (!existsSync(sumsFile)) return [fail('SHA256SUMS', `no SHA256SUMS in ${dir}`)];
+  const sums = parseSha256sums(await readFile(sumsFile, 'utf8'));
+  const checks: Check[] = [];
+  // Every listed file that is here must match; every package must be listed.
+  for (const [name, want] of sums) {
+    const file = path.join(dir, name);
+    if (rpms.includes(file) || !existsSync(file)) continue;
+    const have = sha256(await readFile(file));
+    if (have !== want) checks.push(fail('SHA256SUMS', `${name} has sha256 ${have}, SHA256SUMS says ${want}`));
+  }
+  for (const rpm of rpms) {
+    const want = sums.get(path.basename(rpm));
+    const have = sha256(await readFile(rpm));
+    checks.push(
+      !want
+        ? fail('SHA256SUMS', `${path.basename(rpm)} is not listed`)
+        : want === have
+          ? pass('SHA256SUMS', `${path.basename(rpm)} ${have.slice(0, 16)}… matches`)
+          : fail('SHA256SUMS', `${path.basename(rpm)} has sha256 ${have}, SHA256SUMS says ${want}`),
+    );
+  }
+  if (!existsSync(`${sumsFile}.asc`)) {
+    checks.push(fail('SHA256SUMS signature', 'SHA256SUMS.asc is missing'));
+    return checks;
+  }
+  const home = await mkdtemp(path.join(tools.scratchRoot, '.gpgv-'));
+  try {
+    await tools.docker.prepareWritable(home);
+    const r = await tools.docker.run({
+      image: tools.image,
+      command: ['sh', '-c', 'gpg --batch --quiet --import /probe/key.asc 2>/dev/null && gpg --batch --status-fd 1 --verify /probe/SHA256SUMS.asc /probe/SHA256SUMS 2>&1', 'verify-sums'],
+      mounts: [
+        { host: home, container: GNUPG_MOUNT },
+        { host: publicKeyFile, container: '/probe/key.asc', readOnly: true },
+        { host: sumsFile, container: '/probe/SHA256SUMS', readOnly: true },
+        { host: `${sumsFile}.asc`, container: '/probe/SHA256SUMS.asc', readOnly: true },
+      ],
+      env: { GNUPGHOME: GNUPG_MOUNT },
+      purpose: 'check the signature of SHA256SUMS',
+      allowFailure: true,
+    });
+    const valid = r.stdout.split('\n').some((l) => l.startsWith('[GNUPG:] VALIDSIG ') && l.includes(fingerprint));
+    checks.push(valid ? pass('SHA256SUMS signature', `signed by ${fingerprint.slice(-16)}`) : fail('SHA256SUMS signature', `SHA256SUMS.asc is not a valid signature by ${fingerprint.slice(-16)}`));
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+  return checks;
+}
+
+/** Verifies one RPM, or every RPM in a directory together with its SHA256SUMS. */
+export async function verifyPackages(target: string, publicKeyFile: string, tools: PackageVerifyTools): Promise<PackagesReport> {
+  if (!existsSync(publicKeyFile)) throw new UserError(`public key ${publicKeyFile} does not exist; pass the project's key (RPM-GPG-KEY-nokmem) with --key`);
+  const isDir = (await stat(target)).isDirectory();
+  const rpms = isDir ? (await readdir(target)).filter((f) => f.endsWith('.rpm')).sort().map((f) => path.join(target, f)) : [target];
+  if (rpms.length === 0) throw new UserError(`${target} holds no .rpm files; give an RPM or a directory of them`);
+  const fingerprint = await keyFingerprint(publicKeyFile, tools.docker, tools.image);
+  const packages: PackageVerdict[] = [];
+  for (const rpm of rpms) packages.push(await verifyRpm(rpm, publicKeyFile, fingerprint, tools));
+  const dir = isDir ? target : path.dirname(target);
+  const sums = isDir || existsSync(path.join(dir, 'SHA256SUMS')) ? await verifySums(dir, rpms, publicKeyFile, fingerprint, tools) : [];
+  return { ok: packages.every((p) => p.ok) && sums.every((c) => c.status !== 'fail'), packages, sums };
+}

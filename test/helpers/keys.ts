@@ -1,0 +1,24 @@
+// Test signing keys, made with gpg inside the builder image (the host needs no gpg): RSA 4096, with a passphrase.
+
+import { execa } from 'execa';
+import { TEST_IMAGE } from './cli.ts';
+
+export interface TestKey {
+  armoredPrivate: string;
+  passphrase: string;
+}
+
+export async function makeTestKey(name: string, passphrase: string): Promise<TestKey> {
+  const script = [
+    'set -e',
+    'export GNUPGHOME=$(mktemp -d)',
+    'printf "%s\\n" "Key-Type: RSA" "Key-Length: 4096" "Key-Usage: sign" "Name-Real: $1" "Name-Email: test@nokmem.invalid" "Expire-Date: 0" "Passphrase: $2" "%commit" | gpg --batch --quiet --gen-key 2>/dev/null',
+    'gpg --batch --quiet --pinentry-mode loopback --passphrase "$2" --armor --export-secret-keys',
+  ].join('\n');
+  const r = await execa('docker', ['run', '--rm', '--network', 'none', TEST_IMAGE, 'sh', '-c', script, 'sh', name, passphrase]);
+  return { armoredPrivate: r.stdout, passphrase };
+}
+
+export function signingEnv(key: TestKey): Record<string, string> {
+  return { NOKMEM_SIGNING_KEY: key.armoredPrivate, NOKMEM_SIGNING_PASSPHRASE: key.passphrase };
+}

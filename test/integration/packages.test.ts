@@ -1,0 +1,215 @@
+// Packages end to end: signed, EL7-compatible RPMs that the real dnf installs with gpgcheck=1, a verify that
+// catches every tampering case with a message naming the problem, and reproducible packaging.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import { Docker } from '../../src/docker.ts';
+import { silentLogger } from '../../src/log.ts';
+import { buildRpm, signRpms } from '../../src/rpm/build.ts';
+import type { SpecInputs } from '../../src/rpm/spec.ts';
+import { realRunner } from '../../src/runner.ts';
+import { type SigningKey, prepareSigningKey } from '../../src/signing.ts';
+import { TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
+import { type TestKey, makeTestKey, signingEnv } from '../helpers/keys.ts';
+
+let wb: Workbench;
+let projectKey: TestKey;
+let otherKey: TestKey;
+let runcOut: string;
+let kubeOut: string;
+const docker = new Docker(realRunner);
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+before(async () => {
+  wb = await workbench((runc, kube) => ({ runc: { 'v1.0.0-rc5': runc.tags['v1.0.0-rc5']! }, kubelet: { 'v1.12.4': kube.tags['v1.12.4']! } }));
+  [projectKey, otherKey] = await Promise.all([makeTestKey('nokmem test project key', 'correct horse battery'), makeTestKey('someone else', 'other pass phrase')]);
+  runcOut = wb.out('pkg');
+  kubeOut = wb.out('pkg');
+});
+
+after(async () => wb?.cleanup());
+
+async function keyFor(key: TestKey, name: string): Promise<SigningKey> {
+  const dir = path.join(wb.root, `keys-${name}`);
+  await mkdir(dir, { recursive: true });
+  return prepareSigningKey({ armoredKey: key.armoredPrivate, passphrase: key.passphrase }, { docker, log: silentLogger, image: TEST_IMAGE, scratchRoot: dir, devKeyDir: path.join(dir, 'dev') });
+}
+
+const rpmOf = async (dir: string) => path.join(dir, (await readdir(dir)).find((f) => f.endsWith('.rpm'))!);
+
+describe('build with a signing key from the environment', () => {
+  it('runc v1.0.0-rc5 and kubelet v1.12.4: signed RPMs, sums, SBOM, provenance; no secret in logs or artifacts', async () => {
+    for (const args of [['--runc', 'v1.0.0-rc5', '--remote', wb.runc.url], ['--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url]]) {
+      const r = await nokmem(['build', ...args, '--out', runcOut, ...wb.common], signingEnv(projectKey));
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /NOT FOR PRODUCTION/);
+      for (const text of [r.stdout, r.stderr]) {
+        assert.ok(!text.includes(projectKey.passphrase), 'passphrase in the log');
+        assert.ok(!text.includes('PRIVATE KEY BLOCK'), 'private key in the log');
+      }
+    }
+    for (const dir of [path.join(runcOut, 'runc-v1.0.0-rc5'), path.join(kubeOut, 'kubelet-v1.12.4')]) {
+      const files = await readdir(dir);
+      for (const f of files) {
+        const text = await readFile(path.join(dir, f), 'latin1');
+        assert.ok(!text.includes(projectKey.passphrase) && !text.includes('PRIVATE KEY BLOCK'), `secret in ${f}`);
+      }
+      assert.ok(files.includes('SHA256SUMS') && files.includes('SHA256SUMS.asc') && files.includes('RPM-GPG-KEY-nokmem'));
+      const sbom = JSON.parse(await readFile(path.join(dir, files.find((f) => f.endsWith('.spdx.json'))!), 'utf8')) as { spdxVersion: string; packages: { checksums?: { checksumValue: string }[] }[] };
+      assert.equal(sbom.spdxVersion, 'SPDX-2.3');
+      const binary = await readFile(path.join(dir, dir.includes('kubelet') ? 'kubelet' : 'runc'));
+      assert.equal(sbom.packages[0]?.checksums?.[0]?.checksumValue, sha(binary));
+      const prov = JSON.parse(await readFile(path.join(dir, files.find((f) => f.endsWith('.provenance.json'))!), 'utf8')) as {
+        _type: string; predicateType: string; subject: { name: string; digest: { sha256: string } }[];
+        predicate: { buildDefinition: { resolvedDependencies: { uri: string; digest: Record<string, string> }[] } };
+      };
+      assert.equal(prov._type, 'https://in-toto.io/Statement/v1');
+      assert.equal(prov.predicateType, 'https://slsa.dev/provenance/v1');
+      const rpm = await rpmOf(dir);
+      assert.equal(prov.subject.find((s) => s.name === path.basename(rpm))?.digest.sha256, sha(await readFile(rpm)));
+      assert.match(prov.predicate.buildDefinition.resolvedDependencies[0]?.digest.gitCommit ?? '', /^[0-9a-f]{40}$/);
+    }
+  });
+
+  it('nokmem verify passes the output directory with the project key, table and --json', async () => {
+    const dir = path.join(runcOut, 'runc-v1.0.0-rc5');
+    const r = await nokmem(['verify', dir, '--key', path.join(dir, 'RPM-GPG-KEY-nokmem'), '--image', TEST_IMAGE, '--specs', wb.specs]);
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^runc-nokmem-1\.0\.0~rc5-1\.x86_64\.rpm: OK$/m);
+    assert.match(r.stdout, /PASS +functional \(strace\)/);
+    const j = await nokmem(['verify', dir, '--key', path.join(dir, 'RPM-GPG-KEY-nokmem'), '--image', TEST_IMAGE, '--specs', wb.specs, '--json', '--no-functional']);
+    assert.equal((JSON.parse(j.stdout) as { ok: boolean }).ok, true);
+  });
+
+  it('the packaged binary is byte-identical to the verified one', async () => {
+    const dir = path.join(kubeOut, 'kubelet-v1.12.4');
+    const extract = path.join(wb.root, 'extract-kubelet');
+    await mkdir(extract, { recursive: true });
+    await execa('sh', ['-c', 'cd "$2" && rpm2cpio "$1" | cpio -idm --quiet', 'sh', await rpmOf(dir), extract]).catch(async () => {
+      // no rpm2cpio on the host: extract in the image
+      await execa('docker', ['run', '--rm', '-v', `${dir}:/in:ro`, '-v', `${extract}:/out`, TEST_IMAGE, 'sh', '-c', 'cd /out && rpm2cpio /in/*.rpm | cpio -idm --quiet']);
+    });
+    assert.equal(sha(await readFile(path.join(extract, 'usr/bin/kubelet'))), sha(await readFile(path.join(dir, 'kubelet'))));
+  });
+});
+
+describe('dnf installs the packages with gpgcheck=1', () => {
+  it('from a local repository, into an --installroot', async () => {
+    const repo = path.join(wb.root, 'repo');
+    await mkdir(repo, { recursive: true });
+    for (const d of [path.join(runcOut, 'runc-v1.0.0-rc5'), path.join(kubeOut, 'kubelet-v1.12.4')]) await copyFile(await rpmOf(d), path.join(repo, path.basename(await rpmOf(d))));
+    // The official kubelet requires these; on EL7 the base repository provides them. A signed stub stands in.
+    const stubDir = path.join(wb.root, 'stub');
+    await mkdir(path.join(stubDir, 'SPECS'), { recursive: true });
+    await writeFile(path.join(stubDir, 'SPECS', 'el7-base-stub.spec'), [
+      'Name: el7-base-stub', 'Version: 1', 'Release: 1', 'Summary: provides what kubelet requires, for the test', 'License: MIT', 'BuildArch: noarch',
+      ...['iptables', 'kubernetes-cni', 'socat', 'util-linux', 'ethtool', 'iproute', 'ebtables', 'conntrack'].map((p) => `Provides: ${p}`),
+      '%description', 'test stub', '%files', '',
+    ].join('\n'));
+    await docker.prepareWritable(stubDir);
+    await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', '-e', 'HOME=/tmp', '-v', `${stubDir}:/rpmbuild`, TEST_IMAGE, 'rpmbuild', '-bb', '--define', '_topdir /rpmbuild', '/rpmbuild/SPECS/el7-base-stub.spec']);
+    const stub = path.join(stubDir, 'RPMS', 'noarch', 'el7-base-stub-1-1.noarch.rpm');
+    const key = await keyFor(projectKey, 'stub');
+    try {
+      await signRpms([stub], key, docker, TEST_IMAGE);
+    } finally {
+      await key.dispose();
+    }
+    await copyFile(stub, path.join(repo, path.basename(stub)));
+    await docker.prepareWritable(repo);
+    await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', '-v', `${repo}:/repo`, TEST_IMAGE, 'createrepo_c', '--quiet', '/repo']);
+    const conf = path.join(wb.root, 'dnf.conf');
+    const pub = path.join(path.join(runcOut, 'runc-v1.0.0-rc5'), 'RPM-GPG-KEY-nokmem');
+    await writeFile(conf, `[main]\nreposdir=/dev/null\ngpgcheck=1\ninstallonly_limit=0\n\n[nokmem]\nname=nokmem test\nbaseurl=file://${repo}\ngpgcheck=1\ngpgkey=file://${pub}\nenabled=1\n`);
+    const root = path.join(wb.root, 'installroot');
+    const r = await execa('dnf', ['-y', '-q', '--config', conf, '--installroot', root, '--releasever', '7', '--setopt=cachedir=' + path.join(wb.root, 'dnf-cache'), 'install', 'kubelet', 'runc-nokmem'], { reject: false });
+    assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+    assert.equal(sha(await readFile(path.join(root, 'usr/bin/kubelet'))), sha(await readFile(path.join(kubeOut, 'kubelet-v1.12.4', 'kubelet'))));
+    assert.ok(exists(path.join(root, 'usr/libexec/runc-nokmem/runc')));
+    assert.ok(exists(path.join(root, 'etc/sysconfig/kubelet')));
+    assert.ok(exists(path.join(root, 'usr/share/runc-nokmem/daemon.json.example')));
+    assert.ok(!exists(path.join(root, 'usr/bin/runc')), 'runc-nokmem never takes /usr/bin/runc');
+    const q = await execa('rpm', ['--root', root, '-q', 'kubelet', 'runc-nokmem']);
+    assert.match(q.stdout, /^kubelet-1\.12\.4-0\.nokmem\.1\.x86_64$/m);
+  });
+});
+
+describe('verify catches tampering, naming the problem', () => {
+  const inputs: SpecInputs = { component: 'runc', tag: 'v1.0.0-rc5', commit: '0'.repeat(40), methodSummary: 'test', epoch: 1519776000, iteration: 1 };
+  let key: SigningKey;
+  let other: SigningKey;
+  let publicKey: string;
+
+  before(async () => {
+    key = await keyFor(projectKey, 'project');
+    other = await keyFor(otherKey, 'other');
+    publicKey = path.join(wb.root, 'project.asc');
+    await writeFile(publicKey, key.publicKeyArmored);
+  });
+  after(async () => {
+    await key?.dispose();
+    await other?.dispose();
+  });
+
+  async function packaged(name: string, binary: string, sign: SigningKey | undefined, overrides: [string, string][] = []): Promise<string> {
+    const work = path.join(wb.root, `tamper-${name}`);
+    await mkdir(work, { recursive: true });
+    const rpm = await buildRpm(binary, inputs, work, docker, TEST_IMAGE, overrides);
+    if (sign) await signRpms([rpm.file], sign, docker, TEST_IMAGE);
+    return rpm.file;
+  }
+
+  async function verifyFails(rpm: string, message: RegExp): Promise<void> {
+    const r = await nokmem(['verify', rpm, '--key', publicKey, '--image', TEST_IMAGE, '--specs', wb.specs, '--no-functional']);
+    assert.equal(r.exitCode, 1, r.stdout);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('nokmem: ')).length, 1);
+  }
+
+  const good = () => path.join(runcOut, 'runc-v1.0.0-rc5', 'runc');
+
+  it('unsigned', async () => verifyFails(await packaged('unsigned', good(), undefined), /signature: the package is not signed/));
+
+  it('signed by another key', async () => verifyFails(await packaged('other', good(), other), /signature: not signed by the project key/));
+
+  it('modified payload', async () => {
+    const rpm = await packaged('modified', good(), key);
+    const bytes = await readFile(rpm);
+    bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
+    await writeFile(rpm, bytes);
+    await verifyFails(rpm, /signature: the package was modified after it was signed: .*BAD/);
+  });
+
+  it('zstd payload', async () => verifyFails(await packaged('zstd', good(), key, [['_binary_payload', 'w19.zstdio']]), /EL7 payload: zstd payload: EL7's rpm 4\.11 cannot read it/));
+
+  it('a binary swapped for a kmem-enabled build', async () => {
+    const tree = path.join(wb.root, 'kmem-rc5');
+    await mkdir(tree, { recursive: true });
+    await execa('sh', ['-c', 'git -C "$1" archive v1.0.0-rc5 | tar -x -C "$2"', 'sh', wb.runc.dir, tree]);
+    await docker.prepareWritable(tree);
+    await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', '-e', 'HOME=/tmp', '-e', 'GOPATH=/go', '-e', 'GO111MODULE=off', '-v', `${tree}:/go/src/github.com/opencontainers/runc`, '-w', '/go/src/github.com/opencontainers/runc', TEST_IMAGE, 'make', 'static']);
+    await verifyFails(await packaged('kmem', path.join(tree, 'runc'), key), /no kmem file name: the binary contains "memory\.kmem\.limit_in_bytes"/);
+  });
+
+  it('a dynamically linked binary that needs GLIBC_2.34', async () => {
+    const dir = path.join(wb.root, 'glibc');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'runc.c'), '#include <pthread.h>\n#include <stdio.h>\nstatic void *f(void *a) { return a; }\nint main(void) { pthread_t t; pthread_create(&t, 0, f, 0); pthread_join(t, 0); puts("runc version 1.0.0-rc5"); return 0; }\n');
+    await execa('gcc', ['-o', path.join(dir, 'runc'), path.join(dir, 'runc.c'), '-pthread']);
+    await verifyFails(await packaged('glibc', path.join(dir, 'runc'), key), /EL7 glibc usr\/libexec\/runc-nokmem\/runc: needs GLIBC_2\.3\d, EL7 has 2\.17/);
+  });
+});
+
+describe('reproducible packages', () => {
+  it('the same inputs give bit-identical RPMs', async () => {
+    const binary = path.join(runcOut, 'runc-v1.0.0-rc5', 'runc');
+    const inputs: SpecInputs = { component: 'runc', tag: 'v1.0.0-rc5', commit: '1'.repeat(40), methodSummary: 'test', epoch: 1519776000, iteration: 1 };
+    const a = await buildRpm(binary, inputs, path.join(wb.root, 'repro-a'), docker, TEST_IMAGE);
+    const b = await buildRpm(binary, inputs, path.join(wb.root, 'repro-b'), docker, TEST_IMAGE);
+    assert.equal(sha(await readFile(a.file)), sha(await readFile(b.file)));
+  });
+});
