@@ -7,6 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { buildFromOfficial, buildOfflineImage, OFFLINE_IMAGE, offlineImageIsCurrent } from './builder-image.js';
 import type { BuildRequest, Deps } from './context.js';
 import { Docker } from './docker.js';
+import { assess, formatReport } from './doctor/assess.js';
+import { probeHost } from './doctor/probe.js';
 import { ReportedFailure, UsageError, UserError } from './errors.js';
 import { installInterruptCleanup } from './interrupt.js';
 import { consoleLogger } from './log.js';
@@ -194,6 +196,27 @@ program
   });
 
 program
+  .command('doctor')
+  .description('is this node affected, and are its kubelet and runc fixed? read-only; exit 0 ok, 1 install, 2 reboot')
+  .option('--root <dir>', 'inspect another root (a mounted node image, or test trees of /proc and /sys)', '/')
+  .option('--json', 'print the report as JSON on stdout')
+  .action(async (options: { root: string; json?: boolean }) => {
+    const root = path.resolve(options.root);
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(path.join(root, 'proc'))) throw new UserError(`${root} has no proc/; give the root of a node (default /)`);
+    // Binaries are asked for their version only on the real root: under --root they may not be runnable here.
+    const versionOf = root === '/'
+      ? async (binary: string) => {
+          const r = await realRunner.run(binary, ['--version'], { allowFailure: true, timeoutMs: 5000 });
+          return r.exitCode === 0 ? r.stdout.trim().split('\n')[0] : undefined;
+        }
+      : undefined;
+    const report = assess(await probeHost(root, versionOf));
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    process.exitCode = report.exitCode;
+  });
+
+program
   .command('pin')
   .description('resolve a release tag on the remote and print (or --write) its pin')
   .option('--kubelet <version>', 'kubelet release')
@@ -253,7 +276,7 @@ program
 export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     const json = argv.includes('--json');
