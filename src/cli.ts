@@ -26,6 +26,8 @@ import { type Component, parseVersion } from './version.js';
 interface CommonOptions {
   kubelet?: string;
   runc?: string;
+  fork?: string;
+  forks?: string;
   remote?: string;
   image?: string;
   out: string;
@@ -46,11 +48,13 @@ interface CommonOptions {
 const env = process.env;
 const defaultCacheDir = env.NOKMEM_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'nokmem');
 
-function selectComponent(options: { kubelet?: string; runc?: string }): { component: Component; version: string } {
+function selectComponent(options: { kubelet?: string; runc?: string; fork?: string }): { component: Component; version: string } {
+  if ([options.kubelet, options.runc, options.fork].filter(Boolean).length > 1) throw new UsageError('give one of --kubelet VERSION, --runc VERSION or --fork NAME, not several');
+  if (options.fork) return { component: 'runc', version: '' };
   if (options.kubelet && options.runc) throw new UsageError('give either --kubelet VERSION or --runc VERSION, not both');
   if (options.kubelet) return { component: 'kubelet', version: options.kubelet };
   if (options.runc) return { component: 'runc', version: options.runc };
-  throw new UsageError('nothing to build: give --kubelet VERSION (e.g. v1.12.4) or --runc VERSION (e.g. v1.0.0-rc5)');
+  throw new UsageError('nothing to build: give --kubelet VERSION (e.g. v1.12.4), --runc VERSION (e.g. v1.0.0-rc5) or --fork NAME');
 }
 
 function deps(options: { verbose?: boolean }): Deps {
@@ -59,10 +63,12 @@ function deps(options: { verbose?: boolean }): Deps {
 
 function request(options: CommonOptions): BuildRequest {
   const { component, version } = selectComponent(options);
-  parseVersion(component, version); // bad input stops here, before any step runs
+  if (!options.fork) parseVersion(component, version); // bad input stops here, before any step runs
   return {
     component,
     version,
+    fork: options.fork,
+    forksFile: path.resolve(options.forks ?? path.join(options.specs, 'forks.yaml')),
     remote: options.remote,
     image: options.image ?? env.NOKMEM_BUILDER_IMAGE,
     outDir: path.resolve(options.out),
@@ -91,6 +97,8 @@ function selection(cmd: Command): Command {
   return cmd
     .option('--kubelet <version>', 'kubelet release to build, e.g. v1.12.4')
     .option('--runc <version>', 'runc release to build, e.g. v1.0.0-rc5')
+    .option('--fork <name>', 'a fork of runc from forks.yaml, built by commit (method decided by the tree)')
+    .option('--forks <file>', 'the forks file (default: forks.yaml in the --specs directory)')
     .option('--remote <url>', 'git URL or path of the upstream repository or a mirror (default: upstream on GitHub)')
     .option('--cache-dir <dir>', 'source, Go build and result cache (env NOKMEM_CACHE_DIR)', defaultCacheDir)
     .option('--specs <dir>', 'directory with versions.yaml and pins.yaml', DEFAULT_SPECS_DIR)

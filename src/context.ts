@@ -15,6 +15,9 @@ import type { Component, ReleaseVersion } from './version.js';
 export interface BuildRequest {
   component: Component;
   version: string;
+  /** A fork of runc from specs/forks.yaml, built by commit; its method comes from the tree. */
+  fork?: string;
+  forksFile: string;
   /** Git URL or path of the upstream repository; default from specs/versions.yaml. */
   remote?: string;
   /** Builder image; default derived from the upstream Go version. */
@@ -46,7 +49,9 @@ export interface Deps {
 
 export interface PinnedSource {
   remote: string;
+  /** The upstream tag, or "fork:<name>" for a fork built by commit. */
   tag: string;
+  byCommit: boolean;
   /** The commit the tag must resolve to. */
   commit: string;
   /** false when no pin existed and the commit was read from the remote. */
@@ -57,8 +62,9 @@ export interface BuildPlan {
   component: Component;
   version: ReleaseVersion;
   source: PinnedSource;
-  /** How kmem is kept off: patch the source, set the build tag, or nothing (a --force build of an unaffected version). */
-  method: 'source-patch' | 'build-tag' | 'none';
+  /** How kmem is kept off: patch the source, set the build tag, or nothing (a --force build of an unaffected
+   * version). "from-tree" until the tree inspection decides (forks). */
+  method: 'source-patch' | 'build-tag' | 'none' | 'from-tree';
   /** Why this method: the era's reason, or why --force built an unaffected version. */
   reason: string;
   era: Era;
@@ -81,6 +87,10 @@ export interface BuildPlan {
   cacheKey: string;
   /** Whether packages follow the binary. */
   package: boolean;
+  /** Where libcontainer sits in the tree (inspected after checkout). */
+  libcontainerRoot: string;
+  layout: 'gopath' | 'modules';
+  fork?: { name: string; patches: string[]; claims?: string; packageName: string };
 }
 
 export interface BuildContext {
@@ -98,6 +108,7 @@ export interface BuildContext {
   goUsed?: string;
   verdict?: Verdict;
   record?: BuildRecord;
+  inspection?: import('./inspect-tree.js').TreeInspection;
   /** Committer time of the source commit: SOURCE_DATE_EPOCH of the packages. */
   commitTime?: number;
   modules?: VendoredModule[];
@@ -113,8 +124,10 @@ export interface BuildRecord {
   component: Component;
   version: string;
   source: { repository: string; tag: string; commit: string; pinned: boolean; commitTime: number };
-  method: BuildPlan['method'];
+  method: Exclude<BuildPlan['method'], 'from-tree'>;
   reason: string;
+  inspection?: { method: string; evidence: string };
+  fork?: { name: string; patches: { file: string; sha256: string }[]; binary: string; package: string };
   patch: { recipe: string; recipeDigest: string; diffDigest: string; file: string } | null;
   go: { upstream: string; used: string };
   image: { reference: string; id: string };

@@ -5,6 +5,8 @@
 //   reuse cached build identical inputs built before? then skip to "write output"
 //   fetch source       shallow fetch of the tag into the source cache; the commit must equal the pin
 //   check out          the commit's tree into a fresh workspace
+//   apply fork patches a fork's own patch set, before anything nokmem does (forks only)
+//   inspect tree       the method as the tree shows it; must agree with specs (forks: it decides)
 //   apply nokmem method  the patch recipe (checked, diff kept) or, for build-tag eras, nothing
 //   compile in Docker  make ... in the builder image: --network none, non-root, shared Go build cache
 //   verify             EL7 glibc, version string, static proof, functional strace proof (runc)
@@ -35,6 +37,8 @@ import { reuse } from './steps/reuse.js';
 import { store } from './steps/store.js';
 import { verify } from './steps/verify.js';
 import { writeOutput } from './steps/write-output.js';
+import { forkPatches } from './steps/fork-patches.js';
+import { inspect } from './steps/inspect.js';
 import { signingKey } from './steps/signing-key.js';
 import { reusePackages } from './steps/reuse-packages.js';
 import { packageRpm } from './steps/package-rpm.js';
@@ -43,12 +47,12 @@ import { verifyPackagesStep } from './steps/verify-packages.js';
 import { storePackages } from './steps/store-packages.js';
 
 export const buildSteps: readonly Step<BuildContext>[] = [
-  resolve, preflight, reuse, fetchSource, checkout, applyMethod, compile, verify, store,
+  resolve, preflight, reuse, fetchSource, checkout, forkPatches, inspect, applyMethod, compile, verify, store,
   signingKey, reusePackages, packageRpm, signAndAttest, verifyPackagesStep, storePackages,
   writeOutput,
 ];
 
-export const prepareSteps: readonly Step<BuildContext>[] = [resolve, fetchSource, checkout, applyMethod];
+export const prepareSteps: readonly Step<BuildContext>[] = [resolve, fetchSource, checkout, forkPatches, inspect, applyMethod];
 
 export interface BuildResult {
   plan: BuildPlan;
@@ -100,12 +104,13 @@ export async function prepare(request: BuildRequest, into: string, deps: Deps): 
 export function describePlan(plan: BuildPlan): string {
   const lines = [
     `component   ${plan.component} ${plan.version.tag}`,
-    `source      ${plan.source.remote} ${plan.source.tag} -> ${plan.source.commit}${plan.source.pinned ? ' (pinned)' : ' (NOT pinned)'}`,
+    `source      ${plan.source.remote} ${plan.source.tag} -> ${plan.source.commit}${plan.source.byCommit ? ' (fork, by commit)' : plan.source.pinned ? ' (pinned)' : ' (NOT pinned)'}`,
+    ...(plan.fork ? [`fork        ${plan.fork.name}: ships ${plan.binaryName} as package ${plan.fork.packageName}${plan.fork.patches.length ? `, patches ${plan.fork.patches.join(' ')}` : ''}${plan.fork.claims ? `, claims ${plan.fork.claims}` : ''}`] : []),
     `method      ${plan.method}: ${plan.reason}`,
     ...(plan.patch ? [`patch       patches/${plan.patch.name}.yaml under ${plan.patch.root} (${plan.patch.digest})`] : []),
     `go          ${plan.goVersion} (upstream)`,
     `image       ${plan.image}${plan.imageId ? ` ${plan.imageId}` : ''}`,
-    `build       make ${plan.make.join(' ')}`,
+    `build       ${plan.method === 'from-tree' ? 'make static ... (BUILDTAGS decided by the tree inspection)' : `make ${plan.make.join(' ')}`}`,
     `env         ${Object.entries(plan.env).map(([k, v]) => `${k}=${v}`).join(' ')}`,
     `verify      static proof of ${plan.fsPackage}${plan.marker ? ' + nokmem marker' : ''}${plan.component === 'runc' ? ' + functional strace proof' : ''}`,
     `output      ${plan.outputDir}/{${plan.binaryName},build-record.json${plan.patch ? ',nokmem.patch' : ''}${plan.package ? ',*.rpm,SHA256SUMS{,.asc},*.spdx.json,*.provenance.json,RPM-GPG-KEY-nokmem' : ''}}`,

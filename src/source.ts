@@ -75,6 +75,21 @@ export class SourceCache {
     return Number(r.stdout.trim());
   }
 
+  async hasCommit(commit: string): Promise<boolean> {
+    if (!existsSync(path.join(this.gitDir, 'HEAD'))) return false;
+    const r = await this.git(['cat-file', '-e', `${commit}^{commit}`], 'look up a cached commit', true);
+    return r.exitCode === 0;
+  }
+
+  /** Fetches one commit (a fork has no upstream tag), shallow. */
+  async fetchCommit(remote: string, commit: string): Promise<void> {
+    await this.init();
+    const r = await this.git(['fetch', '--quiet', '--depth', '1', '--no-tags', remote, commit], `fetch ${commit} from ${remote}`, true);
+    if (r.exitCode !== 0 || !(await this.hasCommit(commit))) {
+      throw new UserError(`commit ${commit} cannot be fetched from ${remote} (${r.stderr.trim().split('\n').pop() ?? 'not found'}); check the fork's repository and commit in specs/forks.yaml`);
+    }
+  }
+
   /** Writes the tree of `commit` into `dir` (which must not exist), with no .git. */
   async exportTree(commit: string, dir: string): Promise<void> {
     const scratch = await mkdtemp(path.join(path.dirname(dir), '.index-'));

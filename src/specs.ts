@@ -46,6 +46,7 @@ const ComponentSpec = z
     repository: z.string(),
     importPath: z.string(),
     artifact: z.string(),
+    libcontainerRoot: z.string(),
     libcontainerPackage: z.string(),
     eras: z.array(Era).min(1),
     toolchains: z.array(z.object({ versions: range, go: z.string() }).strict()),
@@ -73,6 +74,25 @@ export const PatchRecipe = z
   })
   .strict();
 export type PatchRecipe = z.infer<typeof PatchRecipe>;
+
+const Fork = z
+  .object({
+    description: z.string(),
+    repository: z.string(),
+    commit: sha,
+    version: z.string().regex(/^v?\d[0-9A-Za-z.+~-]*$/, 'a version like v1.0.0-rc5+dev'),
+    claims: z.string().optional(),
+    binary: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a file name'),
+    package: z.string().regex(/^[a-z0-9][a-z0-9._+-]*$/, 'an RPM name'),
+    patches: z.array(z.string()).default([]),
+  })
+  .strict();
+export type Fork = z.infer<typeof Fork>;
+const Forks = z.object({ forks: z.record(z.string(), Fork).nullable().default({}) }).strict();
+
+export async function loadForks(file: string): Promise<Record<string, Fork>> {
+  return (await loadYaml(file, Forks)).forks ?? {};
+}
 
 function formatIssues(file: string, error: z.ZodError): string {
   const first = error.issues[0];

@@ -29,21 +29,23 @@ export async function buildRpm(binary: string, inputs: SpecInputs, workDir: stri
   const pkg = PACKAGES[inputs.component];
   const top = path.join(workDir, 'rpmbuild');
   for (const dir of ['SOURCES', 'SPECS', 'RPMS', 'BUILD', 'BUILDROOT', 'SRPMS']) await mkdir(path.join(top, dir), { recursive: true });
-  await copyFile(binary, path.join(top, 'SOURCES', path.basename(binary)));
-  for (const source of pkg.extraSources) await copyFile(path.join(RPM_SPECS_DIR, 'files', source), path.join(top, 'SOURCES', source));
-  const spec = renderSpec(await readFile(path.join(RPM_SPECS_DIR, pkg.template), 'utf8'), specValues(inputs));
-  await writeFile(path.join(top, 'SPECS', `${pkg.name}.spec`), spec);
+  const values = specValues(inputs);
+  await copyFile(binary, path.join(top, 'SOURCES', values.binary!));
+  // The wiring files name the binary's path: they are templates too.
+  for (const source of pkg.extraSources) await writeFile(path.join(top, 'SOURCES', source), renderSpec(await readFile(path.join(RPM_SPECS_DIR, 'files', source), 'utf8'), values));
+  const spec = renderSpec(await readFile(path.join(RPM_SPECS_DIR, pkg.template), 'utf8'), values);
+  await writeFile(path.join(top, 'SPECS', `${values.name}.spec`), spec);
   await docker.prepareWritable(top);
   const defines = [...RPMBUILD_DEFINES, ...overrides].flatMap(([k, v]) => ['--define', `${k} ${v}`]);
   await docker.run({
     image,
-    command: ['rpmbuild', '-bb', '--target', 'x86_64', '--define', '_topdir /rpmbuild', ...defines, `/rpmbuild/SPECS/${pkg.name}.spec`],
+    command: ['rpmbuild', '-bb', '--target', 'x86_64', '--define', '_topdir /rpmbuild', ...defines, `/rpmbuild/SPECS/${values.name}.spec`],
     mounts: [{ host: top, container: '/rpmbuild' }],
     env: { SOURCE_DATE_EPOCH: String(inputs.epoch), TZ: 'UTC', LC_ALL: 'C' },
-    purpose: `package ${pkg.name}`,
+    purpose: `package ${values.name}`,
   });
   const rpms = (await readdir(path.join(top, 'RPMS', 'x86_64')).catch(() => [])).filter((f) => f.endsWith('.rpm'));
-  if (rpms.length !== 1) throw new UserError(`rpmbuild of ${pkg.name} produced ${rpms.length} packages instead of one; see ${top}`);
+  if (rpms.length !== 1) throw new UserError(`rpmbuild of ${values.name} produced ${rpms.length} packages instead of one; see ${top}`);
   return { file: path.join(top, 'RPMS', 'x86_64', rpms[0]!), spec };
 }
 

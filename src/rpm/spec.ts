@@ -53,6 +53,10 @@ export interface SpecInputs {
   /** Seconds since the epoch: the changelog date (and SOURCE_DATE_EPOCH of the build). */
   epoch: number;
   iteration: number;
+  /** A fork's own package and binary name (default: the component's package, runc). */
+  packageName?: string;
+  binaryName?: string;
+  upstream?: string;
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -67,8 +71,14 @@ export function specValues(inputs: SpecInputs): Record<string, string> {
   const pkg = PACKAGES[inputs.component];
   const version = rpmVersion(inputs.tag);
   const release = pkg.release(inputs.iteration);
-  const upstream = inputs.component === 'kubelet' ? 'kubernetes' : 'runc';
+  const upstream = inputs.upstream ?? (inputs.component === 'kubelet' ? 'kubernetes' : 'runc');
+  const name = inputs.packageName ?? pkg.name;
+  const binary = inputs.binaryName ?? inputs.component;
   return {
+    name,
+    binary,
+    binarypath: inputs.component === 'kubelet' ? '/usr/bin/kubelet' : `/usr/libexec/${name}/${binary}`,
+    upstream,
     version,
     release,
     tag: inputs.tag,

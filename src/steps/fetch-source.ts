@@ -17,6 +17,12 @@ export const fetchSource: Step<BuildContext> = {
     const { source, component } = ctx.plan!;
     const cache = new SourceCache(ctx.deps.runner, path.join(ctx.request.cacheDir, 'git', `${component}.git`));
     ctx.sources = cache;
+    if (source.byCommit) {
+      if (await cache.hasCommit(source.commit)) ctx.deps.log.info(`  ${source.commit} is already in the source cache`);
+      else await cache.fetchCommit(source.remote, source.commit);
+      ctx.commitTime = await cache.commitTime(source.commit);
+      return;
+    }
     let commit = await cache.cachedCommit(source.tag);
     if (commit === source.commit) {
       ctx.deps.log.info(`  ${source.tag} is already in the source cache at ${commit}`);

@@ -27,12 +27,22 @@ export const packageRpm: Step<BuildContext> = {
     await mkdir(ctx.packageDir, { recursive: true });
     const rpm = await buildRpm(
       path.join(resultDir(ctx), plan.binaryName),
-      { component: plan.component, tag: plan.version.tag, commit: record.source.commit, methodSummary: methodSummary(ctx), epoch: record.source.commitTime, iteration: ctx.request.releaseIteration },
+      {
+        component: plan.component,
+        tag: plan.version.tag,
+        commit: record.source.commit,
+        methodSummary: methodSummary(ctx),
+        epoch: record.source.commitTime,
+        iteration: ctx.request.releaseIteration,
+        packageName: plan.fork?.packageName,
+        binaryName: plan.binaryName,
+        upstream: plan.fork ? `${plan.fork.name} (a fork of runc)` : undefined,
+      },
       ctx.workspace!,
       ctx.deps.docker,
       ctx.request.packagerImage,
     );
     await rename(rpm.file, path.join(ctx.packageDir, path.basename(rpm.file)));
-    ctx.deps.log.info(`  ${PACKAGES[plan.component].name}: ${path.basename(rpm.file)}`);
+    ctx.deps.log.info(`  ${plan.fork?.packageName ?? PACKAGES[plan.component].name}: ${path.basename(rpm.file)}`);
   },
 };

@@ -2,6 +2,7 @@
 // image — and fix the build's cache key now that the image id is known. Runs in a dry run.
 
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { BuildContext } from '../context.js';
 import { UserError } from '../errors.js';
 import { NOKMEM_VERSION } from '../meta.js';
@@ -37,6 +38,7 @@ export const preflight: Step<BuildContext> = {
       make: plan.make,
       env: plan.env,
       marker: plan.marker,
+      fork: plan.fork ? { name: plan.fork.name, binary: plan.binaryName, patches: await Promise.all(plan.fork.patches.map(async (p) => createHash('sha256').update(await readFile(p)).digest('hex'))) } : null,
     };
     plan.cacheKey = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32);
   },

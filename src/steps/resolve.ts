@@ -2,12 +2,13 @@
 // image, outputs. Reads specs/ and, for an unpinned tag, asks the remote (read-only). Runs in a dry run.
 
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext, BuildPlan } from '../context.js';
 import { UserError } from '../errors.js';
 import { SourceCache, normalizeRemote } from '../source.js';
-import { eraFor, goVersionFor, loadPins, loadVersionTable } from '../specs.js';
+import { eraFor, goVersionFor, loadForks, loadPins, loadVersionTable } from '../specs.js';
 import type { Step } from '../step.js';
 import { parseVersion } from '../version.js';
 
@@ -17,11 +18,74 @@ function render(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
+const BUILD_ENV = (layout: 'gopath' | 'modules'): Record<string, string> => ({
+  GOPATH: '/go',
+  GOCACHE: '/gocache',
+  GO111MODULE: layout === 'gopath' ? 'off' : 'on',
+  GOPROXY: 'off',
+});
+
+async function recipeDigest(patchesDir: string, name: string): Promise<string> {
+  return `sha256:${createHash('sha256').update(await readFile(path.join(patchesDir, `${name}.yaml`))).digest('hex')}`;
+}
+
+/** A fork of runc, built by commit: the method, make line and patch are filled in by the tree inspection. */
+async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> {
+  const { request } = ctx;
+  const forks = await loadForks(request.forksFile);
+  const fork = forks[name];
+  if (!fork) {
+    const known = Object.keys(forks);
+    throw new UserError(`fork "${name}" is not in ${request.forksFile}; ${known.length ? `known forks: ${known.join(', ')}` : 'add it there (see the comment at the top)'}`);
+  }
+  const spec = (await loadVersionTable(request.specsDir)).runc;
+  const claims = fork.claims ? parseVersion('runc', fork.claims) : undefined;
+  const goVersion = (claims && goVersionFor(spec, claims)) ?? spec.toolchains[spec.toolchains.length - 1]!.go;
+  const forkDir = path.dirname(request.forksFile);
+  const patches = fork.patches.map((p) => path.resolve(forkDir, p));
+  for (const p of patches) if (!existsSync(p)) throw new UserError(`fork ${name}: patch ${p} does not exist; fix patches in ${request.forksFile}`);
+  const tag = fork.version.startsWith('v') ? fork.version : `v${fork.version}`;
+  return {
+    component: 'runc',
+    version: { tag, comparable: tag.slice(1) },
+    source: { remote: request.remote ? normalizeRemote(request.remote) : normalizeRemote(fork.repository), tag: `fork:${name}`, byCommit: true, commit: fork.commit, pinned: true },
+    method: 'from-tree',
+    reason: `${fork.description} (method decided by inspecting the tree)`,
+    era: claims ? (eraFor(spec, claims) ?? spec.eras[0]!) : { versions: '*', method: 'unknown', reason: 'decided by the tree' },
+    goVersion,
+    image: request.image ?? defaultBuilderImage(goVersion),
+    mountPath: `/go/src/${spec.importPath}`,
+    env: {},
+    make: [],
+    artifact: spec.artifact,
+    binaryName: fork.binary,
+    patch: { name: 'libcontainer-nokmem', root: spec.libcontainerRoot, digest: await recipeDigest(request.patchesDir, 'libcontainer-nokmem') },
+    fsPackage: spec.libcontainerPackage,
+    marker: false,
+    outputDir: path.join(request.outDir, name),
+    cacheKey: '',
+    package: request.package,
+    libcontainerRoot: spec.libcontainerRoot,
+    layout: 'gopath',
+    fork: { name, patches, claims: claims?.tag, packageName: fork.package },
+  };
+}
+
+/** The build recipe for a method the tree inspection chose (forks): runc's own make interface. */
+export function forkRecipe(method: 'source-patch' | 'build-tag' | 'none', layout: 'gopath' | 'modules', commit: string): { make: string[]; env: Record<string, string> } {
+  const tags = method === 'build-tag' ? 'seccomp nokmem' : 'seccomp';
+  return { make: ['static', `BUILDTAGS=${tags}`, `COMMIT=${commit}`], env: { ...BUILD_ENV(layout), ...(layout === 'modules' ? { GOFLAGS: '-mod=vendor' } : {}) } };
+}
+
 export const resolve: Step<BuildContext> = {
   name: 'resolve',
   writes: false,
   async run(ctx) {
     const { request } = ctx;
+    if (request.fork) {
+      ctx.plan = await resolveFork(ctx, request.fork);
+      return;
+    }
     const version = parseVersion(request.component, request.version);
     const table = await loadVersionTable(request.specsDir);
     const spec = table[request.component];
@@ -58,22 +122,17 @@ export const resolve: Step<BuildContext> = {
     }
 
     const values = { commit, version: version.tag };
-    const env: Record<string, string> = {
-      GOPATH: '/go',
-      GOCACHE: '/gocache',
-      GO111MODULE: era.layout === 'gopath' ? 'off' : 'on',
-      GOPROXY: 'off',
-    };
+    const layout = era.layout ?? 'gopath';
+    const env = BUILD_ENV(layout);
     for (const [k, v] of Object.entries(era.env ?? {})) env[k] = render(v, values);
     let patch: BuildPlan['patch'];
     if (method === 'source-patch' && era.patch && era.patchRoot) {
-      const recipe = await readFile(path.join(request.patchesDir, `${era.patch}.yaml`));
-      patch = { name: era.patch, root: era.patchRoot, digest: `sha256:${createHash('sha256').update(recipe).digest('hex')}` };
+      patch = { name: era.patch, root: era.patchRoot, digest: await recipeDigest(request.patchesDir, era.patch) };
     }
     ctx.plan = {
       component: request.component,
       version,
-      source: { remote, tag: version.tag, commit, pinned },
+      source: { remote, tag: version.tag, byCommit: false, commit, pinned },
       method,
       reason,
       era,
@@ -90,6 +149,8 @@ export const resolve: Step<BuildContext> = {
       outputDir: path.join(request.outDir, `${request.component}-${version.tag}`),
       cacheKey: '',
       package: request.package,
+      libcontainerRoot: spec.libcontainerRoot,
+      layout,
     };
   },
 };

@@ -2,6 +2,7 @@
 // same inputs a second time are a cache hit.
 
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { type DirContent, writeDirAtomically } from '../atomic-dir.js';
 import type { BuildContext, BuildRecord } from '../context.js';
@@ -31,8 +32,12 @@ export const store: Step<BuildContext> = {
       component: plan.component,
       version: plan.version.tag,
       source: { repository: plan.source.remote, tag: plan.source.tag, commit: plan.source.commit, pinned: plan.source.pinned, commitTime: ctx.commitTime ?? 0 },
-      method: plan.method,
+      method: plan.method === 'from-tree' ? 'none' : plan.method,
       reason: plan.reason,
+      inspection: ctx.inspection ? { method: ctx.inspection.method, evidence: ctx.inspection.evidence } : undefined,
+      fork: plan.fork
+        ? { name: plan.fork.name, patches: await Promise.all(plan.fork.patches.map(async (f) => ({ file: path.basename(f), sha256: (await sha256File(f)).sha256 }))), binary: plan.binaryName, package: plan.fork.packageName }
+        : undefined,
       patch: plan.patch && ctx.applied
         ? { recipe: `patches/${plan.patch.name}.yaml`, recipeDigest: plan.patch.digest, diffDigest: `sha256:${digests['nokmem.patch']?.sha256}`, file: 'nokmem.patch' }
         : null,

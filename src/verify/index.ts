@@ -44,7 +44,7 @@ export function versionCheck(component: Component, tag: string, output: string, 
     return output.trim() === want ? pass('version string', want) : fail('version string', `kubelet --version printed ${JSON.stringify(output.trim())}, expected ${JSON.stringify(want)}`);
   }
   const version = tag.replace(/^v/, '');
-  if (!new RegExp(`^runc version ${version.replace(/\./g, '\\.')}$`, 'm').test(output)) {
+  if (!new RegExp(`^runc version ${version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm').test(output)) {
     return fail('version string', `runc --version printed ${JSON.stringify(output.trim().split('\n')[0] ?? '')}, expected "runc version ${version}"`);
   }
   if (commit && !output.includes(`commit: ${commit}`)) {

@@ -65,19 +65,26 @@ export async function verifyRpm(rpm: string, publicKeyFile: string, fingerprint:
     const checks = rpmChecks(facts, fingerprint);
     const elves = await elfChecks(extract);
     checks.push(...elves.checks);
-    const component = componentOfPackage(facts.name);
-    if (!component) {
-      checks.push(fail('nokmem proof', `${facts.name} is not a package nokmem builds (kubelet, runc-nokmem)`));
-      return { file: rpm, ...verdictOf(checks) };
+    // kubelet, runc-nokmem, or a fork's package: its runtime is the one ELF file in /usr/libexec/<name>/.
+    const component = componentOfPackage(facts.name) ?? 'runc';
+    let binaryPath: string | undefined = BINARY_PATHS[facts.name === 'kubelet' ? 'kubelet' : 'runc'];
+    if (facts.name !== 'kubelet') {
+      const own = elves.files.filter((f) => path.relative(extract, f).startsWith(`usr/libexec/${facts.name}/`));
+      binaryPath = own.length === 1 ? path.relative(extract, own[0]!) : undefined;
     }
-    const binary = path.join(extract, BINARY_PATHS[component]!);
-    if (!existsSync(binary)) {
-      checks.push(fail('nokmem proof', `the package has no /${BINARY_PATHS[component]}`));
+    const binary = binaryPath ? path.join(extract, binaryPath) : '';
+    if (!binaryPath || !existsSync(binary)) {
+      checks.push(fail('nokmem proof', `the package has no ${facts.name === 'kubelet' ? '/usr/bin/kubelet' : `single runtime binary in /usr/libexec/${facts.name}/`}`));
       return { file: rpm, ...verdictOf(checks) };
     }
     const tag = tagFromRpmVersion(facts.version);
     const spec = tools.table[component];
-    const era = eraFor(spec, parseVersion(component, tag));
+    let era;
+    try {
+      era = eraFor(spec, parseVersion(component, tag));
+    } catch {
+      era = undefined; // a fork's own version (e.g. v1.0.0-rc5+dev) is not an upstream release
+    }
     const proof = await verifyBinary(
       { binary, component, tag, expect: { fsPackage: fsPackage(spec, era?.vendorPrefix), marker: era?.marker ?? false } },
       { docker: tools.docker, runner: tools.runner, toolImage: tools.image, scratchRoot: tools.scratchRoot, functional: tools.functional },

@@ -34,7 +34,7 @@ const cases: { name: string; args: string[]; env?: Record<string, string>; exit:
   { name: 'a version without a patch number', args: ['--kubelet', '1.12'], exit: 2, message: /kubelet version "1\.12" is not a release version; expected a full tag like v1\.12\.4/ },
   { name: '"latest"', args: ['--runc', 'latest'], exit: 2, message: /runc version "latest" is not a release version; expected a full tag like v1\.0\.0-rc5/ },
   { name: 'a version with shell syntax', args: ['--kubelet', 'v1.12.4;id'], exit: 2, message: /"v1\.12\.4;id" is not a release version/ },
-  { name: 'both components', args: ['--kubelet', 'v1.12.4', '--runc', 'v1.0.0-rc5'], exit: 2, message: /either --kubelet VERSION or --runc VERSION, not both/ },
+  { name: 'both components', args: ['--kubelet', 'v1.12.4', '--runc', 'v1.0.0-rc5'], exit: 2, message: /give one of --kubelet VERSION, --runc VERSION or --fork NAME, not several/ },
   { name: 'an unaffected version', args: ['--kubelet', 'v1.22.3'], exit: 1, message: /kubelet v1\.22\.3 is not affected .*Use --force to build it anyway/ },
   { name: 'a tag the remote lacks', args: ['--runc', 'v1.0.0-rc7', 'REMOTE'], exit: 1, message: /tag v1\.0\.0-rc7 is not on file:\/\/.*; check the version, or point --remote at a mirror/ },
   { name: 'an unpinned tag the remote lacks', args: ['--runc', 'v1.0.0-rc8', 'REMOTE'], exit: 1, message: /tag v1\.0\.0-rc8 is not on file:\/\// },
