@@ -3,6 +3,7 @@
 // exit code and the tail of its stderr. Tests swap the Runner for a fake where a real tool cannot run.
 
 import { execa } from 'execa';
+import { UserError } from './errors.js';
 import { redact } from './redact.js';
 
 export interface RunOptions {
@@ -30,16 +31,17 @@ export interface RunResult {
   stdoutBytes?: Buffer;
 }
 
-export class CommandError extends Error {
+/** A command that failed: a one-line error (what it was for, the command, its exit code, its last words). */
+export class CommandError extends UserError {
   constructor(
     readonly command: string,
-    readonly exitCode: number | undefined,
+    readonly commandExitCode: number | undefined,
     readonly stderrTail: string,
     purpose: string | undefined,
     readonly underlying?: unknown,
   ) {
     const what = purpose ? `${purpose}: ` : '';
-    const code = exitCode === undefined ? 'could not start' : `exited ${exitCode}`;
+    const code = commandExitCode === undefined ? 'could not start' : `exited ${commandExitCode}`;
     const tail = stderrTail ? ` — ${stderrTail}` : '';
     super(redact(`${what}\`${command}\` ${code}${tail}`));
     this.name = 'CommandError';
