@@ -17,7 +17,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   docker.io debootstrap strace git gcc libc6-dev make ca-certificates tar \
-  dnf rpm >/dev/null  # dnf and rpm: the real yum-style client the tests install with
+  dnf rpm rsync >/dev/null  # dnf and rpm: the real yum-style client the tests install with; rsync: publish --target
 
 step "Docker engine"
 if ! docker info >/dev/null 2>&1; then

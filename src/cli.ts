@@ -9,15 +9,19 @@ import type { BuildRequest, Deps } from './context.js';
 import { Docker } from './docker.js';
 import { assess, formatReport } from './doctor/assess.js';
 import { probeHost } from './doctor/probe.js';
+import { githubAssetName, githubRelease } from './publish/github.js';
+import { publish } from './publish/index.js';
+import type { CrashPoint } from './publish/yum.js';
 import { ReportedFailure, UsageError, UserError } from './errors.js';
 import { installInterruptCleanup } from './interrupt.js';
 import { consoleLogger } from './log.js';
 import { NOKMEM_VERSION } from './meta.js';
-import { build, describePlan, prepare } from './pipeline.js';
+import { build, describePlan, jobSummary, prepare } from './pipeline.js';
 import { redact } from './redact.js';
 import { realRunner } from './runner.js';
 import { SourceCache, normalizeRemote } from './source.js';
-import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR, eraFor, loadPins, loadVersionTable, writePin } from './specs.js';
+import { releaseMatrix } from './matrix.js';
+import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR, eraFor, loadForks, loadPins, loadVersionTable, writePin } from './specs.js';
 import { defaultBuilderImage } from './steps/resolve.js';
 import { describeFailures, verifyBinary } from './verify/index.js';
 import { verifyPackages } from './verify/packages.js';
@@ -58,7 +62,7 @@ function selectComponent(options: { kubelet?: string; runc?: string; fork?: stri
 }
 
 function deps(options: { verbose?: boolean }): Deps {
-  return { runner: realRunner, docker: new Docker(realRunner), log: consoleLogger({ verbose: options.verbose }) };
+  return { runner: realRunner, docker: new Docker(realRunner), log: consoleLogger({ verbose: options.verbose }), logGroups: env.GITHUB_ACTIONS === 'true' };
 }
 
 function request(options: CommonOptions): BuildRequest {
@@ -128,6 +132,10 @@ selection(program.command('build'))
   .addHelpText('after', '\nSigning key (environment only): NOKMEM_SIGNING_KEY (armored private RSA key) or NOKMEM_SIGNING_KEY_FILE,\nand NOKMEM_SIGNING_PASSPHRASE if it has one. Without a key, a development key is used: NOT FOR PRODUCTION.')
   .action(async (options: CommonOptions) => {
     const result = await build(request(options), deps(options));
+    if (env.GITHUB_STEP_SUMMARY) {
+      const { appendFile } = await import('node:fs/promises');
+      await appendFile(env.GITHUB_STEP_SUMMARY, jobSummary(result));
+    }
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ ok: true, ...result }, null, 2)}\n`);
     } else if (result.dryRun) {
@@ -201,6 +209,94 @@ program
     if (options.json) process.stdout.write(`${JSON.stringify({ binary: file, component, version: version.tag, ...verdict }, null, 2)}\n`);
     else for (const c of verdict.checks) process.stdout.write(`${c.status.toUpperCase().padEnd(8)}${c.name.padEnd(22)}${c.detail}\n`);
     if (!verdict.ok) throw new ReportedFailure(`${target} is not a verified nokmem ${component} ${version.tag}: ${describeFailures(verdict) || 'no check passed'}`);
+  });
+
+program
+  .command('publish')
+  .description('verify RPMs and add them to a signed yum repository (a directory any web server can serve), atomically')
+  .argument('<inputs...>', 'RPM files or build output directories')
+  .requiredOption('--repo <dir>', 'the repository directory (created on first publish)')
+  .option('--base-url <url>', 'where clients will reach the repository, for nokmem.repo (default file://<repo>)')
+  .option('--target <dest>', 'also mirror the repository with rsync to user@host:/path (ssh) or a path')
+  .option('--keep <n>', 'releases kept per package version', '3')
+  .option('--image <image>', `image with createrepo_c, gpg and rpm (default ${OFFLINE_IMAGE}, env NOKMEM_PACKAGER_IMAGE)`)
+  .option('--cache-dir <dir>', 'cache (development key, scratch space)', defaultCacheDir)
+  .option('--specs <dir>', 'directory with versions.yaml', DEFAULT_SPECS_DIR)
+  .option('--no-functional', 'skip the functional strace proof when verifying runc packages')
+  .option('--json', 'print the result as JSON on stdout')
+  .addHelpText('after', '\nThe repository key comes from the environment, as for build: NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE\n(+ NOKMEM_SIGNING_PASSPHRASE). Packages must be signed by that key.')
+  .action(async (inputs: string[], options: { repo: string; baseUrl?: string; target?: string; keep: string; image?: string; cacheDir: string; specs: string; functional: boolean; json?: boolean }) => {
+    if (!/^[1-9]\d{0,2}$/.test(options.keep)) throw new UsageError(`--keep ${JSON.stringify(options.keep)} is not a count; give a whole number from 1, e.g. --keep 3`);
+    const crashAt = env.NOKMEM_TEST_CRASH_AT as CrashPoint | undefined;
+    const docker = new Docker(realRunner);
+    await docker.ping();
+    const log = consoleLogger();
+    const result = await publish(
+      {
+        inputs: inputs.map((i) => path.resolve(i)),
+        repo: options.repo,
+        baseUrl: options.baseUrl,
+        target: options.target,
+        keep: Number(options.keep),
+        signing: { armoredKey: env.NOKMEM_SIGNING_KEY || undefined, keyFile: env.NOKMEM_SIGNING_KEY_FILE || undefined, passphrase: env.NOKMEM_SIGNING_PASSPHRASE || undefined },
+        image: options.image ?? env.NOKMEM_PACKAGER_IMAGE ?? OFFLINE_IMAGE,
+        cacheDir: path.resolve(options.cacheDir),
+        functional: options.functional,
+        crashAt,
+        table: await loadVersionTable(path.resolve(options.specs)),
+      },
+      { docker, runner: realRunner, log },
+    );
+    if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else process.stdout.write(`published to ${path.resolve(options.repo)}: added ${result.added.length} (${result.added.join(', ') || '-'}), unchanged ${result.unchanged.length}, retired ${result.removed.length}\n`);
+  });
+
+program
+  .command('release')
+  .description('make or complete a GitHub release: draft, upload every asset (re-runs skip or replace), then publish')
+  .argument('<assets...>', 'files, or build output directories (every file in them is an asset)')
+  .requiredOption('--repository <owner/name>', 'the GitHub repository (env GITHUB_REPOSITORY)', env.GITHUB_REPOSITORY)
+  .requiredOption('--tag <tag>', 'the release tag')
+  .option('--title <text>', 'the release title (default: the tag)')
+  .option('--notes-file <file>', 'release notes (markdown)')
+  .option('--draft', 'leave the release as a draft')
+  .option('--api-url <url>', 'GitHub API base URL, for GitHub Enterprise (env GITHUB_API_URL)', env.GITHUB_API_URL)
+  .option('--json', 'print the result as JSON on stdout')
+  .addHelpText('after', '\nThe token comes from the environment only: GITHUB_TOKEN (or GH_TOKEN), with contents: write.')
+  .action(async (inputs: string[], options: { repository: string; tag: string; title?: string; notesFile?: string; draft?: boolean; apiUrl?: string; json?: boolean }) => {
+    const token = env.GITHUB_TOKEN || env.GH_TOKEN;
+    if (!token) throw new UserError('no GitHub token: set GITHUB_TOKEN (contents: write on the repository); tokens are never taken from the command line');
+    const { existsSync, statSync, readdirSync, readFileSync } = await import('node:fs');
+    const assets: string[] = [];
+    for (const input of inputs) {
+      if (!existsSync(input)) throw new UserError(`${input} does not exist; give asset files or build output directories`);
+      if (statSync(input).isDirectory()) for (const f of readdirSync(input).sort()) { if (statSync(path.join(input, f)).isFile()) assets.push(path.resolve(input, f)); }
+      else assets.push(path.resolve(input));
+    }
+    const names = new Map<string, string>();
+    for (const a of assets) {
+      const name = githubAssetName(a);
+      if (names.has(name) && names.get(name) !== a) throw new UserError(`${a} and ${names.get(name)} would both be the release asset ${name}; give each asset once`);
+      names.set(name, a);
+    }
+    const result = await githubRelease(
+      { repository: options.repository, tag: options.tag, name: options.title, body: options.notesFile ? readFileSync(options.notesFile, 'utf8') : undefined, assets: [...names.values()], draft: Boolean(options.draft), token, apiUrl: options.apiUrl },
+      consoleLogger(),
+    );
+    if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else process.stdout.write(`release ${options.tag}: ${result.url} — uploaded ${result.uploaded.length}, replaced ${result.replaced.length}, unchanged ${result.unchanged.length}${result.published ? ', published' : ''}\n`);
+  });
+
+program
+  .command('matrix')
+  .description('print the release matrix (JSON for a GitHub Actions strategy) computed from specs/')
+  .option('--specs <dir>', 'directory with versions.yaml, pins.yaml and forks.yaml', DEFAULT_SPECS_DIR)
+  .option('--only <what>', 'only runc, kubelet or fork')
+  .action(async (options: { specs: string; only?: string }) => {
+    if (options.only && !['runc', 'kubelet', 'fork'].includes(options.only)) throw new UsageError(`--only ${JSON.stringify(options.only)} is not runc, kubelet or fork`);
+    const specs = path.resolve(options.specs);
+    const matrix = releaseMatrix(await loadVersionTable(specs), await loadPins(specs), await loadForks(path.join(specs, 'forks.yaml')), options.only);
+    process.stdout.write(`${JSON.stringify(matrix)}\n`);
   });
 
 program

@@ -1,0 +1,80 @@
+// `nokmem publish`: verify the packages, then add them to the yum repository (and mirror it to a remote
+// target). Nothing unverified is ever published.
+
+import { existsSync } from 'node:fs';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Docker } from '../docker.js';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Runner } from '../runner.js';
+import { type SigningConfig, prepareSigningKey } from '../signing.js';
+import type { VersionTable } from '../specs.js';
+import { verifyPackages } from '../verify/packages.js';
+import { type CrashPoint, type PublishInput, type PublishResult, publishToRepo, syncToRemote } from './yum.js';
+
+export interface PublishRequest {
+  inputs: string[];
+  repo: string;
+  baseUrl?: string;
+  target?: string;
+  keep: number;
+  signing: SigningConfig;
+  image: string;
+  cacheDir: string;
+  functional: boolean;
+  crashAt?: CrashPoint;
+  table: VersionTable;
+}
+
+async function collectRpms(inputs: string[]): Promise<string[]> {
+  const rpms: string[] = [];
+  for (const input of inputs) {
+    if (!existsSync(input)) throw new UserError(`${input} does not exist; give RPM files or build output directories`);
+    if ((await stat(input)).isDirectory()) rpms.push(...(await readdir(input)).filter((f) => f.endsWith('.rpm')).map((f) => path.join(input, f)));
+    else if (input.endsWith('.rpm')) rpms.push(input);
+    else throw new UserError(`${input} is not an RPM or a directory; give RPM files or build output directories`);
+  }
+  if (rpms.length === 0) throw new UserError(`no .rpm files in ${inputs.join(', ')}; run nokmem build first`);
+  return rpms;
+}
+
+export function parseRpmName(file: string): PublishInput {
+  const m = /^(.+)-([^-]+)-([^-]+)\.([^.]+)\.rpm$/.exec(path.basename(file));
+  if (!m) throw new UserError(`${path.basename(file)} is not named NAME-VERSION-RELEASE.ARCH.rpm`);
+  return { rpm: file, name: m[1]!, version: m[2]!, release: m[3]! };
+}
+
+export async function publish(request: PublishRequest, deps: { docker: Docker; runner: Runner; log: Logger }): Promise<PublishResult> {
+  const rpms = await collectRpms(request.inputs);
+  const workDir = path.join(request.cacheDir, 'work');
+  const key = await prepareSigningKey(request.signing, { docker: deps.docker, log: deps.log, image: request.image, scratchRoot: workDir, devKeyDir: path.join(request.cacheDir, 'dev-signing-key') });
+  try {
+    const publicKey = path.join(key.gnupgHome, 'publish-key.asc');
+    await writeFile(publicKey, key.publicKeyArmored);
+    for (const rpm of rpms) {
+      deps.log.info(`  verifying ${path.basename(rpm)}`);
+      const report = await verifyPackages(rpm, publicKey, { docker: deps.docker, runner: deps.runner, image: request.image, scratchRoot: workDir, functional: request.functional, table: request.table });
+      if (!report.ok) {
+        const failed = report.packages.flatMap((p) => p.checks).filter((c) => c.status === 'fail');
+        throw new UserError(`${path.basename(rpm)} failed verification (${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}); nothing was published`);
+      }
+    }
+    const repo = path.resolve(request.repo);
+    const result = await publishToRepo({
+      repo,
+      packages: rpms.map(parseRpmName),
+      key,
+      keep: request.keep,
+      baseUrl: request.baseUrl ?? `file://${repo}`,
+      docker: deps.docker,
+      image: request.image,
+      log: deps.log,
+      crashAt: request.crashAt,
+    });
+    if (request.target) await syncToRemote(repo, request.target, result.generation, deps.runner);
+    return result;
+  } finally {
+    await key.dispose();
+  }
+}

@@ -1,0 +1,223 @@
+// Publishing verified RPMs into a yum repository that EL7 clients use with gpgcheck=1 and repo_gpgcheck=1.
+//
+// Layout:  Packages/*.rpm   .repodata-<generation>/   repodata -> .repodata-<generation>   RPM-GPG-KEY-nokmem
+//          nokmem.repo
+// Atomic:  packages first (unreferenced until the metadata names them), then a complete new metadata
+//          generation (hashed files, repomd.xml and its signature, plus the superseded hashed files clients
+//          may still ask for), and last the `repodata` symlink swapped by rename(2): a client sees the old
+//          repository or the new one, never a mix. An interrupted publish leaves the previous generation live.
+
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, link, lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Docker } from '../docker.js';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { signDetached } from '../rpm/build.js';
+import type { SigningKey } from '../signing.js';
+import { PUBLIC_KEY_FILE } from '../steps/sign-and-attest.js';
+import { acquireLock } from './lock.js';
+
+export const REPO_FILE = 'nokmem.repo';
+/** Metadata generations kept on disk, so a client holding an older repomd.xml still finds its files. */
+export const KEEP_GENERATIONS = 3;
+
+export type CrashPoint = 'after-packages' | 'after-metadata' | 'before-swap';
+
+export interface PublishInput {
+  rpm: string;
+  name: string;
+  version: string;
+  release: string;
+}
+
+export interface PublishOptions {
+  repo: string;
+  packages: PublishInput[];
+  key: SigningKey;
+  keep: number;
+  baseUrl: string;
+  docker: Docker;
+  image: string;
+  log: Logger;
+  lockWaitMs?: number;
+  /** Test hook (set from the environment at the edge): stop the process at this point, as a crash would. */
+  crashAt?: CrashPoint;
+}
+
+export interface PublishResult {
+  added: string[];
+  unchanged: string[];
+  removed: string[];
+  generation: string;
+}
+
+const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+
+function crash(options: PublishOptions, point: CrashPoint): void {
+  if (options.crashAt === point) {
+    process.stderr.write(`nokmem: simulated crash at ${point}\n`);
+    process.exit(137);
+  }
+}
+
+/** rpm's version comparison (rpmvercmp), enough for releases like 0, 0.nokmem.1, 150500.1.1. */
+export function rpmvercmp(a: string, b: string): number {
+  const seg = (s: string) => s.match(/\d+|[A-Za-z]+|~/g) ?? [];
+  const x = seg(a);
+  const y = seg(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const p = x[i];
+    const q = y[i];
+    if (p === '~' || q === '~') {
+      if (p !== q) return p === '~' ? -1 : 1;
+      continue;
+    }
+    if (p === undefined) return -1;
+    if (q === undefined) return 1;
+    const pn = /^\d/.test(p);
+    const qn = /^\d/.test(q);
+    if (pn !== qn) return pn ? 1 : -1;
+    const d = pn ? Number(p) - Number(q) : p < q ? -1 : p > q ? 1 : 0;
+    if (d) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+export function repoFile(baseUrl: string): string {
+  return [
+    '[nokmem]',
+    'name=nokmem: kubelet and runc without kernel-memory accounting',
+    `baseurl=${baseUrl}`,
+    'enabled=1',
+    'gpgcheck=1',
+    'repo_gpgcheck=1',
+    `gpgkey=${baseUrl.replace(/\/$/, '')}/${PUBLIC_KEY_FILE}`,
+    '',
+  ].join('\n');
+}
+
+async function currentGeneration(repo: string): Promise<string | undefined> {
+  const link = path.join(repo, 'repodata');
+  if (!existsSync(link)) return undefined;
+  if (!(await lstat(link)).isSymbolicLink()) {
+    throw new UserError(`${link} is a directory, not the generation link nokmem publishes; publish into an empty directory or one nokmem made`);
+  }
+  return readlink(link);
+}
+
+export async function publishToRepo(options: PublishOptions): Promise<PublishResult> {
+  const { repo, docker, image, log } = options;
+  await mkdir(path.join(repo, 'Packages'), { recursive: true });
+  const release = await acquireLock(path.join(repo, '.publish.lock'), {
+    waitMs: options.lockWaitMs ?? 600_000,
+    onWait: (pid) => log.info(`  waiting for the publish of pid ${pid} to finish`),
+  });
+  const staging = path.join(repo, `.staging-${process.pid}`);
+  try {
+    // The repository's key: a repository is signed by one key, forever.
+    const keyFile = path.join(repo, PUBLIC_KEY_FILE);
+    if (existsSync(keyFile) && (await readFile(keyFile, 'utf8')).trim() !== options.key.publicKeyArmored.trim()) {
+      throw new UserError(`${repo} is signed with another key (${keyFile}); publish with the repository's key, or into a new repository`);
+    }
+
+    // 1. Packages. A name-version-release is published once: the same bytes again are a no-op, others are refused.
+    const result: PublishResult = { added: [], unchanged: [], removed: [], generation: '' };
+    const incoming: string[] = [];
+    for (const pkg of options.packages) {
+      const target = path.join(repo, 'Packages', path.basename(pkg.rpm));
+      if (existsSync(target)) {
+        if ((await sha256(target)) === (await sha256(pkg.rpm))) {
+          result.unchanged.push(path.basename(target));
+          continue;
+        }
+        throw new UserError(`${pkg.name}-${pkg.version}-${pkg.release} is already published with different bytes (${target}); a release is never replaced: build with --release N+1`);
+      }
+      incoming.push(pkg.rpm);
+    }
+    for (const rpm of incoming) {
+      const target = path.join(repo, 'Packages', path.basename(rpm));
+      await copyFile(rpm, `${target}.partial`);
+      await rename(`${target}.partial`, target);
+      result.added.push(path.basename(target));
+    }
+    crash(options, 'after-packages');
+
+    // 2. Retention: keep the newest N releases of each name-version.
+    const groups = new Map<string, { file: string; release: string }[]>();
+    for (const file of (await readdir(path.join(repo, 'Packages'))).filter((f) => f.endsWith('.rpm'))) {
+      const m = /^(.+)-([^-]+)-([^-]+)\.([^.]+)\.rpm$/.exec(file);
+      if (!m) continue;
+      const key = `${m[1]}-${m[2]}.${m[4]}`;
+      groups.set(key, [...(groups.get(key) ?? []), { file, release: m[3]! }]);
+    }
+    const retired: string[] = [];
+    for (const list of groups.values()) {
+      list.sort((a, b) => rpmvercmp(b.release, a.release));
+      for (const old of list.slice(options.keep)) retired.push(old.file);
+    }
+
+    // 3. A complete new metadata generation, from the packages that stay.
+    await rm(staging, { recursive: true, force: true });
+    await mkdir(staging, { recursive: true });
+    await docker.prepareWritable(staging);
+    const previous = await currentGeneration(repo);
+    const excludes = retired.flatMap((f) => ['--excludes', f]);
+    await docker.run({
+      image,
+      command: ['createrepo_c', '--quiet', '--database', '--unique-md-filenames', '--checksum', 'sha256', ...(previous ? ['--update', '--update-md-path', '/repo'] : []), ...excludes, '--outputdir', `/repo/${path.basename(staging)}`, '/repo'],
+      mounts: [{ host: repo, container: '/repo' }],
+      purpose: 'write the repository metadata',
+    });
+    const newMd = path.join(staging, 'repodata');
+    await signDetached(path.join(newMd, 'repomd.xml'), options.key, docker, image);
+    crash(options, 'after-metadata');
+
+    const generation = `.repodata-${new Date().toISOString().replace(/[-:.TZ]/g, '')}-${process.pid}`;
+    const genDir = path.join(repo, generation);
+    await rename(newMd, genDir);
+    // Superseded hashed files stay reachable from the new generation for clients holding the old repomd.xml.
+    if (previous && existsSync(path.join(repo, previous))) {
+      for (const f of await readdir(path.join(repo, previous))) {
+        if (f.startsWith('repomd.xml') || existsSync(path.join(genDir, f))) continue;
+        await link(path.join(repo, previous, f), path.join(genDir, f)).catch(() => copyFile(path.join(repo, previous, f), path.join(genDir, f)));
+      }
+    }
+    if (!existsSync(keyFile)) await writeFile(keyFile, options.key.publicKeyArmored);
+    await writeFile(path.join(repo, `${REPO_FILE}.partial`), repoFile(options.baseUrl));
+    await rename(path.join(repo, `${REPO_FILE}.partial`), path.join(repo, REPO_FILE));
+    crash(options, 'before-swap');
+
+    // 4. The switch: one rename of a symlink.
+    const tmpLink = path.join(repo, `.repodata-link-${process.pid}`);
+    await rm(tmpLink, { force: true });
+    await symlink(generation, tmpLink);
+    await rename(tmpLink, path.join(repo, 'repodata'));
+    result.generation = generation;
+
+    // 5. Only now: retired packages and generations older than the last few.
+    for (const f of retired) {
+      await rm(path.join(repo, 'Packages', f), { force: true });
+      result.removed.push(f);
+    }
+    const generations = (await readdir(repo)).filter((d) => d.startsWith('.repodata-') && !d.startsWith('.repodata-link'));
+    const dated = await Promise.all(generations.map(async (d) => ({ d, t: (await stat(path.join(repo, d))).mtimeMs })));
+    for (const { d } of dated.sort((a, b) => b.t - a.t).slice(KEEP_GENERATIONS)) if (d !== generation) await rm(path.join(repo, d), { recursive: true, force: true });
+    return result;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+    await release();
+  }
+}
+
+/** Mirrors the repository to a remote target (rsync over ssh, or a path) in the same safe order. */
+export async function syncToRemote(repo: string, target: string, generation: string, runner: import('../runner.js').Runner): Promise<void> {
+  const dest = target.endsWith('/') ? target : `${target}/`;
+  const rsync = (args: string[], purpose: string) => runner.run('rsync', ['--archive', '--links', '--mkpath', ...args], { purpose });
+  await rsync(['--ignore-existing', `${repo}/Packages/`, `${dest}Packages/`], 'upload the packages');
+  await rsync([`${repo}/${generation}/`, `${dest}${generation}/`], 'upload the metadata generation');
+  await rsync([`${repo}/${PUBLIC_KEY_FILE}`, `${repo}/${REPO_FILE}`, dest], 'upload the key and the .repo file');
+  await rsync([`${repo}/repodata`, dest], 'switch the remote repository to the new metadata');
+  await rsync(['--delete', '--exclude', '.publish.lock', '--exclude', '.staging-*', `${repo}/`, dest], 'remove retired packages and metadata remotely');
+}
