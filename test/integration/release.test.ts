@@ -1,0 +1,87 @@
+// GitHub releases against the stand-in, whose every request and response is checked against GitHub's
+// published OpenAPI description: draft, upload, publish; a re-run after a broken upload completes the release
+// without duplicates (including the 422 already_exists path); the token never reaches the output.
+
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { nokmem } from '../helpers/cli.ts';
+import { startGithubStandin } from '../helpers/github-standin.ts';
+
+const TOKEN = 'ghs_nokmemTestToken0123456789abcdef';
+
+async function assets(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'assets-'));
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'runc-nokmem-1.0.0~rc5-1.x86_64.rpm'), Buffer.alloc(4096, 7));
+  await writeFile(path.join(dir, 'SHA256SUMS'), 'x  y\n');
+  await writeFile(path.join(dir, 'SHA256SUMS.asc'), '-----BEGIN PGP SIGNATURE-----\n');
+  await writeFile(path.join(dir, 'RPM-GPG-KEY-nokmem'), '-----BEGIN PGP PUBLIC KEY BLOCK-----\n');
+  return dir;
+}
+
+const release = (api: string, dir: string, ...extra: string[]) =>
+  nokmem(['release', dir, '--repository', 'acme/nokmem', '--tag', 'v0.1.0', '--api-url', api, '--json', ...extra], { GITHUB_TOKEN: TOKEN });
+
+describe('nokmem release', () => {
+  it('creates a draft, uploads every asset, then publishes; GitHub renames ~ to .', async () => {
+    const gh = await startGithubStandin('acme', 'nokmem');
+    try {
+      const r = await release(gh.url, await assets());
+      assert.equal(r.exitCode, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { created: boolean; uploaded: string[]; published: boolean };
+      assert.equal(out.created, true);
+      assert.equal(out.published, true);
+      assert.ok(out.uploaded.includes('runc-nokmem-1.0.0.rc5-1.x86_64.rpm'));
+      assert.equal(gh.releases[0]?.draft, false);
+      assert.equal(gh.releases[0]?.assets.length, 4);
+      // the draft was published only after the last upload
+      const publishAt = gh.requests.findIndex((q) => q.startsWith('PATCH '));
+      assert.ok(gh.requests.slice(publishAt + 1).every((q) => !q.startsWith('POST /uploads')));
+      assert.ok(!r.stdout.includes(TOKEN) && !r.stderr.includes(TOKEN));
+      assert.deepEqual(gh.violations, []);
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('a re-run after a broken upload completes the release without duplicates, through 422 already_exists', async () => {
+    const gh = await startGithubStandin('acme', 'nokmem', { failUploadNumber: 2, hideOpenOnce: true });
+    try {
+      const dir = await assets();
+      const first = await release(gh.url, dir);
+      assert.notEqual(first.exitCode, 0);
+      assert.equal(gh.releases[0]?.draft, true, 'a failed run leaves a draft');
+      const second = await release(gh.url, dir);
+      assert.equal(second.exitCode, 0, second.stderr);
+      assert.ok(gh.requests.some((q) => q.startsWith('GET /repos/acme/nokmem/releases?')), 'the draft is found by listing, not by tag');
+      const r = gh.releases[0]!;
+      assert.equal(gh.releases.length, 1);
+      assert.equal(r.draft, false);
+      assert.deepEqual(r.assets.map((a) => a.name).sort(), ['RPM-GPG-KEY-nokmem', 'SHA256SUMS', 'SHA256SUMS.asc', 'runc-nokmem-1.0.0.rc5-1.x86_64.rpm']);
+      assert.ok(r.assets.every((a) => a.state === 'uploaded'));
+      const third = await release(gh.url, dir);
+      assert.equal((JSON.parse(third.stdout) as { unchanged: string[] }).unchanged.length, 4);
+      assert.deepEqual(gh.violations, []);
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('no token is a one-line error; a refused token names the fix', async () => {
+    const none = await nokmem(['release', '.', '--repository', 'acme/nokmem', '--tag', 'v0.1.0'], { GITHUB_TOKEN: '', GH_TOKEN: '' });
+    assert.equal(none.exitCode, 1);
+    assert.match(none.stderr, /^nokmem: error: no GitHub token: set GITHUB_TOKEN/m);
+    const gh = await startGithubStandin('acme', 'nokmem');
+    try {
+      const wrong = await nokmem(['release', await assets(), '--repository', 'acme/other', '--tag', 'v0.1.0', '--api-url', gh.url], { GITHUB_TOKEN: TOKEN });
+      assert.equal(wrong.exitCode, 1);
+      assert.match(wrong.stderr, /^nokmem: error: GitHub has no repository acme\/other for this token \(HTTP 404\)/m);
+      assert.ok(!wrong.stderr.includes(TOKEN));
+    } finally {
+      await gh.close();
+    }
+  });
+});
