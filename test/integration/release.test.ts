@@ -57,6 +57,12 @@ describe('nokmem release', () => {
       const second = await release(gh.url, dir);
       assert.equal(second.exitCode, 0, second.stderr);
       assert.ok(gh.requests.some((q) => q.startsWith('GET /repos/acme/nokmem/releases?')), 'the draft is found by listing, not by tag');
+      assert.ok(!gh.requests.some((q) => q.startsWith('GET /repos/acme/nokmem/releases/tags/')), 'get-by-tag does not see drafts');
+      // the second asset (SHA256SUMS) broke mid-upload and was hidden from the next listing: the re-run's upload
+      // met 422 already_exists, deleted the half-uploaded asset and uploaded it again
+      const sums = gh.requests.filter((q) => q.startsWith('POST /uploads/') && /[?&]name=SHA256SUMS(&|$)/.test(q));
+      assert.equal(sums.length, 3, gh.requests.join('\n'));
+      assert.equal(gh.requests.filter((q) => q.startsWith('DELETE ')).length, 1);
       const r = gh.releases[0]!;
       assert.equal(gh.releases.length, 1);
       assert.equal(r.draft, false);
