@@ -12,6 +12,11 @@ fi
 
 step() { printf '\n== %s\n' "$*"; }
 
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
+  echo "setup.sh: nokmem needs Node.js 20 or later (with npm); install it, then run this again" >&2
+  exit 1
+fi
+
 step "apt packages"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

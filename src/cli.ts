@@ -1,6 +1,8 @@
 // The command line: parses arguments and the environment (the only place either is read), builds the
 // request, runs the pipeline and prints the result. Errors a user can act on are one line and a non-zero exit.
 
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -9,7 +11,6 @@ import type { BuildRequest, Deps } from './context.js';
 import { Docker } from './docker.js';
 import { assess, formatReport } from './doctor/assess.js';
 import { probeHost } from './doctor/probe.js';
-import { githubAssetName, githubRelease } from './publish/github.js';
 import { publish } from './publish/index.js';
 import type { CrashPoint } from './publish/yum.js';
 import { ReportedFailure, UsageError, UserError } from './errors.js';
@@ -19,6 +20,7 @@ import { NOKMEM_VERSION } from './meta.js';
 import { build, describePlan, jobSummary, prepare } from './pipeline.js';
 import { redact } from './redact.js';
 import { realRunner } from './runner.js';
+import type { SigningConfig } from './signing.js';
 import { SourceCache, normalizeRemote } from './source.js';
 import { releaseMatrix } from './matrix.js';
 import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR, eraFor, loadForks, loadPins, loadVersionTable, writePin } from './specs.js';
@@ -50,12 +52,16 @@ interface CommonOptions {
 }
 
 const env = process.env;
+
+/** The signing key, from the environment only: never a file in the repository or an argument. */
+function signingFromEnv(): SigningConfig {
+  return { armoredKey: env.NOKMEM_SIGNING_KEY || undefined, keyFile: env.NOKMEM_SIGNING_KEY_FILE || undefined, passphrase: env.NOKMEM_SIGNING_PASSPHRASE || undefined };
+}
 const defaultCacheDir = env.NOKMEM_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'nokmem');
 
 function selectComponent(options: { kubelet?: string; runc?: string; fork?: string }): { component: Component; version: string } {
   if ([options.kubelet, options.runc, options.fork].filter(Boolean).length > 1) throw new UsageError('give one of --kubelet VERSION, --runc VERSION or --fork NAME, not several');
   if (options.fork) return { component: 'runc', version: '' };
-  if (options.kubelet && options.runc) throw new UsageError('give either --kubelet VERSION or --runc VERSION, not both');
   if (options.kubelet) return { component: 'kubelet', version: options.kubelet };
   if (options.runc) return { component: 'runc', version: options.runc };
   throw new UsageError('nothing to build: give --kubelet VERSION (e.g. v1.12.4), --runc VERSION (e.g. v1.0.0-rc5) or --fork NAME');
@@ -85,8 +91,7 @@ function request(options: CommonOptions): BuildRequest {
     functional: options.functional,
     package: options.package !== false,
     packagerImage: options.packagerImage ?? env.NOKMEM_PACKAGER_IMAGE ?? OFFLINE_IMAGE,
-    // Secrets come from the environment only.
-    signing: { armoredKey: env.NOKMEM_SIGNING_KEY || undefined, keyFile: env.NOKMEM_SIGNING_KEY_FILE || undefined, passphrase: env.NOKMEM_SIGNING_PASSPHRASE || undefined },
+    signing: signingFromEnv(),
     releaseIteration: releaseIteration(options.release),
   };
 }
@@ -133,7 +138,6 @@ selection(program.command('build'))
   .action(async (options: CommonOptions) => {
     const result = await build(request(options), deps(options));
     if (env.GITHUB_STEP_SUMMARY) {
-      const { appendFile } = await import('node:fs/promises');
       await appendFile(env.GITHUB_STEP_SUMMARY, jobSummary(result));
     }
     if (options.json) {
@@ -168,7 +172,6 @@ program
   .option('--json', 'print the verdict as JSON on stdout')
   .action(async (target: string, options: { key?: string; kubelet?: string; runc?: string; commit?: string; image?: string; specs: string; functional: boolean; json?: boolean }) => {
     const file = path.resolve(target);
-    const { existsSync, statSync } = await import('node:fs');
     if (!existsSync(file)) throw new UserError(`${target} does not exist; give an RPM, a directory of RPMs, or a binary`);
     const image = options.image ?? env.NOKMEM_PACKAGER_IMAGE ?? OFFLINE_IMAGE;
     const table = await loadVersionTable(path.resolve(options.specs));
@@ -238,7 +241,7 @@ program
         baseUrl: options.baseUrl,
         target: options.target,
         keep: Number(options.keep),
-        signing: { armoredKey: env.NOKMEM_SIGNING_KEY || undefined, keyFile: env.NOKMEM_SIGNING_KEY_FILE || undefined, passphrase: env.NOKMEM_SIGNING_PASSPHRASE || undefined },
+        signing: signingFromEnv(),
         image: options.image ?? env.NOKMEM_PACKAGER_IMAGE ?? OFFLINE_IMAGE,
         cacheDir: path.resolve(options.cacheDir),
         functional: options.functional,
@@ -264,9 +267,10 @@ program
   .option('--json', 'print the result as JSON on stdout')
   .addHelpText('after', '\nThe token comes from the environment only: GITHUB_TOKEN (or GH_TOKEN), with contents: write.')
   .action(async (inputs: string[], options: { repository: string; tag: string; title?: string; notesFile?: string; draft?: boolean; apiUrl?: string; json?: boolean }) => {
+    // @octokit/rest is loaded only here: the other commands do not pay for it at start-up.
+    const { githubAssetName, githubRelease } = await import('./publish/github.js');
     const token = env.GITHUB_TOKEN || env.GH_TOKEN;
     if (!token) throw new UserError('no GitHub token: set GITHUB_TOKEN (contents: write on the repository); tokens are never taken from the command line');
-    const { existsSync, statSync, readdirSync, readFileSync } = await import('node:fs');
     const assets: string[] = [];
     for (const input of inputs) {
       if (!existsSync(input)) throw new UserError(`${input} does not exist; give asset files or build output directories`);
@@ -306,7 +310,6 @@ program
   .option('--json', 'print the report as JSON on stdout')
   .action(async (options: { root: string; json?: boolean }) => {
     const root = path.resolve(options.root);
-    const { existsSync } = await import('node:fs');
     if (!existsSync(path.join(root, 'proc'))) throw new UserError(`${root} has no proc/; give the root of a node (default /)`);
     // Binaries are asked for their version only on the real root: under --root they may not be runnable here.
     const versionOf = root === '/'

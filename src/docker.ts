@@ -28,7 +28,8 @@ export class Docker {
     const r = await this.runner.run('docker', ['version', '--format', '{{.Server.Version}}'], { allowFailure: true, timeoutMs: 20_000 });
     if (r.exitCode !== 0) {
       const why = r.stderr.trim().split('\n').pop() ?? 'no answer';
-      throw new UserError(`the Docker engine is not reachable (${why}); start dockerd or set DOCKER_HOST, then run again`);
+      const fix = /permission denied/i.test(r.stderr) ? 'run as root or add your user to the docker group' : 'start dockerd or set DOCKER_HOST (sudo bash scripts/setup.sh starts dockerd)';
+      throw new UserError(`the Docker engine is not reachable (${why}); ${fix}, then run again`);
     }
     return r.stdout.trim();
   }

@@ -54,20 +54,9 @@ export async function inspectTree(tree: string, libcontainerRoot = '.'): Promise
     return { method: 'build-tag', evidence: `${rel(split.name)} implements EnableKernelMemoryAccounting under the nokmem build tag`, marker: split.source.includes(MARKER), layout };
   }
   const writes = files.filter((f) => blankComments(f.source).includes('memory.kmem.limit_in_bytes'));
-  const memory = files.find((f) => /func \(\w+ \*MemoryGroup\) Apply\(/.test(f.source));
-  const applyMatch = memory ? /func \(\w+ \*MemoryGroup\) Apply\([^)]*\)[^{]*\{/.exec(memory.source) : null;
-  let applyBody = '';
-  if (memory && applyMatch) {
-    let depth = 0;
-    const start = applyMatch.index + applyMatch[0].length - 1;
-    for (let i = start; i < memory.source.length; i++) {
-      if (memory.source[i] === '{') depth++;
-      else if (memory.source[i] === '}' && --depth === 0) {
-        applyBody = memory.source.slice(start, i + 1);
-        break;
-      }
-    }
-  }
+  const memory = files.find((f) => findFunction(f.source, 'Apply', 'MemoryGroup'));
+  const span = memory && findFunction(memory.source, 'Apply', 'MemoryGroup');
+  const applyBody = memory && span ? memory.source.slice(span.bodyOpen, span.end) : '';
   const callsEnable = /EnableKernelMemoryAccounting\(/.test(blankComments(applyBody));
   const inlineKmem = /memory\.kmem\.limit_in_bytes|cgroupKernelMemoryLimit/.test(blankComments(applyBody));
   if (callsEnable && !onlyForKernelLimit(applyBody)) {

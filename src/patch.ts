@@ -56,10 +56,11 @@ export interface FunctionSpan {
   end: number;
 }
 
-/** Finds a top-level (non-method) function by name. */
-export function findFunction(src: string, name: string): FunctionSpan | undefined {
+/** Finds a top-level function by name, or with `receiver` a method of that type (e.g. MemoryGroup). */
+export function findFunction(src: string, name: string, receiver?: string): FunctionSpan | undefined {
   const code = blankComments(src);
-  const re = new RegExp(`^func\\s+${name}\\s*\\(`, 'm');
+  const recv = receiver ? `\\(\\s*\\w*\\s*\\*?${receiver}\\s*\\)\\s*` : '';
+  const re = new RegExp(`^func\\s+${recv}${name}\\s*\\(`, 'm');
   const match = re.exec(code);
   if (!match) return undefined;
   // Walk the signature (parameters and results may hold parentheses and braces, e.g. interface{}) to the body.

@@ -21,7 +21,7 @@
 //
 // `nokmem prepare` runs the source steps only; `nokmem verify` runs the verifier on its own.
 
-import { rename, rm } from 'node:fs/promises';
+import { cp, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildContext, BuildPlan, BuildRecord, BuildRequest, Deps } from './context.js';
@@ -84,15 +84,9 @@ export async function prepare(request: BuildRequest, into: string, deps: Deps): 
   try {
     const steps = await runSteps(prepareSteps, ctx, { dryRun: request.dryRun, log: deps.log });
     if (!request.dryRun) {
-      await rename(ctx.tree!, path.resolve(into)).catch(async () => {
-        // Another file system: fall back to a copy.
-        const { cp } = await import('node:fs/promises');
-        await cp(ctx.tree!, path.resolve(into), { recursive: true });
-      });
-      if (ctx.applied) {
-        const { writeFile } = await import('node:fs/promises');
-        await writeFile(`${path.resolve(into)}.nokmem.patch`, ctx.applied.diff);
-      }
+      // rename, or a copy across file systems
+      await rename(ctx.tree!, path.resolve(into)).catch(() => cp(ctx.tree!, path.resolve(into), { recursive: true }));
+      if (ctx.applied) await writeFile(`${path.resolve(into)}.nokmem.patch`, ctx.applied.diff);
     }
     return { plan: ctx.plan!, steps };
   } finally {

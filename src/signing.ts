@@ -5,7 +5,7 @@
 // that its packages are not for production. gpg and rpmsign run in the packager image (the host needs neither).
 
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Docker } from './docker.js';
 import { UserError } from './errors.js';
@@ -67,10 +67,6 @@ async function privateDir(parent: string, prefix: string): Promise<string> {
   return dir;
 }
 
-async function handToBuildUser(docker: Docker, dir: string): Promise<void> {
-  await docker.prepareWritable(dir);
-}
-
 export async function prepareSigningKey(config: SigningConfig, deps: { docker: Docker; log: Logger; image: string; scratchRoot: string; devKeyDir: string }): Promise<SigningKey> {
   const gpg = new Gpg(deps.docker, deps.image);
   const home = await privateDir(deps.scratchRoot, '.gnupg-');
@@ -95,7 +91,7 @@ export async function prepareSigningKey(config: SigningConfig, deps: { docker: D
       deps.log.warn(DEV_KEY_NOTICE);
     }
     if (config.passphrase) await writeFile(path.join(home, 'passphrase'), config.passphrase, { mode: 0o600 });
-    await handToBuildUser(deps.docker, home);
+    await deps.docker.prepareWritable(home);
     const passArgs = config.passphrase ? ['--pinentry-mode', 'loopback', '--passphrase-file', `${GNUPG}/passphrase`] : [];
     await gpg.run(home, [...passArgs, '--import'], { input: armored, purpose: 'import the signing key' }).catch(() => {
       throw new UserError('the signing key could not be imported; give an armored OpenPGP private key (gpg --export-secret-keys --armor) and the right NOKMEM_SIGNING_PASSPHRASE');
@@ -115,14 +111,13 @@ async function developmentKey(gpg: Gpg, deps: { docker: Docker; devKeyDir: strin
   if (existsSync(keyFile)) return readFile(keyFile, 'utf8');
   const home = await privateDir(path.dirname(deps.devKeyDir), '.devkey-');
   try {
-    await handToBuildUser(deps.docker, home);
+    await deps.docker.prepareWritable(home);
     const params = ['Key-Type: RSA', 'Key-Length: 4096', 'Key-Usage: sign', 'Name-Real: nokmem development key (NOT FOR PRODUCTION)', 'Name-Email: nokmem-dev@localhost', 'Expire-Date: 0', '%no-protection', '%commit', ''].join('\n');
     await gpg.run(home, ['--gen-key'], { input: params, purpose: 'make a development signing key' });
     const exported = await gpg.run(home, ['--armor', '--export-secret-keys'], { purpose: 'export the development key' });
     await mkdir(deps.devKeyDir, { recursive: true, mode: 0o700 });
     await writeFile(`${keyFile}.tmp`, exported.stdout, { mode: 0o600 });
-    await copyFile(`${keyFile}.tmp`, keyFile);
-    await rm(`${keyFile}.tmp`);
+    await rename(`${keyFile}.tmp`, keyFile);
     return exported.stdout;
   } finally {
     await rm(home, { recursive: true, force: true });

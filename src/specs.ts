@@ -147,6 +147,11 @@ export function eraFor(spec: ComponentSpec, version: ReleaseVersion): Era | unde
   return spec.eras.find((era) => inRange(version, era.versions));
 }
 
+/** The cgroupfs driver's package path as the linker names it in a build of this era (for messages and JSON). */
+export function fsPackageFor(spec: ComponentSpec, era: Era | undefined): string {
+  return `${era?.vendorPrefix ? `${spec.importPath}/vendor/` : ''}${spec.libcontainerPackage}`;
+}
+
 export function goVersionFor(spec: ComponentSpec, version: ReleaseVersion): string | undefined {
   return spec.toolchains.find((t) => inRange(version, t.versions))?.go;
 }

@@ -10,8 +10,8 @@ import type { Logger } from '../log.js';
 import type { Runner } from '../runner.js';
 import { type SigningConfig, prepareSigningKey } from '../signing.js';
 import type { VersionTable } from '../specs.js';
-import { verifyPackages } from '../verify/packages.js';
-import { type CrashPoint, type PublishInput, type PublishResult, publishToRepo, syncToRemote } from './yum.js';
+import { verifyRpm } from '../verify/packages.js';
+import { type CrashPoint, type PublishResult, parseRpmName, publishToRepo, syncToRemote } from './yum.js';
 
 export interface PublishRequest {
   inputs: string[];
@@ -39,12 +39,6 @@ async function collectRpms(inputs: string[]): Promise<string[]> {
   return rpms;
 }
 
-export function parseRpmName(file: string): PublishInput {
-  const m = /^(.+)-([^-]+)-([^-]+)\.([^.]+)\.rpm$/.exec(path.basename(file));
-  if (!m) throw new UserError(`${path.basename(file)} is not named NAME-VERSION-RELEASE.ARCH.rpm`);
-  return { rpm: file, name: m[1]!, version: m[2]!, release: m[3]! };
-}
-
 export async function publish(request: PublishRequest, deps: { docker: Docker; runner: Runner; log: Logger }): Promise<PublishResult> {
   const rpms = await collectRpms(request.inputs);
   const workDir = path.join(request.cacheDir, 'work');
@@ -52,11 +46,12 @@ export async function publish(request: PublishRequest, deps: { docker: Docker; r
   try {
     const publicKey = path.join(key.gnupgHome, 'publish-key.asc');
     await writeFile(publicKey, key.publicKeyArmored);
+    const tools = { docker: deps.docker, runner: deps.runner, image: request.image, scratchRoot: workDir, functional: request.functional, table: request.table };
     for (const rpm of rpms) {
       deps.log.info(`  verifying ${path.basename(rpm)}`);
-      const report = await verifyPackages(rpm, publicKey, { docker: deps.docker, runner: deps.runner, image: request.image, scratchRoot: workDir, functional: request.functional, table: request.table });
-      if (!report.ok) {
-        const failed = report.packages.flatMap((p) => p.checks).filter((c) => c.status === 'fail');
+      const verdict = await verifyRpm(rpm, publicKey, key.fingerprint, tools);
+      if (!verdict.ok) {
+        const failed = verdict.checks.filter((c) => c.status === 'fail');
         throw new UserError(`${path.basename(rpm)} failed verification (${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}); nothing was published`);
       }
     }

@@ -30,6 +30,14 @@ export interface PublishInput {
   name: string;
   version: string;
   release: string;
+  arch: string;
+}
+
+/** NAME-VERSION-RELEASE.ARCH.rpm, as rpmbuild names packages. */
+export function parseRpmName(file: string): PublishInput {
+  const m = /^(.+)-([^-]+)-([^-]+)\.([^.]+)\.rpm$/.exec(path.basename(file));
+  if (!m) throw new UserError(`${path.basename(file)} is not named NAME-VERSION-RELEASE.ARCH.rpm`);
+  return { rpm: file, name: m[1]!, version: m[2]!, release: m[3]!, arch: m[4]! };
 }
 
 export interface PublishOptions {
@@ -147,10 +155,9 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
     // 2. Retention: keep the newest N releases of each name-version.
     const groups = new Map<string, { file: string; release: string }[]>();
     for (const file of (await readdir(path.join(repo, 'Packages'))).filter((f) => f.endsWith('.rpm'))) {
-      const m = /^(.+)-([^-]+)-([^-]+)\.([^.]+)\.rpm$/.exec(file);
-      if (!m) continue;
-      const key = `${m[1]}-${m[2]}.${m[4]}`;
-      groups.set(key, [...(groups.get(key) ?? []), { file, release: m[3]! }]);
+      const p = parseRpmName(file);
+      const key = `${p.name}-${p.version}.${p.arch}`;
+      groups.set(key, [...(groups.get(key) ?? []), { file, release: p.release }]);
     }
     const retired: string[] = [];
     for (const list of groups.values()) {

@@ -45,7 +45,7 @@ export async function buildRpm(binary: string, inputs: SpecInputs, workDir: stri
     purpose: `package ${values.name}`,
   });
   const rpms = (await readdir(path.join(top, 'RPMS', 'x86_64')).catch(() => [])).filter((f) => f.endsWith('.rpm'));
-  if (rpms.length !== 1) throw new UserError(`rpmbuild of ${values.name} produced ${rpms.length} packages instead of one; see ${top}`);
+  if (rpms.length !== 1) throw new UserError(`rpmbuild of ${values.name} produced ${rpms.length} packages instead of one; check specs/rpm/${pkg.template} (one package per spec)`);
   return { file: path.join(top, 'RPMS', 'x86_64', rpms[0]!), spec };
 }
 

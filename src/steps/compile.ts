@@ -1,8 +1,8 @@
 // Step: compile inside the builder image with no network, as a non-root user, with the Go build cache
-// mounted from the nokmem cache and reused across runs. The full log is kept in the workspace.
+// mounted from the nokmem cache and reused across runs. The full log outlives the workspace, in <cache>/logs/.
 
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { UserError } from '../errors.js';
@@ -22,6 +22,9 @@ export const compile: Step<BuildContext> = {
     await docker.prepareWritable(goCache);
     await docker.prepareWritable(ctx.tree!);
     let output = '';
+    // The workspace is removed when the run ends; the log of the last build of this version stays.
+    const logFile = path.join(ctx.request.cacheDir, 'logs', `${plan.fork?.name ?? `${plan.component}-${plan.version.tag}`}.build.log`);
+    await mkdir(path.dirname(logFile), { recursive: true });
     const mounts = [
       { host: ctx.tree!, container: plan.mountPath },
       { host: goCache, container: '/gocache' },
@@ -43,13 +46,13 @@ export const compile: Step<BuildContext> = {
         purpose: `build ${plan.component} ${plan.version.tag}`,
       });
     } catch (error) {
-      await writeFile(path.join(ctx.workspace!, 'build.log'), output);
-      if (error instanceof CommandError) throw new UserError(`${error.message} (full log: ${path.join(ctx.workspace!, 'build.log')}; run with --verbose to see it live)`);
+      await writeFile(logFile, output);
+      if (error instanceof CommandError) throw new UserError(`${error.message} (full log: ${logFile}; run with --verbose to see it live)`);
       throw error;
     }
-    await writeFile(path.join(ctx.workspace!, 'build.log'), output);
+    await writeFile(logFile, output);
     ctx.modules = await vendoredModules(ctx.tree!);
     ctx.binary = path.join(ctx.tree!, plan.artifact);
-    if (!existsSync(ctx.binary)) throw new UserError(`the build of ${plan.component} ${plan.version.tag} finished but did not produce ${plan.artifact}; see ${path.join(ctx.workspace!, 'build.log')}`);
+    if (!existsSync(ctx.binary)) throw new UserError(`the build of ${plan.component} ${plan.version.tag} finished but did not produce ${plan.artifact}; see ${logFile}`);
   },
 };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BuildContext, BuildPlan } from '../context.js';
 import { UserError } from '../errors.js';
 import { SourceCache, normalizeRemote } from '../source.js';
-import { eraFor, goVersionFor, loadForks, loadPins, loadVersionTable } from '../specs.js';
+import { eraFor, fsPackageFor, goVersionFor, loadForks, loadPins, loadVersionTable } from '../specs.js';
 import type { Step } from '../step.js';
 import { parseVersion } from '../version.js';
 
@@ -144,7 +144,7 @@ export const resolve: Step<BuildContext> = {
       artifact: spec.artifact,
       binaryName: path.posix.basename(spec.artifact),
       patch,
-      fsPackage: `${era.vendorPrefix ? `${spec.importPath}/vendor/` : ''}${spec.libcontainerPackage}`,
+      fsPackage: fsPackageFor(spec, era),
       marker: method === 'none' ? false : (era.marker ?? false),
       outputDir: path.join(request.outDir, `${request.component}-${version.tag}`),
       cacheKey: '',

@@ -1,10 +1,10 @@
 // Step: keep the verified result in the result cache under its input key, with its build record, so that the
 // same inputs a second time are a cache hit.
 
-import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { type DirContent, writeDirAtomically } from '../atomic-dir.js';
+import { sha256 } from '../attest.js';
 import type { BuildContext, BuildRecord } from '../context.js';
 import { NOKMEM_VERSION } from '../meta.js';
 import type { Step } from '../step.js';
@@ -12,7 +12,7 @@ import { MODULES_FILE, resultDir, unlessCached } from './reuse.js';
 
 async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
   const bytes = await readFile(file);
-  return { sha256: createHash('sha256').update(bytes).digest('hex'), size: (await stat(file)).size };
+  return { sha256: sha256(bytes), size: bytes.length };
 }
 
 export const store: Step<BuildContext> = {
@@ -25,7 +25,7 @@ export const store: Step<BuildContext> = {
     const digests: BuildRecord['files'] = { [plan.binaryName]: await sha256File(ctx.binary!) };
     if (ctx.applied) {
       files['nokmem.patch'] = { text: ctx.applied.diff };
-      digests['nokmem.patch'] = { sha256: createHash('sha256').update(ctx.applied.diff).digest('hex'), size: Buffer.byteLength(ctx.applied.diff) };
+      digests['nokmem.patch'] = { sha256: sha256(ctx.applied.diff), size: Buffer.byteLength(ctx.applied.diff) };
     }
     const record: BuildRecord = {
       schema: 'nokmem/build-record@1',

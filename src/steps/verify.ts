@@ -1,7 +1,6 @@
 // Step: prove the binary is nokmem (static proof, and for runc the functional strace run) and that it starts
 // on EL7. A binary that fails is never written to the output or the cache.
 
-import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { UserError } from '../errors.js';
 import type { Step } from '../step.js';
@@ -16,7 +15,7 @@ export const verify: Step<BuildContext> = {
     const plan = ctx.plan!;
     const verdict = await verifyBinary(
       { binary: ctx.binary!, component: plan.component, tag: plan.version.tag, commit: plan.source.commit, expect: { fsPackage: plan.fsPackage, marker: plan.marker } },
-      { docker: ctx.deps.docker, runner: ctx.deps.runner, toolImage: plan.image, scratchRoot: path.join(ctx.workspace!), functional: ctx.request.functional },
+      { docker: ctx.deps.docker, runner: ctx.deps.runner, toolImage: plan.image, scratchRoot: ctx.workspace!, functional: ctx.request.functional },
     );
     ctx.verdict = verdict;
     for (const check of verdict.checks) ctx.deps.log.info(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`);

@@ -13,8 +13,8 @@ import { componentOfPackage } from '../rpm/build.js';
 import { elfChecks, inspectRpm, rpmChecks } from '../rpm/inspect.js';
 import { tagFromRpmVersion } from '../rpm/spec.js';
 import { GNUPG_MOUNT } from '../signing.js';
-import type { ComponentSpec, VersionTable } from '../specs.js';
-import { eraFor } from '../specs.js';
+import type { VersionTable } from '../specs.js';
+import { eraFor, fsPackageFor } from '../specs.js';
 import { parseVersion } from '../version.js';
 import { verifyBinary } from './index.js';
 import { type Check, type Verdict, fail, pass, verdictOf } from './verdict.js';
@@ -38,13 +38,8 @@ export interface PackageVerifyTools {
   table: VersionTable;
 }
 
-const BINARY_PATHS: Record<string, string> = { kubelet: 'usr/bin/kubelet', runc: 'usr/libexec/runc-nokmem/runc' };
-
-function fsPackage(spec: ComponentSpec, vendorPrefix: boolean | undefined): string {
-  return `${vendorPrefix ? `${spec.importPath}/vendor/` : ''}${spec.libcontainerPackage}`;
-}
-
-async function keyFingerprint(publicKeyFile: string, docker: Docker, image: string): Promise<string> {
+/** The fingerprint of an armored public key (read once per run, not per package). */
+export async function keyFingerprint(publicKeyFile: string, docker: Docker, image: string): Promise<string> {
   const r = await docker.run({
     image,
     command: ['gpg', '--batch', '--with-colons', '--show-keys', '/probe/key.asc'],
@@ -65,15 +60,11 @@ export async function verifyRpm(rpm: string, publicKeyFile: string, fingerprint:
     const checks = rpmChecks(facts, fingerprint);
     const elves = await elfChecks(extract);
     checks.push(...elves.checks);
-    // kubelet, runc-nokmem, or a fork's package: its runtime is the one ELF file in /usr/libexec/<name>/.
+    // kubelet is /usr/bin/kubelet; runc-nokmem's or a fork's runtime is the one ELF file in /usr/libexec/<name>/.
     const component = componentOfPackage(facts.name) ?? 'runc';
-    let binaryPath: string | undefined = BINARY_PATHS[facts.name === 'kubelet' ? 'kubelet' : 'runc'];
-    if (facts.name !== 'kubelet') {
-      const own = elves.files.filter((f) => path.relative(extract, f).startsWith(`usr/libexec/${facts.name}/`));
-      binaryPath = own.length === 1 ? path.relative(extract, own[0]!) : undefined;
-    }
-    const binary = binaryPath ? path.join(extract, binaryPath) : '';
-    if (!binaryPath || !existsSync(binary)) {
+    const own = elves.files.filter((f) => path.relative(extract, f).startsWith(`usr/libexec/${facts.name}/`));
+    const binary = component === 'kubelet' ? path.join(extract, 'usr/bin/kubelet') : own.length === 1 ? own[0]! : '';
+    if (!binary || !existsSync(binary)) {
       checks.push(fail('nokmem proof', `the package has no ${facts.name === 'kubelet' ? '/usr/bin/kubelet' : `single runtime binary in /usr/libexec/${facts.name}/`}`));
       return { file: rpm, ...verdictOf(checks) };
     }
@@ -86,7 +77,7 @@ export async function verifyRpm(rpm: string, publicKeyFile: string, fingerprint:
       era = undefined; // a fork's own version (e.g. v1.0.0-rc5+dev) is not an upstream release
     }
     const proof = await verifyBinary(
-      { binary, component, tag, expect: { fsPackage: fsPackage(spec, era?.vendorPrefix), marker: era?.marker ?? false } },
+      { binary, component, tag, expect: { fsPackage: fsPackageFor(spec, era), marker: era?.marker ?? false } },
       { docker: tools.docker, runner: tools.runner, toolImage: tools.image, scratchRoot: tools.scratchRoot, functional: tools.functional },
     );
     // The payload's EL7 check already covers the binary; keep the proof's other checks.

@@ -54,7 +54,7 @@ function textSymbols(nm: string): string[] {
  * symbols. Matched by suffix, whatever the import path in front (github.com/..., k8s.io/kubernetes/vendor/...,
  * a fork's own path), so a wrong guess about the build mode cannot make the check pass vacuously.
  */
-export function kmemSymbols(nm: string, _fsPackage?: string): string[] {
+export function kmemSymbols(nm: string): string[] {
   return textSymbols(nm).filter((s) => s.endsWith(`${FS_SUFFIX}.EnableKernelMemoryAccounting`) || s.endsWith(`${FS_SUFFIX}.setKernelMemory`));
 }
 

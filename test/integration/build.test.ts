@@ -3,13 +3,13 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import YAML from 'yaml';
 import type { BuildRecord } from '../../src/context.ts';
-import { TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
+import { TEST_IMAGE, type Workbench, buildByHand, exists, nokmem, workbench } from '../helpers/cli.ts';
 
 let wb: Workbench;
 
@@ -76,11 +76,7 @@ describe('runc, source-patch era (rc5)', () => {
 
   it('catches an unpatched build of the same tree (the verifier can fail)', async () => {
     const tree = path.join(wb.root, 'unpatched-rc5');
-    await mkdir(tree, { recursive: true });
-    await execa('sh', ['-c', `git -C "$1" archive v1.0.0-rc5 | tar -x -C "$2"`, 'sh', wb.runc.dir, tree]);
-    await execa('chown', ['-R', '10001:10001', tree]);
-    await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', '-e', 'HOME=/tmp', '-e', 'GOPATH=/go', '-e', 'GO111MODULE=off',
-      '-v', `${tree}:/go/src/github.com/opencontainers/runc`, '-w', '/go/src/github.com/opencontainers/runc', TEST_IMAGE, 'make', 'static', `COMMIT=${wb.runc.tags['v1.0.0-rc5']}`]);
+    await buildByHand(wb.runc.dir, 'v1.0.0-rc5', tree, 'github.com/opencontainers/runc', ['static', `COMMIT=${wb.runc.tags['v1.0.0-rc5']}`]);
     const r = await nokmem(['verify', path.join(tree, 'runc'), '--runc', 'v1.0.0-rc5', '--json', '--image', TEST_IMAGE, '--specs', wb.specs]);
     assert.equal(r.exitCode, 1);
     const verdict = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; status: string; detail: string }[] };
@@ -164,11 +160,9 @@ describe('kubelet', () => {
     assert.ok(Object.values(statuses(rec)).every((v) => v === 'pass'), JSON.stringify(rec.verification));
 
     const tree = path.join(wb.root, 'untagged-k114');
-    await mkdir(tree, { recursive: true });
-    await execa('sh', ['-c', `git -C "$1" archive v1.14.10 | tar -x -C "$2"`, 'sh', wb.kubernetes.dir, tree]);
-    await execa('chown', ['-R', '10001:10001', tree]);
-    await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', '-e', 'HOME=/tmp', '-e', 'KUBE_GIT_VERSION=v1.14.10', '-e', `KUBE_GIT_COMMIT=${wb.kubernetes.tags['v1.14.10']}`,
-      '-e', 'KUBE_GIT_TREE_STATE=archive', '-e', 'KUBE_STATIC_OVERRIDES=kubelet', '-e', 'GO111MODULE=off', '-v', `${tree}:/go/src/k8s.io/kubernetes`, '-w', '/go/src/k8s.io/kubernetes', TEST_IMAGE, 'make', 'WHAT=cmd/kubelet']);
+    await buildByHand(wb.kubernetes.dir, 'v1.14.10', tree, 'k8s.io/kubernetes', ['WHAT=cmd/kubelet'], {
+      KUBE_GIT_VERSION: 'v1.14.10', KUBE_GIT_COMMIT: wb.kubernetes.tags['v1.14.10']!, KUBE_GIT_TREE_STATE: 'archive', KUBE_STATIC_OVERRIDES: 'kubelet',
+    });
     const v = await nokmem(['verify', path.join(tree, '_output/local/bin/linux/amd64/kubelet'), '--kubelet', 'v1.14.10', '--image', TEST_IMAGE, '--specs', wb.specs]);
     assert.equal(v.exitCode, 1, v.stdout);
     assert.match(v.stdout, /^FAIL\s+kmem symbols/m);

@@ -13,7 +13,7 @@ import { buildRpm, signRpms } from '../../src/rpm/build.ts';
 import type { SpecInputs } from '../../src/rpm/spec.ts';
 import { realRunner } from '../../src/runner.ts';
 import { type SigningKey, prepareSigningKey } from '../../src/signing.ts';
-import { TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
+import { TEST_IMAGE, type Workbench, buildByHand, exists, nokmem, workbench } from '../helpers/cli.ts';
 import { type TestKey, makeTestKey, signingEnv } from '../helpers/keys.ts';
 
 let wb: Workbench;
@@ -188,10 +188,7 @@ describe('verify catches tampering, naming the problem', () => {
 
   it('a binary swapped for a kmem-enabled build', async () => {
     const tree = path.join(wb.root, 'kmem-rc5');
-    await mkdir(tree, { recursive: true });
-    await execa('sh', ['-c', 'git -C "$1" archive v1.0.0-rc5 | tar -x -C "$2"', 'sh', wb.runc.dir, tree]);
-    await docker.prepareWritable(tree);
-    await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', '-e', 'HOME=/tmp', '-e', 'GOPATH=/go', '-e', 'GO111MODULE=off', '-v', `${tree}:/go/src/github.com/opencontainers/runc`, '-w', '/go/src/github.com/opencontainers/runc', TEST_IMAGE, 'make', 'static']);
+    await buildByHand(wb.runc.dir, 'v1.0.0-rc5', tree, 'github.com/opencontainers/runc', ['static']);
     await verifyFails(await packaged('kmem', path.join(tree, 'runc'), key), /no kmem file name: the binary contains "memory\.kmem\.limit_in_bytes"/);
   });
 

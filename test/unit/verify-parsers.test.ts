@@ -13,7 +13,7 @@ describe('static proof parsers', () => {
       '  4b0000 T k8s.io/kubernetes/vendor/github.com/opencontainers/runc/libcontainer/cgroups/systemd.setKernelMemory',
       `  5a0000 R ${FS}.setKernelMemory.stkobj`,
     ].join('\n');
-    assert.deepEqual(kmemSymbols(nm, FS), [`${FS}.EnableKernelMemoryAccounting`]);
+    assert.deepEqual(kmemSymbols(nm), [`${FS}.EnableKernelMemoryAccounting`]);
     // whatever the import path in front: a wrong guess about the build mode must not hide a kmem function
     assert.deepEqual(kmemSymbols('  4a1b20 T github.com/opencontainers/runc/libcontainer/cgroups/fs.setKernelMemory'), ['github.com/opencontainers/runc/libcontainer/cgroups/fs.setKernelMemory']);
   });
