@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian/Ubuntu machine for nokmem, as root: the tools the pipeline and its tests run
-# (Docker engine, git, strace, debootstrap, gcc), a running dockerd, the npm dependencies, and the offline
-# builder image (Debian's Go 1.19, made without any container registry). Safe to run again.
+# (Docker engine, git, strace, debootstrap, gcc), a running dockerd, the npm dependencies, the offline builder
+# images of specs/toolchains.yaml (Debian's Go 1.19 and Go 1.15, made without any container registry), and the
+# real kubernetes tree the tests build (Debian's kubernetes source package). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +36,9 @@ docker info --format 'dockerd {{.ServerVersion}}, cgroup {{.CgroupVersion}}'
 step "npm dependencies"
 npm ci --no-audit --no-fund
 
-step "builder image"
-# Rebuilt only when missing or made from another package list (its label says which).
+step "builder images"
+# Rebuilt only when missing or made from another package list (their labels say which).
 npx tsx src/cli.ts builder-image --offline --if-outdated
+
+step "real kubernetes tree (Debian's kubernetes source package, for the tests)"
+bash scripts/fetch-kubernetes-source.sh

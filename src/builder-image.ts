@@ -1,9 +1,12 @@
-// Builder images: a Go toolchain plus what runc and kubernetes need to build (gcc and libc for cgo, make,
-// git, libseccomp for runc's seccomp tag). Two ways to make one:
-//   - from the official golang:<version> image of the upstream Go (needs a registry and apt);
-//   - offline, from Debian packages with debootstrap + `docker import` (no registry: CI, air-gapped sites).
-//     Debian bookworm's Go 1.19 still compiles every affected runc and kubernetes tree. The offline image also
-//     carries the packaging tools (rpmbuild, rpmsign, gpg, createrepo_c), so the host needs none of them.
+// Builder images: a Go toolchain plus what real runc and kubernetes builds need (gcc and libc for cgo, make,
+// git, rsync for kubernetes' hack/lib/golang.sh, libseccomp for runc's seccomp tag). specs/toolchains.yaml
+// lists them. Two ways to make one:
+//   - offline, from Debian packages with debootstrap + `docker import` (no registry: CI, air-gapped sites):
+//     bookworm's Go 1.19 (also the packager image: rpmbuild, rpmsign, gpg, createrepo_c) and bullseye's Go 1.15,
+//     which builds the kubernetes trees that vendor reflect2 < v1.0.2 into binaries that run;
+//   - from the official golang:<version> image of the upstream Go, pinned by digest, with apt pointed at Debian's
+//     archive where the image's suite has left the main mirror.
+// Every image is labelled with the Go it carries, so the toolchain rule (src/toolchain.ts) can choose among them.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,46 +14,59 @@ import path from 'node:path';
 import { UserError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Runner } from './runner.js';
+import { type AvailableImage, GO_VERSION_LABEL, type OfflineImage, REVISION_LABEL, type ToolchainSpecs } from './toolchain.js';
 
+/** The packager image (rpmbuild, rpmsign, gpg, createrepo_c) and default tool image: the first offline image. */
 export const OFFLINE_IMAGE = 'nokmem-builder:debian-go1.19';
-export const OFFLINE_PACKAGES = [
-  // build
-  'golang-1.19-go', 'gcc', 'libc6-dev', 'make', 'git', 'libseccomp-dev', 'pkg-config', 'binutils', 'ca-certificates',
-  // package, sign, inspect, publish
-  'rpm', 'gnupg', 'cpio', 'xz-utils', 'createrepo-c',
-];
+
+export const defaultBuilderImage = (goVersion: string) => `nokmem-builder:go${goVersion}`;
+
+/** The packages of an offline image: its own and the common ones. */
+export function offlinePackages(image: OfflineImage, specs: ToolchainSpecs): string[] {
+  return [...new Set([...image.packages, ...specs.common])];
+}
+
 /** Changes whenever the image's contents would: setup rebuilds an image whose label differs. */
-export const OFFLINE_IMAGE_REVISION = `2:${OFFLINE_PACKAGES.join(',')}`;
-export const REVISION_LABEL = 'dev.nokmem.image-revision';
-const OFFLINE_PATH = '/usr/lib/go-1.19/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export function offlineRevision(image: OfflineImage, specs: ToolchainSpecs): string {
+  return `3:${image.suite}:${offlinePackages(image, specs).join(',')}`;
+}
 
 export interface OfflineImageOptions {
-  tag: string;
   mirror: string;
-  suite: string;
   workDir?: string;
 }
 
-export async function buildOfflineImage(runner: Runner, log: Logger, options: OfflineImageOptions): Promise<string> {
-  if (process.getuid?.() !== 0) throw new UserError('building the offline builder image needs root (debootstrap); run it as root or with sudo');
+export async function buildOfflineImage(runner: Runner, log: Logger, image: OfflineImage, specs: ToolchainSpecs, options: OfflineImageOptions): Promise<string> {
+  if (process.getuid?.() !== 0) throw new UserError('building an offline builder image needs root (debootstrap); run it as root or with sudo');
   const tool = await runner.run('debootstrap', ['--version'], { allowFailure: true });
   if (tool.exitCode !== 0) throw new UserError('debootstrap is not installed; install it (apt-get install debootstrap) and run again');
   const scratch = await mkdtemp(path.join(options.workDir ?? os.tmpdir(), 'nokmem-rootfs-'));
   const rootfs = path.join(scratch, 'rootfs');
+  const packages = offlinePackages(image, specs);
   try {
-    log.info(`  debootstrap ${options.suite} from ${options.mirror} with ${OFFLINE_PACKAGES.join(', ')}`);
-    await runner.run('debootstrap', ['--variant=minbase', `--include=${OFFLINE_PACKAGES.join(',')}`, options.suite, rootfs, options.mirror], {
-      purpose: 'make the builder root file system',
+    log.info(`  debootstrap ${image.suite} from ${options.mirror} with ${packages.join(', ')}`);
+    await runner.run('debootstrap', ['--variant=minbase', `--include=${packages.join(',')}`, image.suite, rootfs, options.mirror], {
+      purpose: `make the root file system of ${image.image}`,
       onOutput: log.detail,
     });
     // Package caches are not part of the image.
     await runner.run('find', [path.join(rootfs, 'var/cache/apt/archives'), path.join(rootfs, 'var/lib/apt/lists'), '-maxdepth', '1', '-type', 'f', '-delete']);
     const archive = path.join(scratch, 'rootfs.tar');
     await runner.run('tar', ['-C', rootfs, '--numeric-owner', '-cf', archive, '.'], { purpose: 'pack the builder root file system' });
+    const searchPath = `${image.goroot}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+    // The label carries the exact Go (1.15.15, not 1.15): a tree's minimum can name a patch release.
+    const reported = await runner.run('chroot', [rootfs, `${image.goroot}/bin/go`, 'version'], { purpose: `ask the Go of ${image.image} for its version` });
+    const go = /go(\d+\.\d+(?:\.\d+)?)/.exec(reported.stdout)?.[1] ?? image.go;
     const r = await runner.run(
       'docker',
-      ['import', '--change', `ENV PATH=${OFFLINE_PATH}`, '--change', 'WORKDIR /tmp', '--change', `LABEL ${REVISION_LABEL}="${OFFLINE_IMAGE_REVISION}"`, archive, options.tag],
-      { purpose: `import ${options.tag}` },
+      [
+        'import',
+        '--change', `ENV PATH=${searchPath}`,
+        '--change', 'WORKDIR /tmp',
+        '--change', `LABEL ${REVISION_LABEL}="${offlineRevision(image, specs)}" ${GO_VERSION_LABEL}="${go}"`,
+        archive, image.image,
+      ],
+      { purpose: `import ${image.image}` },
     );
     return r.stdout.trim();
   } finally {
@@ -58,18 +74,48 @@ export async function buildOfflineImage(runner: Runner, log: Logger, options: Of
   }
 }
 
-export async function buildFromOfficial(runner: Runner, log: Logger, goVersion: string, tag: string): Promise<string> {
+/** sed expressions that point an image's apt sources at Debian's archive (and drop the -updates suites it lacks). */
+export const ARCHIVE_SED = [
+  's#https\\?://\\(deb\\|httpredir\\).debian.org/debian-security#http://archive.debian.org/debian-security#',
+  's#https\\?://security.debian.org/debian-security#http://archive.debian.org/debian-security#',
+  's#https\\?://security.debian.org\\([/ ]\\)#http://archive.debian.org/debian-security\\1#',
+  's#https\\?://\\(deb\\|httpredir\\).debian.org/debian\\([/ ]\\)#http://archive.debian.org/debian\\2#',
+  '/-updates/d',
+];
+
+/**
+ * The Dockerfile of a builder image from the official golang:<version> image: pinned by digest where
+ * specs/toolchains.yaml has one, apt pointed at Debian's archive where the suite has left the main mirror
+ * (stretch and buster images otherwise fail at `apt-get update`), and the packages runc and kubernetes need.
+ */
+export function officialDockerfile(goVersion: string, specs: ToolchainSpecs): { dockerfile: string; pinned: boolean } {
+  const known = specs.official.images?.[goVersion];
+  const from = known ? `golang:${goVersion}@${known.digest}` : `golang:${goVersion}`;
+  const archived = known ? specs.official.suiteArchived.includes(known.suite) : true;
+  const lines = [`FROM ${from}`, `LABEL ${GO_VERSION_LABEL}="${goVersion}"`];
+  if (archived) {
+    lines.push(
+      `# ${known ? `${known.suite} has` : 'the images of Go <= 1.16 are stretch/buster, which have'} left the main Debian mirror: use Debian's archive`,
+      'RUN set -e; for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do [ -f "$f" ] || continue; \\',
+      `      sed -i ${ARCHIVE_SED.map((e) => `-e '${e}'`).join(' ')} "$f"; done`,
+    );
+  }
+  lines.push(
+    '# cgo and libseccomp for runc (seccomp tag); rsync for kubernetes (hack/lib/golang.sh)',
+    `RUN apt-get ${archived ? '-o Acquire::Check-Valid-Until=false ' : ''}update \\`,
+    ' && apt-get install -y --no-install-recommends libseccomp-dev pkg-config rsync make gcc libc6-dev git \\',
+    ' && rm -rf /var/lib/apt/lists/*',
+    '',
+  );
+  return { dockerfile: lines.join('\n'), pinned: Boolean(known) };
+}
+
+export async function buildFromOfficial(runner: Runner, log: Logger, goVersion: string, tag: string, specs: ToolchainSpecs): Promise<string> {
+  const { dockerfile, pinned } = officialDockerfile(goVersion, specs);
+  if (!pinned) log.warn(`golang:${goVersion} has no verified digest in specs/toolchains.yaml; building FROM the tag alone (record its digest there)`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-image-'));
   try {
-    await writeFile(
-      path.join(dir, 'Dockerfile'),
-      [
-        `FROM golang:${goVersion}`,
-        '# runc builds with the seccomp tag: it needs libseccomp (static library included)',
-        'RUN apt-get update && apt-get install -y --no-install-recommends libseccomp-dev pkg-config && rm -rf /var/lib/apt/lists/*',
-        '',
-      ].join('\n'),
-    );
+    await writeFile(path.join(dir, 'Dockerfile'), dockerfile);
     await runner.run('docker', ['build', '--network', 'host', '--tag', tag, dir], { purpose: `build ${tag} from golang:${goVersion}`, onOutput: log.detail });
     const id = await runner.run('docker', ['image', 'inspect', '--format', '{{.Id}}', tag]);
     return id.stdout.trim();
@@ -78,8 +124,28 @@ export async function buildFromOfficial(runner: Runner, log: Logger, goVersion: 
   }
 }
 
-/** Whether an image exists and was made from the current package list. */
-export async function offlineImageIsCurrent(runner: Runner, tag: string): Promise<boolean> {
-  const r = await runner.run('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${REVISION_LABEL}"}}`, tag], { allowFailure: true });
-  return r.exitCode === 0 && r.stdout.trim() === OFFLINE_IMAGE_REVISION;
+/** Whether an offline image exists and was made from the current package list. */
+export async function offlineImageIsCurrent(runner: Runner, image: OfflineImage, specs: ToolchainSpecs): Promise<boolean> {
+  const r = await runner.run('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${REVISION_LABEL}"}}`, image.image], { allowFailure: true });
+  return r.exitCode === 0 && r.stdout.trim() === offlineRevision(image, specs);
+}
+
+/** The nokmem builder images the engine has, with the Go each carries (from its label). */
+export async function availableBuilderImages(runner: Runner): Promise<AvailableImage[]> {
+  const r = await runner.run('docker', ['image', 'ls', '--filter', `label=${GO_VERSION_LABEL}`, '--format', '{{.Repository}}:{{.Tag}}'], { allowFailure: true });
+  if (r.exitCode !== 0) return [];
+  const images: AvailableImage[] = [];
+  for (const image of r.stdout.split('\n').map((l) => l.trim()).filter((l) => l && !l.includes('<none>'))) {
+    const go = await imageGoVersion(runner, image);
+    if (go) images.push({ image, go });
+  }
+  return images;
+}
+
+/** The Go an image carries: its label, or what `go version` in it says (an image nokmem did not make). */
+export async function imageGoVersion(runner: Runner, image: string): Promise<string | undefined> {
+  const label = await runner.run('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${GO_VERSION_LABEL}"}}`, image], { allowFailure: true });
+  if (label.exitCode === 0 && /^\d+\.\d+/.test(label.stdout.trim())) return label.stdout.trim();
+  const r = await runner.run('docker', ['run', '--rm', '--network', 'none', image, 'go', 'version'], { allowFailure: true, timeoutMs: 60_000 });
+  return r.exitCode === 0 ? /go(\d+\.\d+(?:\.\d+)?)/.exec(r.stdout)?.[1] : undefined;
 }

@@ -5,8 +5,9 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
-import { buildFromOfficial, buildOfflineImage, OFFLINE_IMAGE, offlineImageIsCurrent } from './builder-image.js';
+import { Command, CommanderError } from 'commander';
+import { buildFromOfficial, buildOfflineImage, defaultBuilderImage, OFFLINE_IMAGE, offlineImageIsCurrent } from './builder-image.js';
+import { goMinor, loadToolchains } from './toolchain.js';
 import type { BuildRequest, Deps } from './context.js';
 import { Docker } from './docker.js';
 import { assess, formatReport } from './doctor/assess.js';
@@ -24,7 +25,6 @@ import type { SigningConfig } from './signing.js';
 import { SourceCache, normalizeRemote } from './source.js';
 import { releaseMatrix } from './matrix.js';
 import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR, eraFor, loadForks, loadPins, loadVersionTable, writePin } from './specs.js';
-import { defaultBuilderImage } from './steps/resolve.js';
 import { describeFailures, verifyBinary } from './verify/index.js';
 import { verifyPackages } from './verify/packages.js';
 import { type Component, parseVersion } from './version.js';
@@ -49,6 +49,7 @@ interface CommonOptions {
   package?: boolean;
   packagerImage?: string;
   release?: string;
+  allowToolchainRisk?: boolean;
 }
 
 const env = process.env;
@@ -93,6 +94,8 @@ function request(options: CommonOptions): BuildRequest {
     packagerImage: options.packagerImage ?? env.NOKMEM_PACKAGER_IMAGE ?? OFFLINE_IMAGE,
     signing: signingFromEnv(),
     releaseIteration: releaseIteration(options.release),
+    allowToolchainRisk: Boolean(options.allowToolchainRisk),
+    goBuildCacheDir: env.NOKMEM_GO_BUILD_CACHE ? path.resolve(env.NOKMEM_GO_BUILD_CACHE) : undefined,
   };
 }
 
@@ -128,13 +131,14 @@ const program = new Command()
 
 selection(program.command('build'))
   .description('resolve, fetch, patch or tag, compile in Docker, verify, and write the binary with its build record')
-  .option('--image <image>', 'builder image (env NOKMEM_BUILDER_IMAGE; default nokmem-builder:go<upstream Go>)')
+  .option('--image <image>', 'builder image (env NOKMEM_BUILDER_IMAGE); default: chosen by the toolchain rule of specs/toolchains.yaml')
+  .option('--allow-toolchain-risk', 'build with an --image whose Go breaks the toolchain rule; the risk is recorded in the build record and the package')
   .option('--out <dir>', 'output directory', 'out')
   .option('--no-functional', 'skip the functional strace proof of runc')
   .option('--no-package', 'stop after the verified binary (no RPM, signatures or attestations)')
   .option('--packager-image <image>', `image with rpmbuild, rpmsign and gpg (env NOKMEM_PACKAGER_IMAGE, default ${OFFLINE_IMAGE})`)
   .option('--release <n>', 'package release iteration: kubelet 0.nokmem.N, runc-nokmem N', '1')
-  .addHelpText('after', '\nSigning key (environment only): NOKMEM_SIGNING_KEY (armored private RSA key) or NOKMEM_SIGNING_KEY_FILE,\nand NOKMEM_SIGNING_PASSPHRASE if it has one. Without a key, a development key is used: NOT FOR PRODUCTION.')
+  .addHelpText('after', '\nSigning key (environment only): NOKMEM_SIGNING_KEY (armored private RSA key) or NOKMEM_SIGNING_KEY_FILE,\nand NOKMEM_SIGNING_PASSPHRASE if it has one. Without a key, a development key is used: NOT FOR PRODUCTION.\nNOKMEM_GO_BUILD_CACHE: where the Go build cache lives (default <cache-dir>/go-build).')
   .action(async (options: CommonOptions) => {
     const result = await build(request(options), deps(options));
     if (env.GITHUB_STEP_SUMMARY) {
@@ -347,37 +351,40 @@ program
 
 program
   .command('builder-image')
-  .description('make a builder image: --offline from Debian packages (no registry), or --go VERSION from golang:VERSION')
-  .addOption(new Option('--offline', 'debootstrap Debian bookworm with its Go 1.19 and docker-import it').conflicts('go'))
-  .option('--go <version>', 'derive from the official golang:<version> image (adds libseccomp)')
-  .option('--tag <image>', 'image name to create')
+  .description('make builder images: --offline from Debian packages (no registry), or --go VERSION from golang:VERSION')
+  .option('--offline', 'debootstrap the Debian images of specs/toolchains.yaml (all of them, or the one with --go) and docker-import them')
+  .option('--go <version>', 'with --offline: only the offline image with this Go; alone: derive from the official golang:<version> image')
+  .option('--tag <image>', 'image name to create (--go without --offline)')
   .option('--mirror <url>', 'Debian mirror for --offline', 'http://deb.debian.org/debian')
-  .option('--suite <name>', 'Debian suite for --offline', 'bookworm')
+  .option('--specs <dir>', 'directory with toolchains.yaml', DEFAULT_SPECS_DIR)
   .option('--verbose', 'show the output as it runs')
-  .option('--if-outdated', 'with --offline: do nothing when the image exists and has the current package list')
-  .action(async (options: { offline?: boolean; go?: string; tag?: string; mirror: string; suite: string; verbose?: boolean; ifOutdated?: boolean }) => {
+  .option('--if-outdated', 'with --offline: skip an image that exists and has the current package list')
+  .action(async (options: { offline?: boolean; go?: string; tag?: string; mirror: string; specs: string; verbose?: boolean; ifOutdated?: boolean }) => {
     const log = consoleLogger({ verbose: options.verbose });
+    const specs = await loadToolchains(path.resolve(options.specs));
     const docker = new Docker(realRunner);
     await docker.ping();
-    const started = performance.now();
-    let tag: string;
-    let id: string;
-    if (options.go) {
-      tag = options.tag ?? defaultBuilderImage(options.go);
+    if (!options.offline) {
+      if (!options.go) throw new UsageError('say how to make the image: --offline (Debian packages) or --go VERSION (official golang image)');
+      const started = performance.now();
+      const tag = options.tag ?? defaultBuilderImage(options.go);
       log.info(`building ${tag} from golang:${options.go} ...`);
-      id = await buildFromOfficial(realRunner, log, options.go, tag);
-    } else if (options.offline) {
-      tag = options.tag ?? OFFLINE_IMAGE;
-      if (options.ifOutdated && (await offlineImageIsCurrent(realRunner, tag))) {
-        process.stdout.write(`${tag} is current\n`);
-        return;
-      }
-      log.info(`building ${tag} from Debian ${options.suite} packages ...`);
-      id = await buildOfflineImage(realRunner, log, { tag, mirror: options.mirror, suite: options.suite });
-    } else {
-      throw new UsageError('say how to make the image: --offline (Debian packages) or --go VERSION (official golang image)');
+      const id = await buildFromOfficial(realRunner, log, options.go, tag, specs);
+      process.stdout.write(`${tag} ${id} (${((performance.now() - started) / 1000).toFixed(1)}s)\n`);
+      return;
     }
-    process.stdout.write(`${tag} ${id} (${((performance.now() - started) / 1000).toFixed(1)}s)\n`);
+    const images = options.go ? specs.offline.filter((o) => o.go === options.go || goMinor(o.go) === goMinor(options.go!)) : specs.offline;
+    if (images.length === 0) throw new UsageError(`no offline image with Go ${options.go} in specs/toolchains.yaml; offline images: ${specs.offline.map((o) => `Go ${o.go} (${o.image})`).join(', ')}`);
+    for (const image of images) {
+      if (options.ifOutdated && (await offlineImageIsCurrent(realRunner, image, specs))) {
+        process.stdout.write(`${image.image} is current\n`);
+        continue;
+      }
+      const started = performance.now();
+      log.info(`building ${image.image} from Debian ${image.suite} packages ...`);
+      const id = await buildOfflineImage(realRunner, log, image, specs, { mirror: options.mirror });
+      process.stdout.write(`${image.image} ${id} (${((performance.now() - started) / 1000).toFixed(1)}s)\n`);
+    }
   });
 
 export async function main(argv: string[]): Promise<number> {

@@ -9,6 +9,7 @@ import type { SigningConfig, SigningKey } from './signing.js';
 import type { SourceCache } from './source.js';
 import type { VendoredModule } from './attest.js';
 import type { Era } from './specs.js';
+import type { ToolchainChoice, ToolchainNeeds, TreeToolchainFacts } from './toolchain.js';
 import type { Verdict } from './verify/verdict.js';
 import type { Component, ReleaseVersion } from './version.js';
 
@@ -39,6 +40,10 @@ export interface BuildRequest {
   signing: SigningConfig;
   /** N in the package release (kubelet 0.nokmem.N, runc-nokmem N). */
   releaseIteration: number;
+  /** Build with an --image whose Go breaks the toolchain rule (the risk is recorded in the record and package). */
+  allowToolchainRisk: boolean;
+  /** Where the Go build cache lives (default <cacheDir>/go-build); one subdirectory per image. */
+  goBuildCacheDir?: string;
 }
 
 export interface Deps {
@@ -71,8 +76,12 @@ export interface BuildPlan {
   reason: string;
   era: Era;
   goVersion: string;
+  /** What this version is expected to need of Go (specs/versions.yaml); the tree inspection has the last word. */
+  toolchainNeeds: ToolchainNeeds;
+  /** The builder image: chosen by the toolchain rule in preflight (or --image). */
   image: string;
   imageId?: string;
+  toolchain?: ToolchainChoice;
   /** Where the tree is mounted in the container and how it builds. */
   mountPath: string;
   env: Record<string, string>;
@@ -111,6 +120,8 @@ export interface BuildContext {
   verdict?: Verdict;
   record?: BuildRecord;
   inspection?: import('./inspect-tree.js').TreeInspection;
+  /** What the checked-out tree says about the Go it needs. */
+  treeToolchain?: TreeToolchainFacts;
   /** Committer time of the source commit: SOURCE_DATE_EPOCH of the packages. */
   commitTime?: number;
   modules?: VendoredModule[];
@@ -132,6 +143,8 @@ export interface BuildRecord {
   fork?: { name: string; patches: { file: string; sha256: string }[]; binary: string; package: string };
   patch: { recipe: string; recipeDigest: string; diffDigest: string; file: string } | null;
   go: { upstream: string; used: string };
+  /** Which toolchain built the binary and why; the tree's own needs; a risk the user accepted. */
+  toolchain?: { image: string; go: string; why: string; tree: TreeToolchainFacts; expected: ToolchainNeeds; risk?: string };
   image: { reference: string; id: string };
   flags: { make: string[]; env: Record<string, string> };
   files: Record<string, { sha256: string; size: number }>;

@@ -3,7 +3,8 @@
 
 import semver from 'semver';
 import type { Fork, Pins, VersionTable } from './specs.js';
-import { eraFor } from './specs.js';
+import { defaultBuilderImage } from './builder-image.js';
+import { eraFor, goVersionFor } from './specs.js';
 import { COMPONENTS, parseVersion } from './version.js';
 
 export interface MatrixEntry {
@@ -11,6 +12,10 @@ export interface MatrixEntry {
   version: string;
   /** The build command's selector: --runc v1.0.0-rc5, --kubelet v1.12.4, --fork NAME. */
   args: string;
+  /** The Go upstream built this version with, and the builder image made from its official golang image:
+   * where a registry is reachable (GitHub's runners), each version builds with its upstream Go. */
+  go: string;
+  image: string;
 }
 
 export function releaseMatrix(table: VersionTable, pins: Pins, forks: Record<string, Fork>, only?: string): { include: MatrixEntry[] } {
@@ -24,8 +29,17 @@ export function releaseMatrix(table: VersionTable, pins: Pins, forks: Record<str
         return method === 'source-patch' || method === 'build-tag';
       })
       .sort((a, b) => semver.compare(a.comparable, b.comparable));
-    for (const v of versions) include.push({ component, version: v.tag, args: `--${component} ${v.tag}` });
+    for (const v of versions) {
+      const go = goVersionFor(table[component], v)!;
+      include.push({ component, version: v.tag, args: `--${component} ${v.tag}`, go, image: defaultBuilderImage(go) });
+    }
   }
-  if (!only || only === 'fork') for (const name of Object.keys(forks).sort()) include.push({ component: 'fork', version: name, args: `--fork ${name}` });
+  if (!only || only === 'fork') {
+    for (const name of Object.keys(forks).sort()) {
+      const claims = forks[name]!.claims;
+      const go = (claims && goVersionFor(table.runc, parseVersion('runc', claims))) || table.runc.toolchains[table.runc.toolchains.length - 1]!.go;
+      include.push({ component: 'fork', version: name, args: `--fork ${name}`, go, image: defaultBuilderImage(go) });
+    }
+  }
   return { include };
 }

@@ -99,7 +99,7 @@ export function jobSummary(result: BuildResult): string {
   const { plan, record } = result;
   const lines = [`### ${plan.fork ? `fork ${plan.fork.name}` : `${plan.component} ${plan.version.tag}`}: ${record ? 'nokmem, verified' : 'planned'}`, ''];
   lines.push('| | |', '|---|---|');
-  lines.push(`| source | \`${plan.source.commit}\` (${plan.source.tag}) |`, `| method | ${record?.method ?? plan.method} |`, `| image | \`${plan.image}\` |`, `| cache hit | ${result.cacheHit ? 'yes' : 'no'} |`);
+  lines.push(`| source | \`${plan.source.commit}\` (${plan.source.tag}) |`, `| method | ${record?.method ?? plan.method} |`, `| image | \`${plan.image}\` |`, `| toolchain | Go ${plan.toolchain?.go ?? '?'}: ${plan.toolchain?.why ?? ''}${plan.toolchain?.risk ? ` — RISK: ${plan.toolchain.risk}` : ''} |`, `| cache hit | ${result.cacheHit ? 'yes' : 'no'} |`);
   if (record) {
     lines.push('', '| check | status | detail |', '|---|---|---|');
     for (const c of record.verification.checks) lines.push(`| ${c.name} | ${c.status} | ${c.detail.replace(/\|/g, '\\|')} |`);
@@ -117,7 +117,8 @@ export function describePlan(plan: BuildPlan): string {
     ...(plan.fork ? [`fork        ${plan.fork.name}: ships ${plan.binaryName} as package ${plan.fork.packageName}${plan.fork.patches.length ? `, patches ${plan.fork.patches.join(' ')}` : ''}${plan.fork.claims ? `, claims ${plan.fork.claims}` : ''}`] : []),
     `method      ${plan.method}: ${plan.reason}`,
     ...(plan.patch ? [`patch       patches/${plan.patch.name}.yaml under ${plan.patch.root} (${plan.patch.digest})`] : []),
-    `go          ${plan.goVersion} (upstream)`,
+    `go          ${plan.goVersion} (upstream); the tree should state ${plan.toolchainNeeds.minimumGo ? `minimum Go ${plan.toolchainNeeds.minimumGo}` : 'no minimum Go'}, ${plan.toolchainNeeds.reflect2 ? `reflect2 ${plan.toolchainNeeds.reflect2}` : 'no vendored reflect2'} (checked after checkout)`,
+    `toolchain   ${plan.toolchain ? `Go ${plan.toolchain.go}: ${plan.toolchain.why}${plan.toolchain.risk ? `; RISK: ${plan.toolchain.risk}` : ''}` : 'not chosen'}`,
     `image       ${plan.image}${plan.imageId ? ` ${plan.imageId}` : ''}`,
     `build       ${plan.method === 'from-tree' ? 'make static ... (BUILDTAGS decided by the tree inspection)' : `make ${plan.make.join(' ')}`}`,
     `env         ${Object.entries(plan.env).map(([k, v]) => `${k}=${v}`).join(' ')}`,

@@ -49,7 +49,10 @@ const ComponentSpec = z
     libcontainerRoot: z.string(),
     libcontainerPackage: z.string(),
     eras: z.array(Era).min(1),
-    toolchains: z.array(z.object({ versions: range, go: z.string() }).strict()),
+    /** The Go upstream released with; and what the tree states about the Go it needs (checked against the tree). */
+    toolchains: z.array(
+      z.object({ versions: range, go: z.string(), minimum: z.string().optional(), reflect2: z.string().optional() }).strict(),
+    ),
   })
   .strict();
 export type ComponentSpec = z.infer<typeof ComponentSpec>;
@@ -102,7 +105,7 @@ function formatIssues(file: string, error: z.ZodError): string {
   return `${file}: ${where}: ${first.message}${keys}; fix the file (see the comment at its top)`;
 }
 
-async function loadYaml<T>(file: string, schema: z.ZodType<T>): Promise<T> {
+export async function loadYaml<T>(file: string, schema: z.ZodType<T>): Promise<T> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -153,5 +156,9 @@ export function fsPackageFor(spec: ComponentSpec, era: Era | undefined): string 
 }
 
 export function goVersionFor(spec: ComponentSpec, version: ReleaseVersion): string | undefined {
-  return spec.toolchains.find((t) => inRange(version, t.versions))?.go;
+  return toolchainFor(spec, version)?.go;
+}
+
+export function toolchainFor(spec: ComponentSpec, version: ReleaseVersion): ComponentSpec['toolchains'][number] | undefined {
+  return spec.toolchains.find((t) => inRange(version, t.versions));
 }

@@ -11,6 +11,12 @@ import { CommandError } from '../runner.js';
 import type { Step } from '../step.js';
 import { unlessCached } from './reuse.js';
 
+/** The Go build cache of this build's image, reused across runs (NOKMEM_GO_BUILD_CACHE or <cache>/go-build). */
+export function goBuildCache(ctx: BuildContext): string {
+  const plan = ctx.plan!;
+  return path.join(ctx.request.goBuildCacheDir ?? path.join(ctx.request.cacheDir, 'go-build'), (plan.imageId ?? plan.image).replace(/^sha256:/, '').slice(0, 16));
+}
+
 export const compile: Step<BuildContext> = {
   name: 'compile in Docker',
   writes: true,
@@ -18,7 +24,7 @@ export const compile: Step<BuildContext> = {
   async run(ctx) {
     const plan = ctx.plan!;
     const { docker, log } = ctx.deps;
-    const goCache = path.join(ctx.request.cacheDir, 'go-build', (plan.imageId ?? plan.image).replace(/^sha256:/, '').slice(0, 16));
+    const goCache = goBuildCache(ctx);
     await docker.prepareWritable(goCache);
     await docker.prepareWritable(ctx.tree!);
     let output = '';

@@ -6,10 +6,41 @@ import type { BuildContext } from '../context.js';
 import { UserError } from '../errors.js';
 import { inspectTree } from '../inspect-tree.js';
 import type { Step } from '../step.js';
+import { ToolchainRefused, describeSafeRange, loadToolchains, readTreeToolchainFacts, toolchainProblem } from '../toolchain.js';
 import { forkRecipe } from './resolve.js';
 import { unlessCached } from './reuse.js';
 
 const asInspected = (method: string) => (method === 'none' ? 'not-affected' : method);
+
+/**
+ * The tree's own word on the Go it needs (its minimum, the reflect2 it vendors) against the chosen toolchain:
+ * like the method, the data in specs/ is checked against the tree, and the tree wins.
+ */
+async function checkToolchain(ctx: BuildContext): Promise<void> {
+  const plan = ctx.plan!;
+  const facts = await readTreeToolchainFacts(ctx.tree!);
+  ctx.treeToolchain = facts;
+  const needs = { minimumGo: facts.minimumGo?.version, reflect2: facts.reflect2?.version };
+  const said = [facts.minimumGo && `minimum Go ${facts.minimumGo.version} (${facts.minimumGo.from})`, facts.reflect2 && `reflect2 ${facts.reflect2.version} (${facts.reflect2.from})`].filter(Boolean);
+  ctx.deps.log.info(`  toolchain: the tree states ${said.length ? said.join(', ') : 'no minimum Go and vendors no reflect2'}`);
+  const expected = plan.toolchainNeeds;
+  if (expected.minimumGo !== needs.minimumGo || expected.reflect2 !== needs.reflect2) {
+    ctx.deps.log.warn(`specs/versions.yaml expects minimum Go ${expected.minimumGo ?? '-'} and reflect2 ${expected.reflect2 ?? '-'} for ${plan.component} ${plan.version.tag}; the tree says ${needs.minimumGo ?? '-'} and ${needs.reflect2 ?? '-'}: the tree is used (fix the table)`);
+  }
+  const choice = plan.toolchain;
+  if (!choice) return; // `nokmem prepare` compiles nothing: the facts are reported, no toolchain is chosen
+  const problem = toolchainProblem(choice.go, needs, await loadToolchains(ctx.request.specsDir));
+  if (!problem) return;
+  if (!ctx.request.allowToolchainRisk) {
+    throw new ToolchainRefused(
+      `${choice.image} (Go ${choice.go}) is unsafe for this tree: ${problem}; use an image with ${describeSafeRange(needs, await loadToolchains(ctx.request.specsDir))}, or pass --allow-toolchain-risk to build anyway and record the risk`,
+    );
+  }
+  if (!choice.risk) {
+    choice.risk = problem;
+    ctx.deps.log.warn(`building with Go ${choice.go} although ${problem} (--allow-toolchain-risk); recorded in the build record and the package`);
+  }
+}
 
 export const inspect: Step<BuildContext> = {
   name: 'inspect tree',
@@ -17,6 +48,7 @@ export const inspect: Step<BuildContext> = {
   skip: unlessCached,
   async run(ctx) {
     const plan = ctx.plan!;
+    await checkToolchain(ctx);
     const found = await inspectTree(ctx.tree!, plan.libcontainerRoot);
     ctx.inspection = found;
     ctx.deps.log.info(`  ${found.method}: ${found.evidence}`);

@@ -1,30 +1,79 @@
-// Step: check what the long work needs before starting it — git, a reachable Docker engine, the builder
-// image — and fix the build's cache key now that the image id is known. Runs in a dry run.
+// Step: check what the long work needs before starting it — git, a reachable Docker engine, a builder image whose
+// Go is safe for this version (the toolchain rule of specs/toolchains.yaml, or --image), the tools a real build
+// needs inside that image, the packager image — and fix the build's cache key now that the image id is known.
+// Runs in a dry run.
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { availableBuilderImages, imageGoVersion } from '../builder-image.js';
 import type { BuildContext } from '../context.js';
 import { UserError } from '../errors.js';
 import { NOKMEM_VERSION } from '../meta.js';
+import { loadVersionTable } from '../specs.js';
 import type { Step } from '../step.js';
+import { chooseToolchain, loadToolchains } from '../toolchain.js';
+
+/** Tools a real build runs inside the builder image (kubernetes' hack/lib/golang.sh places binaries with rsync). */
+export const BUILD_TOOLS = { runc: ['make', 'gcc', 'go'], kubelet: ['make', 'gcc', 'go', 'rsync'] } as const;
+
+/** For a version nothing safe can build: the first later version the table calls not affected. */
+async function laterUnaffected(ctx: BuildContext): Promise<string | undefined> {
+  const plan = ctx.plan!;
+  if (plan.fork) return undefined;
+  const spec = (await loadVersionTable(ctx.request.specsDir))[plan.component];
+  const at = spec.eras.findIndex((e) => e === plan.era || e.versions === plan.era.versions);
+  const next = spec.eras.slice(at + 1).find((e) => e.method === 'not-affected');
+  return next ? `${plan.component} ${next.versions.replace(/^>=/, '')} and later are not affected (${next.reason}): consider moving to one` : undefined;
+}
 
 export const preflight: Step<BuildContext> = {
   name: 'preflight',
   writes: false,
   async run(ctx) {
     const plan = ctx.plan!;
-    const git = await ctx.deps.runner.run('git', ['--version'], { allowFailure: true });
+    const { runner, docker } = ctx.deps;
+    const git = await runner.run('git', ['--version'], { allowFailure: true });
     if (git.exitCode !== 0) throw new UserError('git is not installed; install git (apt-get install git) and run again');
-    await ctx.deps.docker.ping();
-    const imageId = await ctx.deps.docker.imageId(plan.image);
-    if (!imageId) {
+    await docker.ping();
+
+    const specs = await loadToolchains(ctx.request.specsDir);
+    const what = plan.fork ? `fork ${plan.fork.name}` : `${plan.component} ${plan.version.tag}`;
+    let override;
+    if (ctx.request.image) {
+      if (!(await docker.imageId(ctx.request.image))) {
+        throw new UserError(`--image ${ctx.request.image} is not in the Docker engine; make it (nokmem builder-image --offline, or --go VERSION) or pass another --image`);
+      }
+      const go = await imageGoVersion(runner, ctx.request.image);
+      if (!go) throw new UserError(`--image ${ctx.request.image} has no working Go (\`go version\` failed in it); give a builder image with a Go toolchain`);
+      override = { image: ctx.request.image, go };
+    }
+    const choice = chooseToolchain(what, plan.toolchainNeeds, override ? [] : await availableBuilderImages(runner), specs, {
+      override,
+      allowRisk: ctx.request.allowToolchainRisk,
+      hint: await laterUnaffected(ctx),
+    });
+    plan.toolchain = choice;
+    plan.image = choice.image;
+    if (choice.risk) ctx.deps.log.warn(`${what}: building with Go ${choice.go} although ${choice.risk} (--allow-toolchain-risk); the risk is recorded in the build record and the package`);
+    ctx.deps.log.info(`  toolchain ${choice.image} (Go ${choice.go}): ${choice.why}`);
+
+    const imageId = await docker.imageId(plan.image);
+    if (!imageId) throw new UserError(`builder image ${plan.image} is not in the Docker engine; make it with \`nokmem builder-image --offline\` or \`--go ${plan.goVersion}\``);
+    plan.imageId = imageId;
+    const tools = BUILD_TOOLS[plan.component];
+    const probe = await runner.run(
+      'docker',
+      ['run', '--rm', '--network', 'none', plan.image, 'sh', '-c', 'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done', 'check-tools', ...tools],
+      { allowFailure: true, timeoutMs: 60_000 },
+    );
+    const missing = probe.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    if (probe.exitCode !== 0 || missing.length) {
       throw new UserError(
-        `builder image ${plan.image} is not in the Docker engine; build it with \`nokmem builder-image --go ${plan.goVersion}\` ` +
-          `(from golang:${plan.goVersion}) or \`nokmem builder-image --offline\` (Debian's Go, no registry needed) and pass --image`,
+        `builder image ${plan.image} lacks ${missing.length ? missing.join(', ') : `a shell to check for ${tools.join(', ')}`}, which a real ${plan.component} build needs` +
+          `${missing.includes('rsync') ? ' (kubernetes\' hack/lib/golang.sh places its code generators with rsync)' : ''}; install it in the image or use \`nokmem builder-image --offline\``,
       );
     }
-    plan.imageId = imageId;
-    if (ctx.request.package && !(await ctx.deps.docker.imageId(ctx.request.packagerImage))) {
+    if (ctx.request.package && !(await docker.imageId(ctx.request.packagerImage))) {
       throw new UserError(`packager image ${ctx.request.packagerImage} is not in the Docker engine; build it with \`nokmem builder-image --offline\`, pass --packager-image, or use --no-package`);
     }
     const inputs = {
@@ -35,6 +84,8 @@ export const preflight: Step<BuildContext> = {
       method: plan.method,
       patch: plan.patch?.digest ?? null,
       imageId,
+      // a build that accepted a risk is never reused by one that did not
+      toolchainRisk: choice.risk ?? (ctx.request.allowToolchainRisk ? 'allowed' : null),
       make: plan.make,
       env: plan.env,
       marker: plan.marker,
@@ -43,3 +94,4 @@ export const preflight: Step<BuildContext> = {
     plan.cacheKey = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32);
   },
 };
+

@@ -7,12 +7,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext, BuildPlan } from '../context.js';
 import { UserError } from '../errors.js';
+import { defaultBuilderImage } from '../builder-image.js';
 import { SourceCache, normalizeRemote } from '../source.js';
-import { eraFor, fsPackageFor, goVersionFor, loadForks, loadPins, loadVersionTable } from '../specs.js';
+import { eraFor, fsPackageFor, loadForks, loadPins, loadVersionTable, toolchainFor } from '../specs.js';
 import type { Step } from '../step.js';
 import { parseVersion } from '../version.js';
 
-export const defaultBuilderImage = (goVersion: string) => `nokmem-builder:go${goVersion}`;
+
 
 function render(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
@@ -40,7 +41,8 @@ async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> 
   }
   const spec = (await loadVersionTable(request.specsDir)).runc;
   const claims = fork.claims ? parseVersion('runc', fork.claims) : undefined;
-  const goVersion = (claims && goVersionFor(spec, claims)) ?? spec.toolchains[spec.toolchains.length - 1]!.go;
+  const toolchain = (claims && toolchainFor(spec, claims)) ?? spec.toolchains[spec.toolchains.length - 1]!;
+  const goVersion = toolchain.go;
   const forkDir = path.dirname(request.forksFile);
   const patches = fork.patches.map((p) => path.resolve(forkDir, p));
   for (const p of patches) if (!existsSync(p)) throw new UserError(`fork ${name}: patch ${p} does not exist; fix patches in ${request.forksFile}`);
@@ -53,6 +55,7 @@ async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> 
     reason: `${fork.description} (method decided by inspecting the tree)`,
     era: claims ? (eraFor(spec, claims) ?? spec.eras[0]!) : { versions: '*', method: 'unknown', reason: 'decided by the tree' },
     goVersion,
+    toolchainNeeds: { upstream: goVersion, minimumGo: toolchain.minimum, reflect2: toolchain.reflect2 },
     image: request.image ?? defaultBuilderImage(goVersion),
     mountPath: `/go/src/${spec.importPath}`,
     env: {},
@@ -104,8 +107,9 @@ export const resolve: Step<BuildContext> = {
     } else {
       method = era.method;
     }
-    const goVersion = goVersionFor(spec, version);
-    if (!goVersion) throw new UserError(`${what} has no Go toolchain in specs/versions.yaml; add one under ${request.component}.toolchains`);
+    const toolchain = toolchainFor(spec, version);
+    if (!toolchain) throw new UserError(`${what} has no Go toolchain in specs/versions.yaml; add one under ${request.component}.toolchains`);
+    const goVersion = toolchain.go;
 
     const remote = request.remote ? normalizeRemote(request.remote) : spec.repository;
     const pins = await loadPins(request.specsDir);
@@ -137,6 +141,7 @@ export const resolve: Step<BuildContext> = {
       reason,
       era,
       goVersion,
+      toolchainNeeds: { upstream: goVersion, minimumGo: toolchain.minimum, reflect2: toolchain.reflect2 },
       image: request.image ?? defaultBuilderImage(goVersion),
       mountPath: `/go/src/${spec.importPath}`,
       env,

@@ -42,6 +42,9 @@ export const store: Step<BuildContext> = {
         ? { recipe: `patches/${plan.patch.name}.yaml`, recipeDigest: plan.patch.digest, diffDigest: `sha256:${digests['nokmem.patch']?.sha256}`, file: 'nokmem.patch' }
         : null,
       go: { upstream: plan.goVersion, used: ctx.goUsed ?? 'unknown' },
+      toolchain: plan.toolchain
+        ? { image: plan.toolchain.image, go: plan.toolchain.go, why: plan.toolchain.why, tree: ctx.treeToolchain ?? {}, expected: plan.toolchainNeeds, ...(plan.toolchain.risk ? { risk: plan.toolchain.risk } : {}) }
+        : undefined,
       image: { reference: plan.image, id: plan.imageId ?? '' },
       flags: { make: plan.make, env: plan.env },
       files: digests,

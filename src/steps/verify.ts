@@ -5,6 +5,9 @@ import type { BuildContext } from '../context.js';
 import { UserError } from '../errors.js';
 import type { Step } from '../step.js';
 import { describeFailures, verifyBinary } from '../verify/index.js';
+import { toolchainProbe, vendorsJsonIterator } from '../verify/toolchain-probe.js';
+import { verdictOf } from '../verify/verdict.js';
+import { goBuildCache } from './compile.js';
 import { unlessCached } from './reuse.js';
 
 export const verify: Step<BuildContext> = {
@@ -17,10 +20,14 @@ export const verify: Step<BuildContext> = {
       { binary: ctx.binary!, component: plan.component, tag: plan.version.tag, commit: plan.source.commit, expect: { fsPackage: plan.fsPackage, marker: plan.marker } },
       { docker: ctx.deps.docker, runner: ctx.deps.runner, toolImage: plan.image, scratchRoot: ctx.workspace!, functional: ctx.request.functional },
     );
-    ctx.verdict = verdict;
-    for (const check of verdict.checks) ctx.deps.log.info(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`);
-    if (!verdict.ok) {
-      throw new UserError(`${plan.component} ${plan.version.tag} failed verification (${describeFailures(verdict) || 'no check passed'}); nothing was written to ${ctx.request.outDir}`);
+    // The toolchain decision, checked at run time where the tree vendors json-iterator (kubernetes ~1.12-1.22).
+    const checks = vendorsJsonIterator(ctx.tree!)
+      ? [...verdict.checks, await toolchainProbe({ tree: ctx.tree!, mountPath: plan.mountPath, image: plan.image, goCache: goBuildCache(ctx) }, ctx.deps.docker)]
+      : verdict.checks;
+    ctx.verdict = verdictOf(checks);
+    for (const check of ctx.verdict.checks) ctx.deps.log.info(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`);
+    if (!ctx.verdict.ok) {
+      throw new UserError(`${plan.component} ${plan.version.tag} failed verification (${describeFailures(ctx.verdict) || 'no check passed'}); nothing was written to ${ctx.request.outDir}`);
     }
   },
 };

@@ -2,7 +2,7 @@
 // fixture upstreams made by the tests, a specs directory pinned to their commits, one cache for all builds.
 
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,20 @@ export async function requireDocker(): Promise<void> {
   }
 }
 
+/**
+ * specs/versions.yaml as the fixture trees make it true: the fixtures are hand-written and vendor no reflect2 (the
+ * real trees' expectations stay in the real file, checked by the real kubelet test), so the toolchain rule lets
+ * the tests build them with the test image's Go.
+ */
+async function fixtureVersionTable(): Promise<string> {
+  const doc = YAML.parseDocument(await readFile(path.join(ROOT, 'specs/versions.yaml'), 'utf8'), { merge: true });
+  for (const component of ['runc', 'kubelet']) {
+    const toolchains = doc.getIn([component, 'toolchains']);
+    if (YAML.isSeq(toolchains)) for (const t of toolchains.items) if (YAML.isMap(t)) t.delete('reflect2');
+  }
+  return doc.toString({ lineWidth: 0 });
+}
+
 export async function workbench(pins: (runc: FixtureUpstream, kube: FixtureUpstream) => Record<string, Record<string, string>>): Promise<Workbench> {
   await requireDocker();
   const root = await mkdtemp(path.join(os.tmpdir(), 'nokmem-it-'));
@@ -52,7 +66,8 @@ export async function workbench(pins: (runc: FixtureUpstream, kube: FixtureUpstr
   const kubernetes = await makeKubernetesUpstream(path.join(root, 'upstream'));
   const specs = path.join(root, 'specs');
   await mkdir(specs);
-  await copyFile(path.join(ROOT, 'specs/versions.yaml'), path.join(specs, 'versions.yaml'));
+  await writeFile(path.join(specs, 'versions.yaml'), await fixtureVersionTable());
+  await copyFile(path.join(ROOT, 'specs/toolchains.yaml'), path.join(specs, 'toolchains.yaml'));
   await writeFile(path.join(specs, 'pins.yaml'), `# pins of the test upstreams\n${YAML.stringify(pins(runc, kubernetes))}`);
   const cache = path.join(root, 'cache');
   return {

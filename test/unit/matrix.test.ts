@@ -16,4 +16,12 @@ describe('nokmem matrix', () => {
     assert.ok(include.length <= 256, 'GitHub allows 256 jobs per matrix');
     assert.deepEqual(releaseMatrix(await loadVersionTable(), await loadPins(), {}, 'runc').include.every((e) => e.component === 'runc'), true);
   });
+
+  it('carries the upstream Go and its builder image for every entry (the release builds with upstream Go, not Debian\'s 1.19)', async () => {
+    const { include } = releaseMatrix(await loadVersionTable(), await loadPins(), {});
+    const kubelet1124 = include.find((e) => e.args === '--kubelet v1.12.4');
+    assert.deepEqual([kubelet1124?.go, kubelet1124?.image], ['1.10.4', 'nokmem-builder:go1.10.4']);
+    assert.equal(include.find((e) => e.args === '--runc v1.0.0-rc5')?.go, '1.8');
+    assert.ok(include.every((e) => e.image === `nokmem-builder:go${e.go}` && !/1\.19/.test(e.go)));
+  });
 });

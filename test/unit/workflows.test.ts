@@ -39,4 +39,12 @@ describe('.github/workflows', async () => {
     assert.equal(doc.jobs['yum-repository']?.concurrency?.group, 'nokmem-yum-repository');
     assert.deepEqual(doc.jobs['github-release']?.permissions, { contents: 'write' });
   });
+
+  it('release.yml builds each version with its upstream Go image from the matrix, not Debian\'s Go 1.19', async () => {
+    const text = await readFile(path.join(DIR, 'release.yml'), 'utf8');
+    assert.doesNotMatch(text, /debian-go1\.19/);
+    assert.match(text, /builder-image --go "\$GO"/);
+    assert.match(text, /GO: \$\{\{ matrix\.go \}\}/);
+    assert.match(text, /build \$ARGS --image "\$IMAGE"/);
+  });
 });

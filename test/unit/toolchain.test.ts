@@ -1,0 +1,138 @@
+// The toolchain rule (src/toolchain.ts) and the builder-image recipes that run here (src/builder-image.ts):
+// which Go builds a tree into a binary that behaves like upstream's, and what is refused.
+
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { execa } from 'execa';
+import { ARCHIVE_SED, officialDockerfile, offlinePackages } from '../../src/builder-image.ts';
+import { DEFAULT_SPECS_DIR, loadVersionTable, toolchainFor } from '../../src/specs.ts';
+import { ToolchainRefused, chooseToolchain, compareGo, loadToolchains, readTreeToolchainFacts, toolchainProblem } from '../../src/toolchain.ts';
+import { parseVersion } from '../../src/version.ts';
+
+const specs = await loadToolchains(DEFAULT_SPECS_DIR);
+const offline = [
+  { image: 'nokmem-builder:debian-go1.19', go: '1.19.8' },
+  { image: 'nokmem-builder:debian-go1.15', go: '1.15.15' },
+];
+const kube1202 = { upstream: '1.15.5', minimumGo: '1.15.0', reflect2: 'v1.0.1' };
+
+describe('toolchain rule', () => {
+  it('compares Go versions numerically', () => {
+    assert.equal(compareGo('1.15.15', '1.15.5'), 1);
+    assert.equal(compareGo('go1.9', '1.10'), -1);
+    assert.equal(compareGo('1.15', '1.15.0'), 0);
+  });
+
+  it('picks the upstream Go minor where an image has it', () => {
+    const choice = chooseToolchain('kubelet v1.20.2', kube1202, offline, specs, { allowRisk: false });
+    assert.equal(choice.image, 'nokmem-builder:debian-go1.15');
+    assert.match(choice.why, /upstream Go minor/);
+  });
+
+  it('otherwise picks the oldest available Go at or above the minimum, and below 1.18 for reflect2 < v1.0.2', () => {
+    const kube1124 = { upstream: '1.10.4', reflect2: 'v1.0.1' };
+    assert.equal(chooseToolchain('kubelet v1.12.4', kube1124, offline, specs, { allowRisk: false }).image, 'nokmem-builder:debian-go1.15');
+    // a runc tree vendors no reflect2: the oldest image that meets its minimum
+    assert.equal(chooseToolchain('runc v1.0.0-rc5', { upstream: '1.8' }, offline, specs, { allowRisk: false }).image, 'nokmem-builder:debian-go1.15');
+    assert.equal(chooseToolchain('runc v1.0.0-rc93', { upstream: '1.15', minimumGo: '1.16' }, offline, specs, { allowRisk: false }).image, 'nokmem-builder:debian-go1.19');
+  });
+
+  it('refuses when nothing safe exists, naming what is needed (kubelet 1.21.0: Go >= 1.16 and < 1.18) and the way out', () => {
+    assert.throws(
+      () => chooseToolchain('kubelet v1.21.0', { upstream: '1.16.1', minimumGo: '1.16.0', reflect2: 'v1.0.1' }, offline, specs, { allowRisk: false, hint: 'kubelet 1.21.2 and later are not affected' }),
+      (e: unknown) => e instanceof ToolchainRefused && /Go >= 1\.16\.0 and < 1\.18/.test(e.message) && /builder-image --go 1\.16\.1/.test(e.message) && /1\.21\.2 and later are not affected/.test(e.message) && !e.message.includes('\n'),
+    );
+  });
+
+  it('refuses an unsafe --image unless the risk is allowed, and then records it', () => {
+    const override = { image: 'nokmem-builder:debian-go1.19', go: '1.19.8' };
+    assert.throws(() => chooseToolchain('kubelet v1.20.2', kube1202, [], specs, { override, allowRisk: false }), (e: unknown) => e instanceof ToolchainRefused && /reflect2 v1\.0\.1/.test(e.message) && /--allow-toolchain-risk/.test(e.message));
+    const risky = chooseToolchain('kubelet v1.20.2', kube1202, [], specs, { override, allowRisk: true });
+    assert.equal(risky.image, override.image);
+    assert.match(risky.risk ?? '', /reflect2 v1\.0\.1.*1\.18/);
+    assert.throws(() => chooseToolchain('kubelet v1.20.2', kube1202, [], specs, { override: { image: 'old', go: '1.13.15' }, allowRisk: false }), /older than the tree's minimum Go 1\.15\.0/);
+  });
+
+  it('treats a vendored reflect2 of unknown revision as old', () => {
+    assert.match(toolchainProblem('1.19', { reflect2: 'unknown' }, specs) ?? '', /reflect2/);
+    assert.equal(toolchainProblem('1.19', { reflect2: 'v1.0.2' }, specs), undefined);
+  });
+
+  it('has the upstream Go per patch release where upstream changed it (kubelet 1.16.7+ on Go 1.13)', async () => {
+    const kubelet = (await loadVersionTable()).kubelet;
+    const go = (v: string) => toolchainFor(kubelet, parseVersion('kubelet', v))?.go;
+    assert.deepEqual([go('v1.16.0'), go('v1.16.6'), go('v1.16.7'), go('v1.16.8'), go('v1.16.15')], ['1.12.9', '1.12.9', '1.13.6', '1.13.8', '1.13.15']);
+  });
+});
+
+describe('tree toolchain facts', () => {
+  async function tree(files: Record<string, string>): Promise<string> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-tree-'));
+    for (const [name, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+      await writeFile(path.join(dir, name), text);
+    }
+    return dir;
+  }
+
+  it('reads kubernetes minimum_go_version and the reflect2 of vendor/modules.txt', async () => {
+    const dir = await tree({
+      'hack/lib/golang.sh': 'kube::golang::verify_go_version() {\n  local minimum_go_version\n  minimum_go_version=go1.15.0\n}\n',
+      'vendor/modules.txt': '# github.com/json-iterator/go v1.1.10\n## explicit\n# github.com/modern-go/reflect2 v1.0.1\ngithub.com/modern-go/reflect2\n',
+    });
+    assert.deepEqual(await readTreeToolchainFacts(dir), {
+      minimumGo: { version: '1.15.0', from: 'hack/lib/golang.sh minimum_go_version' },
+      reflect2: { version: 'v1.0.1', from: 'vendor/modules.txt' },
+    });
+  });
+
+  it('reads the reflect2 revision of Godeps (kubernetes before modules) and a runc go.mod minimum', async () => {
+    const godeps = await tree({ 'Godeps/Godeps.json': JSON.stringify({ Deps: [{ ImportPath: 'github.com/modern-go/reflect2', Rev: '94122c33edd36123c84d5368cfb2b69df93a0ec8' }] }) });
+    assert.deepEqual((await readTreeToolchainFacts(godeps)).reflect2, { version: 'v1.0.1', from: 'Godeps/Godeps.json' });
+    const runc = await tree({ 'go.mod': 'module github.com/opencontainers/runc\n\ngo 1.13\n' });
+    assert.deepEqual(await readTreeToolchainFacts(runc), { minimumGo: { version: '1.13', from: 'go.mod go directive' } });
+  });
+});
+
+describe('builder images', () => {
+  it('every offline image has what a real kubernetes build needs (rsync, make, gcc)', () => {
+    for (const image of specs.offline) for (const p of ['rsync', 'make', 'gcc', 'libc6-dev']) assert.ok(offlinePackages(image, specs).includes(p), `${image.image} lacks ${p}`);
+    assert.deepEqual(specs.offline.map((o) => o.go).sort(), ['1.15', '1.19']);
+  });
+
+  it('the official-image Dockerfile points apt at Debian\'s archive and installs rsync and libseccomp', () => {
+    const { dockerfile } = officialDockerfile('1.10.4', specs);
+    assert.match(dockerfile, /^FROM golang:1\.10\.4(@sha256:[0-9a-f]{64})?$/m);
+    assert.match(dockerfile, /archive\.debian\.org/);
+    assert.match(dockerfile, /Check-Valid-Until=false update/);
+    assert.match(dockerfile, /install -y --no-install-recommends libseccomp-dev pkg-config rsync/);
+    assert.match(dockerfile, /LABEL dev\.nokmem\.go-version="1\.10\.4"/);
+  });
+
+  it('the archive rewrite turns stretch and buster sources into archive.debian.org and drops -updates', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-sources-'));
+    const file = path.join(dir, 'sources.list');
+    await writeFile(
+      file,
+      [
+        'deb http://deb.debian.org/debian stretch main',
+        'deb http://security.debian.org/debian-security stretch/updates main',
+        'deb http://deb.debian.org/debian stretch-updates main',
+        'deb http://deb.debian.org/debian buster main',
+        'deb http://security.debian.org buster/updates main',
+        '',
+      ].join('\n'),
+    );
+    await execa('sed', ['-i', ...ARCHIVE_SED.flatMap((e) => ['-e', e]), file]);
+    assert.deepEqual((await readFile(file, 'utf8')).split('\n'), [
+      'deb http://archive.debian.org/debian stretch main',
+      'deb http://archive.debian.org/debian-security stretch/updates main',
+      'deb http://archive.debian.org/debian buster main',
+      'deb http://archive.debian.org/debian-security buster/updates main',
+      '',
+    ]);
+  });
+});
