@@ -2,9 +2,12 @@
 //   1. a cold pipeline build against the same compile run by hand in the same image (overhead ratio);
 //   2. a second identical run (cache hit);
 //   3. a shallow fetch of one tag against a full clone of the same remote;
-//   4. packaging + signing + package verification against the build, and the cost of the reproducibility check.
-// Usage: npm run bench [-- --image IMAGE] [-- --remote PATH_OR_URL --tag TAG] (defaults: the test fixtures)
+//   4. packaging + signing + package verification against the build, and the cost of the reproducibility check;
+//   5. when the real kubernetes tree is on this machine (scripts/setup.sh fetches it): the real kubelet v1.20.2,
+//      cold (empty Go build cache), warm (Go build cache reused, result cache empty) and a cache hit.
+// Usage: npm run bench [-- --image IMAGE] [-- --remote PATH_OR_URL --tag TAG] [-- --no-kubelet]
 
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,10 +17,13 @@ import { Docker } from '../src/docker.ts';
 import { buildRpm } from '../src/rpm/build.ts';
 import { realRunner } from '../src/runner.ts';
 import { makeRuncUpstream } from '../test/fixtures/upstream.ts';
+import { REAL_KUBERNETES_TARBALL, REAL_TAG, realKubernetesUpstream } from '../test/helpers/real-kubernetes.ts';
 
 $.verbose = false;
 $.quiet = true;
-const { values } = parseArgs({ options: { image: { type: 'string', default: 'nokmem-builder:debian-go1.19' }, remote: { type: 'string' }, tag: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { image: { type: 'string', default: 'nokmem-builder:debian-go1.19' }, remote: { type: 'string' }, tag: { type: 'string' }, 'no-kubelet': { type: 'boolean' } },
+});
 const image = values.image!;
 const root = await mkdtemp(path.join(os.tmpdir(), 'nokmem-bench-'));
 const cli = path.resolve(import.meta.dirname, '../src/cli.ts');
@@ -33,7 +39,7 @@ try {
   const tag = 'v1.0.0-rc6';
   const specs = path.join(root, 'specs');
   await mkdir(specs);
-  await $`cp ${path.resolve(import.meta.dirname, '../specs/versions.yaml')} ${specs}/`;
+  await $`cp ${path.resolve(import.meta.dirname, '../specs/versions.yaml')} ${path.resolve(import.meta.dirname, '../specs/toolchains.yaml')} ${specs}/`;
   await writeFile(path.join(specs, 'pins.yaml'), `runc:\n  ${tag}: ${runc.tags[tag]}\nkubelet: {}\n`);
   const build = (cache: string) =>
     $`node --import tsx ${cli} build --json --runc ${tag} --remote ${runc.url} --specs ${specs} --cache-dir ${cache} --image ${image} --out ${path.join(root, 'out')}`;
@@ -88,8 +94,39 @@ try {
     [`shallow fetch of ${fetchTag} (${remote})`, `${shallow.toFixed(2)} s, ${await size(shallowDir)} KiB`],
     ['full clone of the same remote', `${full.toFixed(2)} s, ${await size(fullDir)} KiB`],
   ];
+  if (!values['no-kubelet'] && (existsSync(REAL_KUBERNETES_TARBALL) || existsSync('/var/cache/nokmem/real-kubernetes/kubernetes-1.20.2.git/HEAD'))) {
+    rows.push(...(await realKubelet()));
+  } else {
+    rows.push(['real kubelet v1.20.2', 'not measured (run scripts/setup.sh to fetch the tree, or drop --no-kubelet)']);
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 } finally {
   await rm(root, { recursive: true, force: true });
+}
+
+/** The real kubelet through the whole pipeline, with the toolchain the rule picks. */
+async function realKubelet(): Promise<[string, string][]> {
+  const upstream = await realKubernetesUpstream();
+  const dir = path.join(root, 'kubelet');
+  const specs = path.join(dir, 'specs');
+  await mkdir(specs, { recursive: true });
+  for (const f of ['versions.yaml', 'toolchains.yaml', 'forks.yaml']) await $`cp ${path.resolve(import.meta.dirname, '../specs', f)} ${specs}/`;
+  await writeFile(path.join(specs, 'pins.yaml'), `runc: {}\nkubelet:\n  ${REAL_TAG}: ${upstream.commit}\n`);
+  const goCache = path.join(dir, 'go-build');
+  const run = async (cache: string) => {
+    const started = performance.now();
+    const r = await $({ env: { ...process.env, NOKMEM_GO_BUILD_CACHE: goCache } })`node --import tsx ${cli} build --json --kubelet ${REAL_TAG} --remote ${upstream.dir} --specs ${specs} --cache-dir ${cache} --out ${path.join(dir, 'out')}`;
+    const steps = (JSON.parse(r.stdout) as { steps: { name: string; seconds: number }[] }).steps;
+    const compile = steps.find((s) => s.name === 'compile in Docker')?.seconds ?? 0;
+    return { total: (performance.now() - started) / 1000, compile };
+  };
+  const cold = await run(path.join(dir, 'cache-cold'));
+  const warm = await run(path.join(dir, 'cache-warm'));
+  const hit = await run(path.join(dir, 'cache-warm'));
+  return [
+    [`real kubelet ${REAL_TAG}, cold (empty Go build cache)`, `${cold.total.toFixed(1)} s (compile ${cold.compile.toFixed(1)} s)`],
+    ['real kubelet, warm (Go build cache reused)', `${warm.total.toFixed(1)} s (compile ${warm.compile.toFixed(1)} s)`],
+    ['real kubelet, cache hit', `${hit.total.toFixed(1)} s`],
+  ];
 }

@@ -92,12 +92,22 @@ export function exists(p: string): boolean {
  * Builds a tag of a fixture upstream by hand, without nokmem (no patch, no tag), the way a user would: the
  * baseline the verifier must catch. Returns the tree; the binary is where the project's Makefile puts it.
  */
-export async function buildByHand(upstream: string, tag: string, tree: string, importPath: string, make: string[], env: Record<string, string> = {}): Promise<string> {
+export async function buildByHand(
+  upstream: string,
+  tag: string,
+  tree: string,
+  importPath: string,
+  make: string[],
+  env: Record<string, string> = {},
+  options: { image?: string; goCache?: string } = {},
+): Promise<string> {
   await mkdir(tree, { recursive: true });
   await execa('sh', ['-c', 'git -C "$1" archive "$2" | tar -x -C "$3"', 'sh', upstream, tag, tree]);
   await execa('chown', ['-R', '10001:10001', tree]);
   const mount = `/go/src/${importPath}`;
-  const envArgs = Object.entries({ HOME: '/tmp', GOPATH: '/go', GO111MODULE: 'off', ...env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', ...envArgs, '-v', `${tree}:${mount}`, '-w', mount, TEST_IMAGE, 'make', ...make]);
+  const cache = options.goCache ? { GOCACHE: '/gocache' } : {};
+  const envArgs = Object.entries({ HOME: '/tmp', GOPATH: '/go', GO111MODULE: 'off', ...cache, ...env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  const cacheMount = options.goCache ? ['-v', `${options.goCache}:/gocache`] : [];
+  await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', ...envArgs, '-v', `${tree}:${mount}`, ...cacheMount, '-w', mount, options.image ?? TEST_IMAGE, 'make', ...make]);
   return tree;
 }
