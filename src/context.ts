@@ -84,6 +84,8 @@ export interface BuildPlan {
   toolchain?: ToolchainChoice;
   /** Where the tree is mounted in the container and how it builds. */
   mountPath: string;
+  /** Where the project's own scripts keep the Go build cache inside the tree, if they choose it themselves. */
+  goCacheInTree?: string;
   env: Record<string, string>;
   make: string[];
   artifact: string;

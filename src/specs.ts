@@ -48,6 +48,9 @@ const ComponentSpec = z
     artifact: z.string(),
     libcontainerRoot: z.string(),
     libcontainerPackage: z.string(),
+    /** Where the project's own build scripts keep the Go build cache inside the tree (kubernetes' hack/lib/golang.sh
+     * sets GOCACHE=_output/local/go/cache); nokmem's shared Go build cache is mounted there too. */
+    goCacheInTree: z.string().optional(),
     eras: z.array(Era).min(1),
     /** The Go upstream released with; and what the tree states about the Go it needs (checked against the tree). */
     toolchains: z.array(

@@ -26,6 +26,9 @@ export const compile: Step<BuildContext> = {
     const { docker, log } = ctx.deps;
     const goCache = goBuildCache(ctx);
     await docker.prepareWritable(goCache);
+    // A project that picks its own GOCACHE inside the tree gets the shared cache mounted there (made here, so that
+    // Docker does not create the mount point, and its parents, as root).
+    if (plan.goCacheInTree) await mkdir(path.join(ctx.tree!, plan.goCacheInTree), { recursive: true });
     await docker.prepareWritable(ctx.tree!);
     let output = '';
     // The workspace is removed when the run ends; the log of the last build of this version stays.
@@ -34,6 +37,7 @@ export const compile: Step<BuildContext> = {
     const mounts = [
       { host: ctx.tree!, container: plan.mountPath },
       { host: goCache, container: '/gocache' },
+      ...(plan.goCacheInTree ? [{ host: goCache, container: path.posix.join(plan.mountPath, plan.goCacheInTree) }] : []),
     ];
     log.info(`  ${plan.image}: make ${plan.make.join(' ')}`);
     try {

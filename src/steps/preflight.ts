@@ -41,7 +41,7 @@ export const preflight: Step<BuildContext> = {
     let override;
     if (ctx.request.image) {
       if (!(await docker.imageId(ctx.request.image))) {
-        throw new UserError(`--image ${ctx.request.image} is not in the Docker engine; make it (nokmem builder-image --offline, or --go VERSION) or pass another --image`);
+        throw new UserError(`builder image ${ctx.request.image} is not in the Docker engine; build it with \`nokmem builder-image --offline\` (Debian's Go, no registry needed) or \`--go VERSION\` (official golang image), or pass another --image`);
       }
       const go = await imageGoVersion(runner, ctx.request.image);
       if (!go) throw new UserError(`--image ${ctx.request.image} has no working Go (\`go version\` failed in it); give a builder image with a Go toolchain`);

@@ -144,6 +144,7 @@ export const resolve: Step<BuildContext> = {
       toolchainNeeds: { upstream: goVersion, minimumGo: toolchain.minimum, reflect2: toolchain.reflect2 },
       image: request.image ?? defaultBuilderImage(goVersion),
       mountPath: `/go/src/${spec.importPath}`,
+      goCacheInTree: spec.goCacheInTree,
       env,
       make: (era.make ?? []).map((a) => render(a, values)),
       artifact: spec.artifact,

@@ -99,15 +99,16 @@ export async function buildByHand(
   importPath: string,
   make: string[],
   env: Record<string, string> = {},
-  options: { image?: string; goCache?: string } = {},
+  options: { image?: string; goCache?: string; goCacheInTree?: string } = {},
 ): Promise<string> {
   await mkdir(tree, { recursive: true });
   await execa('sh', ['-c', 'git -C "$1" archive "$2" | tar -x -C "$3"', 'sh', upstream, tag, tree]);
+  if (options.goCacheInTree) await mkdir(path.join(tree, options.goCacheInTree), { recursive: true });
   await execa('chown', ['-R', '10001:10001', tree]);
   const mount = `/go/src/${importPath}`;
   const cache = options.goCache ? { GOCACHE: '/gocache' } : {};
   const envArgs = Object.entries({ HOME: '/tmp', GOPATH: '/go', GO111MODULE: 'off', ...cache, ...env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  const cacheMount = options.goCache ? ['-v', `${options.goCache}:/gocache`] : [];
+  const cacheMount = options.goCache ? ['-v', `${options.goCache}:/gocache`, ...(options.goCacheInTree ? ['-v', `${options.goCache}:${mount}/${options.goCacheInTree}`] : [])] : [];
   await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', ...envArgs, '-v', `${tree}:${mount}`, ...cacheMount, '-w', mount, options.image ?? TEST_IMAGE, 'make', ...make]);
   return tree;
 }

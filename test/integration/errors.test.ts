@@ -4,9 +4,19 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
+import { execa } from 'execa';
+import { TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
 
 let wb: Workbench;
+// Builder images that break a real build, made from the test image without any registry.
+const NO_RSYNC = 'nokmem-test:no-rsync';
+const NO_MAKE = 'nokmem-test:no-make';
+// Labelled as an old Go (the label is what nokmem reads for the images it makes): below the fixture's minimum.
+const OLD_GO = 'nokmem-test:go-too-old';
+
+async function derivedImage(tag: string, lines: string[]): Promise<void> {
+  await execa('docker', ['build', '--network', 'none', '--quiet', '--tag', tag, '-'], { input: [`FROM ${TEST_IMAGE}`, ...lines, ''].join('\n') });
+}
 
 before(async () => {
   wb = await workbench((runc, kube) => ({
@@ -20,9 +30,15 @@ before(async () => {
     },
     kubelet: { 'v1.12.4': kube.tags['v1.12.4']! },
   }));
+  await derivedImage(NO_RSYNC, ['RUN rm /usr/bin/rsync']);
+  await derivedImage(NO_MAKE, ['RUN rm /usr/bin/make']);
+  await derivedImage(OLD_GO, ['LABEL dev.nokmem.go-version="1.9.7"']);
 });
 
-after(async () => wb?.cleanup());
+after(async () => {
+  await wb?.cleanup();
+  await execa('docker', ['image', 'rm', NO_RSYNC, NO_MAKE, OLD_GO], { reject: false });
+});
 
 function errorLine(stderr: string): string {
   const lines = stderr.split('\n').filter((l) => l.startsWith('nokmem: '));
@@ -42,13 +58,16 @@ const cases: { name: string; args: string[]; env?: Record<string, string>; exit:
   { name: 'a patch that does not apply', args: ['--runc', 'v1.0.0-rc4', 'REMOTE'], exit: 1, message: /does not apply: func EnableKernelMemoryAccounting not found in libcontainer\/cgroups\/fs\/memory\.go/ },
   { name: 'Docker unreachable', args: ['--runc', 'v1.0.0-rc5', 'REMOTE'], env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, exit: 1, message: /the Docker engine is not reachable .*; start dockerd or set DOCKER_HOST/ },
   { name: 'a builder image that is not there', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', 'nokmem-builder:no-such-tag'], exit: 1, message: /builder image nokmem-builder:no-such-tag is not in the Docker engine; build it with/ },
+  { name: 'a builder image without rsync', args: ['--kubelet', 'v1.12.4', 'KUBE_REMOTE', '--image', NO_RSYNC], exit: 1, message: /^nokmem: error: builder image nokmem-test:no-rsync lacks rsync, which a real kubelet build needs \(kubernetes' hack\/lib\/golang\.sh places its code generators with rsync\)/ },
+  { name: 'a builder image without make', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', NO_MAKE], exit: 1, message: /builder image nokmem-test:no-make lacks make, which a real runc build needs/ },
+  { name: 'a builder image whose Go is below the tree\'s minimum', args: ['--kubelet', 'v1.12.4', 'KUBE_REMOTE', '--image', OLD_GO], exit: 1, message: /nokmem-test:go-too-old \(Go 1\.9\.7\) is unsafe for this tree: Go 1\.9\.7 is older than the tree's minimum Go 1\.10\.2; use an image with Go >= 1\.10\.2/ },
 ];
 
 describe('bad input and broken surroundings', () => {
   for (const c of cases) {
     it(`${c.name}: one line, exit ${c.exit}, nothing in the output`, async () => {
       const out = wb.out(c.name.replace(/\W+/g, '-'));
-      const args = c.args.flatMap((a) => (a === 'REMOTE' ? ['--remote', wb.runc.url] : [a]));
+      const args = c.args.flatMap((a) => (a === 'REMOTE' ? ['--remote', wb.runc.url] : a === 'KUBE_REMOTE' ? ['--remote', wb.kubernetes.url] : [a]));
       // the case's own options come last, so they win over the common ones
       const r = await nokmem(['build', ...wb.common, '--out', out, ...args], c.env);
       assert.equal(r.exitCode, c.exit, r.stderr);
