@@ -18,6 +18,8 @@ export const OFFLINE_PACKAGES = [
   'golang-1.19-go', 'gcc', 'libc6-dev', 'make', 'git', 'libseccomp-dev', 'pkg-config', 'binutils', 'ca-certificates',
   // package, sign, inspect, publish
   'rpm', 'gnupg', 'cpio', 'xz-utils', 'createrepo-c',
+  // verify: the functional proof traces the binary inside a container of this image
+  'strace',
 ];
 /** Changes whenever the image's contents would: setup rebuilds an image whose label differs. */
 export const OFFLINE_IMAGE_REVISION = `2:${OFFLINE_PACKAGES.join(',')}`;

@@ -23,6 +23,11 @@ export interface ContainerRun {
   onOutput?: (chunk: string) => void;
   purpose: string;
   allowFailure?: boolean;
+  /** Run as this user instead of the unprivileged build user (the sandboxed functional proof runs as root). */
+  user?: string;
+  /** More `docker run` options (capabilities, security options, cgroup namespace). */
+  options?: string[];
+  timeoutMs?: number;
 }
 
 export class Docker {
@@ -58,7 +63,7 @@ export class Docker {
 
   async run(spec: ContainerRun): Promise<{ stdout: string; stderr: string; exitCode: number }> {
     const name = containerName();
-    const args = ['run', '--rm', '--name', name, '--network', 'none', '--user', this.buildUser(), '--env', 'HOME=/tmp'];
+    const args = ['run', '--rm', '--name', name, '--network', 'none', '--user', spec.user ?? this.buildUser(), '--env', 'HOME=/tmp', ...(spec.options ?? [])];
     if (spec.input !== undefined) args.push('--interactive');
     for (const [k, v] of Object.entries(spec.env ?? {})) args.push('--env', `${k}=${v}`);
     for (const m of spec.mounts) args.push('--volume', `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`);
@@ -67,7 +72,7 @@ export class Docker {
     const untrack = trackContainer(name);
     let finished = false;
     try {
-      const r = await this.runner.run('docker', args, { purpose: spec.purpose, onOutput: spec.onOutput, input: spec.input, allowFailure: spec.allowFailure });
+      const r = await this.runner.run('docker', args, { purpose: spec.purpose, onOutput: spec.onOutput, input: spec.input, allowFailure: spec.allowFailure, timeoutMs: spec.timeoutMs });
       finished = r.exitCode === 0;
       return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
     } finally {

@@ -245,6 +245,14 @@ describe('an untrusted package is never executed', () => {
     await assertNotRun((await buildRpm(binary, inputs, work, docker, TEST_IMAGE)).file);
   });
 
+  it('a bare binary: the functional proof runs it in a sandbox, never on the host', async () => {
+    const r = await nokmem(['verify', binary, '--runc', 'v1.0.0-rc5', '--image', TEST_IMAGE, '--specs', wb.specs, '--json']);
+    assert.equal(r.exitCode, 1, r.stderr);
+    const verdict = JSON.parse(r.stdout) as { checks: { name: string; status: string; detail: string }[] };
+    assert.match(verdict.checks.find((c) => c.name === 'functional (strace)')?.detail ?? '', /^inconclusive: /);
+    assert.ok(!exists(marker), 'the binary ran on the host');
+  });
+
   it('signed by another key: the payload is never executed', async () => {
     const work = path.join(wb.root, 'trust-other');
     await mkdir(work, { recursive: true });
