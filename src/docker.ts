@@ -1,8 +1,12 @@
 // Docker, as the pipeline uses it: is the engine there, which image (by id) builds, and running a command in
-// a throwaway container with no network, as a non-root user, with the Go build cache mounted.
+// a throwaway container with no network, as a non-root user, with the Go build cache mounted. Every container
+// has a name nokmem owns (nokmem-<pid>-<random>) and is removed when its run fails, on interrupt and on exit:
+// a killed docker client does not stop its container.
 
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { UserError } from './errors.js';
+import { trackContainer } from './interrupt.js';
 import type { Runner } from './runner.js';
 
 /** The user the compile runs as inside the container (never root). */
@@ -19,6 +23,11 @@ export interface ContainerRun {
   onOutput?: (chunk: string) => void;
   purpose: string;
   allowFailure?: boolean;
+  /** Run as this user instead of the unprivileged build user (the sandboxed functional proof runs as root). */
+  user?: string;
+  /** More `docker run` options (capabilities, security options, cgroup namespace). */
+  options?: string[];
+  timeoutMs?: number;
 }
 
 export class Docker {
@@ -53,14 +62,34 @@ export class Docker {
   }
 
   async run(spec: ContainerRun): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-    const args = ['run', '--rm', '--network', 'none', '--user', this.buildUser(), '--env', 'HOME=/tmp'];
+    const name = containerName();
+    const args = ['run', '--rm', '--name', name, '--network', 'none', '--user', spec.user ?? this.buildUser(), '--env', 'HOME=/tmp', ...(spec.options ?? [])];
     if (spec.input !== undefined) args.push('--interactive');
     for (const [k, v] of Object.entries(spec.env ?? {})) args.push('--env', `${k}=${v}`);
     for (const m of spec.mounts) args.push('--volume', `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`);
     if (spec.workdir) args.push('--workdir', spec.workdir);
     args.push(spec.image, ...spec.command);
-    const r = await this.runner.run('docker', args, { purpose: spec.purpose, onOutput: spec.onOutput, input: spec.input, allowFailure: spec.allowFailure });
-    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+    const untrack = trackContainer(name);
+    let finished = false;
+    try {
+      const r = await this.runner.run('docker', args, { purpose: spec.purpose, onOutput: spec.onOutput, input: spec.input, allowFailure: spec.allowFailure, timeoutMs: spec.timeoutMs });
+      finished = r.exitCode === 0;
+      return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+    } finally {
+      // After a failure (a timeout kills only the client) the container may still run; --rm covers the rest.
+      if (!finished) await this.remove(name);
+      untrack();
+    }
   }
+
+  /** Stops and removes a container of this run, if it is still there. */
+  async remove(name: string): Promise<void> {
+    await this.runner.run('docker', ['rm', '--force', name], { allowFailure: true, timeoutMs: 30_000 });
+  }
+}
+
+/** A container name nokmem owns: the pid says which run it belongs to. */
+export function containerName(): string {
+  return `nokmem-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 

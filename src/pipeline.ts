@@ -2,6 +2,8 @@
 //
 //   resolve            version -> era (method, build recipe), pin, Go version, builder image, outputs
 //   preflight          git, Docker engine and builder image are there; the cache key of the inputs
+//   signing key        the key from the environment in a private GNUPGHOME (or the development key), unlocked
+//                      by a test signature: a wrong passphrase stops the run before the long work
 //   reuse cached build identical inputs built before? then skip to "write output"
 //   fetch source       shallow fetch of the tag into the source cache; the commit must equal the pin
 //   check out          the commit's tree into a fresh workspace
@@ -11,7 +13,6 @@
 //   compile in Docker  make ... in the builder image: --network none, non-root, shared Go build cache
 //   verify             EL7 glibc, version string, static proof, functional strace proof (runc)
 //   store result       into the result cache, with the build record
-//   signing key        the key from the environment in a private GNUPGHOME (or the development key)
 //   reuse cached packages  identical binary, key and templates packaged before? then skip to "write output"
 //   package RPM        rpmbuild in the packager container (binary byte-identical, xz payload, reproducible)
 //   sign and attest    rpmsign (v4 + v3), SBOM, provenance, public key, SHA256SUMS + detached signature
@@ -47,8 +48,8 @@ import { verifyPackagesStep } from './steps/verify-packages.js';
 import { storePackages } from './steps/store-packages.js';
 
 export const buildSteps: readonly Step<BuildContext>[] = [
-  resolve, preflight, reuse, fetchSource, checkout, forkPatches, inspect, applyMethod, compile, verify, store,
-  signingKey, reusePackages, packageRpm, signAndAttest, verifyPackagesStep, storePackages,
+  resolve, preflight, signingKey, reuse, fetchSource, checkout, forkPatches, inspect, applyMethod, compile, verify, store,
+  reusePackages, packageRpm, signAndAttest, verifyPackagesStep, storePackages,
   writeOutput,
 ];
 

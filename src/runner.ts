@@ -2,8 +2,9 @@
 // explicit, output is masked for secrets, and a failure becomes a CommandError that names the command, its
 // exit code and the tail of its stderr. Tests swap the Runner for a fake where a real tool cannot run.
 
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { UserError } from './errors.js';
+import { trackChild } from './interrupt.js';
 import { redact } from './redact.js';
 
 export interface RunOptions {
@@ -100,7 +101,8 @@ export const realRunner: Runner = {
       child.stdout?.on('data', forward);
       child.stderr?.on('data', forward);
     }
-    const result = await child;
+    const untrack = trackChild(child);
+    const result = await child.finally(untrack);
     const stdoutBytes = options.binary ? Buffer.from(result.stdout as unknown as Uint8Array) : undefined;
     const stdout = options.binary ? '' : String(result.stdout ?? '');
     const stderr = options.binary ? Buffer.from(result.stderr as unknown as Uint8Array).toString() : String(result.stderr ?? '');
@@ -116,3 +118,11 @@ export const realRunner: Runner = {
     return { stdout, stderr, exitCode, stdoutBytes };
   },
 };
+
+/**
+ * Runs a command to completion synchronously, ignoring its output and failure: only for cleanup in a signal or
+ * exit handler, where awaiting is not possible.
+ */
+export function runSyncQuietly(command: string, args: readonly string[], timeoutMs: number): void {
+  execaSync(command, [...args], { env: baseEnv(), extendEnv: false, reject: false, timeout: timeoutMs, stdio: 'ignore' });
+}

@@ -1,6 +1,10 @@
-// The signing key, in a private GNUPGHOME that lives only as long as the run. The key comes from the
-// environment (read in cli.ts), as armored text or a file, with an optional passphrase; it is fed to gpg on
-// stdin, the passphrase through a 0600 file, so neither is ever an argument, a log line or an artifact.
+// The signing key, in a private GNUPGHOME that lives only as long as the run, on a tmpfs where there is one
+// (/dev/shm), 0700, named with the owner's pid so that a later run removes it if this one is killed. The key
+// comes from the environment (read in cli.ts), as armored text or a file, with an optional passphrase; both are
+// fed to gpg on stdin and the passphrase is never written anywhere: each signing container first unlocks the
+// key through --passphrase-fd 0 (the container's gpg-agent keeps it for the command that follows), so neither
+// is ever an argument, a file, a log line or an artifact. The key is imported and a test signature made in the
+// preflight, before any long work.
 // With no key configured, a development key is made once and kept in the cache, and every run says plainly
 // that its packages are not for production. gpg and rpmsign run in the packager image (the host needs neither).
 
@@ -26,6 +30,8 @@ export interface SigningKey {
   publicKeyArmored: string;
   development: boolean;
   hasPassphrase: boolean;
+  /** Kept in memory only; fed to gpg on stdin by signingCommand. */
+  readonly passphrase?: string;
   dispose(): Promise<void>;
 }
 
@@ -67,9 +73,30 @@ async function privateDir(parent: string, prefix: string): Promise<string> {
   return dir;
 }
 
+/** Where private GNUPGHOMEs are made: a tmpfs when the host has one, so a key never reaches a disk. */
+export function gnupgParent(fallback: string): string {
+  return existsSync('/dev/shm') ? '/dev/shm' : fallback;
+}
+
+/** The prefix of a private GNUPGHOME of this process (the pid lets sweepDeadWorkspaces find a dead run's). */
+export const GNUPG_PREFIX = 'nokmem-gnupg-';
+
+const UNLOCK_SCRIPT = 'gpg --batch --no-tty --quiet --pinentry-mode loopback --passphrase-fd 0 --local-user "$1" --output /dev/null --sign /etc/hostname || exit 97; shift; exec "$@" </dev/null';
+
+/**
+ * The command and stdin of a container that runs `command` with the key unlocked: gpg reads the passphrase from
+ * stdin once, its agent caches it for the command (rpmsign, gpg) that follows in the same container.
+ */
+export function signingCommand(key: Pick<SigningKey, 'fingerprint' | 'passphrase'>, command: string[]): { command: string[]; input?: string } {
+  if (key.passphrase === undefined) return { command };
+  return { command: ['sh', '-c', UNLOCK_SCRIPT, 'unlock', key.fingerprint, ...command], input: `${key.passphrase}\n` };
+}
+
+export const WRONG_PASSPHRASE = 'NOKMEM_SIGNING_PASSPHRASE does not unlock the key in NOKMEM_SIGNING_KEY (or NOKMEM_SIGNING_KEY_FILE); set the right passphrase';
+
 export async function prepareSigningKey(config: SigningConfig, deps: { docker: Docker; log: Logger; image: string; scratchRoot: string; devKeyDir: string }): Promise<SigningKey> {
   const gpg = new Gpg(deps.docker, deps.image);
-  const home = await privateDir(deps.scratchRoot, '.gnupg-');
+  const home = await privateDir(gnupgParent(deps.scratchRoot), `${GNUPG_PREFIX}${process.pid}-`);
   const forget = removeOnInterrupt(home);
   const dispose = async () => {
     await rm(home, { recursive: true, force: true });
@@ -90,15 +117,21 @@ export async function prepareSigningKey(config: SigningConfig, deps: { docker: D
       armored = await developmentKey(gpg, deps);
       deps.log.warn(DEV_KEY_NOTICE);
     }
-    if (config.passphrase) await writeFile(path.join(home, 'passphrase'), config.passphrase, { mode: 0o600 });
     await deps.docker.prepareWritable(home);
-    const passArgs = config.passphrase ? ['--pinentry-mode', 'loopback', '--passphrase-file', `${GNUPG}/passphrase`] : [];
-    await gpg.run(home, [...passArgs, '--import'], { input: armored, purpose: 'import the signing key' }).catch(() => {
-      throw new UserError('the signing key could not be imported; give an armored OpenPGP private key (gpg --export-secret-keys --armor) and the right NOKMEM_SIGNING_PASSPHRASE');
+    await chmod(home, 0o700);
+    // gpg ≥ 2.1 imports a protected secret key in batch mode without its passphrase; the test signature checks it.
+    await gpg.run(home, ['--import'], { input: armored, purpose: 'import the signing key' }).catch(() => {
+      throw new UserError('the signing key could not be imported; give an armored OpenPGP private key (gpg --export-secret-keys --armor) in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE');
     });
     const fingerprint = await gpg.fingerprint(home);
+    // A test signature now, so that a wrong passphrase stops the run before the compile, not after it.
+    const probe = signingCommand({ fingerprint, passphrase: config.passphrase ?? '' }, ['true']);
+    const unlocked = await deps.docker.run({ image: deps.image, command: probe.command, input: probe.input, mounts: [{ host: home, container: GNUPG }], env: { GNUPGHOME: GNUPG }, purpose: 'make a test signature', allowFailure: true });
+    if (unlocked.exitCode !== 0) {
+      throw new UserError(config.passphrase ? WRONG_PASSPHRASE : 'the signing key is protected by a passphrase; set NOKMEM_SIGNING_PASSPHRASE');
+    }
     const pub = await gpg.run(home, ['--armor', '--export', fingerprint], { purpose: 'export the public key' });
-    return { gnupgHome: home, fingerprint, publicKeyArmored: pub.stdout, development, hasPassphrase: Boolean(config.passphrase), dispose };
+    return { gnupgHome: home, fingerprint, publicKeyArmored: pub.stdout, development, hasPassphrase: Boolean(config.passphrase), passphrase: config.passphrase, dispose };
   } catch (error) {
     await dispose();
     throw error;
@@ -124,9 +157,9 @@ async function developmentKey(gpg: Gpg, deps: { docker: Docker; devKeyDir: strin
   }
 }
 
-/** gpg arguments that unlock the key non-interactively (the passphrase stays in its file). */
+/** gpg arguments that use the key non-interactively (unlocked by signingCommand, cached by the agent). */
 export function unlockArgs(key: SigningKey): string[] {
-  return key.hasPassphrase ? ['--pinentry-mode', 'loopback', '--passphrase-file', `${GNUPG}/passphrase`] : [];
+  return key.hasPassphrase ? ['--pinentry-mode', 'loopback'] : [];
 }
 
 export const GNUPG_MOUNT = GNUPG;

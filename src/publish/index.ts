@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Runner } from '../runner.js';
 import { type SigningConfig, prepareSigningKey } from '../signing.js';
+import { sweepDeadWorkspaces } from '../workspace.js';
 import type { VersionTable } from '../specs.js';
 import { verifyRpm } from '../verify/packages.js';
 import { type CrashPoint, type PublishResult, parseRpmName, publishToRepo, syncToRemote } from './yum.js';
@@ -42,6 +43,7 @@ async function collectRpms(inputs: string[]): Promise<string[]> {
 export async function publish(request: PublishRequest, deps: { docker: Docker; runner: Runner; log: Logger }): Promise<PublishResult> {
   const rpms = await collectRpms(request.inputs);
   const workDir = path.join(request.cacheDir, 'work');
+  await sweepDeadWorkspaces(request.cacheDir);
   const key = await prepareSigningKey(request.signing, { docker: deps.docker, log: deps.log, image: request.image, scratchRoot: workDir, devKeyDir: path.join(request.cacheDir, 'dev-signing-key') });
   try {
     const publicKey = path.join(key.gnupgHome, 'publish-key.asc');

@@ -6,7 +6,7 @@ import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import type { Docker } from '../docker.js';
 import { UserError } from '../errors.js';
-import { GNUPG_MOUNT, type SigningKey, unlockArgs } from '../signing.js';
+import { GNUPG_MOUNT, type SigningKey, signingCommand, unlockArgs } from '../signing.js';
 import type { Component } from '../version.js';
 import { PACKAGES, RPM_SPECS_DIR, type SpecInputs, renderSpec, specValues } from './spec.js';
 
@@ -55,16 +55,18 @@ export async function signRpms(files: string[], key: SigningKey, docker: Docker,
   if (dirs.length !== 1) throw new UserError('sign RPMs from one directory at a time');
   await docker.prepareWritable(dirs[0]!);
   const extra = ['--batch', '--no-tty', ...unlockArgs(key)].join(' ');
+  const signing = signingCommand(key, [
+    'rpmsign', '--addsign', '--rpmv3',
+    '--define', `_gpg_name ${key.fingerprint}`,
+    '--define', '_gpg_digest_algo sha256',
+    '--define', '__gpg /usr/bin/gpg',
+    '--define', `_gpg_sign_cmd_extra_args ${extra}`,
+    ...files.map((f) => `/rpms/${path.basename(f)}`),
+  ]);
   await docker.run({
     image,
-    command: [
-      'rpmsign', '--addsign', '--rpmv3',
-      '--define', `_gpg_name ${key.fingerprint}`,
-      '--define', '_gpg_digest_algo sha256',
-      '--define', '__gpg /usr/bin/gpg',
-      '--define', `_gpg_sign_cmd_extra_args ${extra}`,
-      ...files.map((f) => `/rpms/${path.basename(f)}`),
-    ],
+    command: signing.command,
+    input: signing.input,
     mounts: [{ host: key.gnupgHome, container: GNUPG_MOUNT }, { host: dirs[0]!, container: '/rpms' }],
     env: { GNUPGHOME: GNUPG_MOUNT },
     purpose: 'sign the packages',
@@ -75,9 +77,11 @@ export async function signRpms(files: string[], key: SigningKey, docker: Docker,
 export async function signDetached(file: string, key: SigningKey, docker: Docker, image: string): Promise<string> {
   const out = `${file}.asc`;
   await docker.prepareWritable(path.dirname(file));
+  const signing = signingCommand(key, ['gpg', '--batch', '--no-tty', ...unlockArgs(key), '--local-user', key.fingerprint, '--digest-algo', 'SHA256', '--armor', '--detach-sign', '--output', `/files/${path.basename(out)}`, `/files/${path.basename(file)}`]);
   await docker.run({
     image,
-    command: ['gpg', '--batch', '--no-tty', ...unlockArgs(key), '--local-user', key.fingerprint, '--digest-algo', 'SHA256', '--armor', '--detach-sign', '--output', `/files/${path.basename(out)}`, `/files/${path.basename(file)}`],
+    command: signing.command,
+    input: signing.input,
     mounts: [{ host: key.gnupgHome, container: GNUPG_MOUNT }, { host: path.dirname(file), container: '/files' }],
     env: { GNUPGHOME: GNUPG_MOUNT },
     purpose: `sign ${path.basename(file)}`,

@@ -1,10 +1,10 @@
 // Step: the signing key, imported into a private GNUPGHOME for this run (or the cached development key, with a
-// plain warning that the packages are not for production).
+// plain warning that the packages are not for production), and unlocked once by a test signature. It runs
+// right after the preflight: a bad key or a wrong passphrase must stop the run before the compile.
 
-import { mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
-import { removeOnInterrupt } from '../interrupt.js';
+import { newWorkspace } from '../workspace.js';
 import { prepareSigningKey } from '../signing.js';
 import type { Step } from '../step.js';
 
@@ -15,17 +15,13 @@ export const signingKey: Step<BuildContext> = {
   writes: true,
   skip: unlessPackaging,
   async run(ctx) {
-    if (!ctx.workspace) {
-      const work = path.join(ctx.request.cacheDir, 'work');
-      await mkdir(work, { recursive: true });
-      ctx.workspace = await mkdtemp(path.join(work, `${ctx.plan!.component}-${ctx.plan!.version.tag}-`));
-      removeOnInterrupt(ctx.workspace);
-    }
+    const workspace = ctx.workspace ?? (await newWorkspace(ctx.request.cacheDir, `${ctx.plan!.component}-${ctx.plan!.version.tag}`));
+    ctx.workspace = workspace;
     ctx.signingKey = await prepareSigningKey(ctx.request.signing, {
       docker: ctx.deps.docker,
       log: ctx.deps.log,
       image: ctx.request.packagerImage,
-      scratchRoot: ctx.workspace,
+      scratchRoot: workspace,
       devKeyDir: path.join(ctx.request.cacheDir, 'dev-signing-key'),
     });
     ctx.deps.log.info(`  key ${ctx.signingKey.fingerprint}${ctx.signingKey.development ? ' (development key, NOT FOR PRODUCTION)' : ''}`);

@@ -2,11 +2,18 @@
 // memory hierarchy under strace, and show that it creates the cgroup and sets the limit but never touches
 // memory.kmem.*. A current kernel accepts and ignores kmem writes, so only the trace proves anything.
 // Where the proof cannot run (no root, no cgroup-v1 memory controller, no strace) it is skipped, with the reason.
+//
+// The binary under test is not trusted: it runs in a container of the tool image, never on the host. The
+// container sees only the binary (read-only) and a scratch directory, has no network, only the capabilities runc
+// needs for its namespaces and cgroup plus ptrace for strace, its own cgroup namespace, and a fresh mount of
+// the memory hierarchy rooted at its own cgroup. The cgroup runc makes is deleted (runc delete, rmdir) before
+// the container exits, and Docker removes the container's own cgroup, so a kmem-enabled cgroup of an
+// unpatched control build is never left on the host.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Docker } from '../docker.js';
 import type { Runner } from '../runner.js';
 import { type Check, fail, pass, skipped } from './verdict.js';
 
@@ -59,45 +66,87 @@ export function readTrace(trace: string, cgroupName: string): TraceFindings {
   };
 }
 
-export async function functionalProof(binary: string, runner: Runner, scratchRoot: string): Promise<Check> {
+/** What runc needs to make its namespaces and a memory cgroup, and strace to trace it; nothing else. */
+export const SANDBOX_CAPABILITIES = ['SYS_ADMIN', 'SYS_PTRACE', 'SYS_CHROOT', 'SETUID', 'SETGID', 'SETPCAP', 'DAC_OVERRIDE', 'FOWNER', 'CHOWN', 'KILL', 'MKNOD'];
+
+export function sandboxOptions(): string[] {
+  return [
+    '--cap-drop', 'ALL', ...SANDBOX_CAPABILITIES.flatMap((c) => ['--cap-add', c]),
+    // strace needs ptrace and runc mounts; Docker's default profiles forbid both.
+    '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'no-new-privileges',
+    '--cgroupns', 'private', '--pids-limit', '256', '--memory', '512m',
+  ];
+}
+
+// Inside the container: a writable memory hierarchy rooted at the container's own cgroup, the traced run,
+// then the cgroup runc made is removed whatever happened. $1 is the cgroup's name, $2 the strace to use.
+const PROOF_SCRIPT = [
+  'umount /sys/fs/cgroup/memory 2>/dev/null; mkdir -p /sys/fs/cgroup/memory',
+  'mount -t cgroup -o rw,nosuid,nodev,noexec,memory cgroup /sys/fs/cgroup/memory || exit 96',
+  'cp /probe/runc /scratch/bundle/rootfs/runc',
+  '"$2" -f -qq -s 128 -e trace=open,openat,openat2,creat,mkdir,mkdirat,write -o /scratch/trace.txt /probe/runc --root /scratch/state run --bundle /scratch/bundle "$1"',
+  'code=$?',
+  '/probe/runc --root /scratch/state delete --force "$1" >/dev/null 2>&1',
+  'rmdir "/sys/fs/cgroup/memory/$1" 2>/dev/null',
+  'exit $code',
+].join('\n');
+
+/** strace inside the tool image: its own, or the host's with the libraries the image lacks, mounted read-only. */
+async function straceMounts(runner: Runner, docker: Docker, image: string): Promise<{ strace: string; mounts: { host: string; container: string; readOnly: boolean }[] } | undefined> {
+  const own = await docker.run({ image, command: ['sh', '-c', 'command -v strace'], mounts: [], purpose: 'look for strace in the tool image', allowFailure: true });
+  if (own.exitCode === 0 && own.stdout.trim()) return { strace: own.stdout.trim(), mounts: [] };
+  const which = await runner.run('sh', ['-c', 'command -v strace'], { allowFailure: true });
+  const host = which.stdout.trim();
+  if (which.exitCode !== 0 || !host) return undefined;
+  const ldd = await runner.run('ldd', [host], { allowFailure: true });
+  // The image has the same distribution's libc; only strace's own libraries (libunwind) come from the host.
+  const libs = [...ldd.stdout.matchAll(/=>\s+(\S+)/g)].map((m) => m[1]!).filter((l) => !/\/(libc|libm|libpthread|libdl|ld-linux[^/]*|liblzma)\.so/.test(l));
+  return {
+    strace: '/nokmem-strace/strace',
+    mounts: [{ host, container: '/nokmem-strace/strace', readOnly: true }, ...libs.map((l) => ({ host: l, container: `/nokmem-strace/lib/${path.basename(l)}`, readOnly: true }))],
+  };
+}
+
+export async function functionalProof(binary: string, tools: { runner: Runner; docker: Docker; image: string; scratchRoot: string }): Promise<Check> {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) {
     return skipped(NAME, 'needs root on a Linux host to create memory cgroups; run verify as root for the functional proof');
   }
   const mountinfo = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  const memoryMount = memoryCgroupMount(mountinfo);
-  if (!memoryMount) {
+  if (!memoryCgroupMount(mountinfo)) {
     return skipped(NAME, 'this host has no cgroup-v1 memory controller (cgroup v2 only, like GitHub-hosted runners); the leak and this proof need cgroup v1');
   }
-  const strace = await runner.run('strace', ['-V'], { allowFailure: true });
-  if (strace.exitCode !== 0) return skipped(NAME, 'strace is not installed; install it (apt-get install strace) for the functional proof');
+  const strace = await straceMounts(tools.runner, tools.docker, tools.image);
+  if (!strace) return skipped(NAME, `strace is in neither ${tools.image} nor the host; rebuild the image (scripts/setup.sh) or install strace`);
 
-  const scratch = await mkdtemp(path.join(scratchRoot, '.functional-'));
+  const scratch = await mkdtemp(path.join(tools.scratchRoot, '.functional-'));
   const id = `nokmem-verify-${randomBytes(4).toString('hex')}`;
-  const cgroupsPath = `/${id}`;
-  const cgroupDir = path.join(memoryMount, id);
   try {
     const bundle = path.join(scratch, 'bundle');
     await mkdir(path.join(bundle, 'rootfs'), { recursive: true });
-    await copyFile(binary, path.join(bundle, 'rootfs', 'runc'));
-    await writeFile(path.join(bundle, 'config.json'), JSON.stringify(runtimeConfig(cgroupsPath, 64 * 1024 * 1024), null, 2));
-    const traceFile = path.join(scratch, 'trace.txt');
-    const run = await runner.run(
-      'strace',
-      ['-f', '-qq', '-s', '128', '-e', 'trace=open,openat,openat2,creat,mkdir,mkdirat,write', '-o', traceFile,
-        binary, '--root', path.join(scratch, 'state'), 'run', '--bundle', bundle, id],
-      { allowFailure: true, timeoutMs: 120_000 },
-    );
-    const found = readTrace(await readFile(traceFile, 'utf8').catch(() => ''), id);
+    await writeFile(path.join(bundle, 'config.json'), JSON.stringify(runtimeConfig(`/${id}`, 64 * 1024 * 1024), null, 2));
+    const run = await tools.docker.run({
+      image: tools.image,
+      user: '0:0',
+      options: sandboxOptions(),
+      command: ['sh', '-c', PROOF_SCRIPT, 'proof', id, strace.strace],
+      mounts: [{ host: binary, container: '/probe/runc', readOnly: true }, { host: scratch, container: '/scratch' }, ...strace.mounts],
+      env: strace.mounts.length ? { LD_LIBRARY_PATH: '/nokmem-strace/lib' } : {},
+      purpose: 'run the binary under strace in a sandbox',
+      allowFailure: true,
+      timeoutMs: 120_000,
+    });
+    if (run.exitCode === 96) return skipped(NAME, `the sandbox could not mount a cgroup-v1 memory hierarchy: ${run.stderr.trim().split('\n').pop() ?? ''}`);
+    const found = readTrace(await readFile(path.join(scratch, 'trace.txt'), 'utf8').catch(() => ''), id);
     if (found.kmemAccess.length) {
       return fail(NAME, `the binary touched kernel-memory accounting: ${found.kmemAccess[0]?.slice(0, 200)}`);
     }
     if (!found.createdCgroup || !found.setLimit) {
       const why = (run.stderr || run.stdout).trim().split('\n').slice(-2).join(' | ');
-      return fail(NAME, `inconclusive: the run did not create ${cgroupDir} with a memory limit (exit ${run.exitCode}${why ? `: ${why}` : ''})`);
+      return fail(NAME, `inconclusive: the run did not create the memory cgroup ${id} with a memory limit (exit ${run.exitCode}${why ? `: ${why}` : ''})`);
     }
-    return pass(NAME, `created ${cgroupDir} with a memory limit; none of ${found.syscalls} traced file syscalls touched memory.kmem.*`);
+    return pass(NAME, `created the memory cgroup ${id} with a memory limit in a sandbox; none of ${found.syscalls} traced file syscalls touched memory.kmem.*`);
   } finally {
-    if (existsSync(cgroupDir)) await rmdir(cgroupDir).catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
   }
 }
+

@@ -61,7 +61,7 @@ export async function verifyBinary(target: VerifyTarget, tools: VerifyTools): Pr
   checks.push(run.stdout ? versionCheck(target.component, target.tag, run.stdout, target.commit) : fail('version string', `${target.component} --version failed: ${run.stderr.slice(0, 300)}`));
   checks.push(...(await staticProof(target.binary, target.expect, tools.docker, tools.toolImage)));
   if (target.component === 'runc') {
-    checks.push(tools.functional ? await functionalProof(target.binary, tools.runner, tools.scratchRoot) : skipped('functional (strace)', 'turned off with --no-functional'));
+    checks.push(tools.functional ? await functionalProof(target.binary, { runner: tools.runner, docker: tools.docker, image: tools.toolImage, scratchRoot: tools.scratchRoot }) : skipped('functional (strace)', 'turned off with --no-functional'));
   }
   return verdictOf(checks);
 }

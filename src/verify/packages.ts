@@ -17,7 +17,11 @@ import type { VersionTable } from '../specs.js';
 import { eraFor, fsPackageFor } from '../specs.js';
 import { parseVersion } from '../version.js';
 import { verifyBinary } from './index.js';
-import { type Check, type Verdict, fail, pass, verdictOf } from './verdict.js';
+import { type Check, type Verdict, fail, pass, skipped, verdictOf } from './verdict.js';
+
+export const NOT_TRUSTED = 'not run: the package is not signed by the project key';
+/** The checks that execute the payload (or inspect it in a toolchain container): only for a trusted package. */
+const UNTRUSTED_PROOFS = ['version string', 'nokmem proof', 'functional (strace)'];
 
 export interface PackageVerdict extends Verdict {
   file: string;
@@ -60,6 +64,12 @@ export async function verifyRpm(rpm: string, publicKeyFile: string, fingerprint:
     const checks = rpmChecks(facts, fingerprint);
     const elves = await elfChecks(extract);
     checks.push(...elves.checks);
+    // Nothing in a package is executed before it is trusted: a payload not signed by the project key could do
+    // anything the verifier may do (the functional proof runs the binary as root).
+    if (checks.some((c) => c.name === 'signature' && c.status !== 'pass')) {
+      checks.push(...UNTRUSTED_PROOFS.map((name) => skipped(name, NOT_TRUSTED)));
+      return { file: rpm, ...verdictOf(checks) };
+    }
     // kubelet is /usr/bin/kubelet; runc-nokmem's or a fork's runtime is the one ELF file in /usr/libexec/<name>/.
     const component = componentOfPackage(facts.name) ?? 'runc';
     const own = elves.files.filter((f) => path.relative(extract, f).startsWith(`usr/libexec/${facts.name}/`));

@@ -84,6 +84,10 @@ describe('runc, source-patch era (rc5)', () => {
     const failed = verdict.checks.filter((c) => c.status === 'fail').map((c) => c.name);
     assert.deepEqual(failed, ['no kmem file name', 'nokmem marker', 'kmem symbols', 'Apply calls no kmem', 'functional (strace)']);
     assert.match(verdict.checks.find((c) => c.name === 'functional (strace)')?.detail ?? '', /memory\.kmem\.limit_in_bytes/);
+    // The kmem-enabled cgroup of the control build is not left on the host.
+    const cgroup = /nokmem-verify-[0-9a-f]{8}/.exec(verdict.checks.find((c) => c.name === 'functional (strace)')?.detail ?? '')?.[0];
+    assert.ok(cgroup, 'the proof names its cgroup');
+    assert.ok(!exists(path.join('/sys/fs/cgroup/memory', cgroup)), `${cgroup} was left on the host`);
     assert.match(r.stderr, /^nokmem: error: .* is not a verified nokmem runc v1\.0\.0-rc5/m);
   });
 });

@@ -201,6 +201,67 @@ describe('verify catches tampering, naming the problem', () => {
   });
 });
 
+describe('an untrusted package is never executed', () => {
+  const inputs: SpecInputs = { component: 'runc', tag: 'v1.0.0-rc5', commit: '0'.repeat(40), methodSummary: 'test', epoch: 1519776000, iteration: 1 };
+  let other: SigningKey;
+  let key: SigningKey;
+  let publicKey: string;
+  let marker: string;
+  let binary: string;
+
+  before(async () => {
+    [key, other] = await Promise.all([keyFor(projectKey, 'trust-project'), keyFor(otherKey, 'trust-other')]);
+    publicKey = path.join(wb.root, 'trust-project.asc');
+    await writeFile(publicKey, key.publicKeyArmored);
+    // A "runc" that leaves a marker on the host file system whenever something runs it there.
+    const dir = path.join(wb.root, 'marker');
+    await mkdir(dir, { recursive: true });
+    marker = path.join(dir, `ran-${process.pid}`);
+    await writeFile(path.join(dir, 'runc.c'), `#include <stdio.h>\nint main(void) { FILE *f = fopen("${marker}", "w"); if (f) fclose(f); puts("runc version 1.0.0-rc5"); return 0; }\n`);
+    binary = path.join(dir, 'runc');
+    await execa('gcc', ['-static', '-o', binary, path.join(dir, 'runc.c')]);
+  });
+  after(async () => {
+    await key?.dispose();
+    await other?.dispose();
+  });
+
+  async function assertNotRun(rpm: string): Promise<void> {
+    // With the functional proof on: before the fix it ran the payload as root on the host.
+    const r = await nokmem(['verify', rpm, '--key', publicKey, '--image', TEST_IMAGE, '--specs', wb.specs, '--json']);
+    assert.equal(r.exitCode, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as { packages: { checks: { name: string; status: string; detail: string }[] }[] };
+    const checks = report.packages[0]!.checks;
+    assert.equal(checks.find((c) => c.name === 'signature')?.status, 'fail');
+    for (const name of ['version string', 'nokmem proof', 'functional (strace)']) {
+      assert.deepEqual(checks.find((c) => c.name === name), { name, status: 'skipped', detail: 'not run: the package is not signed by the project key' });
+    }
+    assert.ok(!exists(marker), 'the untrusted payload ran on the host');
+  }
+
+  it('unsigned: the payload is never executed', async () => {
+    const work = path.join(wb.root, 'trust-unsigned');
+    await mkdir(work, { recursive: true });
+    await assertNotRun((await buildRpm(binary, inputs, work, docker, TEST_IMAGE)).file);
+  });
+
+  it('a bare binary: the functional proof runs it in a sandbox, never on the host', async () => {
+    const r = await nokmem(['verify', binary, '--runc', 'v1.0.0-rc5', '--image', TEST_IMAGE, '--specs', wb.specs, '--json']);
+    assert.equal(r.exitCode, 1, r.stderr);
+    const verdict = JSON.parse(r.stdout) as { checks: { name: string; status: string; detail: string }[] };
+    assert.match(verdict.checks.find((c) => c.name === 'functional (strace)')?.detail ?? '', /^inconclusive: /);
+    assert.ok(!exists(marker), 'the binary ran on the host');
+  });
+
+  it('signed by another key: the payload is never executed', async () => {
+    const work = path.join(wb.root, 'trust-other');
+    await mkdir(work, { recursive: true });
+    const rpm = await buildRpm(binary, inputs, work, docker, TEST_IMAGE);
+    await signRpms([rpm.file], other, docker, TEST_IMAGE);
+    await assertNotRun(rpm.file);
+  });
+});
+
 describe('reproducible packages', () => {
   it('the same inputs give bit-identical RPMs', async () => {
     const binary = path.join(runcOut, 'runc-v1.0.0-rc5', 'runc');
