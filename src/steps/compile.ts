@@ -11,10 +11,15 @@ import { CommandError } from '../runner.js';
 import type { Step } from '../step.js';
 import { unlessCached } from './reuse.js';
 
-/** The Go build cache of this build's image, reused across runs (NOKMEM_GO_BUILD_CACHE or <cache>/go-build). */
+/**
+ * The Go build cache of this build's toolchain, reused across runs (NOKMEM_GO_BUILD_CACHE or <cache>/go-build):
+ * one directory per Go version, so a rebuilt image with the same Go keeps its cache (Go keys its cache entries by
+ * the compiler itself, so sharing is safe).
+ */
 export function goBuildCache(ctx: BuildContext): string {
   const plan = ctx.plan!;
-  return path.join(ctx.request.goBuildCacheDir ?? path.join(ctx.request.cacheDir, 'go-build'), (plan.imageId ?? plan.image).replace(/^sha256:/, '').slice(0, 16));
+  const key = plan.toolchain ? `go${plan.toolchain.go}` : (plan.imageId ?? plan.image).replace(/^sha256:/, '').slice(0, 16);
+  return path.join(ctx.request.goBuildCacheDir ?? path.join(ctx.request.cacheDir, 'go-build'), key);
 }
 
 export const compile: Step<BuildContext> = {

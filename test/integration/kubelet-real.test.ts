@@ -132,10 +132,10 @@ describe(`real kubelet ${REAL_TAG} (Debian's kubernetes source package)`, () => 
   });
 });
 
-/** The Go build cache directory the pipeline uses for an image (so the hand builds above are warm too). */
+/** The Go build cache directory the pipeline uses for an image's Go (so the hand builds above are warm too). */
 async function goCacheOf(image: string): Promise<string> {
-  const id = (await execa('docker', ['image', 'inspect', '--format', '{{.Id}}', image])).stdout.trim();
-  const dir = path.join(GO_BUILD_CACHE, id.replace(/^sha256:/, '').slice(0, 16));
+  const go = (await execa('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "dev.nokmem.go-version"}}', image])).stdout.trim();
+  const dir = path.join(GO_BUILD_CACHE, `go${go}`);
   await mkdir(dir, { recursive: true });
   await execa('chown', ['-R', '10001:10001', dir]);
   return dir;
