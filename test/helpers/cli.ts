@@ -20,8 +20,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function nokmem(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const r = await execa('node', ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), ...args], { cwd: ROOT, reject: false, env: { NOKMEM_BUILDER_IMAGE: '', ...env }, timeout: 600_000 });
+export async function nokmem(args: string[], env: Record<string, string> = {}, options: { timeoutMs?: number } = {}): Promise<CliResult> {
+  const r = await execa('node', ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), ...args], { cwd: ROOT, reject: false, env: { NOKMEM_BUILDER_IMAGE: '', ...env }, timeout: options.timeoutMs ?? 600_000 });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
