@@ -43,7 +43,9 @@ export async function toolchainProbe(target: ProbeTarget, docker: Docker): Promi
     });
     const out = r.stdout.trim();
     if (r.exitCode === 0 && out === EXPECTED) return pass(PROBE_NAME, `the tree's json-iterator, built with this Go, marshals a map: ${out}`);
-    const why = (r.stderr || r.stdout).trim().split('\n').find((l) => /SIGSEGV|panic|fatal|error/i.test(l)) ?? (r.stderr || r.stdout).trim().split('\n')[0] ?? '';
+    const lines = (r.stderr || r.stdout).trim().split('\n');
+    // the signal line says most ("[signal SIGSEGV: segmentation violation ...]"), then Go's own words
+    const why = lines.find((l) => /SIGSEGV|SIGBUS/.test(l)) ?? lines.find((l) => /panic|fatal|error/i.test(l)) ?? lines[0] ?? '';
     return fail(PROBE_NAME, `a map marshalled with the tree's json-iterator ${r.exitCode === 0 ? `printed ${JSON.stringify(out)}` : `crashed (exit ${r.exitCode}: ${why.slice(0, 200)})`}: the binary built with this Go would misbehave; use the toolchain specs/toolchains.yaml picks`);
   } finally {
     await rm(dir, { recursive: true, force: true });
