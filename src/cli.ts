@@ -22,8 +22,9 @@ import { redact } from './redact.js';
 import { realRunner } from './runner.js';
 import type { SigningConfig } from './signing.js';
 import { SourceCache, normalizeRemote } from './source.js';
+import { claimedMethod, forDocker, formatDockerAnswer, formatForkList } from './forks.js';
 import { releaseMatrix } from './matrix.js';
-import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR, eraFor, loadForks, loadPins, loadVersionTable, writePin } from './specs.js';
+import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR, eraFor, loadForkSpecs, loadForks, loadPins, loadVersionTable, writePin } from './specs.js';
 import { defaultBuilderImage } from './steps/resolve.js';
 import { describeFailures, verifyBinary } from './verify/index.js';
 import { verifyPackages } from './verify/packages.js';
@@ -301,6 +302,31 @@ program
     const specs = path.resolve(options.specs);
     const matrix = releaseMatrix(await loadVersionTable(specs), await loadPins(specs), await loadForks(path.join(specs, 'forks.yaml')), options.only);
     process.stdout.write(`${JSON.stringify(matrix)}\n`);
+  });
+
+program
+  .command('forks')
+  .description('list the forks of runc in specs/forks.yaml with the docker releases they ship in, or (--docker) say which to build')
+  .option('--specs <dir>', 'directory with versions.yaml and forks.yaml', DEFAULT_SPECS_DIR)
+  .option('--docker <version>', 'a docker release (docker --version), e.g. 17.03.2 or 18.09.2: which entry to build, or why not')
+  .option('--centos', "the docker is CentOS/RHEL's own docker package, not docker-engine or docker-ce")
+  .option('--json', 'print JSON on stdout')
+  .action(async (options: { specs: string; docker?: string; centos?: boolean; json?: boolean }) => {
+    const specs = path.resolve(options.specs);
+    const table = await loadVersionTable(specs);
+    const forks = await loadForkSpecs(path.join(specs, 'forks.yaml'));
+    const distribution = options.centos ? 'centos' : 'docker';
+    if (options.docker !== undefined) {
+      if (!/^v?\d+\.\d+\.\d+/.test(options.docker)) throw new UsageError(`--docker ${JSON.stringify(options.docker)} is not a docker release; give one like 18.09.2`);
+      const answer = forDocker(forks, options.docker, distribution);
+      if (options.json) process.stdout.write(`${JSON.stringify({ docker: options.docker, distribution, ...answer }, null, 2)}\n`);
+      else process.stdout.write(formatDockerAnswer(answer, options.docker, distribution, table));
+      return;
+    }
+    if (options.json) {
+      const entries = Object.entries(forks.forks).map(([name, f]) => ({ name, docker: f.docker, distribution: f.distribution, version: f.version, commit: f.commit, method: claimedMethod(table, f) }));
+      process.stdout.write(`${JSON.stringify({ forks: entries, notAffected: forks.notAffected }, null, 2)}\n`);
+    } else process.stdout.write(formatForkList(forks, (f) => claimedMethod(table, f)));
   });
 
 program
