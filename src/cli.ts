@@ -10,6 +10,7 @@ import { buildFromOfficial, buildOfflineImage, OFFLINE_IMAGE, offlineImageIsCurr
 import type { BuildRequest, Deps } from './context.js';
 import { Docker } from './docker.js';
 import { assess, formatReport } from './doctor/assess.js';
+import { placer } from './doctor/place.js';
 import { probeHost } from './doctor/probe.js';
 import { publish } from './publish/index.js';
 import type { CrashPoint } from './publish/yum.js';
@@ -331,7 +332,7 @@ program
 
 program
   .command('doctor')
-  .description('is this node affected, and are its kubelet and runc fixed? read-only; exit 0 ok, 1 install, 2 reboot')
+  .description('is this node affected, and are its kubelet and runc fixed? read-only; exit 0 ok, 1 install, 2 reboot, 3 unknown')
   .option('--root <dir>', 'inspect another root (a mounted node image, or test trees of /proc and /sys)', '/')
   .option('--json', 'print the report as JSON on stdout')
   .action(async (options: { root: string; json?: boolean }) => {
@@ -341,10 +342,13 @@ program
     const versionOf = root === '/'
       ? async (binary: string) => {
           const r = await realRunner.run(binary, ['--version'], { allowFailure: true, timeoutMs: 5000 });
-          return r.exitCode === 0 ? r.stdout.trim().split('\n')[0] : undefined;
+          // all lines: runc prints its commit on the second
+          return r.exitCode === 0 ? r.stdout.trim().split('\n').map((l) => l.trim()).filter(Boolean).join('; ') : undefined;
         }
       : undefined;
-    const report = assess(await probeHost(root, versionOf));
+    const specs = DEFAULT_SPECS_DIR;
+    const place = placer(await loadVersionTable(specs), await loadForkSpecs(path.join(specs, 'forks.yaml')));
+    const report = assess(await probeHost(root, versionOf), place);
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     process.exitCode = report.exitCode;
   });
