@@ -11,6 +11,7 @@ import { goMinor, loadToolchains } from './toolchain.js';
 import type { BuildRequest, Deps } from './context.js';
 import { Docker } from './docker.js';
 import { assess, formatReport } from './doctor/assess.js';
+import { placer } from './doctor/place.js';
 import { probeHost } from './doctor/probe.js';
 import { publish } from './publish/index.js';
 import type { CrashPoint } from './publish/yum.js';
@@ -23,8 +24,9 @@ import { redact } from './redact.js';
 import { realRunner } from './runner.js';
 import type { SigningConfig } from './signing.js';
 import { SourceCache, normalizeRemote } from './source.js';
+import { claimedMethod, forDocker, formatDockerAnswer, formatForkList } from './forks.js';
 import { releaseMatrix } from './matrix.js';
-import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR, eraFor, loadForks, loadPins, loadVersionTable, writePin } from './specs.js';
+import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR, eraFor, loadForkSpecs, loadForks, loadPins, loadVersionTable, writePin } from './specs.js';
 import { describeFailures, verifyBinary } from './verify/index.js';
 import { verifyPackages } from './verify/packages.js';
 import { type Component, parseVersion } from './version.js';
@@ -308,8 +310,33 @@ program
   });
 
 program
+  .command('forks')
+  .description('list the forks of runc in specs/forks.yaml with the docker releases they ship in, or (--docker) say which to build')
+  .option('--specs <dir>', 'directory with versions.yaml and forks.yaml', DEFAULT_SPECS_DIR)
+  .option('--docker <version>', 'a docker release (docker --version), e.g. 17.03.2 or 18.09.2: which entry to build, or why not')
+  .option('--centos', "the docker is CentOS/RHEL's own docker package, not docker-engine or docker-ce")
+  .option('--json', 'print JSON on stdout')
+  .action(async (options: { specs: string; docker?: string; centos?: boolean; json?: boolean }) => {
+    const specs = path.resolve(options.specs);
+    const table = await loadVersionTable(specs);
+    const forks = await loadForkSpecs(path.join(specs, 'forks.yaml'));
+    const distribution = options.centos ? 'centos' : 'docker';
+    if (options.docker !== undefined) {
+      if (!/^v?\d+\.\d+\.\d+/.test(options.docker)) throw new UsageError(`--docker ${JSON.stringify(options.docker)} is not a docker release; give one like 18.09.2`);
+      const answer = forDocker(forks, options.docker, distribution);
+      if (options.json) process.stdout.write(`${JSON.stringify({ docker: options.docker, distribution, ...answer }, null, 2)}\n`);
+      else process.stdout.write(formatDockerAnswer(answer, options.docker, distribution, table));
+      return;
+    }
+    if (options.json) {
+      const entries = Object.entries(forks.forks).map(([name, f]) => ({ name, docker: f.docker, distribution: f.distribution, version: f.version, commit: f.commit, method: claimedMethod(table, f) }));
+      process.stdout.write(`${JSON.stringify({ forks: entries, notAffected: forks.notAffected }, null, 2)}\n`);
+    } else process.stdout.write(formatForkList(forks, (f) => claimedMethod(table, f)));
+  });
+
+program
   .command('doctor')
-  .description('is this node affected, and are its kubelet and runc fixed? read-only; exit 0 ok, 1 install, 2 reboot')
+  .description('is this node affected, and are its kubelet and runc fixed? read-only; exit 0 ok, 1 install, 2 reboot, 3 unknown')
   .option('--root <dir>', 'inspect another root (a mounted node image, or test trees of /proc and /sys)', '/')
   .option('--json', 'print the report as JSON on stdout')
   .action(async (options: { root: string; json?: boolean }) => {
@@ -319,10 +346,13 @@ program
     const versionOf = root === '/'
       ? async (binary: string) => {
           const r = await realRunner.run(binary, ['--version'], { allowFailure: true, timeoutMs: 5000 });
-          return r.exitCode === 0 ? r.stdout.trim().split('\n')[0] : undefined;
+          // all lines: runc prints its commit on the second
+          return r.exitCode === 0 ? r.stdout.trim().split('\n').map((l) => l.trim()).filter(Boolean).join('; ') : undefined;
         }
       : undefined;
-    const report = assess(await probeHost(root, versionOf));
+    const specs = DEFAULT_SPECS_DIR;
+    const place = placer(await loadVersionTable(specs), await loadForkSpecs(path.join(specs, 'forks.yaml')));
+    const report = assess(await probeHost(root, versionOf), place);
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     process.exitCode = report.exitCode;
   });

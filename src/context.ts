@@ -103,7 +103,7 @@ export interface BuildPlan {
   /** Where libcontainer sits in the tree (inspected after checkout). */
   libcontainerRoot: string;
   layout: 'gopath' | 'modules';
-  fork?: { name: string; patches: string[]; claims?: string; packageName: string };
+  fork?: { name: string; patches: string[]; claims?: string; method?: 'source-patch' | 'build-tag'; packageName: string };
 }
 
 export interface BuildContext {

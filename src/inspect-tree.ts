@@ -60,7 +60,7 @@ export async function inspectTree(tree: string, libcontainerRoot = '.'): Promise
   const callsEnable = /EnableKernelMemoryAccounting\(/.test(blankComments(applyBody));
   const inlineKmem = /memory\.kmem\.limit_in_bytes|cgroupKernelMemoryLimit/.test(blankComments(applyBody));
   if (callsEnable && !onlyForKernelLimit(applyBody)) {
-    return { method: 'source-patch', evidence: `(*MemoryGroup).Apply in ${rel(memory!.name)} calls EnableKernelMemoryAccounting for memory cgroups with a memory setting (not only for an explicit kernel-memory limit), and there is no nokmem build tag`, marker: true, layout };
+    return { method: 'source-patch', evidence: `(*MemoryGroup).Apply in ${rel(memory!.name)} calls EnableKernelMemoryAccounting for cgroups with a memory setting, not only for an explicit kernel-memory limit, and there is no nokmem build tag`, marker: true, layout };
   }
   if (inlineKmem) {
     return { method: 'source-patch', evidence: `(*MemoryGroup).Apply in ${rel(memory!.name)} writes memory.kmem.limit_in_bytes itself, and there is no nokmem build tag`, marker: true, layout };

@@ -81,23 +81,59 @@ export const PatchRecipe = z
   .strict();
 export type PatchRecipe = z.infer<typeof PatchRecipe>;
 
+/** A docker release as users know it ("18.06.2"), or a release and its later patch releases ("18.09.2+"). */
+const DockerRelease = z.string().regex(/^\d+\.\d+\.\d+\+?$/, 'a docker release like 18.06.2, or 18.09.2+ for it and its later patch releases');
+const Distribution = z.enum(['docker', 'centos']);
+export type Distribution = z.infer<typeof Distribution>;
+const forkVersion = z.string().regex(/^v?\d[0-9A-Za-z.+~-]*$/, 'a version like v1.0.0-rc5+dev');
+
 const Fork = z
   .object({
     description: z.string(),
     repository: z.string(),
     commit: sha,
-    version: z.string().regex(/^v?\d[0-9A-Za-z.+~-]*$/, 'a version like v1.0.0-rc5+dev'),
+    version: forkVersion,
     claims: z.string().optional(),
+    /** The method the fork's tree gives (src/inspect-tree.ts); the build's inspection must find the same. */
+    method: z.enum(['source-patch', 'build-tag']).optional(),
+    /** The docker releases that ship this runc (none for runtimes that are not docker's, e.g. NVIDIA's). */
+    docker: z.array(DockerRelease).default([]),
+    distribution: Distribution.default('docker'),
     binary: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a file name'),
     package: z.string().regex(/^[a-z0-9][a-z0-9._+-]*$/, 'an RPM name'),
     patches: z.array(z.string()).default([]),
   })
   .strict();
 export type Fork = z.infer<typeof Fork>;
-const Forks = z.object({ forks: z.record(z.string(), Fork).nullable().default({}) }).strict();
+
+/** Docker releases whose runc switches kmem on only for an explicit kernel-memory limit: nothing to build. */
+const NotAffectedDocker = z
+  .object({
+    docker: z.array(DockerRelease).min(1),
+    distribution: Distribution.default('docker'),
+    repository: z.string(),
+    commit: sha,
+    version: forkVersion,
+    reason: z.string(),
+  })
+  .strict();
+export type NotAffectedDocker = z.infer<typeof NotAffectedDocker>;
+
+const Forks = z
+  .object({ forks: z.record(z.string(), Fork).nullable().default({}), notAffected: z.array(NotAffectedDocker).nullable().default([]) })
+  .strict();
+export interface ForkSpecs {
+  forks: Record<string, Fork>;
+  notAffected: NotAffectedDocker[];
+}
 
 export async function loadForks(file: string): Promise<Record<string, Fork>> {
-  return (await loadYaml(file, Forks)).forks ?? {};
+  return (await loadForkSpecs(file)).forks;
+}
+
+export async function loadForkSpecs(file: string): Promise<ForkSpecs> {
+  const data = await loadYaml(file, Forks);
+  return { forks: data.forks ?? {}, notAffected: data.notAffected ?? [] };
 }
 
 function formatIssues(file: string, error: z.ZodError): string {

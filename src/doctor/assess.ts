@@ -2,12 +2,16 @@
 //   ok       nothing to do (not affected, mitigated, or fixed and rebooted)        exit 0
 //   install  a kubelet or runc in use can switch kmem on: install the packages   exit 1
 //   reboot   fixed binaries, but kubepods still has kmem on: drain and reboot      exit 2
+//   unknown  a binary with kmem code that cannot be placed by its version/commit   exit 3
+// A binary's kmem code is judged by its place in specs/ (version or fork commit), not by the string alone:
+// runc that enables kmem only for an explicit kernel-memory limit contains it too and is not affected.
 
+import type { Placer } from './place.js';
 import type { HostFacts } from './probe.js';
 
 export const MEMCG_ID_LIMIT = 65_535;
 
-export type Verdict = 'ok' | 'install' | 'reboot';
+export type Verdict = 'ok' | 'install' | 'reboot' | 'unknown';
 
 export interface Finding {
   area: 'kernel' | 'cgroups' | 'binaries' | 'kubepods' | 'kubelet';
@@ -29,7 +33,9 @@ export function kernelAffected(release: string): boolean {
   return Number.isFinite(major) && major < 4;
 }
 
-export function assess(facts: HostFacts): DoctorReport {
+const UNPLACED: Placer = () => ({ method: 'unknown', by: 'no version/commit to place it by' });
+
+export function assess(facts: HostFacts, place: Placer = UNPLACED): DoctorReport {
   const findings: Finding[] = [];
   const oldKernel = kernelAffected(facts.kernel);
   const bootNokmem = /(^|\s)cgroup\.memory=nokmem(\s|$)/.test(facts.cmdline);
@@ -53,13 +59,21 @@ export function assess(facts: HostFacts): DoctorReport {
     });
   }
 
-  const leaking = facts.binaries.filter((b) => b.kmemCode && b.role !== 'runc-nokmem');
-  for (const b of facts.binaries) {
-    findings.push({
-      area: 'binaries',
-      level: b.kmemCode ? (atRisk ? 'bad' : 'info') : 'ok',
-      message: `${b.role} ${b.path} (${b.foundBy}): ${b.kmemCode ? 'can switch kmem accounting on (contains memory.kmem.limit_in_bytes)' : `nokmem${b.marker ? ' (nokmem build)' : ' (no kmem code)'}`}${b.version ? `, ${b.version}` : ''}`,
-    });
+  const placed = facts.binaries.map((b) => ({ b, p: b.kmemCode && b.role !== 'runc-nokmem' ? place(b) : undefined }));
+  const leaking = placed.filter(({ p }) => p && (p.method === 'source-patch' || p.method === 'build-tag')).map(({ b }) => b);
+  const unplaced = placed.filter(({ p }) => p?.method === 'unknown').map(({ b }) => b);
+  for (const { b, p } of placed) {
+    const state = !b.kmemCode
+      ? `nokmem${b.marker ? ' (nokmem build)' : ' (no kmem code)'}`
+      : !p
+        ? 'contains memory.kmem.limit_in_bytes'
+        : p.method === 'not-affected'
+          ? `not affected: kmem only for an explicit kernel-memory limit (${p.by})`
+          : p.method === 'unknown'
+            ? `has kmem code and cannot be placed (${p.by}); check it with \`nokmem verify ${b.path}\``
+            : `can switch kmem accounting on (${p.by})`;
+    const level = !b.kmemCode || p?.method === 'not-affected' ? 'ok' : p?.method === 'unknown' ? 'warn' : atRisk ? 'bad' : 'info';
+    findings.push({ area: 'binaries', level, message: `${b.role} ${b.path} (${b.foundBy}): ${state}${b.version ? `, ${b.version}` : ''}` });
   }
   if (!facts.binaries.some((b) => b.role === 'kubelet')) findings.push({ area: 'binaries', level: 'info', message: 'no kubelet found (process, unit or PATH)' });
   if (facts.cgroupDriver) findings.push({ area: 'kubelet', level: 'info', message: `kubelet cgroup driver: ${facts.cgroupDriver}` });
@@ -80,13 +94,16 @@ export function assess(facts: HostFacts): DoctorReport {
   } else if (leaking.length) {
     verdict = 'install';
     nextStep = `install the nokmem packages (${[...new Set(leaking.map((b) => (b.role === 'kubelet' ? 'kubelet' : 'runc-nokmem')))].join(', ')}) from the nokmem repository and wire runc-nokmem into the container engine, then drain and reboot the node`;
+  } else if (unplaced.length) {
+    verdict = 'unknown';
+    nextStep = `cannot tell whether ${unplaced.map((b) => b.path).join(', ')} switch kmem on: check each with \`nokmem verify PATH\` (run as root on this node), or compare its \`--version\` with \`nokmem forks\``;
   } else if (kmemOnKubepods) {
     verdict = 'reboot';
     nextStep = 'drain and reboot the node: the binaries are nokmem, but kubepods still has kmem accounting on and new pods inherit it';
   } else {
     nextStep = 'nothing to do: the binaries in use are nokmem and kubepods has no kmem accounting';
   }
-  return { verdict, nextStep, exitCode: verdict === 'ok' ? 0 : verdict === 'install' ? 1 : 2, atRisk, findings, facts };
+  return { verdict, nextStep, exitCode: { ok: 0, install: 1, reboot: 2, unknown: 3 }[verdict], atRisk, findings, facts };
 }
 
 export function formatReport(report: DoctorReport): string {

@@ -64,6 +64,9 @@ export const inspect: Step<BuildContext> = {
     if (plan.fork.claims && plan.era.method !== 'unknown' && plan.era.method !== found.method) {
       throw disagree(`fork ${plan.fork.name} claims runc ${plan.fork.claims}, for which specs/versions.yaml`, plan.era.method);
     }
+    if (plan.fork.method && plan.fork.method !== found.method) {
+      throw disagree(`specs/forks.yaml for fork ${plan.fork.name}`, plan.fork.method);
+    }
     if (found.method === 'not-affected' && !ctx.request.force) {
       throw new UserError(`fork ${plan.fork.name} at ${plan.source.commit} is not affected (${found.evidence}); nothing to build. Use --force to build it anyway.`);
     }

@@ -70,7 +70,7 @@ async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> 
     package: request.package,
     libcontainerRoot: spec.libcontainerRoot,
     layout: 'gopath',
-    fork: { name, patches, claims: claims?.tag, packageName: fork.package },
+    fork: { name, patches, claims: claims?.tag, method: fork.method, packageName: fork.package },
   };
 }
 

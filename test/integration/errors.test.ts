@@ -2,12 +2,74 @@
 // in the output directory.
 
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
+import YAML from 'yaml';
 import { TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
 
 let wb: Workbench;
+/** A mirror whose v1.0.0-rc4 was rewritten to switch kmem on inline, so the recipe finds no function to rewrite. */
+let odd: string;
+
+// Apply writing memory.kmem.limit_in_bytes itself: a shape no runc release has, which the recipe cannot fit.
+const INLINE_KMEM_MEMORY_GO = `// +build linux
+
+package fs
+
+import (
+	"io/ioutil"
+	"os"
+	"path/filepath"
+
+	"github.com/opencontainers/runc/libcontainer/cgroups"
+	"github.com/opencontainers/runc/libcontainer/configs"
+)
+
+type MemoryGroup struct {
+}
+
+func (s *MemoryGroup) Apply(d *cgroupData) (err error) {
+	path, err := d.path("memory")
+	if err != nil || path == "" {
+		return err
+	}
+	if memoryAssigned(d.config) && !cgroups.PathExists(path) {
+		if err := os.MkdirAll(path, 0755); err != nil {
+			return err
+		}
+		for _, v := range []string{"1", "-1"} {
+			if err := ioutil.WriteFile(filepath.Join(path, "memory.kmem.limit_in_bytes"), []byte(v), 0700); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = d.join("memory")
+	return err
+}
+
+func (s *MemoryGroup) Set(path string, cgroup *configs.Cgroup) error {
+	return setMemoryAndSwap(path, cgroup)
+}
+`;
+
+async function makeOddMirror(): Promise<string> {
+  const dir = path.join(wb.root, 'odd-runc');
+  const git = (args: string[]) => execa('git', ['-C', dir, '-c', 'commit.gpgSign=false', '-c', 'tag.gpgSign=false', ...args], { env: { GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@t.invalid', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@t.invalid' } });
+  await execa('git', ['clone', '-q', wb.runc.dir, dir]);
+  await git(['checkout', '-q', 'v1.0.0-rc4']);
+  await writeFile(path.join(dir, 'libcontainer/cgroups/fs/memory.go'), INLINE_KMEM_MEMORY_GO);
+  await git(['commit', '-q', '-am', 'kmem inline in Apply']);
+  await git(['tag', '-f', '-a', '-m', 'moved', 'v1.0.0-rc4']);
+  const commit = (await git(['rev-parse', 'HEAD'])).stdout.trim();
+  const pinsFile = path.join(wb.specs, 'pins.yaml');
+  const pins = YAML.parse(await readFile(pinsFile, 'utf8')) as { runc: Record<string, string> };
+  pins.runc['v1.0.0-rc4'] = commit;
+  await writeFile(pinsFile, YAML.stringify(pins));
+  return `file://${dir}`;
+}
+
 // Builder images that break a real build, made from the test image without any registry.
 const NO_RSYNC = 'nokmem-test:no-rsync';
 const NO_MAKE = 'nokmem-test:no-make';
@@ -33,6 +95,7 @@ before(async () => {
   await derivedImage(NO_RSYNC, ['RUN rm /usr/bin/rsync']);
   await derivedImage(NO_MAKE, ['RUN rm /usr/bin/make']);
   await derivedImage(OLD_GO, ['LABEL dev.nokmem.go-version="1.9.7"']);
+  odd = await makeOddMirror();
 });
 
 after(async () => {
@@ -55,7 +118,7 @@ const cases: { name: string; args: string[]; env?: Record<string, string>; exit:
   { name: 'a tag the remote lacks', args: ['--runc', 'v1.0.0-rc7', 'REMOTE'], exit: 1, message: /tag v1\.0\.0-rc7 is not on file:\/\/.*; check the version, or point --remote at a mirror/ },
   { name: 'an unpinned tag the remote lacks', args: ['--runc', 'v1.0.0-rc8', 'REMOTE'], exit: 1, message: /tag v1\.0\.0-rc8 is not on file:\/\// },
   { name: 'a pin mismatch', args: ['--runc', 'v1.0.0-rc6', 'REMOTE'], exit: 1, message: /runc v1\.0\.0-rc6 on file:\/\/.* is commit [0-9a-f]{40}, but specs\/pins\.yaml pins [0-9a-f]{40}; a moved tag is a mistake or an attack/ },
-  { name: 'a patch that does not apply', args: ['--runc', 'v1.0.0-rc4', 'REMOTE'], exit: 1, message: /does not apply: func EnableKernelMemoryAccounting not found in libcontainer\/cgroups\/fs\/memory\.go/ },
+  { name: 'a patch that does not apply', args: ['--runc', 'v1.0.0-rc4', 'ODD'], exit: 1, message: /does not apply: func EnableKernelMemoryAccounting not found in libcontainer\/cgroups\/fs\/memory\.go/ },
   { name: 'Docker unreachable', args: ['--runc', 'v1.0.0-rc5', 'REMOTE'], env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, exit: 1, message: /the Docker engine is not reachable .*; start dockerd or set DOCKER_HOST/ },
   { name: 'a builder image that is not there', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', 'nokmem-builder:no-such-tag'], exit: 1, message: /builder image nokmem-builder:no-such-tag is not in the Docker engine; build it with/ },
   { name: 'a builder image without rsync', args: ['--kubelet', 'v1.12.4', 'KUBE_REMOTE', '--image', NO_RSYNC], exit: 1, message: /^nokmem: error: builder image nokmem-test:no-rsync lacks rsync, which a real kubelet build needs \(kubernetes' hack\/lib\/golang\.sh places its code generators with rsync\)/ },
@@ -67,7 +130,8 @@ describe('bad input and broken surroundings', () => {
   for (const c of cases) {
     it(`${c.name}: one line, exit ${c.exit}, nothing in the output`, async () => {
       const out = wb.out(c.name.replace(/\W+/g, '-'));
-      const args = c.args.flatMap((a) => (a === 'REMOTE' ? ['--remote', wb.runc.url] : a === 'KUBE_REMOTE' ? ['--remote', wb.kubernetes.url] : [a]));
+      const remotes: Record<string, string> = { REMOTE: wb.runc.url, KUBE_REMOTE: wb.kubernetes.url, ODD: odd };
+      const args = c.args.flatMap((a) => (remotes[a] ? ['--remote', remotes[a]] : [a]));
       // the case's own options come last, so they win over the common ones
       const r = await nokmem(['build', ...wb.common, '--out', out, ...args], c.env);
       assert.equal(r.exitCode, c.exit, r.stderr);

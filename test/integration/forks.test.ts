@@ -30,8 +30,10 @@ async function fork(name: string, base: string, change: (dir: string) => Promise
 
 before(async () => {
   wb = await workbench(() => ({ runc: {}, kubelet: {} }));
-  // docker's runc: upstream rc5 plus a commit of docker's, between rc5 and rc6, reporting its own version.
+  // docker's runc (as docker-ce 18.06.2's): upstream rc5 plus a commit of docker's, reporting rc5+dev.
   const docker = await fork('docker-runc', 'v1.0.0-rc5', async (dir) => writeFile(path.join(dir, 'VERSION'), '1.0.0-rc5+dev\n'));
+  // docker's runc after rc6 (as docker-ce 18.09.2's): the kmem/nokmem split, without upstream's error message.
+  const docker1809 = await fork('docker-runc-rc6', 'v1.0.0-rc6', async (dir) => writeFile(path.join(dir, 'VERSION'), '1.0.0-rc6+dev\n'));
   // a fork that says it is rc5 but carries rc6's kmem/nokmem split
   const confused = await fork('confused-runc', 'v1.0.0-rc6', async (dir) => writeFile(path.join(dir, 'VERSION'), '1.0.0-rc5\n'));
   // NVIDIA-style: the runc commit named by the fork, and the fork's own patch (a stand-in for the hook patch)
@@ -46,7 +48,9 @@ before(async () => {
   forksFile = path.join(wb.specs, 'forks.yaml');
   await writeFile(forksFile, YAML.stringify({
     forks: {
-      'docker-runc-18.06': { description: "docker-ce's runc fork", repository: docker.url, commit: docker.commit, version: 'v1.0.0-rc5+dev', binary: 'docker-runc', package: 'docker-runc-nokmem' },
+      // shaped like the real entries of specs/forks.yaml
+      'docker-ce-18.06.2': { description: "docker-ce 18.06.2's runc", repository: docker.url, commit: docker.commit, version: '1.0.0-rc5+dev', claims: 'v1.0.0-rc5', method: 'source-patch', docker: ['18.06.2', '18.06.3'], binary: 'docker-runc', package: 'docker-runc-nokmem' },
+      'docker-ce-18.09.2': { description: "docker-ce 18.09.2's runc", repository: docker1809.url, commit: docker1809.commit, version: '1.0.0-rc6+dev', claims: 'v1.0.0-rc6', method: 'build-tag', docker: ['18.09.2+'], binary: 'runc', package: 'docker-ce-18.09.2-runc-nokmem' },
       'confused-runc': { description: 'claims rc5, has the rc6 split', repository: confused.url, commit: confused.commit, version: 'v1.0.0-rc5', claims: 'v1.0.0-rc5', binary: 'runc', package: 'confused-runc-nokmem' },
       'nvidia-runtime-2.0': { description: 'runc plus the hook patch', repository: nvidia.url, commit: nvidia.commit, version: 'v1.0.0-rc5', claims: 'v1.0.0-rc5', binary: 'nvidia-container-runtime', package: 'nvidia-container-runtime-nokmem', patches: ['nvidia-hook.patch'] },
     },
@@ -60,10 +64,10 @@ const record = async (dir: string) => JSON.parse(await readFile(path.join(dir, '
 describe('forks of runc', () => {
   it('a fork between two upstream tags: inspected as source-patch, built, verified, packaged under its own name', async () => {
     const out = wb.out('fork-docker');
-    const r = await nokmem(['build', '--fork', 'docker-runc-18.06', '--out', out, ...wb.common]);
+    const r = await nokmem(['build', '--fork', 'docker-ce-18.06.2', '--out', out, ...wb.common]);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stderr, /inspect tree \.\.\.\n {2}source-patch: \(\*MemoryGroup\)\.Apply in libcontainer\/cgroups\/fs\/memory\.go calls EnableKernelMemoryAccounting/);
-    const dir = path.join(out, 'docker-runc-18.06');
+    const dir = path.join(out, 'docker-ce-18.06.2');
     const rec = await record(dir);
     assert.equal(rec.method, 'source-patch');
     assert.equal(rec.fork?.binary, 'docker-runc');
@@ -75,6 +79,18 @@ describe('forks of runc', () => {
     assert.match(listing.stdout, /^\/usr\/libexec\/docker-runc-nokmem\/docker-runc$/m);
     const example = await execa('docker', ['run', '--rm', '-v', `${dir}:/in:ro`, TEST_IMAGE, 'sh', '-c', 'cd /tmp && rpm2cpio /in/*.rpm | cpio -idm --quiet && cat usr/share/docker-runc-nokmem/daemon.json.example']);
     assert.match(example.stdout, /"path": "\/usr\/libexec\/docker-runc-nokmem\/docker-runc"/);
+  });
+
+  it('a build-tag fork (docker-ce 18.09.2 shape): built with the nokmem tag, verified, no marker expected', async () => {
+    const out = wb.out('fork-docker-1809');
+    const r = await nokmem(['build', '--fork', 'docker-ce-18.09.2', '--out', out, '--no-package', ...wb.common]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /inspect tree \.\.\.\n {2}build-tag: libcontainer\/cgroups\/fs\/kmem_disabled\.go implements EnableKernelMemoryAccounting under the nokmem build tag/);
+    const rec = await record(path.join(out, 'docker-ce-18.09.2'));
+    assert.equal(rec.method, 'build-tag');
+    assert.ok(rec.flags.make.some((f) => /BUILDTAGS=.*nokmem/.test(f)), rec.flags.make.join(' '));
+    assert.ok(rec.verification.checks.every((c) => c.status === 'pass'), JSON.stringify(rec.verification));
+    assert.equal(rec.verification.checks.some((c) => c.name === 'nokmem marker'), false);
   });
 
   it('a fork whose tree disagrees with specs/ for its claimed version stops with both answers', async () => {
@@ -103,6 +119,6 @@ describe('forks of runc', () => {
   it('an unknown fork name is a one-line error', async () => {
     const r = await nokmem(['build', '--fork', 'no-such-fork', '--out', wb.out('x'), ...wb.common]);
     assert.equal(r.exitCode, 1);
-    assert.match(r.stderr, /^nokmem: error: fork "no-such-fork" is not in .*forks\.yaml; known forks: docker-runc-18\.06, confused-runc, nvidia-runtime-2\.0$/m);
+    assert.match(r.stderr, /^nokmem: error: fork "no-such-fork" is not in .*forks\.yaml; known forks: docker-ce-18\.06\.2, docker-ce-18\.09\.2, confused-runc, nvidia-runtime-2\.0$/m);
   });
 });

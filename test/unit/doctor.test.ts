@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { assess, kernelAffected } from '../../src/doctor/assess.ts';
+import { placer } from '../../src/doctor/place.ts';
 import { probeHost } from '../../src/doctor/probe.ts';
+import { DEFAULT_SPECS_DIR, loadForkSpecs, loadVersionTable } from '../../src/specs.ts';
 import { nokmem } from '../helpers/cli.ts';
 
 interface Scenario {
@@ -18,7 +20,12 @@ interface Scenario {
   kubelet?: 'kmem' | 'nokmem' | 'none';
   runc?: 'kmem' | 'nokmem';
   kubepodsKmem?: boolean;
+  /** What `runc --version` / `kubelet --version` print (lines joined by "; "), as doctor reads on the real root. */
+  runcVersion?: string;
+  kubeletVersion?: string;
 }
+
+const RC5 = 'runc version 1.0.0-rc5; commit: 4fc53a81fb7c994640722ac585fa9ca548971871; spec: 1.0.0';
 
 // Stand-ins for binaries: doctor reads their bytes, it does not run them under --root.
 const BINARY = { kmem: 'ELF... memory.kmem.limit_in_bytes ...', nokmem: 'ELF... kernel memory accounting disabled in this runc build ...' };
@@ -52,7 +59,15 @@ async function node(s: Scenario): Promise<string> {
   return root;
 }
 
-const run = async (s: Scenario) => assess(await probeHost(await node(s)));
+const place = async () => placer(await loadVersionTable(), await loadForkSpecs(path.join(DEFAULT_SPECS_DIR, 'forks.yaml')));
+const run = async (s: Scenario) => {
+  const root = await node(s);
+  const versions: Record<string, string | undefined> = {
+    [path.join(root, 'usr/bin/runc')]: s.runcVersion ?? RC5,
+    [path.join(root, 'usr/bin/kubelet')]: s.kubeletVersion ?? 'Kubernetes v1.12.4',
+  };
+  return assess(await probeHost(root, async (b) => versions[b]), await place());
+};
 
 describe('doctor', () => {
   it('EL7 node with kmem-enabled kubelet and runc: install, exit 1', async () => {
@@ -98,15 +113,34 @@ describe('doctor', () => {
   });
 
   it('the command: --root, --json, and the exit code scripts read', async () => {
+    // under --root binaries are not run, so one with kmem code cannot be placed: unknown, exit 3
     const r = await nokmem(['doctor', '--root', await node({ kubelet: 'kmem', runc: 'kmem', kubepodsKmem: true }), '--json']);
-    assert.equal(r.exitCode, 1, r.stderr);
-    assert.equal((JSON.parse(r.stdout) as { verdict: string }).verdict, 'install');
+    assert.equal(r.exitCode, 3, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { verdict: string }).verdict, 'unknown');
     const human = await nokmem(['doctor', '--root', await node({ kubelet: 'nokmem', runc: 'nokmem', kubepodsKmem: true })]);
     assert.equal(human.exitCode, 2);
     assert.match(human.stdout, /^verdict: reboot$/m);
     const bad = await nokmem(['doctor', '--root', '/nonexistent-root']);
     assert.equal(bad.exitCode, 1);
     assert.match(bad.stderr, /^nokmem: error: \/nonexistent-root has no proc\/; give the root of a node/m);
+  });
+
+  it('a runc with kmem code reachable only for an explicit limit (docker 17.03, by commit) is not affected', async () => {
+    const r = await run({ kubelet: 'nokmem', runc: 'kmem', kubepodsKmem: false, runcVersion: 'runc version 1.0.0-rc2; commit: 54296cf40ad8143b62dbcaa1d90e520a2136ddfe; spec: 1.0.0-rc2-dev' });
+    assert.equal(r.verdict, 'ok', r.nextStep);
+    assert.match(r.findings.find((f) => f.message.includes('usr/bin/runc'))?.message ?? '', /not affected: kmem only for an explicit kernel-memory limit/);
+    const rc1 = await run({ kubelet: 'nokmem', runc: 'kmem', kubepodsKmem: false, runcVersion: 'runc version 1.0.0-rc1; commit: 04f275d4601ca7e5ff9460cec7f65e8dd15443ec' });
+    assert.equal(rc1.verdict, 'ok', rc1.nextStep);
+  });
+
+  it('a fork placed by its commit needs the install; one it cannot place is unknown, never install', async () => {
+    const fork = await run({ kubelet: 'nokmem', runc: 'kmem', kubepodsKmem: false, runcVersion: 'runc version 1.0.0-rc5+dev; commit: a592beb5bc4c4092b1b1bac971afed27687340c5; spec: 1.0.0' });
+    assert.equal(fork.verdict, 'install');
+    assert.match(fork.findings.find((f) => f.message.includes('usr/bin/runc'))?.message ?? '', /docker-ce-18\.06\.2/);
+    const odd = await run({ kubelet: 'nokmem', runc: 'kmem', kubepodsKmem: false, runcVersion: 'runc version 1.0.0-rc5+dev; commit: 0123456789abcdef0123456789abcdef01234567' });
+    assert.equal(odd.verdict, 'unknown');
+    assert.equal(odd.exitCode, 3);
+    assert.match(odd.nextStep, /nokmem verify/);
   });
 
   it('knows which kernels leak', () => {
@@ -121,6 +155,6 @@ describe('doctor', () => {
       assert.ok((r.facts.kernelMemoryCgroups ?? 0) >= 1);
       assert.ok((r.facts.liveMemoryCgroups ?? 0) >= 1);
     }
-    assert.ok(['ok', 'install', 'reboot'].includes(r.verdict));
+    assert.ok(['ok', 'install', 'reboot', 'unknown'].includes(r.verdict));
   });
 });

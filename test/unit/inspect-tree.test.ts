@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
 import { inspectTree } from '../../src/inspect-tree.ts';
+import { eraFor, loadVersionTable } from '../../src/specs.ts';
+import { parseVersion } from '../../src/version.ts';
+import { type FixtureUpstream, makeRuncUpstream } from '../fixtures/upstream.ts';
 
 async function tree(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'inspect-'));
@@ -46,4 +50,42 @@ describe('inspectTree', () => {
     const none = await tree({ [`${FS}/memory.go`]: apply('\t_ = d') });
     assert.equal((await inspectTree(none)).method, 'not-affected');
   });
+});
+
+// Every runc era fixture is hand-written in the shape of that era's real memory.go; the inspection of each
+// tagged fixture tree must give the method specs/versions.yaml has for the tag.
+describe('inspectTree on the runc era fixtures', () => {
+  const expected: Record<string, { method: string; evidence: RegExp }> = {
+    'v1.0.0-rc1': { method: 'not-affected', evidence: /only outside Apply/ },
+    'v1.0.0-rc2': { method: 'source-patch', evidence: /calls EnableKernelMemoryAccounting/ },
+    'v1.0.0-rc3': { method: 'source-patch', evidence: /calls EnableKernelMemoryAccounting/ },
+    'v1.0.0-rc4': { method: 'source-patch', evidence: /calls EnableKernelMemoryAccounting/ },
+    'v1.0.0-rc5': { method: 'source-patch', evidence: /calls EnableKernelMemoryAccounting/ },
+    'v1.0.0-rc6': { method: 'build-tag', evidence: /nokmem build tag/ },
+    'v1.0.0-rc92': { method: 'build-tag', evidence: /nokmem build tag/ },
+    'v1.0.0-rc94': { method: 'not-affected', evidence: /nothing .* switches kmem on/ },
+  };
+  let upstream: FixtureUpstream;
+  before(async () => {
+    upstream = await makeRuncUpstream(await mkdtemp(path.join(os.tmpdir(), 'inspect-upstream-')));
+  });
+  after(async () => rm(path.dirname(upstream.dir), { recursive: true, force: true }));
+
+  it('has a fixture tag for every era it checks, and no other', () => {
+    assert.deepEqual(Object.keys(upstream.tags).sort(), Object.keys(expected).sort());
+  });
+
+  for (const [tag, want] of Object.entries(expected)) {
+    it(`${tag}: ${want.method}, as specs/versions.yaml says`, async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), `inspect-${tag}-`));
+      const archive = await execa('git', ['-C', upstream.dir, 'archive', '--format=tar', tag], { encoding: 'buffer' });
+      await execa('tar', ['-x', '-C', dir], { input: archive.stdout });
+      const r = await inspectTree(dir);
+      assert.equal(r.method, want.method, r.evidence);
+      assert.match(r.evidence, want.evidence);
+      const era = eraFor((await loadVersionTable()).runc, parseVersion('runc', tag));
+      assert.equal(era?.method, want.method);
+      await rm(dir, { recursive: true, force: true });
+    });
+  }
 });

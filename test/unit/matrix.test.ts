@@ -5,7 +5,7 @@ import { loadPins, loadVersionTable } from '../../src/specs.ts';
 
 describe('nokmem matrix', () => {
   it('holds every pinned version that needs a build, and nothing that does not', async () => {
-    const { include } = releaseMatrix(await loadVersionTable(), await loadPins(), { 'docker-runc': { description: 'd', repository: 'r', commit: 'a'.repeat(40), version: 'v1', binary: 'docker-runc', package: 'docker-runc-nokmem', patches: [] } });
+    const { include } = releaseMatrix(await loadVersionTable(), await loadPins(), { 'docker-runc': { description: 'd', repository: 'r', commit: 'a'.repeat(40), version: 'v1', docker: [], distribution: 'docker', binary: 'docker-runc', package: 'docker-runc-nokmem', patches: [] } });
     const args = include.map((e) => e.args);
     assert.ok(args.includes('--runc v1.0.0-rc5'));
     assert.ok(args.includes('--runc v1.0.0-rc93'));

@@ -9,7 +9,8 @@ import { type Component, parseVersion } from '../../src/version.ts';
 
 // The table of FACTS.md ("Which versions need what"), boundary by boundary.
 const expected: [Component, string, string][] = [
-  ['runc', 'v1.0.0-rc2', 'not-affected'],
+  ['runc', 'v1.0.0-rc1', 'not-affected'],
+  ['runc', 'v1.0.0-rc2', 'source-patch'],
   ['runc', 'v1.0.0-rc3', 'source-patch'],
   ['runc', 'v1.0.0-rc5', 'source-patch'],
   ['runc', 'v1.0.0-rc6', 'build-tag'],
