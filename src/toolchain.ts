@@ -64,7 +64,8 @@ export interface TreeToolchainFacts {
 
 /** Revisions of reflect2 that kubernetes' Godeps (before modules) name by commit. */
 const REFLECT2_COMMITS: Record<string, string> = {
-  '05fbef0ca5da472bbf96c9322b84a53edc03c9fd': 'v1.0.0',
+  // an untagged commit of 2018, older than v1.0.0 (kubernetes 1.11, 1.12 and late 1.8-1.10 patch releases)
+  '05fbef0ca5da472bbf96c9322b84a53edc03c9fd': 'v0.0.0-20180320133207-05fbef0ca5da',
   '94122c33edd36123c84d5368cfb2b69df93a0ec8': 'v1.0.1',
   '2b33151c9bbc5231aea69b8861c540102b087070': 'v1.0.2',
 };
