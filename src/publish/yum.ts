@@ -226,5 +226,5 @@ export async function syncToRemote(repo: string, target: string, generation: str
   await rsync([`${repo}/${generation}/`, `${dest}${generation}/`], 'upload the metadata generation');
   await rsync([`${repo}/${PUBLIC_KEY_FILE}`, `${repo}/${REPO_FILE}`, dest], 'upload the key and the .repo file');
   await rsync([`${repo}/repodata`, dest], 'switch the remote repository to the new metadata');
-  await rsync(['--delete', '--exclude', '.publish.lock', '--exclude', '.staging-*', `${repo}/`, dest], 'remove retired packages and metadata remotely');
+  await rsync(['--delete', '--exclude', '.publish.lock*', '--exclude', '.staging-*', `${repo}/`, dest], 'remove retired packages and metadata remotely');
 }
