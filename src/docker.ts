@@ -31,7 +31,19 @@ export interface ContainerRun {
 }
 
 export class Docker {
-  constructor(private readonly runner: Runner) {}
+  /** asInvoker: containers run as the invoking user (root when root) and no directory is handed to BUILD_UID. */
+  constructor(
+    private readonly runner: Runner,
+    private readonly asInvoker = false,
+  ) {}
+
+  /**
+   * The same engine for what gets published (repository metadata, its signature, the GnuPG home that signs it):
+   * owned by the invoking user, never by BUILD_UID, which any host account with that uid could change.
+   */
+  asInvokingUser(): Docker {
+    return new Docker(this.runner, true);
+  }
 
   async ping(): Promise<string> {
     const r = await this.runner.run('docker', ['version', '--format', '{{.Server.Version}}'], { allowFailure: true, timeoutMs: 20_000 });
@@ -52,13 +64,14 @@ export class Docker {
   /** The user the container runs as, and a host directory made writable for it. */
   buildUser(): string {
     const uid = process.getuid?.() ?? BUILD_UID;
+    if (this.asInvoker) return `${uid}:${process.getgid?.() ?? uid}`;
     // As root on the host, hand the workspace to an unprivileged uid; otherwise the caller's uid is already not root.
     return uid === 0 ? `${BUILD_UID}:${BUILD_UID}` : `${uid}:${process.getgid?.() ?? uid}`;
   }
 
   async prepareWritable(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    if (process.getuid?.() === 0) await this.runner.run('chown', ['-R', `${BUILD_UID}:${BUILD_UID}`, dir], { purpose: 'hand the build directory to the build user' });
+    if (process.getuid?.() === 0 && !this.asInvoker) await this.runner.run('chown', ['-R', `${BUILD_UID}:${BUILD_UID}`, dir], { purpose: 'hand the build directory to the build user' });
   }
 
   async run(spec: ContainerRun): Promise<{ stdout: string; stderr: string; exitCode: number }> {

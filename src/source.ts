@@ -14,6 +14,16 @@ export function normalizeRemote(remote: string): string {
   return `file://${path.resolve(remote)}`;
 }
 
+/**
+ * The line of git's stderr that says what went wrong. git ends with generic advice ("Please make sure you have
+ * the correct access rights / and the repository exists."); the reason is the first fatal/error line.
+ */
+export function gitReason(stderr: string, fallback: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const reason = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.find((l) => !/^(Please make sure|and the repository exists)/i.test(l));
+  return reason?.replace(/^(fatal|error):\s*/, '') || fallback;
+}
+
 export class SourceCache {
   constructor(
     private readonly runner: Runner,
@@ -48,9 +58,19 @@ export class SourceCache {
       env: { GIT_TERMINAL_PROMPT: '0' },
       allowFailure: true,
     });
-    if (r.exitCode !== 0) throw new UserError(`cannot read tags from ${remote}: ${r.stderr.trim().split('\n').pop() ?? 'git ls-remote failed'}; check --remote and the network`);
+    if (r.exitCode !== 0) throw new UserError(`cannot read tags from ${remote}: ${gitReason(r.stderr, 'git ls-remote failed')}; check --remote and the network`);
     const refs = new Map(r.stdout.trim().split('\n').filter(Boolean).map((l) => { const [sha, ref] = l.split('\t'); return [ref ?? '', sha ?? '']; }));
     return refs.get(`refs/tags/${tag}^{}`) ?? refs.get(`refs/tags/${tag}`);
+  }
+
+  /** Fails with git's reason when the remote cannot be read (a dry run proves it is reachable, changing nothing). */
+  async checkReachable(remote: string): Promise<void> {
+    const r = await this.runner.run('git', ['ls-remote', '--heads', remote, 'refs/heads/nokmem-reachability-probe'], {
+      purpose: `check that ${remote} is reachable`,
+      env: { GIT_TERMINAL_PROMPT: '0' },
+      allowFailure: true,
+    });
+    if (r.exitCode !== 0) throw new UserError(`cannot read ${remote}: ${gitReason(r.stderr, 'git ls-remote failed')}; check --remote and the network`);
   }
 
   /** Fetches one tag, shallow, and returns the commit it points to. */
@@ -58,7 +78,7 @@ export class SourceCache {
     await this.init();
     const r = await this.git(['fetch', '--quiet', '--depth', '1', '--no-tags', remote, `+refs/tags/${tag}:refs/tags/${tag}`], `fetch ${tag} from ${remote}`, true);
     if (r.exitCode !== 0) {
-      const why = r.stderr.trim().split('\n').pop() ?? '';
+      const why = gitReason(r.stderr, 'git fetch failed');
       if (/couldn't find remote ref|not our ref|no such ref/i.test(r.stderr)) {
         throw new UserError(`tag ${tag} is not on ${remote}; check the version, or point --remote at a mirror that has it`);
       }
@@ -86,7 +106,7 @@ export class SourceCache {
     await this.init();
     const r = await this.git(['fetch', '--quiet', '--depth', '1', '--no-tags', remote, commit], `fetch ${commit} from ${remote}`, true);
     if (r.exitCode !== 0 || !(await this.hasCommit(commit))) {
-      throw new UserError(`commit ${commit} cannot be fetched from ${remote} (${r.stderr.trim().split('\n').pop() ?? 'not found'}); check the fork's repository and commit in specs/forks.yaml`);
+      throw new UserError(`commit ${commit} cannot be fetched from ${remote} (${gitReason(r.stderr, 'not found')}); check the fork's repository and commit in specs/forks.yaml`);
     }
   }
 

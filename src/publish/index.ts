@@ -12,7 +12,7 @@ import { type SigningConfig, prepareSigningKey } from '../signing.js';
 import { sweepDeadWorkspaces } from '../workspace.js';
 import type { VersionTable } from '../specs.js';
 import { verifyRpm } from '../verify/packages.js';
-import { type CrashPoint, type PublishResult, parseRpmName, publishToRepo, syncToRemote } from './yum.js';
+import { type CrashPoint, type PublishResult, publishInput, publishToRepo, syncToRemote } from './yum.js';
 
 export interface PublishRequest {
   inputs: string[];
@@ -44,7 +44,9 @@ export async function publish(request: PublishRequest, deps: { docker: Docker; r
   const rpms = await collectRpms(request.inputs);
   const workDir = path.join(request.cacheDir, 'work');
   await sweepDeadWorkspaces(request.cacheDir);
-  const key = await prepareSigningKey(request.signing, { docker: deps.docker, log: deps.log, image: request.image, scratchRoot: workDir, devKeyDir: path.join(request.cacheDir, 'dev-signing-key') });
+  // Everything that ends up in or signs the repository is made as the invoking user (see asInvokingUser).
+  const publisher = deps.docker.asInvokingUser();
+  const key = await prepareSigningKey(request.signing, { docker: publisher, log: deps.log, image: request.image, scratchRoot: workDir, devKeyDir: path.join(request.cacheDir, 'dev-signing-key') });
   try {
     const publicKey = path.join(key.gnupgHome, 'publish-key.asc');
     await writeFile(publicKey, key.publicKeyArmored);
@@ -60,11 +62,11 @@ export async function publish(request: PublishRequest, deps: { docker: Docker; r
     const repo = path.resolve(request.repo);
     const result = await publishToRepo({
       repo,
-      packages: rpms.map(parseRpmName),
+      packages: await Promise.all(rpms.map(publishInput)),
       key,
       keep: request.keep,
       baseUrl: request.baseUrl ?? `file://${repo}`,
-      docker: deps.docker,
+      docker: publisher,
       image: request.image,
       log: deps.log,
       crashAt: request.crashAt,

@@ -15,6 +15,7 @@ import type { Docker } from '../docker.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { signDetached } from '../rpm/build.js';
+import { type Nevra, canonicalFileName, nevr, readNevra } from '../rpm/header.js';
 import type { SigningKey } from '../signing.js';
 import { PUBLIC_KEY_FILE } from '../steps/sign-and-attest.js';
 import { acquireLock } from './lock.js';
@@ -25,12 +26,13 @@ export const KEEP_GENERATIONS = 3;
 
 export type CrashPoint = 'after-packages' | 'after-metadata' | 'before-swap';
 
-export interface PublishInput {
+export interface PublishInput extends Nevra {
   rpm: string;
-  name: string;
-  version: string;
-  release: string;
-  arch: string;
+}
+
+/** A package to publish, known by its header (its file name may say anything). */
+export async function publishInput(rpm: string): Promise<PublishInput> {
+  return { rpm, ...(await readNevra(rpm)) };
 }
 
 /** NAME-VERSION-RELEASE.ARCH.rpm, as rpmbuild names packages. */
@@ -130,22 +132,29 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
       throw new UserError(`${repo} is signed with another key (${keyFile}); publish with the repository's key, or into a new repository`);
     }
 
-    // 1. Packages. A name-version-release is published once: the same bytes again are a no-op, others are refused.
+    // 1. Packages. A name-epoch-version-release.arch (from the header, whatever the file is called) is published
+    //    once: the same bytes again are a no-op, others are refused. Files get rpmbuild's canonical name.
     const result: PublishResult = { added: [], unchanged: [], removed: [], generation: '' };
-    const incoming: string[] = [];
+    const published = new Map<string, string>();
+    for (const file of (await readdir(path.join(repo, 'Packages'))).filter((f) => f.endsWith('.rpm'))) {
+      const header = await readNevra(path.join(repo, 'Packages', file));
+      published.set(`${nevr(header)}.${header.arch}`, path.join(repo, 'Packages', file));
+    }
+    const incoming: { rpm: string; target: string }[] = [];
     for (const pkg of options.packages) {
-      const target = path.join(repo, 'Packages', path.basename(pkg.rpm));
-      if (existsSync(target)) {
+      const id = `${nevr(pkg)}.${pkg.arch}`;
+      const target = published.get(id) ?? path.join(repo, 'Packages', canonicalFileName(pkg));
+      if (published.has(id) || existsSync(target)) {
         if ((await sha256(target)) === (await sha256(pkg.rpm))) {
-          result.unchanged.push(path.basename(target));
+          if (!result.unchanged.includes(path.basename(target))) result.unchanged.push(path.basename(target));
           continue;
         }
-        throw new UserError(`${pkg.name}-${pkg.version}-${pkg.release} is already published with different bytes (${target}); a release is never replaced: build with --release N+1`);
+        throw new UserError(`${nevr(pkg)} is already published with different bytes (${pkg.arch}, ${target}${path.basename(pkg.rpm) === path.basename(target) ? '' : `; given as ${path.basename(pkg.rpm)}`}); a release is never replaced: build with --release N+1`);
       }
-      incoming.push(pkg.rpm);
+      published.set(id, pkg.rpm);
+      incoming.push({ rpm: pkg.rpm, target });
     }
-    for (const rpm of incoming) {
-      const target = path.join(repo, 'Packages', path.basename(rpm));
+    for (const { rpm, target } of incoming) {
       await copyFile(rpm, `${target}.partial`);
       await rename(`${target}.partial`, target);
       result.added.push(path.basename(target));
@@ -192,8 +201,6 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
       }
     }
     if (!existsSync(keyFile)) await writeFile(keyFile, options.key.publicKeyArmored);
-    await writeFile(path.join(repo, `${REPO_FILE}.partial`), repoFile(options.baseUrl));
-    await rename(path.join(repo, `${REPO_FILE}.partial`), path.join(repo, REPO_FILE));
     crash(options, 'before-swap');
 
     // 4. The switch: one rename of a symlink.
@@ -202,6 +209,9 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
     await symlink(generation, tmpLink);
     await rename(tmpLink, path.join(repo, 'repodata'));
     result.generation = generation;
+    // The .repo file describes the repository now live, so it changes only after the switch.
+    await writeFile(path.join(repo, `${REPO_FILE}.partial`), repoFile(options.baseUrl));
+    await rename(path.join(repo, `${REPO_FILE}.partial`), path.join(repo, REPO_FILE));
 
     // 5. Only now: retired packages and generations older than the last few.
     for (const f of retired) {
@@ -226,5 +236,5 @@ export async function syncToRemote(repo: string, target: string, generation: str
   await rsync([`${repo}/${generation}/`, `${dest}${generation}/`], 'upload the metadata generation');
   await rsync([`${repo}/${PUBLIC_KEY_FILE}`, `${repo}/${REPO_FILE}`, dest], 'upload the key and the .repo file');
   await rsync([`${repo}/repodata`, dest], 'switch the remote repository to the new metadata');
-  await rsync(['--delete', '--exclude', '.publish.lock', '--exclude', '.staging-*', `${repo}/`, dest], 'remove retired packages and metadata remotely');
+  await rsync(['--delete', '--exclude', '.publish.lock*', '--exclude', '.staging-*', `${repo}/`, dest], 'remove retired packages and metadata remotely');
 }

@@ -1,17 +1,43 @@
-// Step: check what the long work needs before starting it — git, a reachable Docker engine, a builder image whose
-// Go is safe for this version (the toolchain rule of specs/toolchains.yaml, or --image), the tools a real build
-// needs inside that image, the packager image — and fix the build's cache key now that the image id is known.
+// Step: check what the long work needs before starting it — git, an --out and --cache-dir that can be written,
+// (in a dry run, which fetches nothing) a reachable remote, a reachable Docker engine, a builder image whose Go is
+// safe for this version (the toolchain rule of specs/toolchains.yaml, or --image), the tools a real build needs
+// inside that image, the packager image — and fix the build's cache key now that the image id is known.
 // Runs in a dry run.
 
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { availableBuilderImages, imageGoVersion } from '../builder-image.js';
 import type { BuildContext } from '../context.js';
 import { UserError } from '../errors.js';
 import { NOKMEM_VERSION } from '../meta.js';
+import { SourceCache } from '../source.js';
 import { loadVersionTable } from '../specs.js';
 import type { Step } from '../step.js';
 import { chooseToolchain, loadToolchains } from '../toolchain.js';
+
+const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
+
+/**
+ * `dir` is, or can be made as, a normal writable directory. Checked before any work, so that a read-only or
+ * kernel file system is named as such and not reported later as a confusing ENOENT (or spun on, under /proc).
+ */
+export async function requireWritableDir(dir: string, option: string): Promise<void> {
+  let existing = dir;
+  while (!(await stat(existing).then(() => true, (error: unknown) => (code(error) === 'ENOENT' ? false : Promise.reject(error))))) existing = path.dirname(existing);
+  const real = path.join(await realpath(existing), path.relative(existing, dir));
+  const kernel = /^\/(proc|sys)(\/|$)/.exec(real)?.[1];
+  if (kernel) throw new UserError(`${option} ${dir} is under /${kernel}, a kernel file system that cannot hold files; choose a normal writable directory for ${option}`);
+  if (existing === dir && !(await stat(dir)).isDirectory()) throw new UserError(`${option} ${dir} is not a directory; choose a writable directory for ${option}`);
+  try {
+    await access(existing, constants.W_OK);
+  } catch (error) {
+    const reason = code(error) === 'EROFS' ? 'read-only file system' : code(error) === 'EACCES' || code(error) === 'EPERM' ? 'permission denied' : undefined;
+    if (!reason) throw error;
+    throw new UserError(`cannot write to ${dir} (${reason}); choose a writable ${option}`);
+  }
+}
 
 /** Tools a real build runs inside the builder image (kubernetes' hack/lib/golang.sh places binaries with rsync). */
 export const BUILD_TOOLS = { runc: ['make', 'gcc', 'go'], kubelet: ['make', 'gcc', 'go', 'rsync'] } as const;
@@ -34,6 +60,10 @@ export const preflight: Step<BuildContext> = {
     const { runner, docker } = ctx.deps;
     const git = await runner.run('git', ['--version'], { allowFailure: true });
     if (git.exitCode !== 0) throw new UserError('git is not installed; install git (apt-get install git) and run again');
+    await requireWritableDir(ctx.request.outDir, '--out');
+    await requireWritableDir(ctx.request.cacheDir, '--cache-dir');
+    // A build learns that the remote is unreachable when it fetches; a dry run fetches nothing, so it asks here.
+    if (ctx.request.dryRun) await new SourceCache(runner, path.join(ctx.request.cacheDir, 'git')).checkReachable(plan.source.remote);
     await docker.ping();
 
     const specs = await loadToolchains(ctx.request.specsDir);

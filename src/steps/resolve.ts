@@ -97,9 +97,16 @@ export const resolve: Step<BuildContext> = {
     if (!era || era.method === 'unknown') {
       throw new UserError(`${what} is outside the versions nokmem knows${era ? ` (${era.reason})` : ''}; add its era to specs/versions.yaml`);
     }
+    const remote = request.remote ? normalizeRemote(request.remote) : spec.repository;
+    const pins = await loadPins(request.specsDir);
+    const sourceCache = new SourceCache(ctx.deps.runner, path.join(request.cacheDir, 'git', `${request.component}.git`));
     let method: BuildPlan['method'];
     let reason = era.reason;
     if (era.method === 'not-affected') {
+      // "not affected" only for a release that exists: a pin says so, or else the remote (when it answers).
+      // An unreachable remote cannot tell; then the era's answer stands.
+      const onRemote = pins[request.component][version.tag] ?? (await sourceCache.remoteCommit(remote, version.tag).catch(() => 'unknown'));
+      if (onRemote === undefined) throw new UserError(`tag ${version.tag} is not on ${remote}, so ${what} is not a release; check the version`);
       if (!request.force) throw new UserError(`${what} is not affected (${era.reason}); nothing to build. Use --force to build it anyway.`);
       if (!era.make || !era.layout) throw new UserError(`${what} is not affected and specs/versions.yaml has no build recipe for its era, so --force cannot build it`);
       method = 'none';
@@ -111,13 +118,10 @@ export const resolve: Step<BuildContext> = {
     if (!toolchain) throw new UserError(`${what} has no Go toolchain in specs/versions.yaml; add one under ${request.component}.toolchains`);
     const goVersion = toolchain.go;
 
-    const remote = request.remote ? normalizeRemote(request.remote) : spec.repository;
-    const pins = await loadPins(request.specsDir);
     let commit = pins[request.component][version.tag];
     const pinned = commit !== undefined;
     if (!commit) {
-      const cache = new SourceCache(ctx.deps.runner, path.join(request.cacheDir, 'git', `${request.component}.git`));
-      commit = await cache.remoteCommit(remote, version.tag);
+      commit = await sourceCache.remoteCommit(remote, version.tag);
       if (!commit) throw new UserError(`tag ${version.tag} is not on ${remote}; check the version, or point --remote at a mirror that has it`);
       ctx.deps.log.warn(
         `${what} has no pin in specs/pins.yaml; using ${commit} as ${remote} reports it` +

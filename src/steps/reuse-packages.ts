@@ -37,6 +37,8 @@ export const reusePackages: Step<BuildContext> = {
     const inputs = {
       nokmem: NOKMEM_VERSION,
       build: ctx.plan!.cacheKey,
+      // The packages' own verification ran with the binary's proofs: a stronger proof makes new packages.
+      proofs: ctx.record?.verification.checks.map((c) => `${c.name}:${c.status}`) ?? [],
       key: ctx.signingKey!.fingerprint,
       iteration: ctx.request.releaseIteration,
       templates: await templatesDigest(),

@@ -14,14 +14,28 @@ export const resultDir = (ctx: BuildContext) => path.join(ctx.request.cacheDir, 
 /** The vendored module list, kept with a cached result for the SBOM; not part of the output. */
 export const MODULES_FILE = 'modules.json';
 
+/**
+ * What this run asks to prove that the cached result did not (undefined: nothing). A result proven with
+ * --no-functional is never reused as if the functional proof had run; a stronger one serves a weaker request.
+ * A proof skipped because the host cannot run it (no cgroup v1, not root) would be skipped again: that is reuse.
+ */
+export function weakerProof(record: BuildRecord, functional: boolean): string | undefined {
+  const check = record.verification.checks.find((c) => c.name === 'functional (strace)');
+  if (functional && check?.status === 'skipped' && /--no-functional/.test(check.detail)) return `its functional proof was ${check.detail}`;
+  return undefined;
+}
+
 export const reuse: Step<BuildContext> = {
   name: 'reuse cached build',
   writes: false,
   async run(ctx) {
     const dir = resultDir(ctx);
     if (!existsSync(path.join(dir, 'build-record.json'))) throw new StepSkipped('no earlier build with identical inputs');
+    const record = JSON.parse(await readFile(path.join(dir, 'build-record.json'), 'utf8')) as BuildRecord;
+    const weaker = weakerProof(record, ctx.request.functional);
+    if (weaker) throw new StepSkipped(`the cached build is weaker than this run asks for (${weaker}); building and proving again`);
     ctx.cachedResult = dir;
-    ctx.record = JSON.parse(await readFile(path.join(dir, 'build-record.json'), 'utf8')) as BuildRecord;
+    ctx.record = record;
     ctx.modules = JSON.parse(await readFile(path.join(dir, MODULES_FILE), 'utf8').catch(() => '[]')) as VendoredModule[];
     ctx.deps.log.info(`  cache hit: ${dir}`);
   },

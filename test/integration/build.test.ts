@@ -74,6 +74,23 @@ describe('runc, source-patch era (rc5)', () => {
     assert.ok(exists(path.join(wb.out('rc5-again'), 'runc-v1.0.0-rc5', 'runc')));
   });
 
+  it('a cached result that skipped the functional proof (--no-functional) is not reused by a run that wants it', async () => {
+    const common = [...wb.common, '--cache-dir', path.join(wb.root, 'cache-proofs'), '--no-package'];
+    const build = (name: string, ...extra: string[]) => nokmem(['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', wb.out(name), '--json', ...extra, ...common]);
+    const weak = await build('weak', '--no-functional');
+    assert.equal(weak.exitCode, 0, weak.stderr);
+    assert.equal(statuses(await record(wb.out('weak'), 'runc', 'v1.0.0-rc5'))['functional (strace)'], 'skipped');
+    const strong = await build('strong');
+    assert.equal(strong.exitCode, 0, strong.stderr);
+    assert.equal((JSON.parse(strong.stdout) as { cacheHit: boolean }).cacheHit, false, 'a weaker cached proof is not a cache hit');
+    assert.match(strong.stderr, /reuse cached build: skipped \(the cached build is weaker than this run asks for \(its functional proof was turned off with --no-functional\)/);
+    assert.equal(statuses(await record(wb.out('strong'), 'runc', 'v1.0.0-rc5'))['functional (strace)'], 'pass');
+    // the stronger result now in the cache serves a weaker request
+    const again = await build('weak-again', '--no-functional');
+    assert.equal((JSON.parse(again.stdout) as { cacheHit: boolean }).cacheHit, true, again.stderr);
+    assert.equal(statuses(await record(wb.out('weak-again'), 'runc', 'v1.0.0-rc5'))['functional (strace)'], 'pass');
+  });
+
   it('catches an unpatched build of the same tree (the verifier can fail)', async () => {
     const tree = path.join(wb.root, 'unpatched-rc5');
     await buildByHand(wb.runc.dir, 'v1.0.0-rc5', tree, 'github.com/opencontainers/runc', ['static', `COMMIT=${wb.runc.tags['v1.0.0-rc5']}`]);

@@ -2,7 +2,7 @@
 // in the output directory.
 
 import assert from 'node:assert/strict';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -12,6 +12,8 @@ import { TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helper
 let wb: Workbench;
 /** A mirror whose v1.0.0-rc4 was rewritten to switch kmem on inline, so the recipe finds no function to rewrite. */
 let odd: string;
+/** A read-only file system (a tmpfs mounted ro), as a full or read-only disk would be. */
+let readOnly: string;
 
 // Apply writing memory.kmem.limit_in_bytes itself: a shape no runc release has, which the recipe cannot fit.
 const INLINE_KMEM_MEMORY_GO = `// +build linux
@@ -96,9 +98,13 @@ before(async () => {
   await derivedImage(NO_MAKE, ['RUN rm /usr/bin/make']);
   await derivedImage(OLD_GO, ['LABEL dev.nokmem.go-version="1.9.7"']);
   odd = await makeOddMirror();
+  readOnly = path.join(wb.root, 'read-only');
+  await mkdir(readOnly);
+  await execa('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'nokmem-test-ro', readOnly]);
 });
 
 after(async () => {
+  if (readOnly) await execa('umount', [readOnly], { reject: false });
   await wb?.cleanup();
   await execa('docker', ['image', 'rm', NO_RSYNC, NO_MAKE, OLD_GO], { reject: false });
 });
@@ -120,6 +126,12 @@ const cases: { name: string; args: string[]; env?: Record<string, string>; exit:
   { name: 'a pin mismatch', args: ['--runc', 'v1.0.0-rc6', 'REMOTE'], exit: 1, message: /runc v1\.0\.0-rc6 on file:\/\/.* is commit [0-9a-f]{40}, but specs\/pins\.yaml pins [0-9a-f]{40}; a moved tag is a mistake or an attack/ },
   { name: 'a patch that does not apply', args: ['--runc', 'v1.0.0-rc4', 'ODD'], exit: 1, message: /does not apply: func EnableKernelMemoryAccounting not found in libcontainer\/cgroups\/fs\/memory\.go/ },
   { name: 'Docker unreachable', args: ['--runc', 'v1.0.0-rc5', 'REMOTE'], env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, exit: 1, message: /the Docker engine is not reachable .*; start dockerd or set DOCKER_HOST/ },
+  { name: 'a remote that does not exist', args: ['--runc', 'v1.0.0-rc5', '--remote', '/nonexistent/runc.git'], exit: 1, message: /cannot fetch v1\.0\.0-rc5 from file:\/\/\/nonexistent\/runc\.git: '\/nonexistent\/runc\.git' does not appear to be a git repository; check --remote/ },
+  { name: 'a version in a not-affected era that was never released', args: ['--runc', 'v1.0.0-rc99', 'REMOTE'], exit: 1, message: /tag v1\.0\.0-rc99 is not on file:\/\/.*, so runc v1\.0\.0-rc99 is not a release; check the version$/ },
+  { name: 'a read-only --out', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--out', 'READONLY/out'], exit: 1, message: /cannot write to .*\/read-only\/out \(read-only file system\); choose a writable --out$/ },
+  { name: 'a read-only --cache-dir', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--cache-dir', 'READONLY/cache'], exit: 1, message: /cannot write to .*\/read-only\/cache \(read-only file system\); choose a writable --cache-dir$/ },
+  { name: 'a --cache-dir under /proc', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--cache-dir', '/proc/nokmem-cache'], exit: 1, message: /--cache-dir \/proc\/nokmem-cache is under \/proc, a kernel file system that cannot hold files; choose a normal writable directory/ },
+  { name: 'a dry run with an unreachable remote', args: ['--runc', 'v1.0.0-rc5', '--remote', '/nonexistent/runc.git', '--dry-run'], exit: 1, message: /cannot read file:\/\/\/nonexistent\/runc\.git: '\/nonexistent\/runc\.git' does not appear to be a git repository; check --remote/ },
   { name: 'a builder image that is not there', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', 'nokmem-builder:no-such-tag'], exit: 1, message: /builder image nokmem-builder:no-such-tag is not in the Docker engine; build it with/ },
   { name: 'a builder image without rsync', args: ['--kubelet', 'v1.12.4', 'KUBE_REMOTE', '--image', NO_RSYNC], exit: 1, message: /^nokmem: error: builder image nokmem-test:no-rsync lacks rsync, which a real kubelet build needs \(kubernetes' hack\/lib\/golang\.sh places its code generators with rsync\)/ },
   { name: 'a builder image without make', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', NO_MAKE], exit: 1, message: /builder image nokmem-test:no-make lacks make, which a real runc build needs/ },
@@ -131,7 +143,7 @@ describe('bad input and broken surroundings', () => {
     it(`${c.name}: one line, exit ${c.exit}, nothing in the output`, async () => {
       const out = wb.out(c.name.replace(/\W+/g, '-'));
       const remotes: Record<string, string> = { REMOTE: wb.runc.url, KUBE_REMOTE: wb.kubernetes.url, ODD: odd };
-      const args = c.args.flatMap((a) => (remotes[a] ? ['--remote', remotes[a]] : [a]));
+      const args = c.args.flatMap((a) => (remotes[a] ? ['--remote', remotes[a]] : [a.replace(/^READONLY\//, `${readOnly}/`)]));
       // the case's own options come last, so they win over the common ones
       const r = await nokmem(['build', ...wb.common, '--out', out, ...args], c.env);
       assert.equal(r.exitCode, c.exit, r.stderr);

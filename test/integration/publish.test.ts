@@ -128,6 +128,16 @@ describe('nokmem publish', () => {
     assert.match(r.stderr, /^nokmem: error: runc-nokmem-1\.0\.0~rc5-1 is already published with different bytes .*; a release is never replaced: build with --release N\+1$/m);
   });
 
+  it('the same header name-version-release under another file name with other bytes is refused', async () => {
+    const renamed = path.join(wb.root, 'renamed');
+    await mkdir(renamed, { recursive: true });
+    await copyFile(path.join(wb.root, 'rebuilt', 'runc-v1.0.0-rc5', 'runc-nokmem-1.0.0~rc5-1.x86_64.rpm'), path.join(renamed, 'runc-nokmem-1.0.0~rc5-01.x86_64.rpm'));
+    const r = await nokmem(publishArgs(renamed), signingEnv(key));
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.match(r.stderr, /^nokmem: error: runc-nokmem-1\.0\.0~rc5-1 is already published with different bytes \(x86_64, .*; given as runc-nokmem-1\.0\.0~rc5-01\.x86_64\.rpm\); a release is never replaced: build with --release N\+1$/m);
+    assert.ok(!(await readdir(path.join(repo, 'Packages'))).includes('runc-nokmem-1.0.0~rc5-01.x86_64.rpm'));
+  });
+
   it('a tampered repomd.xml or a missing signature makes dnf refuse', async () => {
     const conf = await dnfConf('tamper', await nokmemRepoSection());
     const repomd = path.join(repo, 'repodata', 'repomd.xml');
@@ -195,5 +205,10 @@ describe('nokmem publish', () => {
     assert.deepEqual((await readdir(path.join(target, 'Packages'))).sort(), pkgs.sort());
     assert.equal(await readlink(path.join(target, 'repodata')), await readlink(path.join(repo, 'repodata')));
     assert.ok(exists(path.join(target, 'repodata', 'repomd.xml.asc')));
+  });
+
+  it('nothing in the repository is owned by the build user (uid 10001): published files belong to the invoking user', async () => {
+    const owned = await execa('find', [repo, '-uid', '10001']);
+    assert.equal(owned.stdout.trim(), '', `owned by uid 10001:\n${owned.stdout}`);
   });
 });
