@@ -48,10 +48,10 @@ export const inspect: Step<BuildContext> = {
   skip: unlessCached,
   async run(ctx) {
     const plan = ctx.plan!;
-    await checkToolchain(ctx);
     const found = await inspectTree(ctx.tree!, plan.libcontainerRoot);
     ctx.inspection = found;
     ctx.deps.log.info(`  ${found.method}: ${found.evidence}`);
+    await checkToolchain(ctx);
     const disagree = (what: string, said: string) =>
       new UserError(
         `${what} says ${said}, but the tree says ${found.method} (${found.evidence}); ` +
