@@ -213,7 +213,7 @@ program
         commit: options.commit,
         expect: { fsPackage: `${era?.vendorPrefix ? `${spec.importPath}/vendor/` : ''}${spec.libcontainerPackage}`, marker: era?.marker ?? false },
       },
-      { docker, runner: realRunner, toolImage: options.image ?? env.NOKMEM_BUILDER_IMAGE ?? OFFLINE_IMAGE, scratchRoot: os.tmpdir(), functional: options.functional },
+      { docker, runner: realRunner, toolImage: options.image ?? env.NOKMEM_BUILDER_IMAGE ?? OFFLINE_IMAGE, sandboxImage: env.NOKMEM_PACKAGER_IMAGE ?? OFFLINE_IMAGE, scratchRoot: os.tmpdir(), functional: options.functional },
     );
     if (options.json) process.stdout.write(`${JSON.stringify({ binary: file, component, version: version.tag, ...verdict }, null, 2)}\n`);
     else for (const c of verdict.checks) process.stdout.write(`${c.status.toUpperCase().padEnd(8)}${c.name.padEnd(22)}${c.detail}\n`);

@@ -18,7 +18,7 @@ export const verify: Step<BuildContext> = {
     const plan = ctx.plan!;
     const verdict = await verifyBinary(
       { binary: ctx.binary!, component: plan.component, tag: plan.version.tag, commit: plan.source.commit, expect: { fsPackage: plan.fsPackage, marker: plan.marker } },
-      { docker: ctx.deps.docker, runner: ctx.deps.runner, toolImage: plan.image, scratchRoot: ctx.workspace!, functional: ctx.request.functional },
+      { docker: ctx.deps.docker, runner: ctx.deps.runner, toolImage: plan.image, sandboxImage: ctx.request.packagerImage, scratchRoot: ctx.workspace!, functional: ctx.request.functional },
     );
     // The toolchain decision, checked at run time where the tree vendors json-iterator (kubernetes ~1.12-1.22).
     const checks = vendorsJsonIterator(ctx.tree!)

@@ -91,20 +91,10 @@ const PROOF_SCRIPT = [
   'exit $code',
 ].join('\n');
 
-/** strace inside the tool image: its own, or the host's with the libraries the image lacks, mounted read-only. */
-async function straceMounts(runner: Runner, docker: Docker, image: string): Promise<{ strace: string; mounts: { host: string; container: string; readOnly: boolean }[] } | undefined> {
-  const own = await docker.run({ image, command: ['sh', '-c', 'command -v strace'], mounts: [], purpose: 'look for strace in the tool image', allowFailure: true });
-  if (own.exitCode === 0 && own.stdout.trim()) return { strace: own.stdout.trim(), mounts: [] };
-  const which = await runner.run('sh', ['-c', 'command -v strace'], { allowFailure: true });
-  const host = which.stdout.trim();
-  if (which.exitCode !== 0 || !host) return undefined;
-  const ldd = await runner.run('ldd', [host], { allowFailure: true });
-  // The image has the same distribution's libc; only strace's own libraries (libunwind) come from the host.
-  const libs = [...ldd.stdout.matchAll(/=>\s+(\S+)/g)].map((m) => m[1]!).filter((l) => !/\/(libc|libm|libpthread|libdl|ld-linux[^/]*|liblzma)\.so/.test(l));
-  return {
-    strace: '/nokmem-strace/strace',
-    mounts: [{ host, container: '/nokmem-strace/strace', readOnly: true }, ...libs.map((l) => ({ host: l, container: `/nokmem-strace/lib/${path.basename(l)}`, readOnly: true }))],
-  };
+/** strace inside the sandbox image (nokmem's offline images carry it: specs/toolchains.yaml `common`). */
+async function straceIn(docker: Docker, image: string): Promise<string | undefined> {
+  const own = await docker.run({ image, command: ['sh', '-c', 'command -v strace'], mounts: [], purpose: 'look for strace in the sandbox image', allowFailure: true });
+  return own.exitCode === 0 && own.stdout.trim() ? own.stdout.trim() : undefined;
 }
 
 export async function functionalProof(binary: string, tools: { runner: Runner; docker: Docker; image: string; scratchRoot: string }): Promise<Check> {
@@ -115,8 +105,8 @@ export async function functionalProof(binary: string, tools: { runner: Runner; d
   if (!memoryCgroupMount(mountinfo)) {
     return skipped(NAME, 'this host has no cgroup-v1 memory controller (cgroup v2 only, like GitHub-hosted runners); the leak and this proof need cgroup v1');
   }
-  const strace = await straceMounts(tools.runner, tools.docker, tools.image);
-  if (!strace) return skipped(NAME, `strace is in neither ${tools.image} nor the host; rebuild the image (scripts/setup.sh) or install strace`);
+  const strace = await straceIn(tools.docker, tools.image);
+  if (!strace) return fail(NAME, `${tools.image} has no strace, so the proof cannot run; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`);
 
   const scratch = await mkdtemp(path.join(tools.scratchRoot, '.functional-'));
   const id = `nokmem-verify-${randomBytes(4).toString('hex')}`;
@@ -128,9 +118,8 @@ export async function functionalProof(binary: string, tools: { runner: Runner; d
       image: tools.image,
       user: '0:0',
       options: sandboxOptions(),
-      command: ['sh', '-c', PROOF_SCRIPT, 'proof', id, strace.strace],
-      mounts: [{ host: binary, container: '/probe/runc', readOnly: true }, { host: scratch, container: '/scratch' }, ...strace.mounts],
-      env: strace.mounts.length ? { LD_LIBRARY_PATH: '/nokmem-strace/lib' } : {},
+      command: ['sh', '-c', PROOF_SCRIPT, 'proof', id, strace],
+      mounts: [{ host: binary, container: '/probe/runc', readOnly: true }, { host: scratch, container: '/scratch' }],
       purpose: 'run the binary under strace in a sandbox',
       allowFailure: true,
       timeoutMs: 120_000,

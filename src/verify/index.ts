@@ -26,6 +26,9 @@ export interface VerifyTools {
   runner: Runner;
   /** An image with a Go toolchain (go tool nm / objdump) to inspect the binary in. */
   toolImage: string;
+  /** nokmem's own image (it has strace) for the sandboxed functional proof; default toolImage. A builder image made
+   * from an official golang image has no strace. */
+  sandboxImage?: string;
   scratchRoot: string;
   functional: boolean;
 }
@@ -61,7 +64,7 @@ export async function verifyBinary(target: VerifyTarget, tools: VerifyTools): Pr
   checks.push(run.stdout ? versionCheck(target.component, target.tag, run.stdout, target.commit) : fail('version string', `${target.component} --version failed: ${run.stderr.slice(0, 300)}`));
   checks.push(...(await staticProof(target.binary, target.expect, tools.docker, tools.toolImage)));
   if (target.component === 'runc') {
-    checks.push(tools.functional ? await functionalProof(target.binary, { runner: tools.runner, docker: tools.docker, image: tools.toolImage, scratchRoot: tools.scratchRoot }) : skipped('functional (strace)', 'turned off with --no-functional'));
+    checks.push(tools.functional ? await functionalProof(target.binary, { runner: tools.runner, docker: tools.docker, image: tools.sandboxImage ?? tools.toolImage, scratchRoot: tools.scratchRoot }) : skipped('functional (strace)', 'turned off with --no-functional'));
   }
   return verdictOf(checks);
 }
