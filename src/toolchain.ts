@@ -121,9 +121,21 @@ function compareVersionTags(a: string, b: string): number {
   return compareGo(a.replace(/^v/, ''), b.replace(/^v/, ''));
 }
 
+type Needs = Omit<ToolchainNeeds, 'upstream'> & { upstream?: string };
+
+/**
+ * The lowest Go the tree can be built with: its stated minimum, unless upstream released it with an older Go
+ * (runc rc91/rc92 say `go 1.14` in go.mod, an advisory directive before Go 1.21, and were released with Go 1.13).
+ */
+export function effectiveMinimum(needs: Needs): string | undefined {
+  if (needs.minimumGo && needs.upstream && compareGo(needs.upstream, needs.minimumGo) < 0) return needs.upstream;
+  return needs.minimumGo;
+}
+
 /** Why a Go breaks the needs, or undefined when it is safe. */
-export function toolchainProblem(go: string, needs: Omit<ToolchainNeeds, 'upstream'>, specs: ToolchainSpecs): string | undefined {
-  if (needs.minimumGo && compareGo(go, needs.minimumGo) < 0) return `Go ${go} is older than the tree's minimum Go ${needs.minimumGo}`;
+export function toolchainProblem(go: string, needs: Needs, specs: ToolchainSpecs): string | undefined {
+  const minimum = effectiveMinimum(needs);
+  if (minimum && compareGo(go, minimum) < 0) return `Go ${go} is older than the tree's minimum Go ${minimum}`;
   const ceiling = goCeiling(needs.reflect2, specs);
   if (ceiling && compareGo(goMinor(go), ceiling) >= 0) {
     return `the tree vendors ${REFLECT2} ${needs.reflect2}, which crashes at run time when built with Go ${ceiling} or later (fixed in ${specs.reflect2.fixedIn}), and Go ${go} is`;
@@ -132,8 +144,9 @@ export function toolchainProblem(go: string, needs: Omit<ToolchainNeeds, 'upstre
 }
 
 /** The range of Go that is safe for the needs, for people: "Go >= 1.16 and < 1.18". */
-export function describeSafeRange(needs: Omit<ToolchainNeeds, 'upstream'>, specs: ToolchainSpecs): string {
-  const parts = [needs.minimumGo ? `>= ${needs.minimumGo}` : undefined, goCeiling(needs.reflect2, specs) ? `< ${goCeiling(needs.reflect2, specs)}` : undefined].filter(Boolean);
+export function describeSafeRange(needs: Needs, specs: ToolchainSpecs): string {
+  const minimum = effectiveMinimum(needs);
+  const parts = [minimum ? `>= ${minimum}` : undefined, goCeiling(needs.reflect2, specs) ? `< ${goCeiling(needs.reflect2, specs)}` : undefined].filter(Boolean);
   return parts.length ? `Go ${parts.join(' and ')}` : 'any Go';
 }
 

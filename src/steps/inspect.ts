@@ -20,7 +20,7 @@ async function checkToolchain(ctx: BuildContext): Promise<void> {
   const plan = ctx.plan!;
   const facts = await readTreeToolchainFacts(ctx.tree!);
   ctx.treeToolchain = facts;
-  const needs = { minimumGo: facts.minimumGo?.version, reflect2: facts.reflect2?.version };
+  const needs = { upstream: plan.toolchainNeeds.upstream, minimumGo: facts.minimumGo?.version, reflect2: facts.reflect2?.version };
   const said = [facts.minimumGo && `minimum Go ${facts.minimumGo.version} (${facts.minimumGo.from})`, facts.reflect2 && `reflect2 ${facts.reflect2.version} (${facts.reflect2.from})`].filter(Boolean);
   ctx.deps.log.info(`  toolchain: the tree states ${said.length ? said.join(', ') : 'no minimum Go and vendors no reflect2'}`);
   const expected = plan.toolchainNeeds;

@@ -78,16 +78,24 @@ export function sandboxOptions(): string[] {
   ];
 }
 
-// Inside the container: a writable memory hierarchy rooted at the container's own cgroup, the traced run,
-// then the cgroup runc made is removed whatever happened. $1 is the cgroup's name, $2 the strace to use.
+// Inside the container: every cgroup-v1 hierarchy Docker mounted (read-only) is mounted again writable, rooted at
+// the container's own cgroup (private cgroup namespace) — a real runc's cgroupfs driver joins all of them, not
+// only memory — then the traced run, then the cgroups runc made are removed whatever happened.
+// $1 is the cgroup's name, $2 the strace to use.
 const PROOF_SCRIPT = [
-  'umount /sys/fs/cgroup/memory 2>/dev/null; mkdir -p /sys/fs/cgroup/memory',
-  'mount -t cgroup -o rw,nosuid,nodev,noexec,memory cgroup /sys/fs/cgroup/memory || exit 96',
+  'set -u',
+  'grep " - cgroup " /proc/self/mountinfo | while read -r line; do',
+  '  mountpoint=$(echo "$line" | cut -d" " -f5)',
+  '  options=$(echo "${line#* - }" | cut -d" " -f3 | sed -e "s/^ro,/rw,/" -e "s/,ro,/,rw,/" -e "s/^ro$/rw/")',
+  '  umount "$mountpoint" && mount -t cgroup -o "$options" cgroup "$mountpoint" || echo "$mountpoint" >>/scratch/unmountable',
+  'done',
+  '[ -s /scratch/unmountable ] && { echo "cannot remount the cgroup hierarchies writable: $(cat /scratch/unmountable)" >&2; exit 96; }',
+  '[ -d /sys/fs/cgroup/memory ] || { echo "no cgroup-v1 memory hierarchy in the sandbox" >&2; exit 96; }',
   'cp /probe/runc /scratch/bundle/rootfs/runc',
   '"$2" -f -qq -s 128 -e trace=open,openat,openat2,creat,mkdir,mkdirat,write -o /scratch/trace.txt /probe/runc --root /scratch/state run --bundle /scratch/bundle "$1"',
   'code=$?',
   '/probe/runc --root /scratch/state delete --force "$1" >/dev/null 2>&1',
-  'rmdir "/sys/fs/cgroup/memory/$1" 2>/dev/null',
+  'for d in /sys/fs/cgroup/*/"$1"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done',
   'exit $code',
 ].join('\n');
 

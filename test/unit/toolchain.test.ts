@@ -37,7 +37,8 @@ describe('toolchain rule', () => {
     assert.equal(chooseToolchain('kubelet v1.12.4', kube1124, offline, specs, { allowRisk: false }).image, 'nokmem-builder:debian-go1.15');
     // a runc tree vendors no reflect2: the oldest image that meets its minimum
     assert.equal(chooseToolchain('runc v1.0.0-rc5', { upstream: '1.8' }, offline, specs, { allowRisk: false }).image, 'nokmem-builder:debian-go1.15');
-    assert.equal(chooseToolchain('runc v1.0.0-rc93', { upstream: '1.15', minimumGo: '1.16' }, offline, specs, { allowRisk: false }).image, 'nokmem-builder:debian-go1.19');
+    // a tree that needs Go 1.16 and vendors no reflect2: the oldest image at or above it
+    assert.equal(chooseToolchain('a tree', { upstream: '1.16.1', minimumGo: '1.16.0' }, offline, specs, { allowRisk: false }).image, 'nokmem-builder:debian-go1.19');
   });
 
   it('refuses when nothing safe exists, naming what is needed (kubelet 1.21.0: Go >= 1.16 and < 1.18) and the way out', () => {
@@ -54,6 +55,11 @@ describe('toolchain rule', () => {
     assert.equal(risky.image, override.image);
     assert.match(risky.risk ?? '', /reflect2 v1\.0\.1.*1\.18/);
     assert.throws(() => chooseToolchain('kubelet v1.20.2', kube1202, [], specs, { override: { image: 'old', go: '1.13.15' }, allowRisk: false }), /older than the tree's minimum Go 1\.15\.0/);
+  });
+
+  it('lets the upstream Go stand below an advisory go.mod directive (runc rc92: go 1.14, released with Go 1.13)', () => {
+    assert.equal(toolchainProblem('1.13.15', { upstream: '1.13', minimumGo: '1.14' }, specs), undefined);
+    assert.match(toolchainProblem('1.12.17', { upstream: '1.13', minimumGo: '1.14' }, specs) ?? '', /older than the tree's minimum Go 1\.13/);
   });
 
   it('treats a vendored reflect2 of unknown revision as old', () => {
