@@ -65,6 +65,16 @@ export interface PinnedSource {
   pinned: boolean;
 }
 
+/** A fork's own patch: a local file, or the fork owner's file fetched at build time; either way known by digest. */
+export interface ForkPatch {
+  /** The file name, for logs and the build record. */
+  name: string;
+  /** An absolute path, or an https:// / file:// URL. */
+  source: string;
+  sha256: string;
+  fetched: boolean;
+}
+
 export interface BuildPlan {
   component: Component;
   version: ReleaseVersion;
@@ -103,7 +113,7 @@ export interface BuildPlan {
   /** Where libcontainer sits in the tree (inspected after checkout). */
   libcontainerRoot: string;
   layout: 'gopath' | 'modules';
-  fork?: { name: string; patches: string[]; claims?: string; method?: 'source-patch' | 'build-tag'; packageName: string };
+  fork?: { name: string; patches: ForkPatch[]; claims?: string; method?: 'source-patch' | 'build-tag'; packageName: string };
 }
 
 export interface BuildContext {
@@ -142,7 +152,7 @@ export interface BuildRecord {
   method: Exclude<BuildPlan['method'], 'from-tree'>;
   reason: string;
   inspection?: { method: string; evidence: string };
-  fork?: { name: string; patches: { file: string; sha256: string }[]; binary: string; package: string };
+  fork?: { name: string; patches: { file: string; sha256: string; url?: string }[]; binary: string; package: string };
   patch: { recipe: string; recipeDigest: string; diffDigest: string; file: string } | null;
   go: { upstream: string; used: string };
   /** Which toolchain built the binary and why; the tree's own needs; a risk the user accepted. */

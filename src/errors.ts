@@ -5,8 +5,10 @@ export class UserError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = 1,
+    /** The error behind it, kept for --verbose and for tests (never printed in the one line). */
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'UserError';
   }
 }

@@ -115,7 +115,7 @@ export function describePlan(plan: BuildPlan): string {
   const lines = [
     `component   ${plan.component} ${plan.version.tag}`,
     `source      ${plan.source.remote} ${plan.source.tag} -> ${plan.source.commit}${plan.source.byCommit ? ' (fork, by commit)' : plan.source.pinned ? ' (pinned)' : ' (NOT pinned)'}`,
-    ...(plan.fork ? [`fork        ${plan.fork.name}: ships ${plan.binaryName} as package ${plan.fork.packageName}${plan.fork.patches.length ? `, patches ${plan.fork.patches.join(' ')}` : ''}${plan.fork.claims ? `, claims ${plan.fork.claims}` : ''}`] : []),
+    ...(plan.fork ? [`fork        ${plan.fork.name}: ships ${plan.binaryName} as package ${plan.fork.packageName}${plan.fork.patches.length ? `, patches ${plan.fork.patches.map((p) => `${p.source} (sha256 ${p.sha256.slice(0, 12)}…)`).join(' ')}` : ''}${plan.fork.claims ? `, claims ${plan.fork.claims}` : ''}`] : []),
     `method      ${plan.method}: ${plan.reason}`,
     ...(plan.patch ? [`patch       patches/${plan.patch.name}.yaml under ${plan.patch.root} (${plan.patch.digest})`] : []),
     `go          ${plan.goVersion} (upstream); the tree should state ${plan.toolchainNeeds.minimumGo ? `minimum Go ${plan.toolchainNeeds.minimumGo}` : 'no minimum Go'}, ${plan.toolchainNeeds.reflect2 ? `reflect2 ${plan.toolchainNeeds.reflect2}` : 'no vendored reflect2'} (checked after checkout)`,

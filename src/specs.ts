@@ -101,7 +101,11 @@ const Fork = z
     distribution: Distribution.default('docker'),
     binary: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a file name'),
     package: z.string().regex(/^[a-z0-9][a-z0-9._+-]*$/, 'an RPM name'),
-    patches: z.array(z.string()).default([]),
+    /** A local path (relative to forks.yaml), or the fork owner's file fetched at build time and checked by digest
+     * (never committed here: it is the fork owner's code). */
+    patches: z
+      .array(z.union([z.string(), z.object({ url: z.string().regex(/^(https|file):\/\//, 'an https:// or file:// URL'), sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 hex digits') }).strict()]))
+      .default([]),
   })
   .strict();
 export type Fork = z.infer<typeof Fork>;

@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, readFile, realpath, stat } from 'node:fs/promises';
+import { access, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { availableBuilderImages, imageGoVersion } from '../builder-image.js';
 import type { BuildContext } from '../context.js';
@@ -119,7 +119,7 @@ export const preflight: Step<BuildContext> = {
       make: plan.make,
       env: plan.env,
       marker: plan.marker,
-      fork: plan.fork ? { name: plan.fork.name, binary: plan.binaryName, patches: await Promise.all(plan.fork.patches.map(async (p) => createHash('sha256').update(await readFile(p)).digest('hex'))) } : null,
+      fork: plan.fork ? { name: plan.fork.name, binary: plan.binaryName, patches: plan.fork.patches.map((p) => p.sha256) } : null,
     };
     plan.cacheKey = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32);
   },

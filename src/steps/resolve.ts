@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildContext, BuildPlan } from '../context.js';
+import type { BuildContext, BuildPlan, ForkPatch } from '../context.js';
 import { UserError } from '../errors.js';
 import { defaultBuilderImage } from '../builder-image.js';
 import { SourceCache, normalizeRemote } from '../source.js';
@@ -44,8 +44,16 @@ async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> 
   const toolchain = (claims && toolchainFor(spec, claims)) ?? spec.toolchains[spec.toolchains.length - 1]!;
   const goVersion = toolchain.go;
   const forkDir = path.dirname(request.forksFile);
-  const patches = fork.patches.map((p) => path.resolve(forkDir, p));
-  for (const p of patches) if (!existsSync(p)) throw new UserError(`fork ${name}: patch ${p} does not exist; fix patches in ${request.forksFile}`);
+  const patches: ForkPatch[] = [];
+  for (const p of fork.patches) {
+    if (typeof p !== 'string') {
+      patches.push({ name: path.posix.basename(new URL(p.url).pathname), source: p.url, sha256: p.sha256, fetched: true });
+      continue;
+    }
+    const file = path.resolve(forkDir, p);
+    if (!existsSync(file)) throw new UserError(`fork ${name}: patch ${file} does not exist; fix patches in ${request.forksFile}`);
+    patches.push({ name: path.basename(file), source: file, sha256: createHash('sha256').update(await readFile(file)).digest('hex'), fetched: false });
+  }
   const tag = fork.version.startsWith('v') ? fork.version : `v${fork.version}`;
   return {
     component: 'runc',

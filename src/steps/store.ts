@@ -1,7 +1,6 @@
 // Step: keep the verified result in the result cache under its input key, with its build record, so that the
 // same inputs a second time are a cache hit.
 
-import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { type DirContent, writeDirAtomically } from '../atomic-dir.js';
 import { sha256 } from '../attest.js';
@@ -36,7 +35,7 @@ export const store: Step<BuildContext> = {
       reason: plan.reason,
       inspection: ctx.inspection ? { method: ctx.inspection.method, evidence: ctx.inspection.evidence } : undefined,
       fork: plan.fork
-        ? { name: plan.fork.name, patches: await Promise.all(plan.fork.patches.map(async (f) => ({ file: path.basename(f), sha256: (await sha256File(f)).sha256 }))), binary: plan.binaryName, package: plan.fork.packageName }
+        ? { name: plan.fork.name, patches: plan.fork.patches.map((p) => ({ file: p.name, sha256: p.sha256, ...(p.fetched ? { url: p.source } : {}) })), binary: plan.binaryName, package: plan.fork.packageName }
         : undefined,
       patch: plan.patch && ctx.applied
         ? { recipe: `patches/${plan.patch.name}.yaml`, recipeDigest: plan.patch.digest, diffDigest: `sha256:${digests['nokmem.patch']?.sha256}`, file: 'nokmem.patch' }

@@ -3,7 +3,8 @@
 // before the nokmem patch. The forks are made here from the fixture upstream; their patch is written here.
 
 import assert from 'node:assert/strict';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -13,6 +14,8 @@ import { TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helper
 
 let wb: Workbench;
 let forksFile: string;
+/** Entries whose patch is the fork owner's file, fetched at build time by URL and checked by digest. */
+let fetchedForksFile: string;
 
 const GIT_ENV = { GIT_AUTHOR_NAME: 'Fork Maintainer', GIT_AUTHOR_EMAIL: 'fork@fixtures.invalid', GIT_COMMITTER_NAME: 'Fork Maintainer', GIT_COMMITTER_EMAIL: 'fork@fixtures.invalid', GIT_AUTHOR_DATE: '1540000000 +0000', GIT_COMMITTER_DATE: '1540000000 +0000', GIT_CONFIG_GLOBAL: '/dev/null' };
 const git = (dir: string, ...args: string[]) => execa('git', ['-C', dir, ...args], { env: GIT_ENV });
@@ -53,6 +56,22 @@ before(async () => {
       'docker-ce-18.09.2': { description: "docker-ce 18.09.2's runc", repository: docker1809.url, commit: docker1809.commit, version: '1.0.0-rc6+dev', claims: 'v1.0.0-rc6', method: 'build-tag', docker: ['18.09.2+'], binary: 'runc', package: 'docker-ce-18.09.2-runc-nokmem' },
       'confused-runc': { description: 'claims rc5, has the rc6 split', repository: confused.url, commit: confused.commit, version: 'v1.0.0-rc5', claims: 'v1.0.0-rc5', binary: 'runc', package: 'confused-runc-nokmem' },
       'nvidia-runtime-2.0': { description: 'runc plus the hook patch', repository: nvidia.url, commit: nvidia.commit, version: 'v1.0.0-rc5', claims: 'v1.0.0-rc5', binary: 'nvidia-container-runtime', package: 'nvidia-container-runtime-nokmem', patches: ['nvidia-hook.patch'] },
+    },
+  }));
+
+  // The fork owner's repository keeps the patch (as NVIDIA's keeps runtime/runc/<commit>/*.patch); nokmem only
+  // names it by URL and digest.
+  const ownerDir = path.join(wb.root, 'nvidia-owner', 'runtime', 'runc', nvidia.commit);
+  await mkdir(ownerDir, { recursive: true });
+  const ownerPatch = path.join(ownerDir, '0001-Add-prestart-hook.patch');
+  await copyFile(path.join(wb.specs, 'nvidia-hook.patch'), ownerPatch);
+  const digest = createHash('sha256').update(await readFile(ownerPatch)).digest('hex');
+  const entry = { description: 'runc plus the hook patch, fetched', repository: nvidia.url, commit: nvidia.commit, version: 'v1.0.0-rc5', claims: 'v1.0.0-rc5', binary: 'nvidia-container-runtime', package: 'nvidia-container-runtime-nokmem' };
+  fetchedForksFile = path.join(wb.root, 'fetched-forks.yaml');
+  await writeFile(fetchedForksFile, YAML.stringify({
+    forks: {
+      'nvidia-fetched': { ...entry, patches: [{ url: `file://${ownerPatch}`, sha256: digest }] },
+      'nvidia-tampered': { ...entry, patches: [{ url: `file://${ownerPatch}`, sha256: 'f'.repeat(64) }] },
     },
   }));
 });
@@ -114,6 +133,23 @@ describe('forks of runc', () => {
     const v = await execa('docker', ['run', '--rm', '--network', 'none', '-v', `${path.join(dir, 'nvidia-container-runtime')}:/bin/x:ro`, TEST_IMAGE, '/bin/x', '--version']);
     assert.match(v.stdout, /hook: nvidia-container-runtime-hook prestart/);
     assert.ok((await readdir(dir)).includes('nvidia-container-runtime-nokmem-1.0.0~rc5-1.x86_64.rpm'));
+  });
+
+  it("a fork patch of the owner's, fetched by URL: applied only with the digest forks.yaml pins", async () => {
+    const out = wb.out('fork-fetched');
+    const r = await nokmem(['build', '--fork', 'nvidia-fetched', '--forks', fetchedForksFile, '--out', out, '--no-package', ...wb.common]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /apply fork patches \.\.\.\n {2}applied file:\/\/.*0001-Add-prestart-hook\.patch \(sha256 [0-9a-f]{12}…, checked\)/);
+    const rec = await record(path.join(out, 'nvidia-fetched'));
+    assert.match(rec.fork?.patches[0]?.url ?? '', /^file:\/\/.*0001-Add-prestart-hook\.patch$/);
+    assert.ok((await readdir(path.join(wb.cache, 'fork-patches'))).includes(`${rec.fork?.patches[0]?.sha256}.patch`), 'kept in the cache by its digest');
+
+    const bad = wb.out('fork-tampered');
+    const t = await nokmem(['build', '--fork', 'nvidia-tampered', '--forks', fetchedForksFile, '--out', bad, '--no-package', ...wb.common]);
+    assert.equal(t.exitCode, 1, t.stderr);
+    assert.match(t.stderr, /^nokmem: error: fork nvidia-tampered: file:\/\/.*0001-Add-prestart-hook\.patch has sha256 [0-9a-f]{64}, but specs\/forks\.yaml says f{64}; the file changed or the URL is wrong: review the patch before changing the digest$/m);
+    assert.doesNotMatch(t.stderr, /compile in Docker \.\.\./);
+    assert.ok(!exists(bad));
   });
 
   it('an unknown fork name is a one-line error', async () => {
