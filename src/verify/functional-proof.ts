@@ -92,6 +92,10 @@ const PROOF_SCRIPT = [
   '[ -s /scratch/unmountable ] && { echo "cannot remount the cgroup hierarchies writable: $(cat /scratch/unmountable)" >&2; exit 96; }',
   '[ -d /sys/fs/cgroup/memory ] || { echo "no cgroup-v1 memory hierarchy in the sandbox" >&2; exit 96; }',
   'cp /probe/runc /scratch/bundle/rootfs/runc',
+  // NVIDIA's runtime before v3 (runc plus its hook patch) refuses to start unless nvidia-container-runtime-hook is
+  // on PATH, and runs it as a prestart hook: a stub that does nothing lets the proof reach the cgroup code.
+  'mkdir -p /scratch/bin && printf "#!/bin/sh\\nexit 0\\n" >/scratch/bin/nvidia-container-runtime-hook && chmod 755 /scratch/bin/nvidia-container-runtime-hook',
+  'export PATH="/scratch/bin:$PATH"',
   '"$2" -f -qq -s 128 -e trace=open,openat,openat2,creat,mkdir,mkdirat,write -o /scratch/trace.txt /probe/runc --root /scratch/state run --bundle /scratch/bundle "$1"',
   'code=$?',
   '/probe/runc --root /scratch/state delete --force "$1" >/dev/null 2>&1',

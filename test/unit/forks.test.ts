@@ -17,14 +17,25 @@ describe('specs/forks.yaml', () => {
     assert.ok(Object.keys(forks).length >= 12, 'the forks of FACTS.md are there');
     const packages = new Set<string>();
     for (const [name, fork] of Object.entries(forks)) {
-      assert.match(name, /^(centos-)?docker(-ce)?-\d+\.\d+(\.\d+)?$/, `${name}: named after the docker release users know`);
+      const nvidia = /^nvidia-runtime-\d+\.\d+\.\d+-docker\d+\.\d+\.\d+$/.test(name);
+      if (!nvidia) assert.match(name, /^(centos-)?docker(-ce)?-\d+\.\d+(\.\d+)?$/, `${name}: named after the docker release users know`);
       assert.ok(fork.claims, `${name}: claims the upstream version its VERSION file names`);
       assert.ok(fork.method, `${name}: records the method its tree gives`);
       assert.equal(fork.version.replace(/^v?/, 'v').replace(/\+dev$/, ''), fork.claims, `${name}: claims what its version says`);
       const era = eraFor(table.runc, parseVersion('runc', fork.claims));
       assert.equal(era?.method, fork.method, `${name}: specs/versions.yaml has ${era?.method} for ${fork.claims}, the entry ${fork.method}`);
-      assert.ok(fork.docker.length > 0, `${name}: lists the docker releases it covers`);
-      assert.match(fork.repository, /^https:\/\/github\.com\/(docker|projectatomic)\/runc\.git$/);
+      if (nvidia) {
+        // NVIDIA's hook patch is NVIDIA's code: fetched at build time from a pinned commit, checked by digest
+        assert.ok(fork.patches.length > 0, `${name}: carries NVIDIA's patch`);
+        for (const p of fork.patches) {
+          assert.ok(typeof p !== 'string', `${name}: the patch is fetched, never a file committed here`);
+          assert.match(p.url, /^https:\/\/raw\.githubusercontent\.com\/NVIDIA\/nvidia-container-runtime\/[0-9a-f]{40}\/runtime\/runc\/[0-9a-f]{40}\/[^/]+\.patch$/);
+        }
+        assert.match(fork.repository, /^https:\/\/github\.com\/(docker|opencontainers)\/runc\.git$/);
+      } else {
+        assert.ok(fork.docker.length > 0, `${name}: lists the docker releases it covers`);
+        assert.match(fork.repository, /^https:\/\/github\.com\/(docker|projectatomic)\/runc\.git$/);
+      }
       assert.ok(!packages.has(fork.package), `${name}: package ${fork.package} is unique`);
       packages.add(fork.package);
     }
