@@ -9,7 +9,8 @@ import { GNUPG_PREFIX, gnupgParent } from './signing.js';
 
 const OWNED = /-(\d+)-[A-Za-z0-9]{6}$/;
 
-function alive(pid: number): boolean {
+/** Whether a process is alive (EPERM: it is, but belongs to another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

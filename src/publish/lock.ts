@@ -9,15 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { alive } from '../workspace.js';
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
 const unique = () => `${process.pid}.${randomBytes(6).toString('hex')}`;
