@@ -23,7 +23,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   docker.io debootstrap strace git gcc libc6-dev make ca-certificates tar \
-  dnf rpm rsync >/dev/null  # dnf and rpm: the real yum-style client the tests install with; rsync: publish --target
+  dnf rpm rsync dpkg-dev debian-archive-keyring >/dev/null  # dnf, rpm: the real yum-style client of the tests; rsync: publish --target; dpkg-dev, the keyring: apt-get source of the real kubernetes tree
 
 step "Docker engine"
 if ! docker info >/dev/null 2>&1; then
