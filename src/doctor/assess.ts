@@ -93,7 +93,8 @@ export function assess(facts: HostFacts, place: Placer = UNPLACED): DoctorReport
     nextStep = oldKernel ? 'nothing to do: kmem accounting is off at boot (cgroup.memory=nokmem)' : 'nothing to do: this kernel does not leak memory cgroup IDs';
   } else if (leaking.length) {
     verdict = 'install';
-    nextStep = `install the nokmem packages (${[...new Set(leaking.map((b) => (b.role === 'kubelet' ? 'kubelet' : 'runc-nokmem')))].join(', ')}) from the nokmem repository and wire runc-nokmem into the container engine, then drain and reboot the node`;
+    const packageFor = (role: string) => (role === 'kubelet' ? 'kubelet' : role === 'nvidia-container-runtime' ? 'the nvidia-runtime-* build that matches it (nokmem forks)' : 'runc-nokmem');
+    nextStep = `install the nokmem packages (${[...new Set(leaking.map((b) => packageFor(b.role)))].join(', ')}) from the nokmem repository and wire them into the container engine, then drain and reboot the node`;
   } else if (unplaced.length) {
     verdict = 'unknown';
     nextStep = `cannot tell whether ${unplaced.map((b) => b.path).join(', ')} switch kmem on: check each with \`nokmem verify PATH\` (run as root on this node), or compare its \`--version\` with \`nokmem forks\``;

@@ -10,7 +10,7 @@ import { KMEM_FILE, NOKMEM_MARKER } from '../verify/static-proof.js';
 import { memoryCgroupMount } from '../verify/functional-proof.js';
 
 export interface BinaryFacts {
-  role: 'kubelet' | 'runc' | 'docker-runc' | 'containerd runc' | 'runc-nokmem';
+  role: 'kubelet' | 'runc' | 'docker-runc' | 'containerd runc' | 'runc-nokmem' | 'nvidia-container-runtime';
   path: string;
   foundBy: string;
   /** The binary can write memory.kmem.limit_in_bytes (the string is in it). */
@@ -89,6 +89,8 @@ async function findRuntimes(root: string): Promise<BinaryFacts[]> {
   for (const p of ['usr/bin/runc', 'usr/sbin/runc', 'usr/local/bin/runc', 'usr/local/sbin/runc']) await add(p, 'runc', 'PATH');
   for (const p of ['usr/libexec/docker/docker-runc-current', 'usr/bin/docker-runc']) await add(p, 'docker-runc', 'docker');
   await add('usr/libexec/runc-nokmem/runc', 'runc-nokmem', 'runc-nokmem package');
+  // Before v3, NVIDIA's runtime is a runc fork (from v3 a shim without kmem code, which this reads as such).
+  await add('usr/bin/nvidia-container-runtime', 'nvidia-container-runtime', 'NVIDIA container runtime');
   const containerd = (await readText(under(root, 'etc/containerd/config.toml'))) ?? '';
   const binaryName = /BinaryName\s*=\s*"([^"]+)"/.exec(containerd)?.[1];
   if (binaryName) await add(binaryName.replace(/^\//, ''), 'containerd runc', '/etc/containerd/config.toml BinaryName');

@@ -23,6 +23,9 @@ interface Scenario {
   /** What `runc --version` / `kubelet --version` print (lines joined by "; "), as doctor reads on the real root. */
   runcVersion?: string;
   kubeletVersion?: string;
+  /** NVIDIA's runtime at /usr/bin/nvidia-container-runtime, and what its --version prints. */
+  nvidia?: 'kmem' | 'nokmem';
+  nvidiaVersion?: string;
 }
 
 const RC5 = 'runc version 1.0.0-rc5; commit: 4fc53a81fb7c994640722ac585fa9ca548971871; spec: 1.0.0';
@@ -56,6 +59,7 @@ async function node(s: Scenario): Promise<string> {
     await w('var/lib/kubelet/config.yaml', 'kind: KubeletConfiguration\ncgroupDriver: cgroupfs\n');
   }
   if (s.runc) await w('usr/bin/runc', BINARY[s.runc]);
+  if (s.nvidia) await w('usr/bin/nvidia-container-runtime', BINARY[s.nvidia]);
   return root;
 }
 
@@ -65,6 +69,7 @@ const run = async (s: Scenario) => {
   const versions: Record<string, string | undefined> = {
     [path.join(root, 'usr/bin/runc')]: s.runcVersion ?? RC5,
     [path.join(root, 'usr/bin/kubelet')]: s.kubeletVersion ?? 'Kubernetes v1.12.4',
+    [path.join(root, 'usr/bin/nvidia-container-runtime')]: s.nvidiaVersion,
   };
   return assess(await probeHost(root, async (b) => versions[b]), await place());
 };
@@ -141,6 +146,13 @@ describe('doctor', () => {
     assert.equal(odd.verdict, 'unknown');
     assert.equal(odd.exitCode, 3);
     assert.match(odd.nextStep, /nokmem verify/);
+  });
+
+  it("NVIDIA's runtime before v3 (a runc fork) is found and placed by its commit", async () => {
+    const r = await run({ kubelet: 'nokmem', runc: 'nokmem', kubepodsKmem: false, nvidia: 'kmem', nvidiaVersion: 'runc version 1.0.0-rc6+dev; commit: 6635b4f0c6af3810594d2770f662f34ddc15b40d; spec: 1.0.1-dev' });
+    assert.equal(r.verdict, 'install', r.nextStep);
+    assert.match(r.findings.find((f) => f.message.includes('usr/bin/nvidia-container-runtime'))?.message ?? '', /nvidia-runtime-2\.0\.0-docker18\.09\.2/);
+    assert.match(r.nextStep, /nvidia-runtime-\* build that matches it/);
   });
 
   it('knows which kernels leak', () => {
