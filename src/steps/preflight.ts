@@ -49,7 +49,7 @@ async function laterUnaffected(ctx: BuildContext): Promise<string | undefined> {
   const spec = (await loadVersionTable(ctx.request.specsDir))[plan.component];
   const at = spec.eras.findIndex((e) => e === plan.era || e.versions === plan.era.versions);
   const next = spec.eras.slice(at + 1).find((e) => e.method === 'not-affected');
-  return next ? `${plan.component} ${next.versions.replace(/^>=/, '')} and later are not affected (${next.reason}): consider moving to one` : undefined;
+  return next ? `${plan.component} ${next.versions.replace(/^>=/, '')} and later are not affected: consider moving to one` : undefined;
 }
 
 export const preflight: Step<BuildContext> = {
