@@ -10,9 +10,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       // Every external program runs through src/runner.ts (secret masking, error shape).
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'node:child_process', message: 'Run commands through src/runner.ts.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'node:child_process', message: 'Run commands through src/runner.ts.' }],
+        },
+      ],
     },
   },
   {

@@ -22,7 +22,12 @@ import { REAL_KUBERNETES_TARBALL, REAL_TAG, realKubernetesUpstream } from '../te
 $.verbose = false;
 $.quiet = true;
 const { values } = parseArgs({
-  options: { image: { type: 'string', default: 'nokmem-builder:debian-go1.19' }, remote: { type: 'string' }, tag: { type: 'string' }, 'no-kubelet': { type: 'boolean' } },
+  options: {
+    image: { type: 'string', default: 'nokmem-builder:debian-go1.19' },
+    remote: { type: 'string' },
+    tag: { type: 'string' },
+    'no-kubelet': { type: 'boolean' },
+  },
 });
 const image = values.image!;
 const root = await mkdtemp(path.join(os.tmpdir(), 'nokmem-bench-'));
@@ -49,14 +54,22 @@ try {
     steps = (JSON.parse((await build(path.join(root, 'cache'))).stdout) as { steps: typeof steps }).steps;
   });
   const hit = await seconds(() => build(path.join(root, 'cache')));
-  const stepTime = (...names: string[]) => steps.filter((s) => names.includes(s.name)).reduce((t, s) => t + s.seconds, 0);
+  const stepTime = (...names: string[]) =>
+    steps.filter((s) => names.includes(s.name)).reduce((t, s) => t + s.seconds, 0);
   const compileAndVerify = stepTime('compile in Docker', 'verify');
   const packaging = stepTime('signing key', 'package RPM', 'sign and attest', 'verify packages', 'store packages');
 
   // The reproducibility check: the same package built twice must be bit-identical; its cost is one more rpmbuild.
   const docker = new Docker(realRunner);
   const binary = path.join(root, 'out', `runc-${tag}`, 'runc');
-  const inputs = { component: 'runc' as const, tag, commit: runc.tags[tag]!, methodSummary: 'benchmark', epoch: 1519776000, iteration: 1 };
+  const inputs = {
+    component: 'runc' as const,
+    tag,
+    commit: runc.tags[tag]!,
+    methodSummary: 'benchmark',
+    epoch: 1519776000,
+    iteration: 1,
+  };
   await buildRpm(binary, inputs, path.join(root, 'repro-a'), docker, image);
   const repro = await seconds(() => buildRpm(binary, inputs, path.join(root, 'repro-b'), docker, image));
 
@@ -69,10 +82,15 @@ try {
   await $`git -C ${runc.dir} archive ${tag} | tar -x -C ${tree}`;
   await $`chown -R 10001:10001 ${path.join(root, 'hand')}`;
   const hand = await seconds(
-    () => $`docker run --rm --network none --user 10001:10001 -e HOME=/tmp -e GOPATH=/go -e GOCACHE=/gocache -e GO111MODULE=off -v ${tree}:/go/src/github.com/opencontainers/runc -v ${goCache}:/gocache -w /go/src/github.com/opencontainers/runc ${image} make static ${'BUILDTAGS=seccomp nokmem'} COMMIT=${runc.tags[tag]}`,
+    () =>
+      $`docker run --rm --network none --user 10001:10001 -e HOME=/tmp -e GOPATH=/go -e GOCACHE=/gocache -e GO111MODULE=off -v ${tree}:/go/src/github.com/opencontainers/runc -v ${goCache}:/gocache -w /go/src/github.com/opencontainers/runc ${image} make static ${'BUILDTAGS=seccomp nokmem'} COMMIT=${runc.tags[tag]}`,
   );
 
-  const remote = values.remote ? (values.remote.includes('://') ? values.remote : `file://${path.resolve(values.remote)}`) : runc.url;
+  const remote = values.remote
+    ? values.remote.includes('://')
+      ? values.remote
+      : `file://${path.resolve(values.remote)}`
+    : runc.url;
   const fetchTag = values.tag ?? tag;
   const shallowDir = path.join(root, 'shallow.git');
   const shallow = await seconds(async () => {
@@ -89,12 +107,18 @@ try {
     ['pipeline overhead (cold / by hand)', `${(cold / hand).toFixed(2)}x`],
     ['second identical run (cache hit)', `${hit.toFixed(1)} s`],
     ['compile + verify steps', `${compileAndVerify.toFixed(1)} s`],
-    ['key + package + sign/attest + verify packages', `${packaging.toFixed(1)} s (${(packaging / compileAndVerify).toFixed(2)}x of compile + verify)`],
+    [
+      'key + package + sign/attest + verify packages',
+      `${packaging.toFixed(1)} s (${(packaging / compileAndVerify).toFixed(2)}x of compile + verify)`,
+    ],
     ['reproducibility check (one more rpmbuild)', `${repro.toFixed(1)} s`],
     [`shallow fetch of ${fetchTag} (${remote})`, `${shallow.toFixed(2)} s, ${await size(shallowDir)} KiB`],
     ['full clone of the same remote', `${full.toFixed(2)} s, ${await size(fullDir)} KiB`],
   ];
-  if (!values['no-kubelet'] && (existsSync(REAL_KUBERNETES_TARBALL) || existsSync('/var/cache/nokmem/real-kubernetes/kubernetes-1.20.2.git/HEAD'))) {
+  if (
+    !values['no-kubelet'] &&
+    (existsSync(REAL_KUBERNETES_TARBALL) || existsSync('/var/cache/nokmem/real-kubernetes/kubernetes-1.20.2.git/HEAD'))
+  ) {
     rows.push(...(await realKubelet()));
   } else {
     rows.push(['real kubelet v1.20.2', 'not measured (run scripts/setup.sh to fetch the tree, or drop --no-kubelet)']);
@@ -111,12 +135,15 @@ async function realKubelet(): Promise<[string, string][]> {
   const dir = path.join(root, 'kubelet');
   const specs = path.join(dir, 'specs');
   await mkdir(specs, { recursive: true });
-  for (const f of ['versions.yaml', 'toolchains.yaml', 'forks.yaml']) await $`cp ${path.resolve(import.meta.dirname, '../specs', f)} ${specs}/`;
+  for (const f of ['versions.yaml', 'toolchains.yaml', 'forks.yaml'])
+    await $`cp ${path.resolve(import.meta.dirname, '../specs', f)} ${specs}/`;
   await writeFile(path.join(specs, 'pins.yaml'), `runc: {}\nkubelet:\n  ${REAL_TAG}: ${upstream.commit}\n`);
   const goCache = path.join(dir, 'go-build');
   const run = async (cache: string) => {
     const started = performance.now();
-    const r = await $({ env: { ...process.env, NOKMEM_GO_BUILD_CACHE: goCache } })`node --import tsx ${cli} build --json --kubelet ${REAL_TAG} --remote ${upstream.dir} --specs ${specs} --cache-dir ${cache} --out ${path.join(dir, 'out')}`;
+    const r = await $({
+      env: { ...process.env, NOKMEM_GO_BUILD_CACHE: goCache },
+    })`node --import tsx ${cli} build --json --kubelet ${REAL_TAG} --remote ${upstream.dir} --specs ${specs} --cache-dir ${cache} --out ${path.join(dir, 'out')}`;
     const steps = (JSON.parse(r.stdout) as { steps: { name: string; seconds: number }[] }).steps;
     const compile = steps.find((s) => s.name === 'compile in Docker')?.seconds ?? 0;
     return { total: (performance.now() - started) / 1000, compile };
@@ -125,7 +152,10 @@ async function realKubelet(): Promise<[string, string][]> {
   const warm = await run(path.join(dir, 'cache-warm'));
   const hit = await run(path.join(dir, 'cache-warm'));
   return [
-    [`real kubelet ${REAL_TAG}, cold (empty Go build cache)`, `${cold.total.toFixed(1)} s (compile ${cold.compile.toFixed(1)} s)`],
+    [
+      `real kubelet ${REAL_TAG}, cold (empty Go build cache)`,
+      `${cold.total.toFixed(1)} s (compile ${cold.compile.toFixed(1)} s)`,
+    ],
     ['real kubelet, warm (Go build cache reused)', `${warm.total.toFixed(1)} s (compile ${warm.compile.toFixed(1)} s)`],
     ['real kubelet, cache hit', `${hit.total.toFixed(1)} s`],
   ];

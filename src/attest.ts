@@ -40,7 +40,11 @@ export async function vendoredModules(tree: string): Promise<VendoredModule[]> {
   }
   const vendorConf = await read('vendor.conf');
   if (vendorConf !== undefined) {
-    return vendorConf.split('\n').map((l) => l.replace(/#.*/, '').trim().split(/\s+/)).filter((f) => f.length >= 2 && f[0]).map((f) => ({ path: f[0]!, version: f[1]! }));
+    return vendorConf
+      .split('\n')
+      .map((l) => l.replace(/#.*/, '').trim().split(/\s+/))
+      .filter((f) => f.length >= 2 && f[0])
+      .map((f) => ({ path: f[0]!, version: f[1]! }));
   }
   const godeps = await read('Godeps/Godeps.json');
   if (godeps !== undefined) {
@@ -52,7 +56,14 @@ export async function vendoredModules(tree: string): Promise<VendoredModule[]> {
 
 const spdxId = (s: string) => `SPDXRef-${s.replace(/[^A-Za-z0-9.-]/g, '-')}`;
 
-export function spdxSbom(input: { record: BuildRecord; binaryName: string; binarySha256: string; goVersionOutput: string; modules: VendoredModule[]; epoch: number }): object {
+export function spdxSbom(input: {
+  record: BuildRecord;
+  binaryName: string;
+  binarySha256: string;
+  goVersionOutput: string;
+  modules: VendoredModule[];
+  epoch: number;
+}): object {
   const { record } = input;
   const upstream = record.component === 'kubelet' ? 'k8s.io/kubernetes' : 'github.com/opencontainers/runc';
   const built = new Date(input.epoch * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -70,17 +81,27 @@ export function spdxSbom(input: { record: BuildRecord; binaryName: string; binar
       downloadLocation: `git+${record.source.repository}@${record.source.commit}`,
       filesAnalyzed: false,
       checksums: [{ algorithm: 'SHA256', checksumValue: input.binarySha256 }],
-      externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: `pkg:golang/${upstream}@${record.version}` }],
+      externalRefs: [
+        {
+          referenceCategory: 'PACKAGE-MANAGER',
+          referenceType: 'purl',
+          referenceLocator: `pkg:golang/${upstream}@${record.version}`,
+        },
+      ],
       comment: `Built without kernel-memory accounting; method: ${record.method}${record.patch ? `, patch ${record.patch.diffDigest}` : ''}; Go ${record.go.used}`,
     },
-    ...[...deps].sort(([a], [b]) => a.localeCompare(b)).map(([p, v]) => ({
-      SPDXID: spdxId(`Package-${p}`),
-      name: p,
-      versionInfo: v,
-      downloadLocation: 'NOASSERTION',
-      filesAnalyzed: false,
-      externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: `pkg:golang/${p}@${v}` }],
-    })),
+    ...[...deps]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([p, v]) => ({
+        SPDXID: spdxId(`Package-${p}`),
+        name: p,
+        versionInfo: v,
+        downloadLocation: 'NOASSERTION',
+        filesAnalyzed: false,
+        externalRefs: [
+          { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: `pkg:golang/${p}@${v}` },
+        ],
+      })),
   ];
   return {
     spdxVersion: 'SPDX-2.3',
@@ -92,12 +113,21 @@ export function spdxSbom(input: { record: BuildRecord; binaryName: string; binar
     packages,
     relationships: [
       { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: main },
-      ...packages.slice(1).map((p) => ({ spdxElementId: main, relationshipType: 'CONTAINS', relatedSpdxElement: p.SPDXID })),
+      ...packages
+        .slice(1)
+        .map((p) => ({ spdxElementId: main, relationshipType: 'CONTAINS', relatedSpdxElement: p.SPDXID })),
     ],
   };
 }
 
-export function provenance(input: { record: BuildRecord; subjects: { name: string; sha256: string }[]; builderId: string; invocationId: string; startedOn: string; finishedOn: string }): object {
+export function provenance(input: {
+  record: BuildRecord;
+  subjects: { name: string; sha256: string }[];
+  builderId: string;
+  invocationId: string;
+  startedOn: string;
+  finishedOn: string;
+}): object {
   const { record } = input;
   return {
     _type: 'https://in-toto.io/Statement/v1',
@@ -106,18 +136,43 @@ export function provenance(input: { record: BuildRecord; subjects: { name: strin
     predicate: {
       buildDefinition: {
         buildType: 'urn:nokmem:build:v1',
-        externalParameters: { component: record.component, version: record.version, repository: record.source.repository },
-        internalParameters: { method: record.method, make: record.flags.make, env: record.flags.env, patch: record.patch, goUpstream: record.go.upstream, goUsed: record.go.used },
+        externalParameters: {
+          component: record.component,
+          version: record.version,
+          repository: record.source.repository,
+        },
+        internalParameters: {
+          method: record.method,
+          make: record.flags.make,
+          env: record.flags.env,
+          patch: record.patch,
+          goUpstream: record.go.upstream,
+          goUsed: record.go.used,
+        },
         resolvedDependencies: [
-          { uri: `git+${record.source.repository}@refs/tags/${record.source.tag}`, digest: { gitCommit: record.source.commit } },
-          { uri: `docker-image:${record.image.reference}`, digest: { sha256: record.image.id.replace(/^sha256:/, '') } },
-          ...(record.patch ? [{ uri: record.patch.recipe, digest: { sha256: record.patch.recipeDigest.replace(/^sha256:/, '') } }] : []),
+          {
+            uri: `git+${record.source.repository}@refs/tags/${record.source.tag}`,
+            digest: { gitCommit: record.source.commit },
+          },
+          {
+            uri: `docker-image:${record.image.reference}`,
+            digest: { sha256: record.image.id.replace(/^sha256:/, '') },
+          },
+          ...(record.patch
+            ? [{ uri: record.patch.recipe, digest: { sha256: record.patch.recipeDigest.replace(/^sha256:/, '') } }]
+            : []),
         ],
       },
       runDetails: {
         builder: { id: input.builderId, version: { nokmem: NOKMEM_VERSION } },
         metadata: { invocationId: input.invocationId, startedOn: input.startedOn, finishedOn: input.finishedOn },
-        byproducts: [{ name: 'verification', content: Buffer.from(JSON.stringify(record.verification)).toString('base64'), mediaType: 'application/json' }],
+        byproducts: [
+          {
+            name: 'verification',
+            content: Buffer.from(JSON.stringify(record.verification)).toString('base64'),
+            mediaType: 'application/json',
+          },
+        ],
       },
     },
   };

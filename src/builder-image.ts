@@ -14,7 +14,13 @@ import path from 'node:path';
 import { UserError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Runner } from './runner.js';
-import { type AvailableImage, GO_VERSION_LABEL, type OfflineImage, REVISION_LABEL, type ToolchainSpecs } from './toolchain.js';
+import {
+  type AvailableImage,
+  GO_VERSION_LABEL,
+  type OfflineImage,
+  REVISION_LABEL,
+  type ToolchainSpecs,
+} from './toolchain.js';
 
 /** The packager image (rpmbuild, rpmsign, gpg, createrepo_c) and default tool image: the first offline image. */
 export const OFFLINE_IMAGE = 'nokmem-builder:debian-go1.19';
@@ -36,35 +42,63 @@ export interface OfflineImageOptions {
   workDir?: string;
 }
 
-export async function buildOfflineImage(runner: Runner, log: Logger, image: OfflineImage, specs: ToolchainSpecs, options: OfflineImageOptions): Promise<string> {
-  if (process.getuid?.() !== 0) throw new UserError('building an offline builder image needs root (debootstrap); run it as root or with sudo');
+export async function buildOfflineImage(
+  runner: Runner,
+  log: Logger,
+  image: OfflineImage,
+  specs: ToolchainSpecs,
+  options: OfflineImageOptions,
+): Promise<string> {
+  if (process.getuid?.() !== 0)
+    throw new UserError('building an offline builder image needs root (debootstrap); run it as root or with sudo');
   const tool = await runner.run('debootstrap', ['--version'], { allowFailure: true });
-  if (tool.exitCode !== 0) throw new UserError('debootstrap is not installed; install it (apt-get install debootstrap) and run again');
+  if (tool.exitCode !== 0)
+    throw new UserError('debootstrap is not installed; install it (apt-get install debootstrap) and run again');
   const scratch = await mkdtemp(path.join(options.workDir ?? os.tmpdir(), 'nokmem-rootfs-'));
   const rootfs = path.join(scratch, 'rootfs');
   const packages = offlinePackages(image, specs);
   try {
     log.info(`  debootstrap ${image.suite} from ${options.mirror} with ${packages.join(', ')}`);
-    await runner.run('debootstrap', ['--variant=minbase', `--include=${packages.join(',')}`, image.suite, rootfs, options.mirror], {
-      purpose: `make the root file system of ${image.image}`,
-      onOutput: log.detail,
-    });
+    await runner.run(
+      'debootstrap',
+      ['--variant=minbase', `--include=${packages.join(',')}`, image.suite, rootfs, options.mirror],
+      {
+        purpose: `make the root file system of ${image.image}`,
+        onOutput: log.detail,
+      },
+    );
     // Package caches are not part of the image.
-    await runner.run('find', [path.join(rootfs, 'var/cache/apt/archives'), path.join(rootfs, 'var/lib/apt/lists'), '-maxdepth', '1', '-type', 'f', '-delete']);
+    await runner.run('find', [
+      path.join(rootfs, 'var/cache/apt/archives'),
+      path.join(rootfs, 'var/lib/apt/lists'),
+      '-maxdepth',
+      '1',
+      '-type',
+      'f',
+      '-delete',
+    ]);
     const archive = path.join(scratch, 'rootfs.tar');
-    await runner.run('tar', ['-C', rootfs, '--numeric-owner', '-cf', archive, '.'], { purpose: 'pack the builder root file system' });
+    await runner.run('tar', ['-C', rootfs, '--numeric-owner', '-cf', archive, '.'], {
+      purpose: 'pack the builder root file system',
+    });
     const searchPath = `${image.goroot}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
     // The label carries the exact Go (1.15.15, not 1.15): a tree's minimum can name a patch release.
-    const reported = await runner.run('chroot', [rootfs, `${image.goroot}/bin/go`, 'version'], { purpose: `ask the Go of ${image.image} for its version` });
+    const reported = await runner.run('chroot', [rootfs, `${image.goroot}/bin/go`, 'version'], {
+      purpose: `ask the Go of ${image.image} for its version`,
+    });
     const go = /go(\d+\.\d+(?:\.\d+)?)/.exec(reported.stdout)?.[1] ?? image.go;
     const r = await runner.run(
       'docker',
       [
         'import',
-        '--change', `ENV PATH=${searchPath}`,
-        '--change', 'WORKDIR /tmp',
-        '--change', `LABEL ${REVISION_LABEL}="${offlineRevision(image, specs)}" ${GO_VERSION_LABEL}="${go}"`,
-        archive, image.image,
+        '--change',
+        `ENV PATH=${searchPath}`,
+        '--change',
+        'WORKDIR /tmp',
+        '--change',
+        `LABEL ${REVISION_LABEL}="${offlineRevision(image, specs)}" ${GO_VERSION_LABEL}="${go}"`,
+        archive,
+        image.image,
       ],
       { purpose: `import ${image.image}` },
     );
@@ -110,13 +144,25 @@ export function officialDockerfile(goVersion: string, specs: ToolchainSpecs): { 
   return { dockerfile: lines.join('\n'), pinned: Boolean(known) };
 }
 
-export async function buildFromOfficial(runner: Runner, log: Logger, goVersion: string, tag: string, specs: ToolchainSpecs): Promise<string> {
+export async function buildFromOfficial(
+  runner: Runner,
+  log: Logger,
+  goVersion: string,
+  tag: string,
+  specs: ToolchainSpecs,
+): Promise<string> {
   const { dockerfile, pinned } = officialDockerfile(goVersion, specs);
-  if (!pinned) log.warn(`golang:${goVersion} has no verified digest in specs/toolchains.yaml; building FROM the tag alone (record its digest there)`);
+  if (!pinned)
+    log.warn(
+      `golang:${goVersion} has no verified digest in specs/toolchains.yaml; building FROM the tag alone (record its digest there)`,
+    );
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-image-'));
   try {
     await writeFile(path.join(dir, 'Dockerfile'), dockerfile);
-    await runner.run('docker', ['build', '--network', 'host', '--tag', tag, dir], { purpose: `build ${tag} from golang:${goVersion}`, onOutput: log.detail });
+    await runner.run('docker', ['build', '--network', 'host', '--tag', tag, dir], {
+      purpose: `build ${tag} from golang:${goVersion}`,
+      onOutput: log.detail,
+    });
     const id = await runner.run('docker', ['image', 'inspect', '--format', '{{.Id}}', tag]);
     return id.stdout.trim();
   } finally {
@@ -125,17 +171,32 @@ export async function buildFromOfficial(runner: Runner, log: Logger, goVersion: 
 }
 
 /** Whether an offline image exists and was made from the current package list. */
-export async function offlineImageIsCurrent(runner: Runner, image: OfflineImage, specs: ToolchainSpecs): Promise<boolean> {
-  const r = await runner.run('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${REVISION_LABEL}"}}`, image.image], { allowFailure: true });
+export async function offlineImageIsCurrent(
+  runner: Runner,
+  image: OfflineImage,
+  specs: ToolchainSpecs,
+): Promise<boolean> {
+  const r = await runner.run(
+    'docker',
+    ['image', 'inspect', '--format', `{{index .Config.Labels "${REVISION_LABEL}"}}`, image.image],
+    { allowFailure: true },
+  );
   return r.exitCode === 0 && r.stdout.trim() === offlineRevision(image, specs);
 }
 
 /** The nokmem builder images the engine has, with the Go each carries (from its label). */
 export async function availableBuilderImages(runner: Runner): Promise<AvailableImage[]> {
-  const r = await runner.run('docker', ['image', 'ls', '--filter', `label=${GO_VERSION_LABEL}`, '--format', '{{.Repository}}:{{.Tag}}'], { allowFailure: true });
+  const r = await runner.run(
+    'docker',
+    ['image', 'ls', '--filter', `label=${GO_VERSION_LABEL}`, '--format', '{{.Repository}}:{{.Tag}}'],
+    { allowFailure: true },
+  );
   if (r.exitCode !== 0) return [];
   const images: AvailableImage[] = [];
-  for (const image of r.stdout.split('\n').map((l) => l.trim()).filter((l) => l && !l.includes('<none>'))) {
+  for (const image of r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.includes('<none>'))) {
     const go = await imageGoVersion(runner, image);
     if (go) images.push({ image, go });
   }
@@ -144,8 +205,15 @@ export async function availableBuilderImages(runner: Runner): Promise<AvailableI
 
 /** The Go an image carries: its label, or what `go version` in it says (an image nokmem did not make). */
 export async function imageGoVersion(runner: Runner, image: string): Promise<string | undefined> {
-  const label = await runner.run('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${GO_VERSION_LABEL}"}}`, image], { allowFailure: true });
+  const label = await runner.run(
+    'docker',
+    ['image', 'inspect', '--format', `{{index .Config.Labels "${GO_VERSION_LABEL}"}}`, image],
+    { allowFailure: true },
+  );
   if (label.exitCode === 0 && /^\d+\.\d+/.test(label.stdout.trim())) return label.stdout.trim();
-  const r = await runner.run('docker', ['run', '--rm', '--network', 'none', image, 'go', 'version'], { allowFailure: true, timeoutMs: 60_000 });
+  const r = await runner.run('docker', ['run', '--rm', '--network', 'none', image, 'go', 'version'], {
+    allowFailure: true,
+    timeoutMs: 60_000,
+  });
   return r.exitCode === 0 ? /go(\d+\.\d+(?:\.\d+)?)/.exec(r.stdout)?.[1] : undefined;
 }

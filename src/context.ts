@@ -113,7 +113,13 @@ export interface BuildPlan {
   /** Where libcontainer sits in the tree (inspected after checkout). */
   libcontainerRoot: string;
   layout: 'gopath' | 'modules';
-  fork?: { name: string; patches: ForkPatch[]; claims?: string; method?: 'source-patch' | 'build-tag'; packageName: string };
+  fork?: {
+    name: string;
+    patches: ForkPatch[];
+    claims?: string;
+    method?: 'source-patch' | 'build-tag';
+    packageName: string;
+  };
 }
 
 export interface BuildContext {
@@ -156,7 +162,14 @@ export interface BuildRecord {
   patch: { recipe: string; recipeDigest: string; diffDigest: string; file: string } | null;
   go: { upstream: string; used: string };
   /** Which toolchain built the binary and why; the tree's own needs; a risk the user accepted. */
-  toolchain?: { image: string; go: string; why: string; tree: TreeToolchainFacts; expected: ToolchainNeeds; risk?: string };
+  toolchain?: {
+    image: string;
+    go: string;
+    why: string;
+    tree: TreeToolchainFacts;
+    expected: ToolchainNeeds;
+    risk?: string;
+  };
   image: { reference: string; id: string };
   flags: { make: string[]; env: Record<string, string> };
   files: Record<string, { sha256: string; size: number }>;

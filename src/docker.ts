@@ -46,10 +46,15 @@ export class Docker {
   }
 
   async ping(): Promise<string> {
-    const r = await this.runner.run('docker', ['version', '--format', '{{.Server.Version}}'], { allowFailure: true, timeoutMs: 20_000 });
+    const r = await this.runner.run('docker', ['version', '--format', '{{.Server.Version}}'], {
+      allowFailure: true,
+      timeoutMs: 20_000,
+    });
     if (r.exitCode !== 0) {
       const why = r.stderr.trim().split('\n').pop() ?? 'no answer';
-      const fix = /permission denied/i.test(r.stderr) ? 'run as root or add your user to the docker group' : 'start dockerd or set DOCKER_HOST (sudo bash scripts/setup.sh starts dockerd)';
+      const fix = /permission denied/i.test(r.stderr)
+        ? 'run as root or add your user to the docker group'
+        : 'start dockerd or set DOCKER_HOST (sudo bash scripts/setup.sh starts dockerd)';
       throw new UserError(`the Docker engine is not reachable (${why}); ${fix}, then run again`);
     }
     return r.stdout.trim();
@@ -57,7 +62,9 @@ export class Docker {
 
   /** The image's id, or undefined when the engine does not have it. */
   async imageId(image: string): Promise<string | undefined> {
-    const r = await this.runner.run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true });
+    const r = await this.runner.run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
+      allowFailure: true,
+    });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
   }
 
@@ -71,12 +78,27 @@ export class Docker {
 
   async prepareWritable(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    if (process.getuid?.() === 0 && !this.asInvoker) await this.runner.run('chown', ['-R', `${BUILD_UID}:${BUILD_UID}`, dir], { purpose: 'hand the build directory to the build user' });
+    if (process.getuid?.() === 0 && !this.asInvoker)
+      await this.runner.run('chown', ['-R', `${BUILD_UID}:${BUILD_UID}`, dir], {
+        purpose: 'hand the build directory to the build user',
+      });
   }
 
   async run(spec: ContainerRun): Promise<{ stdout: string; stderr: string; exitCode: number }> {
     const name = containerName();
-    const args = ['run', '--rm', '--name', name, '--network', 'none', '--user', spec.user ?? this.buildUser(), '--env', 'HOME=/tmp', ...(spec.options ?? [])];
+    const args = [
+      'run',
+      '--rm',
+      '--name',
+      name,
+      '--network',
+      'none',
+      '--user',
+      spec.user ?? this.buildUser(),
+      '--env',
+      'HOME=/tmp',
+      ...(spec.options ?? []),
+    ];
     if (spec.input !== undefined) args.push('--interactive');
     for (const [k, v] of Object.entries(spec.env ?? {})) args.push('--env', `${k}=${v}`);
     for (const m of spec.mounts) args.push('--volume', `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`);
@@ -85,7 +107,13 @@ export class Docker {
     const untrack = trackContainer(name);
     let finished = false;
     try {
-      const r = await this.runner.run('docker', args, { purpose: spec.purpose, onOutput: spec.onOutput, input: spec.input, allowFailure: spec.allowFailure, timeoutMs: spec.timeoutMs });
+      const r = await this.runner.run('docker', args, {
+        purpose: spec.purpose,
+        onOutput: spec.onOutput,
+        input: spec.input,
+        allowFailure: spec.allowFailure,
+        timeoutMs: spec.timeoutMs,
+      });
       finished = r.exitCode === 0;
       return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
     } finally {
@@ -105,4 +133,3 @@ export class Docker {
 export function containerName(): string {
   return `nokmem-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
-

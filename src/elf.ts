@@ -30,7 +30,8 @@ export function glibcAtMost(version: string | undefined, limit: string): boolean
 }
 
 export function inspectElf(bytes: Buffer): ElfLinkage {
-  if (bytes.length < 64 || bytes.readUInt32BE(0) !== 0x7f454c46) return { isElf: false, static: false, glibcVersions: [] };
+  if (bytes.length < 64 || bytes.readUInt32BE(0) !== 0x7f454c46)
+    return { isElf: false, static: false, glibcVersions: [] };
   const is64 = bytes[4] === 2;
   const le = bytes[5] === 1;
   const u16 = (o: number) => (le ? bytes.readUInt16LE(o) : bytes.readUInt16BE(o));
@@ -45,7 +46,10 @@ export function inspectElf(bytes: Buffer): ElfLinkage {
     if (u32(ph) !== PT_INTERP) continue;
     const offset = uN(is64 ? ph + 0x08 : ph + 0x04);
     const size = uN(is64 ? ph + 0x20 : ph + 0x10);
-    interpreter = bytes.subarray(offset, offset + size).toString('latin1').replace(/\0+$/, '');
+    interpreter = bytes
+      .subarray(offset, offset + size)
+      .toString('latin1')
+      .replace(/\0+$/, '');
   }
   if (!interpreter) return { isElf: true, static: true, glibcVersions: [] };
   // Version-need names live in .dynstr as plain strings; the set of GLIBC_x.y strings is what the loader checks.
@@ -53,7 +57,13 @@ export function inspectElf(bytes: Buffer): ElfLinkage {
   const text = bytes.toString('latin1');
   for (const m of text.matchAll(/GLIBC_(\d+\.\d+(?:\.\d+)?)\0/g)) if (m[1]) found.add(m[1]);
   const glibcVersions = [...found].sort(compareVersions);
-  return { isElf: true, static: false, interpreter, glibcVersions, highestGlibc: glibcVersions[glibcVersions.length - 1] };
+  return {
+    isElf: true,
+    static: false,
+    interpreter,
+    glibcVersions,
+    highestGlibc: glibcVersions[glibcVersions.length - 1],
+  };
 }
 
 export async function readElfLinkage(file: string): Promise<ElfLinkage> {

@@ -7,9 +7,7 @@ import { eraFor } from './specs.js';
 import { parseVersion } from './version.js';
 
 export type DockerAnswer =
-  | { kind: 'fork'; name: string; fork: Fork }
-  | { kind: 'not-affected'; entry: NotAffectedDocker }
-  | { kind: 'unknown' };
+  { kind: 'fork'; name: string; fork: Fork } | { kind: 'not-affected'; entry: NotAffectedDocker } | { kind: 'unknown' };
 
 function parts(version: string): [number, number, number] | undefined {
   const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version.trim());
@@ -27,19 +25,24 @@ export function dockerMatches(item: string, version: string): boolean {
 
 export function forDocker(specs: ForkSpecs, version: string, distribution: Distribution = 'docker'): DockerAnswer {
   for (const [name, fork] of Object.entries(specs.forks)) {
-    if (fork.distribution === distribution && fork.docker.some((d) => dockerMatches(d, version))) return { kind: 'fork', name, fork };
+    if (fork.distribution === distribution && fork.docker.some((d) => dockerMatches(d, version)))
+      return { kind: 'fork', name, fork };
   }
-  const entry = specs.notAffected.find((e) => e.distribution === distribution && e.docker.some((d) => dockerMatches(d, version)));
+  const entry = specs.notAffected.find(
+    (e) => e.distribution === distribution && e.docker.some((d) => dockerMatches(d, version)),
+  );
   return entry ? { kind: 'not-affected', entry } : { kind: 'unknown' };
 }
 
-export type CommitAnswer = { kind: 'fork'; name: string; fork: Fork } | { kind: 'not-affected'; entry: NotAffectedDocker };
+export type CommitAnswer =
+  { kind: 'fork'; name: string; fork: Fork } | { kind: 'not-affected'; entry: NotAffectedDocker };
 
 /** The entry whose commit a binary reports (`runc --version` prints it, sometimes abbreviated or with -dirty). */
 export function forCommit(specs: ForkSpecs, commit: string): CommitAnswer | undefined {
   const c = commit.toLowerCase().replace(/-dirty$/, '');
   if (!/^[0-9a-f]{7,40}$/.test(c)) return undefined;
-  for (const [name, fork] of Object.entries(specs.forks)) if (fork.commit.startsWith(c)) return { kind: 'fork', name, fork };
+  for (const [name, fork] of Object.entries(specs.forks))
+    if (fork.commit.startsWith(c)) return { kind: 'fork', name, fork };
   const entry = specs.notAffected.find((e) => e.commit.startsWith(c));
   return entry ? { kind: 'not-affected', entry } : undefined;
 }
@@ -49,13 +52,28 @@ export function formatForkList(specs: ForkSpecs, methodOf: (fork: Fork) => strin
   const rows: string[][] = [['entry', 'docker', 'runc version', 'commit', 'method']];
   for (const [name, fork] of Object.entries(specs.forks)) {
     const who = fork.distribution === 'centos' ? 'CentOS ' : '';
-    rows.push([name, fork.docker.length ? who + fork.docker.join(', ') : '-', fork.version, fork.commit.slice(0, 12), methodOf(fork)]);
+    rows.push([
+      name,
+      fork.docker.length ? who + fork.docker.join(', ') : '-',
+      fork.version,
+      fork.commit.slice(0, 12),
+      methodOf(fork),
+    ]);
   }
   for (const e of specs.notAffected) {
-    rows.push(['-', (e.distribution === 'centos' ? 'CentOS ' : '') + e.docker.join(', '), e.version, e.commit.slice(0, 12), 'not affected']);
+    rows.push([
+      '-',
+      (e.distribution === 'centos' ? 'CentOS ' : '') + e.docker.join(', '),
+      e.version,
+      e.commit.slice(0, 12),
+      'not affected',
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+  return (
+    rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') +
+    '\n'
+  );
 }
 
 /** The method a fork entry's claimed upstream version has in specs/versions.yaml; the build's tree inspection
@@ -66,7 +84,12 @@ export function claimedMethod(table: VersionTable, fork: Fork): string {
 }
 
 /** The answer of `nokmem forks --docker VERSION`, for people. */
-export function formatDockerAnswer(answer: DockerAnswer, version: string, distribution: Distribution, table: VersionTable): string {
+export function formatDockerAnswer(
+  answer: DockerAnswer,
+  version: string,
+  distribution: Distribution,
+  table: VersionTable,
+): string {
   const who = `${distribution === 'centos' ? 'CentOS ' : ''}docker ${version}`;
   switch (answer.kind) {
     case 'fork':

@@ -43,15 +43,37 @@ function onlyForKernelLimit(applyBody: string): boolean {
 
 export async function inspectTree(tree: string, libcontainerRoot = '.'): Promise<TreeInspection> {
   const dir = path.join(tree, libcontainerRoot, FS_DIR);
-  const layout = (await readFile(path.join(tree, 'go.mod'), 'utf8').then(() => true).catch(() => false)) ? 'modules' : 'gopath';
+  const layout = (await readFile(path.join(tree, 'go.mod'), 'utf8')
+    .then(() => true)
+    .catch(() => false))
+    ? 'modules'
+    : 'gopath';
   const names = (await readdir(dir).catch(() => [])).filter((n) => n.endsWith('.go') && !n.endsWith('_test.go')).sort();
-  if (names.length === 0) return { method: 'not-affected', evidence: `no ${path.posix.join(libcontainerRoot, FS_DIR)} in the tree`, marker: false, layout };
-  const files = await Promise.all(names.map(async (n) => ({ name: n, source: await readFile(path.join(dir, n), 'utf8') })));
+  if (names.length === 0)
+    return {
+      method: 'not-affected',
+      evidence: `no ${path.posix.join(libcontainerRoot, FS_DIR)} in the tree`,
+      marker: false,
+      layout,
+    };
+  const files = await Promise.all(
+    names.map(async (n) => ({ name: n, source: await readFile(path.join(dir, n), 'utf8') })),
+  );
   const rel = (n: string) => path.posix.join(libcontainerRoot, FS_DIR, n);
 
-  const split = files.find((f) => /(^|[\s,!(])nokmem\b/.test(buildConstraint(f.source)) && !/!nokmem/.test(buildConstraint(f.source)) && findFunction(f.source, 'EnableKernelMemoryAccounting'));
+  const split = files.find(
+    (f) =>
+      /(^|[\s,!(])nokmem\b/.test(buildConstraint(f.source)) &&
+      !/!nokmem/.test(buildConstraint(f.source)) &&
+      findFunction(f.source, 'EnableKernelMemoryAccounting'),
+  );
   if (split) {
-    return { method: 'build-tag', evidence: `${rel(split.name)} implements EnableKernelMemoryAccounting under the nokmem build tag`, marker: split.source.includes(MARKER), layout };
+    return {
+      method: 'build-tag',
+      evidence: `${rel(split.name)} implements EnableKernelMemoryAccounting under the nokmem build tag`,
+      marker: split.source.includes(MARKER),
+      layout,
+    };
   }
   const writes = files.filter((f) => blankComments(f.source).includes('memory.kmem.limit_in_bytes'));
   const memory = files.find((f) => findFunction(f.source, 'Apply', 'MemoryGroup'));
@@ -60,17 +82,34 @@ export async function inspectTree(tree: string, libcontainerRoot = '.'): Promise
   const callsEnable = /EnableKernelMemoryAccounting\(/.test(blankComments(applyBody));
   const inlineKmem = /memory\.kmem\.limit_in_bytes|cgroupKernelMemoryLimit/.test(blankComments(applyBody));
   if (callsEnable && !onlyForKernelLimit(applyBody)) {
-    return { method: 'source-patch', evidence: `(*MemoryGroup).Apply in ${rel(memory!.name)} calls EnableKernelMemoryAccounting for cgroups with a memory setting, not only for an explicit kernel-memory limit, and there is no nokmem build tag`, marker: true, layout };
+    return {
+      method: 'source-patch',
+      evidence: `(*MemoryGroup).Apply in ${rel(memory!.name)} calls EnableKernelMemoryAccounting for cgroups with a memory setting, not only for an explicit kernel-memory limit, and there is no nokmem build tag`,
+      marker: true,
+      layout,
+    };
   }
   if (inlineKmem) {
-    return { method: 'source-patch', evidence: `(*MemoryGroup).Apply in ${rel(memory!.name)} writes memory.kmem.limit_in_bytes itself, and there is no nokmem build tag`, marker: true, layout };
+    return {
+      method: 'source-patch',
+      evidence: `(*MemoryGroup).Apply in ${rel(memory!.name)} writes memory.kmem.limit_in_bytes itself, and there is no nokmem build tag`,
+      marker: true,
+      layout,
+    };
   }
   if (callsEnable) {
-    return { method: 'not-affected', evidence: `(*MemoryGroup).Apply in ${rel(memory!.name)} enables kmem only when a kernel-memory limit is asked for`, marker: false, layout };
+    return {
+      method: 'not-affected',
+      evidence: `(*MemoryGroup).Apply in ${rel(memory!.name)} enables kmem only when a kernel-memory limit is asked for`,
+      marker: false,
+      layout,
+    };
   }
   return {
     method: 'not-affected',
-    evidence: writes.length ? `memory.kmem.limit_in_bytes is written only outside Apply (${writes.map((w) => rel(w.name)).join(', ')})` : `nothing in ${path.posix.join(libcontainerRoot, FS_DIR)} switches kmem on`,
+    evidence: writes.length
+      ? `memory.kmem.limit_in_bytes is written only outside Apply (${writes.map((w) => rel(w.name)).join(', ')})`
+      : `nothing in ${path.posix.join(libcontainerRoot, FS_DIR)} switches kmem on`,
     marker: false,
     layout,
   };

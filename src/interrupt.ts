@@ -51,7 +51,9 @@ export function installInterruptCleanup(): void {
       killChildren();
       for (const dir of pending) rmSync(dir, { recursive: true, force: true });
       const dirs = `${pending.size} unfinished director${pending.size === 1 ? 'y' : 'ies'}`;
-      process.stderr.write(`nokmem: interrupted (${signal}); removed ${dirs}${stopped ? ` and ${stopped} container${stopped === 1 ? '' : 's'}` : ''}\n`);
+      process.stderr.write(
+        `nokmem: interrupted (${signal}); removed ${dirs}${stopped ? ` and ${stopped} container${stopped === 1 ? '' : 's'}` : ''}\n`,
+      );
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   }

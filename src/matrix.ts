@@ -18,7 +18,12 @@ export interface MatrixEntry {
   image: string;
 }
 
-export function releaseMatrix(table: VersionTable, pins: Pins, forks: Record<string, Fork>, only?: string): { include: MatrixEntry[] } {
+export function releaseMatrix(
+  table: VersionTable,
+  pins: Pins,
+  forks: Record<string, Fork>,
+  only?: string,
+): { include: MatrixEntry[] } {
   const include: MatrixEntry[] = [];
   for (const component of COMPONENTS) {
     if (only && only !== component) continue;
@@ -37,7 +42,9 @@ export function releaseMatrix(table: VersionTable, pins: Pins, forks: Record<str
   if (!only || only === 'fork') {
     for (const name of Object.keys(forks).sort()) {
       const claims = forks[name]!.claims;
-      const go = (claims && goVersionFor(table.runc, parseVersion('runc', claims))) || table.runc.toolchains[table.runc.toolchains.length - 1]!.go;
+      const go =
+        (claims && goVersionFor(table.runc, parseVersion('runc', claims))) ||
+        table.runc.toolchains[table.runc.toolchains.length - 1]!.go;
       include.push({ component: 'fork', version: name, args: `--fork ${name}`, go, image: defaultBuilderImage(go) });
     }
   }

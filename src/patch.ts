@@ -34,7 +34,7 @@ function skipLiteral(src: string, i: number): number {
 /** The source with comments replaced by spaces (same length, so offsets stay valid). Strings are kept. */
 export function blankComments(src: string): string {
   let out = '';
-  for (let i = 0; i < src.length; ) {
+  for (let i = 0; i < src.length;) {
     const end = skipLiteral(src, i);
     if (end < 0) {
       out += src[i];
@@ -123,7 +123,12 @@ function importSpecs(src: string): { specs: ImportSpec[]; declEnd: number; block
       const specRe = /^[ \t]*(?:([\w.]+)[ \t]+)?"([^"]+)"[^\n]*\n?/gm;
       specRe.lastIndex = m.index + m[0].length;
       for (let s = specRe.exec(code); s && s.index < close; s = specRe.exec(code)) {
-        specs.push({ lineStart: s.index, lineEnd: s.index + s[0].length, name: s[1] ?? lastSegment(s[2] ?? ''), importPath: s[2] ?? '' });
+        specs.push({
+          lineStart: s.index,
+          lineEnd: s.index + s[0].length,
+          name: s[1] ?? lastSegment(s[2] ?? ''),
+          importPath: s[2] ?? '',
+        });
       }
     } else {
       const lineEnd = code.indexOf('\n', m.index) + 1 || code.length;
@@ -146,10 +151,15 @@ function lastSegment(importPath: string): string {
 /** Removes imports whose package name no longer appears in the code (as goimports would). */
 export function pruneUnusedImports(src: string): { source: string; removed: string[] } {
   const { specs, declEnd } = importSpecs(src);
-  const body = blankComments(src).slice(declEnd).replace(/"(?:[^"\\\n]|\\.)*"|`[^`]*`/g, '""');
-  const unused = specs.filter((s) => s.name !== '_' && s.name !== '.' && !new RegExp(`\\b${s.name.replace('.', '\\.')}\\.`).test(body));
+  const body = blankComments(src)
+    .slice(declEnd)
+    .replace(/"(?:[^"\\\n]|\\.)*"|`[^`]*`/g, '""');
+  const unused = specs.filter(
+    (s) => s.name !== '_' && s.name !== '.' && !new RegExp(`\\b${s.name.replace('.', '\\.')}\\.`).test(body),
+  );
   let out = src;
-  for (const spec of [...unused].sort((a, b) => b.lineStart - a.lineStart)) out = out.slice(0, spec.lineStart) + out.slice(spec.lineEnd);
+  for (const spec of [...unused].sort((a, b) => b.lineStart - a.lineStart))
+    out = out.slice(0, spec.lineStart) + out.slice(spec.lineEnd);
   return { source: out, removed: unused.map((s) => s.importPath) };
 }
 
@@ -171,7 +181,11 @@ function indentBody(body: string): string {
 }
 
 /** Applies the rewrites of a recipe to one file's text. Throws a UserError naming what did not match. */
-export function rewriteSource(src: string, recipe: PatchRecipe, displayPath: string): { source: string; removedImports: string[] } {
+export function rewriteSource(
+  src: string,
+  recipe: PatchRecipe,
+  displayPath: string,
+): { source: string; removedImports: string[] } {
   let out = src;
   for (const rule of recipe.rewrite) {
     const span = findFunction(out, rule.function);
@@ -214,7 +228,9 @@ export async function applyRecipe(treeDir: string, patchRoot: string, recipe: Pa
   try {
     before = await readFile(file, 'utf8');
   } catch {
-    throw new UserError(`patch "${recipe.description}" does not apply: ${rel} is missing from the tree; check the version's era in specs/versions.yaml`);
+    throw new UserError(
+      `patch "${recipe.description}" does not apply: ${rel} is missing from the tree; check the version's era in specs/versions.yaml`,
+    );
   }
   const { source: after, removedImports } = rewriteSource(before, recipe, rel);
   await writeFile(file, after);
@@ -223,14 +239,18 @@ export async function applyRecipe(treeDir: string, patchRoot: string, recipe: Pa
   for (const rule of recipe.rewrite) {
     const span = findFunction(after, rule.function);
     if (!span || !after.slice(span.bodyOpen, span.end).includes(rule.body.trim().split('\n').pop() ?? '')) {
-      throw new UserError(`patch "${recipe.description}" did not take: ${rule.function} in ${rel} does not have the new body`);
+      throw new UserError(
+        `patch "${recipe.description}" did not take: ${rule.function} in ${rel} does not have the new body`,
+      );
     }
   }
   const pkgDir = path.dirname(file);
   for (const name of (await readdir(pkgDir)).filter((n) => n.endsWith('.go') && !n.endsWith('_test.go')).sort()) {
     const code = executableCode(await readFile(path.join(pkgDir, name), 'utf8'));
     for (const forbidden of recipe.mustNotBeUsed) {
-      const re = new RegExp(/^\w+$/.test(forbidden) ? `\\b${forbidden}\\b` : forbidden.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      const re = new RegExp(
+        /^\w+$/.test(forbidden) ? `\\b${forbidden}\\b` : forbidden.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      );
       if (re.test(code)) {
         throw new UserError(
           `patch "${recipe.description}" did not take: ${path.posix.join(path.posix.dirname(rel), name)} still uses ${forbidden}; ` +

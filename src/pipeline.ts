@@ -48,12 +48,34 @@ import { verifyPackagesStep } from './steps/verify-packages.js';
 import { storePackages } from './steps/store-packages.js';
 
 export const buildSteps: readonly Step<BuildContext>[] = [
-  resolve, preflight, signingKey, reuse, fetchSource, checkout, forkPatches, inspect, applyMethod, compile, verify, store,
-  reusePackages, packageRpm, signAndAttest, verifyPackagesStep, storePackages,
+  resolve,
+  preflight,
+  signingKey,
+  reuse,
+  fetchSource,
+  checkout,
+  forkPatches,
+  inspect,
+  applyMethod,
+  compile,
+  verify,
+  store,
+  reusePackages,
+  packageRpm,
+  signAndAttest,
+  verifyPackagesStep,
+  storePackages,
   writeOutput,
 ];
 
-export const prepareSteps: readonly Step<BuildContext>[] = [resolve, fetchSource, checkout, forkPatches, inspect, applyMethod];
+export const prepareSteps: readonly Step<BuildContext>[] = [
+  resolve,
+  fetchSource,
+  checkout,
+  forkPatches,
+  inspect,
+  applyMethod,
+];
 
 export interface BuildResult {
   plan: BuildPlan;
@@ -79,7 +101,11 @@ export async function build(request: BuildRequest, deps: Deps): Promise<BuildRes
 }
 
 /** Fetches, checks out and patches the source into `into` (which must not exist), and stops there. */
-export async function prepare(request: BuildRequest, into: string, deps: Deps): Promise<{ plan: BuildPlan; steps: StepReport[] }> {
+export async function prepare(
+  request: BuildRequest,
+  into: string,
+  deps: Deps,
+): Promise<{ plan: BuildPlan; steps: StepReport[] }> {
   if (existsSync(into)) throw new UserError(`${into} already exists; choose a new directory for the prepared source`);
   const ctx: BuildContext = { request, deps };
   try {
@@ -98,12 +124,22 @@ export async function prepare(request: BuildRequest, into: string, deps: Deps): 
 /** A markdown summary of a build (the GitHub Actions job summary): what was built, how, and what was proven. */
 export function jobSummary(result: BuildResult): string {
   const { plan, record } = result;
-  const lines = [`### ${plan.fork ? `fork ${plan.fork.name}` : `${plan.component} ${plan.version.tag}`}: ${record ? 'nokmem, verified' : 'planned'}`, ''];
+  const lines = [
+    `### ${plan.fork ? `fork ${plan.fork.name}` : `${plan.component} ${plan.version.tag}`}: ${record ? 'nokmem, verified' : 'planned'}`,
+    '',
+  ];
   lines.push('| | |', '|---|---|');
-  lines.push(`| source | \`${plan.source.commit}\` (${plan.source.tag}) |`, `| method | ${record?.method ?? plan.method} |`, `| image | \`${plan.image}\` |`, `| toolchain | Go ${plan.toolchain?.go ?? '?'}: ${plan.toolchain?.why ?? ''}${plan.toolchain?.risk ? ` — RISK: ${plan.toolchain.risk}` : ''} |`, `| cache hit | ${result.cacheHit ? 'yes' : 'no'} |`);
+  lines.push(
+    `| source | \`${plan.source.commit}\` (${plan.source.tag}) |`,
+    `| method | ${record?.method ?? plan.method} |`,
+    `| image | \`${plan.image}\` |`,
+    `| toolchain | Go ${plan.toolchain?.go ?? '?'}: ${plan.toolchain?.why ?? ''}${plan.toolchain?.risk ? ` — RISK: ${plan.toolchain.risk}` : ''} |`,
+    `| cache hit | ${result.cacheHit ? 'yes' : 'no'} |`,
+  );
   if (record) {
     lines.push('', '| check | status | detail |', '|---|---|---|');
-    for (const c of record.verification.checks) lines.push(`| ${c.name} | ${c.status} | ${c.detail.replace(/\|/g, '\\|')} |`);
+    for (const c of record.verification.checks)
+      lines.push(`| ${c.name} | ${c.status} | ${c.detail.replace(/\|/g, '\\|')} |`);
     lines.push('', '| file | sha256 |', '|---|---|');
     for (const [name, f] of Object.entries(record.files)) lines.push(`| ${name} | \`${f.sha256}\` |`);
   }
@@ -115,14 +151,22 @@ export function describePlan(plan: BuildPlan): string {
   const lines = [
     `component   ${plan.component} ${plan.version.tag}`,
     `source      ${plan.source.remote} ${plan.source.tag} -> ${plan.source.commit}${plan.source.byCommit ? ' (fork, by commit)' : plan.source.pinned ? ' (pinned)' : ' (NOT pinned)'}`,
-    ...(plan.fork ? [`fork        ${plan.fork.name}: ships ${plan.binaryName} as package ${plan.fork.packageName}${plan.fork.patches.length ? `, patches ${plan.fork.patches.map((p) => `${p.source} (sha256 ${p.sha256.slice(0, 12)}…)`).join(' ')}` : ''}${plan.fork.claims ? `, claims ${plan.fork.claims}` : ''}`] : []),
+    ...(plan.fork
+      ? [
+          `fork        ${plan.fork.name}: ships ${plan.binaryName} as package ${plan.fork.packageName}${plan.fork.patches.length ? `, patches ${plan.fork.patches.map((p) => `${p.source} (sha256 ${p.sha256.slice(0, 12)}…)`).join(' ')}` : ''}${plan.fork.claims ? `, claims ${plan.fork.claims}` : ''}`,
+        ]
+      : []),
     `method      ${plan.method}: ${plan.reason}`,
-    ...(plan.patch ? [`patch       patches/${plan.patch.name}.yaml under ${plan.patch.root} (${plan.patch.digest})`] : []),
+    ...(plan.patch
+      ? [`patch       patches/${plan.patch.name}.yaml under ${plan.patch.root} (${plan.patch.digest})`]
+      : []),
     `go          ${plan.goVersion} (upstream); the tree should state ${plan.toolchainNeeds.minimumGo ? `minimum Go ${plan.toolchainNeeds.minimumGo}` : 'no minimum Go'}, ${plan.toolchainNeeds.reflect2 ? `reflect2 ${plan.toolchainNeeds.reflect2}` : 'no vendored reflect2'} (checked after checkout)`,
     `toolchain   ${plan.toolchain ? `Go ${plan.toolchain.go}: ${plan.toolchain.why}${plan.toolchain.risk ? `; RISK: ${plan.toolchain.risk}` : ''}` : 'not chosen'}`,
     `image       ${plan.image}${plan.imageId ? ` ${plan.imageId}` : ''}`,
     `build       ${plan.method === 'from-tree' ? 'make static ... (BUILDTAGS decided by the tree inspection)' : `make ${plan.make.join(' ')}`}`,
-    `env         ${Object.entries(plan.env).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `env         ${Object.entries(plan.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
     `verify      static proof of ${plan.fsPackage}${plan.marker ? ' + nokmem marker' : ''}${plan.component === 'runc' ? ' + functional strace proof' : ''}`,
     `output      ${plan.outputDir}/{${plan.binaryName},build-record.json${plan.patch ? ',nokmem.patch' : ''}${plan.package ? ',*.rpm,SHA256SUMS{,.asc},*.spdx.json,*.provenance.json,RPM-GPG-KEY-nokmem' : ''}}`,
   ];

@@ -53,7 +53,19 @@ export interface Runner {
   run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
 }
 
-const BASE_ENV_KEYS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'USER', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'];
+const BASE_ENV_KEYS = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TMPDIR',
+  'USER',
+  'DOCKER_HOST',
+  'DOCKER_CONFIG',
+  'DOCKER_CONTEXT',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_CERT_PATH',
+];
 
 export function baseEnv(): Record<string, string> {
   const env: Record<string, string> = {};
@@ -105,9 +117,15 @@ export const realRunner: Runner = {
     const result = await child.finally(untrack);
     const stdoutBytes = options.binary ? Buffer.from(result.stdout as unknown as Uint8Array) : undefined;
     const stdout = options.binary ? '' : String(result.stdout ?? '');
-    const stderr = options.binary ? Buffer.from(result.stderr as unknown as Uint8Array).toString() : String(result.stderr ?? '');
+    const stderr = options.binary
+      ? Buffer.from(result.stderr as unknown as Uint8Array).toString()
+      : String(result.stderr ?? '');
     if (result.failed && result.exitCode === undefined) {
-      const reason = result.timedOut ? `timed out after ${options.timeoutMs} ms` : (result.cause instanceof Error ? result.cause.message : 'could not start');
+      const reason = result.timedOut
+        ? `timed out after ${options.timeoutMs} ms`
+        : result.cause instanceof Error
+          ? result.cause.message
+          : 'could not start';
       if (options.allowFailure) return { stdout, stderr: stderr || reason, exitCode: 127, stdoutBytes };
       throw new CommandError(display, undefined, reason, options.purpose, result.cause);
     }
@@ -124,5 +142,11 @@ export const realRunner: Runner = {
  * exit handler, where awaiting is not possible.
  */
 export function runSyncQuietly(command: string, args: readonly string[], timeoutMs: number): void {
-  execaSync(command, [...args], { env: baseEnv(), extendEnv: false, reject: false, timeout: timeoutMs, stdio: 'ignore' });
+  execaSync(command, [...args], {
+    env: baseEnv(),
+    extendEnv: false,
+    reject: false,
+    timeout: timeoutMs,
+    stdio: 'ignore',
+  });
 }

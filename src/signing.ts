@@ -35,7 +35,8 @@ export interface SigningKey {
   dispose(): Promise<void>;
 }
 
-export const DEV_KEY_NOTICE = 'packages are signed with a throwaway development key: NOT FOR PRODUCTION (set NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE)';
+export const DEV_KEY_NOTICE =
+  'packages are signed with a throwaway development key: NOT FOR PRODUCTION (set NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE)';
 
 const GNUPG = '/gnupg';
 
@@ -45,7 +46,15 @@ export class Gpg {
     private readonly image: string,
   ) {}
 
-  run(home: string, args: string[], options: { input?: string | Buffer; mounts?: { host: string; container: string; readOnly?: boolean }[]; purpose: string }) {
+  run(
+    home: string,
+    args: string[],
+    options: {
+      input?: string | Buffer;
+      mounts?: { host: string; container: string; readOnly?: boolean }[];
+      purpose: string;
+    },
+  ) {
     return this.docker.run({
       image: this.image,
       command: ['gpg', '--batch', '--no-tty', '--quiet', ...args],
@@ -58,10 +67,22 @@ export class Gpg {
 
   async fingerprint(home: string): Promise<string> {
     const r = await this.run(home, ['--with-colons', '--list-secret-keys'], { purpose: 'read the signing key' });
-    const fpr = r.stdout.split('\n').find((l) => l.startsWith('fpr:'))?.split(':')[9];
-    if (!fpr) throw new UserError('the signing key has no secret key; give an armored PRIVATE key in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE');
-    const algo = r.stdout.split('\n').find((l) => l.startsWith('sec:'))?.split(':');
-    if (algo && algo[3] !== '1') throw new UserError('the signing key is not an RSA key; EL7 rpm verifies RSA signatures only: use an RSA 4096 key');
+    const fpr = r.stdout
+      .split('\n')
+      .find((l) => l.startsWith('fpr:'))
+      ?.split(':')[9];
+    if (!fpr)
+      throw new UserError(
+        'the signing key has no secret key; give an armored PRIVATE key in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE',
+      );
+    const algo = r.stdout
+      .split('\n')
+      .find((l) => l.startsWith('sec:'))
+      ?.split(':');
+    if (algo && algo[3] !== '1')
+      throw new UserError(
+        'the signing key is not an RSA key; EL7 rpm verifies RSA signatures only: use an RSA 4096 key',
+      );
     return fpr;
   }
 }
@@ -81,20 +102,28 @@ export function gnupgParent(fallback: string): string {
 /** The prefix of a private GNUPGHOME of this process (the pid lets sweepDeadWorkspaces find a dead run's). */
 export const GNUPG_PREFIX = 'nokmem-gnupg-';
 
-const UNLOCK_SCRIPT = 'gpg --batch --no-tty --quiet --pinentry-mode loopback --passphrase-fd 0 --local-user "$1" --output /dev/null --sign /etc/hostname || exit 97; shift; exec "$@" </dev/null';
+const UNLOCK_SCRIPT =
+  'gpg --batch --no-tty --quiet --pinentry-mode loopback --passphrase-fd 0 --local-user "$1" --output /dev/null --sign /etc/hostname || exit 97; shift; exec "$@" </dev/null';
 
 /**
  * The command and stdin of a container that runs `command` with the key unlocked: gpg reads the passphrase from
  * stdin once, its agent caches it for the command (rpmsign, gpg) that follows in the same container.
  */
-export function signingCommand(key: Pick<SigningKey, 'fingerprint' | 'passphrase'>, command: string[]): { command: string[]; input?: string } {
+export function signingCommand(
+  key: Pick<SigningKey, 'fingerprint' | 'passphrase'>,
+  command: string[],
+): { command: string[]; input?: string } {
   if (key.passphrase === undefined) return { command };
   return { command: ['sh', '-c', UNLOCK_SCRIPT, 'unlock', key.fingerprint, ...command], input: `${key.passphrase}\n` };
 }
 
-export const WRONG_PASSPHRASE = 'NOKMEM_SIGNING_PASSPHRASE does not unlock the key in NOKMEM_SIGNING_KEY (or NOKMEM_SIGNING_KEY_FILE); set the right passphrase';
+export const WRONG_PASSPHRASE =
+  'NOKMEM_SIGNING_PASSPHRASE does not unlock the key in NOKMEM_SIGNING_KEY (or NOKMEM_SIGNING_KEY_FILE); set the right passphrase';
 
-export async function prepareSigningKey(config: SigningConfig, deps: { docker: Docker; log: Logger; image: string; scratchRoot: string; devKeyDir: string }): Promise<SigningKey> {
+export async function prepareSigningKey(
+  config: SigningConfig,
+  deps: { docker: Docker; log: Logger; image: string; scratchRoot: string; devKeyDir: string },
+): Promise<SigningKey> {
   const gpg = new Gpg(deps.docker, deps.image);
   const home = await privateDir(gnupgParent(deps.scratchRoot), `${GNUPG_PREFIX}${process.pid}-`);
   const forget = removeOnInterrupt(home);
@@ -107,7 +136,9 @@ export async function prepareSigningKey(config: SigningConfig, deps: { docker: D
     let armored = config.armoredKey;
     if (!armored && config.keyFile) {
       armored = await readFile(config.keyFile, 'utf8').catch(() => {
-        throw new UserError(`NOKMEM_SIGNING_KEY_FILE ${config.keyFile} cannot be read; point it at an armored private key`);
+        throw new UserError(
+          `NOKMEM_SIGNING_KEY_FILE ${config.keyFile} cannot be read; point it at an armored private key`,
+        );
       });
     }
     if (armored) registerSecret(armored);
@@ -121,17 +152,39 @@ export async function prepareSigningKey(config: SigningConfig, deps: { docker: D
     await chmod(home, 0o700);
     // gpg ≥ 2.1 imports a protected secret key in batch mode without its passphrase; the test signature checks it.
     await gpg.run(home, ['--import'], { input: armored, purpose: 'import the signing key' }).catch(() => {
-      throw new UserError('the signing key could not be imported; give an armored OpenPGP private key (gpg --export-secret-keys --armor) in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE');
+      throw new UserError(
+        'the signing key could not be imported; give an armored OpenPGP private key (gpg --export-secret-keys --armor) in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE',
+      );
     });
     const fingerprint = await gpg.fingerprint(home);
     // A test signature now, so that a wrong passphrase stops the run before the compile, not after it.
     const probe = signingCommand({ fingerprint, passphrase: config.passphrase ?? '' }, ['true']);
-    const unlocked = await deps.docker.run({ image: deps.image, command: probe.command, input: probe.input, mounts: [{ host: home, container: GNUPG }], env: { GNUPGHOME: GNUPG }, purpose: 'make a test signature', allowFailure: true });
+    const unlocked = await deps.docker.run({
+      image: deps.image,
+      command: probe.command,
+      input: probe.input,
+      mounts: [{ host: home, container: GNUPG }],
+      env: { GNUPGHOME: GNUPG },
+      purpose: 'make a test signature',
+      allowFailure: true,
+    });
     if (unlocked.exitCode !== 0) {
-      throw new UserError(config.passphrase ? WRONG_PASSPHRASE : 'the signing key is protected by a passphrase; set NOKMEM_SIGNING_PASSPHRASE');
+      throw new UserError(
+        config.passphrase
+          ? WRONG_PASSPHRASE
+          : 'the signing key is protected by a passphrase; set NOKMEM_SIGNING_PASSPHRASE',
+      );
     }
     const pub = await gpg.run(home, ['--armor', '--export', fingerprint], { purpose: 'export the public key' });
-    return { gnupgHome: home, fingerprint, publicKeyArmored: pub.stdout, development, hasPassphrase: Boolean(config.passphrase), passphrase: config.passphrase, dispose };
+    return {
+      gnupgHome: home,
+      fingerprint,
+      publicKeyArmored: pub.stdout,
+      development,
+      hasPassphrase: Boolean(config.passphrase),
+      passphrase: config.passphrase,
+      dispose,
+    };
   } catch (error) {
     await dispose();
     throw error;
@@ -145,9 +198,21 @@ async function developmentKey(gpg: Gpg, deps: { docker: Docker; devKeyDir: strin
   const home = await privateDir(path.dirname(deps.devKeyDir), '.devkey-');
   try {
     await deps.docker.prepareWritable(home);
-    const params = ['Key-Type: RSA', 'Key-Length: 4096', 'Key-Usage: sign', 'Name-Real: nokmem development key (NOT FOR PRODUCTION)', 'Name-Email: nokmem-dev@localhost', 'Expire-Date: 0', '%no-protection', '%commit', ''].join('\n');
+    const params = [
+      'Key-Type: RSA',
+      'Key-Length: 4096',
+      'Key-Usage: sign',
+      'Name-Real: nokmem development key (NOT FOR PRODUCTION)',
+      'Name-Email: nokmem-dev@localhost',
+      'Expire-Date: 0',
+      '%no-protection',
+      '%commit',
+      '',
+    ].join('\n');
     await gpg.run(home, ['--gen-key'], { input: params, purpose: 'make a development signing key' });
-    const exported = await gpg.run(home, ['--armor', '--export-secret-keys'], { purpose: 'export the development key' });
+    const exported = await gpg.run(home, ['--armor', '--export-secret-keys'], {
+      purpose: 'export the development key',
+    });
     await mkdir(deps.devKeyDir, { recursive: true, mode: 0o700 });
     await writeFile(`${keyFile}.tmp`, exported.stdout, { mode: 0o600 });
     await rename(`${keyFile}.tmp`, keyFile);

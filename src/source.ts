@@ -19,8 +19,13 @@ export function normalizeRemote(remote: string): string {
  * the correct access rights / and the repository exists."); the reason is the first fatal/error line.
  */
 export function gitReason(stderr: string, fallback: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const reason = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.find((l) => !/^(Please make sure|and the repository exists)/i.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const reason =
+    lines.find((l) => /^(fatal|error):/.test(l)) ??
+    lines.find((l) => !/^(Please make sure|and the repository exists)/i.test(l));
   return reason?.replace(/^(fatal|error):\s*/, '') || fallback;
 }
 
@@ -47,7 +52,11 @@ export class SourceCache {
   /** The commit a tag points to in the cache, if the cache has the tag. */
   async cachedCommit(tag: string): Promise<string | undefined> {
     if (!existsSync(path.join(this.gitDir, 'HEAD'))) return undefined;
-    const r = await this.git(['rev-parse', '--verify', '--quiet', `refs/tags/${tag}^{commit}`], 'look up a cached tag', true);
+    const r = await this.git(
+      ['rev-parse', '--verify', '--quiet', `refs/tags/${tag}^{commit}`],
+      'look up a cached tag',
+      true,
+    );
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
   }
 
@@ -58,8 +67,20 @@ export class SourceCache {
       env: { GIT_TERMINAL_PROMPT: '0' },
       allowFailure: true,
     });
-    if (r.exitCode !== 0) throw new UserError(`cannot read tags from ${remote}: ${gitReason(r.stderr, 'git ls-remote failed')}; check --remote and the network`);
-    const refs = new Map(r.stdout.trim().split('\n').filter(Boolean).map((l) => { const [sha, ref] = l.split('\t'); return [ref ?? '', sha ?? '']; }));
+    if (r.exitCode !== 0)
+      throw new UserError(
+        `cannot read tags from ${remote}: ${gitReason(r.stderr, 'git ls-remote failed')}; check --remote and the network`,
+      );
+    const refs = new Map(
+      r.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const [sha, ref] = l.split('\t');
+          return [ref ?? '', sha ?? ''];
+        }),
+    );
     return refs.get(`refs/tags/${tag}^{}`) ?? refs.get(`refs/tags/${tag}`);
   }
 
@@ -70,17 +91,26 @@ export class SourceCache {
       env: { GIT_TERMINAL_PROMPT: '0' },
       allowFailure: true,
     });
-    if (r.exitCode !== 0) throw new UserError(`cannot read ${remote}: ${gitReason(r.stderr, 'git ls-remote failed')}; check --remote and the network`);
+    if (r.exitCode !== 0)
+      throw new UserError(
+        `cannot read ${remote}: ${gitReason(r.stderr, 'git ls-remote failed')}; check --remote and the network`,
+      );
   }
 
   /** Fetches one tag, shallow, and returns the commit it points to. */
   async fetchTag(remote: string, tag: string): Promise<string> {
     await this.init();
-    const r = await this.git(['fetch', '--quiet', '--depth', '1', '--no-tags', remote, `+refs/tags/${tag}:refs/tags/${tag}`], `fetch ${tag} from ${remote}`, true);
+    const r = await this.git(
+      ['fetch', '--quiet', '--depth', '1', '--no-tags', remote, `+refs/tags/${tag}:refs/tags/${tag}`],
+      `fetch ${tag} from ${remote}`,
+      true,
+    );
     if (r.exitCode !== 0) {
       const why = gitReason(r.stderr, 'git fetch failed');
       if (/couldn't find remote ref|not our ref|no such ref/i.test(r.stderr)) {
-        throw new UserError(`tag ${tag} is not on ${remote}; check the version, or point --remote at a mirror that has it`);
+        throw new UserError(
+          `tag ${tag} is not on ${remote}; check the version, or point --remote at a mirror that has it`,
+        );
       }
       throw new UserError(`cannot fetch ${tag} from ${remote}: ${why}; check --remote and the network`);
     }
@@ -104,9 +134,15 @@ export class SourceCache {
   /** Fetches one commit (a fork has no upstream tag), shallow. */
   async fetchCommit(remote: string, commit: string): Promise<void> {
     await this.init();
-    const r = await this.git(['fetch', '--quiet', '--depth', '1', '--no-tags', remote, commit], `fetch ${commit} from ${remote}`, true);
+    const r = await this.git(
+      ['fetch', '--quiet', '--depth', '1', '--no-tags', remote, commit],
+      `fetch ${commit} from ${remote}`,
+      true,
+    );
     if (r.exitCode !== 0 || !(await this.hasCommit(commit))) {
-      throw new UserError(`commit ${commit} cannot be fetched from ${remote} (${gitReason(r.stderr, 'not found')}); check the fork's repository and commit in specs/forks.yaml`);
+      throw new UserError(
+        `commit ${commit} cannot be fetched from ${remote} (${gitReason(r.stderr, 'not found')}); check the fork's repository and commit in specs/forks.yaml`,
+      );
     }
   }
 
@@ -115,12 +151,19 @@ export class SourceCache {
     const scratch = await mkdtemp(path.join(path.dirname(dir), '.index-'));
     try {
       const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
-      await this.runner.run('git', ['--git-dir', this.gitDir, 'read-tree', commit], { env, purpose: 'read the source tree' });
-      await mkdir(dir, { recursive: true });
-      await this.runner.run('git', ['--git-dir', this.gitDir, '--work-tree', dir, 'checkout-index', '--all', '--force'], {
+      await this.runner.run('git', ['--git-dir', this.gitDir, 'read-tree', commit], {
         env,
-        purpose: 'write the source tree',
+        purpose: 'read the source tree',
       });
+      await mkdir(dir, { recursive: true });
+      await this.runner.run(
+        'git',
+        ['--git-dir', this.gitDir, '--work-tree', dir, 'checkout-index', '--all', '--force'],
+        {
+          env,
+          purpose: 'write the source tree',
+        },
+      );
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

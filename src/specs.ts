@@ -36,8 +36,10 @@ const Era = z
   .strict()
   .superRefine((era, ctx) => {
     const builds = era.method === 'source-patch' || era.method === 'build-tag';
-    if (builds && (!era.layout || !era.make)) ctx.addIssue({ code: 'custom', message: `a ${era.method} era needs layout and make` });
-    if (era.method === 'source-patch' && (!era.patch || !era.patchRoot)) ctx.addIssue({ code: 'custom', message: 'a source-patch era needs patch and patchRoot' });
+    if (builds && (!era.layout || !era.make))
+      ctx.addIssue({ code: 'custom', message: `a ${era.method} era needs layout and make` });
+    if (era.method === 'source-patch' && (!era.patch || !era.patchRoot))
+      ctx.addIssue({ code: 'custom', message: 'a source-patch era needs patch and patchRoot' });
   });
 export type Era = z.infer<typeof Era>;
 
@@ -54,7 +56,9 @@ const ComponentSpec = z
     eras: z.array(Era).min(1),
     /** The Go upstream released with; and what the tree states about the Go it needs (checked against the tree). */
     toolchains: z.array(
-      z.object({ versions: range, go: z.string(), minimum: z.string().optional(), reflect2: z.string().optional() }).strict(),
+      z
+        .object({ versions: range, go: z.string(), minimum: z.string().optional(), reflect2: z.string().optional() })
+        .strict(),
     ),
   })
   .strict();
@@ -64,7 +68,10 @@ const VersionTable = z.object({ runc: ComponentSpec, kubelet: ComponentSpec }).s
 export type VersionTable = z.infer<typeof VersionTable>;
 
 const Pins = z
-  .object({ runc: z.record(z.string(), sha).nullable().default({}), kubelet: z.record(z.string(), sha).nullable().default({}) })
+  .object({
+    runc: z.record(z.string(), sha).nullable().default({}),
+    kubelet: z.record(z.string(), sha).nullable().default({}),
+  })
   .strict();
 export type Pins = Record<Component, Record<string, string>>;
 
@@ -82,7 +89,9 @@ export const PatchRecipe = z
 export type PatchRecipe = z.infer<typeof PatchRecipe>;
 
 /** A docker release as users know it ("18.06.2"), or a release and its later patch releases ("18.09.2+"). */
-const DockerRelease = z.string().regex(/^\d+\.\d+\.\d+\+?$/, 'a docker release like 18.06.2, or 18.09.2+ for it and its later patch releases');
+const DockerRelease = z
+  .string()
+  .regex(/^\d+\.\d+\.\d+\+?$/, 'a docker release like 18.06.2, or 18.09.2+ for it and its later patch releases');
 const Distribution = z.enum(['docker', 'centos']);
 export type Distribution = z.infer<typeof Distribution>;
 const forkVersion = z.string().regex(/^v?\d[0-9A-Za-z.+~-]*$/, 'a version like v1.0.0-rc5+dev');
@@ -104,7 +113,17 @@ const Fork = z
     /** A local path (relative to forks.yaml), or the fork owner's file fetched at build time and checked by digest
      * (never committed here: it is the fork owner's code). */
     patches: z
-      .array(z.union([z.string(), z.object({ url: z.string().regex(/^(https|file):\/\//, 'an https:// or file:// URL'), sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 hex digits') }).strict()]))
+      .array(
+        z.union([
+          z.string(),
+          z
+            .object({
+              url: z.string().regex(/^(https|file):\/\//, 'an https:// or file:// URL'),
+              sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 hex digits'),
+            })
+            .strict(),
+        ]),
+      )
       .default([]),
   })
   .strict();
@@ -124,7 +143,10 @@ const NotAffectedDocker = z
 export type NotAffectedDocker = z.infer<typeof NotAffectedDocker>;
 
 const Forks = z
-  .object({ forks: z.record(z.string(), Fork).nullable().default({}), notAffected: z.array(NotAffectedDocker).nullable().default([]) })
+  .object({
+    forks: z.record(z.string(), Fork).nullable().default({}),
+    notAffected: z.array(NotAffectedDocker).nullable().default([]),
+  })
   .strict();
 export interface ForkSpecs {
   forks: Record<string, Fork>;
@@ -153,7 +175,9 @@ export async function loadYaml<T>(file: string, schema: z.ZodType<T>): Promise<T
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new UserError(`${file} cannot be read; pass --specs DIR pointing at a directory with versions.yaml and pins.yaml`);
+    throw new UserError(
+      `${file} cannot be read; pass --specs DIR pointing at a directory with versions.yaml and pins.yaml`,
+    );
   }
   let data: unknown;
   try {
@@ -202,6 +226,9 @@ export function goVersionFor(spec: ComponentSpec, version: ReleaseVersion): stri
   return toolchainFor(spec, version)?.go;
 }
 
-export function toolchainFor(spec: ComponentSpec, version: ReleaseVersion): ComponentSpec['toolchains'][number] | undefined {
+export function toolchainFor(
+  spec: ComponentSpec,
+  version: ReleaseVersion,
+): ComponentSpec['toolchains'][number] | undefined {
   return spec.toolchains.find((t) => inRange(version, t.versions));
 }

@@ -27,13 +27,20 @@ export class StepFailed extends UserError {
     readonly original: Error,
     readonly reports: StepReport[],
   ) {
-    super(original instanceof UserError ? original.message : `${step}: ${original.message}`, original instanceof UserError ? original.exitCode : 1);
+    super(
+      original instanceof UserError ? original.message : `${step}: ${original.message}`,
+      original instanceof UserError ? original.exitCode : 1,
+    );
     this.name = 'StepFailed';
   }
 }
 
 /** In GitHub Actions, each step's log is folded into a group named after the step. */
-export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, options: { dryRun: boolean; log: Logger; groups?: boolean }): Promise<StepReport[]> {
+export async function runSteps<C>(
+  steps: readonly Step<C>[],
+  ctx: C,
+  options: { dryRun: boolean; log: Logger; groups?: boolean },
+): Promise<StepReport[]> {
   const reports: StepReport[] = [];
   const width = String(steps.length).length;
   for (const [index, step] of steps.entries()) {

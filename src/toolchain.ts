@@ -12,7 +12,13 @@ import { loadYaml } from './specs.js';
 const goVersion = z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'a Go version like 1.15 or 1.15.15');
 
 const OfflineImage = z
-  .object({ image: z.string(), go: goVersion, suite: z.string(), goroot: z.string(), packages: z.array(z.string()).min(1) })
+  .object({
+    image: z.string(),
+    go: goVersion,
+    suite: z.string(),
+    goroot: z.string(),
+    packages: z.array(z.string()).min(1),
+  })
   .strict();
 export type OfflineImage = z.infer<typeof OfflineImage>;
 
@@ -24,7 +30,13 @@ const ToolchainSpecs = z
     official: z
       .object({
         suiteArchived: z.array(z.string()),
-        images: z.record(goVersion, z.object({ digest: z.string().regex(/^sha256:[0-9a-f]{64}$/), suite: z.string() }).strict()).nullable().default({}),
+        images: z
+          .record(
+            goVersion,
+            z.object({ digest: z.string().regex(/^sha256:[0-9a-f]{64}$/), suite: z.string() }).strict(),
+          )
+          .nullable()
+          .default({}),
       })
       .strict(),
   })
@@ -91,13 +103,21 @@ export async function readTreeToolchainFacts(tree: string): Promise<TreeToolchai
   }
   const godeps = await read('Godeps/Godeps.json');
   if (godeps) {
-    const dep = ((JSON.parse(godeps) as { Deps?: { ImportPath: string; Rev: string; Comment?: string }[] }).Deps ?? []).find((d) => d.ImportPath === REFLECT2);
+    const dep = (
+      (JSON.parse(godeps) as { Deps?: { ImportPath: string; Rev: string; Comment?: string }[] }).Deps ?? []
+    ).find((d) => d.ImportPath === REFLECT2);
     if (dep) {
-      facts.reflect2 = { version: REFLECT2_COMMITS[dep.Rev] ?? (/^v\d/.test(dep.Comment ?? '') ? dep.Comment! : 'unknown'), from: 'Godeps/Godeps.json' };
+      facts.reflect2 = {
+        version: REFLECT2_COMMITS[dep.Rev] ?? (/^v\d/.test(dep.Comment ?? '') ? dep.Comment! : 'unknown'),
+        from: 'Godeps/Godeps.json',
+      };
       return facts;
     }
   }
-  const vendored = await readFile(path.join(tree, 'vendor', REFLECT2, 'reflect2.go'), 'utf8').then(() => true, () => false);
+  const vendored = await readFile(path.join(tree, 'vendor', REFLECT2, 'reflect2.go'), 'utf8').then(
+    () => true,
+    () => false,
+  );
   if (vendored) facts.reflect2 = { version: 'unknown', from: `vendor/${REFLECT2}` };
   return facts;
 }
@@ -146,7 +166,10 @@ export function toolchainProblem(go: string, needs: Needs, specs: ToolchainSpecs
 /** The range of Go that is safe for the needs, for people: "Go >= 1.16 and < 1.18". */
 export function describeSafeRange(needs: Needs, specs: ToolchainSpecs): string {
   const minimum = effectiveMinimum(needs);
-  const parts = [minimum ? `>= ${minimum}` : undefined, goCeiling(needs.reflect2, specs) ? `< ${goCeiling(needs.reflect2, specs)}` : undefined].filter(Boolean);
+  const parts = [
+    minimum ? `>= ${minimum}` : undefined,
+    goCeiling(needs.reflect2, specs) ? `< ${goCeiling(needs.reflect2, specs)}` : undefined,
+  ].filter(Boolean);
   return parts.length ? `Go ${parts.join(' and ')}` : 'any Go';
 }
 
@@ -173,12 +196,17 @@ export function chooseToolchain(
   needs: ToolchainNeeds,
   available: AvailableImage[],
   specs: ToolchainSpecs,
-  options: { override?: AvailableImage; allowRisk: boolean; /** Appended when nothing safe exists, e.g. a newer version that is not affected. */ hint?: string },
+  options: {
+    override?: AvailableImage;
+    allowRisk: boolean;
+    /** Appended when nothing safe exists, e.g. a newer version that is not affected. */ hint?: string;
+  },
 ): ToolchainChoice {
   if (options.override) {
     const { image, go } = options.override;
     const problem = toolchainProblem(go, needs, specs);
-    if (!problem) return { image, go, why: `--image ${image} (Go ${go}; safe for ${what}: ${describeSafeRange(needs, specs)})` };
+    if (!problem)
+      return { image, go, why: `--image ${image} (Go ${go}; safe for ${what}: ${describeSafeRange(needs, specs)})` };
     if (!options.allowRisk) {
       throw new ToolchainRefused(
         `--image ${image} has Go ${go}, which is unsafe for ${what}: ${problem}; use an image with ${describeSafeRange(needs, specs)} ` +
@@ -192,8 +220,15 @@ export function chooseToolchain(
   if (same) return { image: same.image, go: same.go, why: `the upstream Go minor (${needs.upstream})` };
   const safe = available.filter((a) => !toolchainProblem(a.go, needs, specs)).sort((a, b) => compareGo(a.go, b.go));
   const oldest = safe[0];
-  if (oldest) return { image: oldest.image, go: oldest.go, why: `no image with the upstream Go ${needs.upstream}; the oldest available Go that is safe for this tree (${describeSafeRange(needs, specs)})` };
-  const have = available.length ? `the engine has ${available.map((a) => `${a.image} (Go ${a.go})`).join(', ')}` : 'the engine has no nokmem builder image';
+  if (oldest)
+    return {
+      image: oldest.image,
+      go: oldest.go,
+      why: `no image with the upstream Go ${needs.upstream}; the oldest available Go that is safe for this tree (${describeSafeRange(needs, specs)})`,
+    };
+  const have = available.length
+    ? `the engine has ${available.map((a) => `${a.image} (Go ${a.go})`).join(', ')}`
+    : 'the engine has no nokmem builder image';
   throw new ToolchainRefused(
     `no builder image is safe for ${what}: it needs ${describeSafeRange(needs, specs)} (upstream used Go ${needs.upstream}) and ${have}; ` +
       `make one with \`nokmem builder-image --go ${needs.upstream}\` (official golang image, needs a registry)` +

@@ -27,7 +27,8 @@ export function parseVersion(component: Component, input: string): ReleaseVersio
   const tag = `v${major}.${minor}.${patch}${pre}`;
   // "-rc5" -> "-rc.5": semver compares "rc10" < "rc5" as text, but "rc.10" > "rc.5" as numbers.
   const comparable = `${major}.${minor}.${patch}${pre.replace(/^-([A-Za-z]+)(\d+)$/, '-$1.$2')}`;
-  if (!semver.valid(comparable)) throw new UsageError(`${component} version ${JSON.stringify(input)} is not a valid version`);
+  if (!semver.valid(comparable))
+    throw new UsageError(`${component} version ${JSON.stringify(input)} is not a valid version`);
   return { tag, comparable };
 }
 

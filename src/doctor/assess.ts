@@ -46,7 +46,11 @@ export function assess(facts: HostFacts, place: Placer = UNPLACED): DoctorReport
       ? `kernel ${facts.kernel} leaks memory cgroup IDs when kmem accounting is on${bootNokmem ? '; booted with cgroup.memory=nokmem, which turns kmem accounting off' : ''}`
       : `kernel ${facts.kernel} is not in the affected range (3.x, as CentOS/RHEL 7's 3.10)`,
   });
-  findings.push({ area: 'cgroups', level: 'info', message: `cgroup ${facts.cgroupVersion}${facts.memoryMount ? `, memory controller at ${facts.memoryMount}` : ', no cgroup-v1 memory controller'}` });
+  findings.push({
+    area: 'cgroups',
+    level: 'info',
+    message: `cgroup ${facts.cgroupVersion}${facts.memoryMount ? `, memory controller at ${facts.memoryMount}` : ', no cgroup-v1 memory controller'}`,
+  });
   const atRisk = oldKernel && !bootNokmem && Boolean(facts.memoryMount);
 
   if (facts.kernelMemoryCgroups !== undefined && facts.liveMemoryCgroups !== undefined) {
@@ -60,7 +64,9 @@ export function assess(facts: HostFacts, place: Placer = UNPLACED): DoctorReport
   }
 
   const placed = facts.binaries.map((b) => ({ b, p: b.kmemCode && b.role !== 'runc-nokmem' ? place(b) : undefined }));
-  const leaking = placed.filter(({ p }) => p && (p.method === 'source-patch' || p.method === 'build-tag')).map(({ b }) => b);
+  const leaking = placed
+    .filter(({ p }) => p && (p.method === 'source-patch' || p.method === 'build-tag'))
+    .map(({ b }) => b);
   const unplaced = placed.filter(({ p }) => p?.method === 'unknown').map(({ b }) => b);
   for (const { b, p } of placed) {
     const state = !b.kmemCode
@@ -72,13 +78,22 @@ export function assess(facts: HostFacts, place: Placer = UNPLACED): DoctorReport
           : p.method === 'unknown'
             ? `has kmem code and cannot be placed (${p.by}); check it with \`nokmem verify ${b.path}\``
             : `can switch kmem accounting on (${p.by})`;
-    const level = !b.kmemCode || p?.method === 'not-affected' ? 'ok' : p?.method === 'unknown' ? 'warn' : atRisk ? 'bad' : 'info';
-    findings.push({ area: 'binaries', level, message: `${b.role} ${b.path} (${b.foundBy}): ${state}${b.version ? `, ${b.version}` : ''}` });
+    const level =
+      !b.kmemCode || p?.method === 'not-affected' ? 'ok' : p?.method === 'unknown' ? 'warn' : atRisk ? 'bad' : 'info';
+    findings.push({
+      area: 'binaries',
+      level,
+      message: `${b.role} ${b.path} (${b.foundBy}): ${state}${b.version ? `, ${b.version}` : ''}`,
+    });
   }
-  if (!facts.binaries.some((b) => b.role === 'kubelet')) findings.push({ area: 'binaries', level: 'info', message: 'no kubelet found (process, unit or PATH)' });
-  if (facts.cgroupDriver) findings.push({ area: 'kubelet', level: 'info', message: `kubelet cgroup driver: ${facts.cgroupDriver}` });
+  if (!facts.binaries.some((b) => b.role === 'kubelet'))
+    findings.push({ area: 'binaries', level: 'info', message: 'no kubelet found (process, unit or PATH)' });
+  if (facts.cgroupDriver)
+    findings.push({ area: 'kubelet', level: 'info', message: `kubelet cgroup driver: ${facts.cgroupDriver}` });
 
-  const kmemOnKubepods = facts.kubepods ? facts.kubepods.slabinfoReadable || (facts.kubepods.kmemUsage ?? 0) > 0 : false;
+  const kmemOnKubepods = facts.kubepods
+    ? facts.kubepods.slabinfoReadable || (facts.kubepods.kmemUsage ?? 0) > 0
+    : false;
   if (facts.kubepods) {
     findings.push({
       area: 'kubepods',
@@ -90,21 +105,36 @@ export function assess(facts: HostFacts, place: Placer = UNPLACED): DoctorReport
   let verdict: Verdict = 'ok';
   let nextStep: string;
   if (!atRisk) {
-    nextStep = oldKernel ? 'nothing to do: kmem accounting is off at boot (cgroup.memory=nokmem)' : 'nothing to do: this kernel does not leak memory cgroup IDs';
+    nextStep = oldKernel
+      ? 'nothing to do: kmem accounting is off at boot (cgroup.memory=nokmem)'
+      : 'nothing to do: this kernel does not leak memory cgroup IDs';
   } else if (leaking.length) {
     verdict = 'install';
-    const packageFor = (role: string) => (role === 'kubelet' ? 'kubelet' : role === 'nvidia-container-runtime' ? 'the nvidia-runtime-* build that matches it (nokmem forks)' : 'runc-nokmem');
+    const packageFor = (role: string) =>
+      role === 'kubelet'
+        ? 'kubelet'
+        : role === 'nvidia-container-runtime'
+          ? 'the nvidia-runtime-* build that matches it (nokmem forks)'
+          : 'runc-nokmem';
     nextStep = `install the nokmem packages (${[...new Set(leaking.map((b) => packageFor(b.role)))].join(', ')}) from the nokmem repository and wire them into the container engine, then drain and reboot the node`;
   } else if (unplaced.length) {
     verdict = 'unknown';
     nextStep = `cannot tell whether ${unplaced.map((b) => b.path).join(', ')} switch kmem on: check each with \`nokmem verify PATH\` (run as root on this node), or compare its \`--version\` with \`nokmem forks\``;
   } else if (kmemOnKubepods) {
     verdict = 'reboot';
-    nextStep = 'drain and reboot the node: the binaries are nokmem, but kubepods still has kmem accounting on and new pods inherit it';
+    nextStep =
+      'drain and reboot the node: the binaries are nokmem, but kubepods still has kmem accounting on and new pods inherit it';
   } else {
     nextStep = 'nothing to do: the binaries in use are nokmem and kubepods has no kmem accounting';
   }
-  return { verdict, nextStep, exitCode: { ok: 0, install: 1, reboot: 2, unknown: 3 }[verdict], atRisk, findings, facts };
+  return {
+    verdict,
+    nextStep,
+    exitCode: { ok: 0, install: 1, reboot: 2, unknown: 3 }[verdict],
+    atRisk,
+    findings,
+    facts,
+  };
 }
 
 export function formatReport(report: DoctorReport): string {

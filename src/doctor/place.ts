@@ -23,11 +23,15 @@ export function placer(table: VersionTable, forks: ForkSpecs): Placer {
     const commit = /commit:\s*([0-9a-f]{7,40})/i.exec(text)?.[1];
     if (commit) {
       const hit = forCommit(forks, commit);
-      if (hit?.kind === 'fork') return { method: hit.fork.method ?? 'unknown', by: `commit ${commit} is specs/forks.yaml's ${hit.name}` };
+      if (hit?.kind === 'fork')
+        return { method: hit.fork.method ?? 'unknown', by: `commit ${commit} is specs/forks.yaml's ${hit.name}` };
       if (hit?.kind === 'not-affected') return { method: 'not-affected', by: `commit ${commit}: ${hit.entry.reason}` };
     }
     const component = b.role === 'kubelet' ? 'kubelet' : 'runc';
-    const m = component === 'kubelet' ? /Kubernetes (v\d+\.\d+\.\d+)\s*$/m.exec(text) : /runc version (v?1\.0\.0-rc\d+|v?\d+\.\d+\.\d+)(?:\s|$|;)/.exec(text);
+    const m =
+      component === 'kubelet'
+        ? /Kubernetes (v\d+\.\d+\.\d+)\s*$/m.exec(text)
+        : /runc version (v?1\.0\.0-rc\d+|v?\d+\.\d+\.\d+)(?:\s|$|;)/.exec(text);
     if (m) {
       try {
         const v = parseVersion(component, m[1]!.startsWith('v') ? m[1]! : `v${m[1]}`);
@@ -37,6 +41,9 @@ export function placer(table: VersionTable, forks: ForkSpecs): Placer {
         // not a release version: fall through
       }
     }
-    return { method: 'unknown', by: `"${text}" is neither a release in specs/versions.yaml nor a commit in specs/forks.yaml` };
+    return {
+      method: 'unknown',
+      by: `"${text}" is neither a release in specs/versions.yaml nor a commit in specs/forks.yaml`,
+    };
   };
 }

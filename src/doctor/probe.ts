@@ -66,7 +66,11 @@ async function findKubelet(root: string): Promise<BinaryFacts | undefined> {
     const found = await binaryFacts(under(root, exe), 'kubelet', `running process ${pid}`);
     if (found) return found;
   }
-  for (const unit of ['etc/systemd/system/kubelet.service', 'usr/lib/systemd/system/kubelet.service', 'lib/systemd/system/kubelet.service']) {
+  for (const unit of [
+    'etc/systemd/system/kubelet.service',
+    'usr/lib/systemd/system/kubelet.service',
+    'lib/systemd/system/kubelet.service',
+  ]) {
     const exec = /^ExecStart=(\S+)/m.exec((await readText(under(root, unit))) ?? '')?.[1];
     if (exec) {
       const found = await binaryFacts(under(root, exec), 'kubelet', `/${unit}`);
@@ -86,8 +90,10 @@ async function findRuntimes(root: string): Promise<BinaryFacts[]> {
     const facts = await binaryFacts(under(root, p), role, by);
     if (facts && !found.some((f) => f.path === facts.path)) found.push(facts);
   };
-  for (const p of ['usr/bin/runc', 'usr/sbin/runc', 'usr/local/bin/runc', 'usr/local/sbin/runc']) await add(p, 'runc', 'PATH');
-  for (const p of ['usr/libexec/docker/docker-runc-current', 'usr/bin/docker-runc']) await add(p, 'docker-runc', 'docker');
+  for (const p of ['usr/bin/runc', 'usr/sbin/runc', 'usr/local/bin/runc', 'usr/local/sbin/runc'])
+    await add(p, 'runc', 'PATH');
+  for (const p of ['usr/libexec/docker/docker-runc-current', 'usr/bin/docker-runc'])
+    await add(p, 'docker-runc', 'docker');
   await add('usr/libexec/runc-nokmem/runc', 'runc-nokmem', 'runc-nokmem package');
   // Before v3, NVIDIA's runtime is a runc fork (from v3 a shim without kmem code, which this reads as such).
   await add('usr/bin/nvidia-container-runtime', 'nvidia-container-runtime', 'NVIDIA container runtime');
@@ -141,13 +147,19 @@ export async function probeHost(root: string, versionOf?: VersionReader): Promis
   if (v1Memory) {
     const mount = under(root, v1Memory);
     facts.liveMemoryCgroups = 1 + (await countDirs(mount));
-    const line = ((await readText(under(root, 'proc/cgroups'))) ?? '').split('\n').find((l) => l.startsWith('memory\t') || l.startsWith('memory '));
+    const line = ((await readText(under(root, 'proc/cgroups'))) ?? '')
+      .split('\n')
+      .find((l) => l.startsWith('memory\t') || l.startsWith('memory '));
     if (line) facts.kernelMemoryCgroups = Number(line.trim().split(/\s+/)[2]);
     for (const name of ['kubepods', 'kubepods.slice']) {
       const dir = path.join(mount, name);
       if (!existsSync(dir)) continue;
       const usage = Number(((await readText(path.join(dir, 'memory.kmem.usage_in_bytes'))) ?? '').trim());
-      facts.kubepods = { path: path.join(v1Memory, name), slabinfoReadable: await readable(path.join(dir, 'memory.kmem.slabinfo')), kmemUsage: Number.isFinite(usage) ? usage : undefined };
+      facts.kubepods = {
+        path: path.join(v1Memory, name),
+        slabinfoReadable: await readable(path.join(dir, 'memory.kmem.slabinfo')),
+        kmemUsage: Number.isFinite(usage) ? usage : undefined,
+      };
       break;
     }
   }

@@ -42,17 +42,36 @@ export function githubAssetName(file: string): string {
 
 export function octokitFor(token: string, apiUrl?: string): Octokit {
   registerSecret(token);
-  return new Octokit({ auth: token, baseUrl: apiUrl ?? 'https://api.github.com', userAgent: 'nokmem', request: { retries: 0 } });
+  return new Octokit({
+    auth: token,
+    baseUrl: apiUrl ?? 'https://api.github.com',
+    userAgent: 'nokmem',
+    request: { retries: 0 },
+  });
 }
 
 function httpStatus(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'status' in error ? Number((error as { status: unknown }).status) : undefined;
+  return typeof error === 'object' && error !== null && 'status' in error
+    ? Number((error as { status: unknown }).status)
+    : undefined;
 }
 
-export async function githubRelease(request: ReleaseRequest, log: Logger, octokit = octokitFor(request.token, request.apiUrl)): Promise<ReleaseResult> {
+export async function githubRelease(
+  request: ReleaseRequest,
+  log: Logger,
+  octokit = octokitFor(request.token, request.apiUrl),
+): Promise<ReleaseResult> {
   const [owner, repo] = request.repository.split('/');
   if (!owner || !repo) throw new UserError(`--repository ${JSON.stringify(request.repository)} is not owner/name`);
-  const result: ReleaseResult = { id: 0, url: '', created: false, uploaded: [], replaced: [], unchanged: [], published: false };
+  const result: ReleaseResult = {
+    id: 0,
+    url: '',
+    created: false,
+    uploaded: [],
+    replaced: [],
+    unchanged: [],
+    published: false,
+  };
   try {
     const releases = await octokit.paginate(octokit.rest.repos.listReleases, { owner, repo, per_page: 100 });
     let release = releases.find((r) => r.tag_name === request.tag);
@@ -60,12 +79,26 @@ export async function githubRelease(request: ReleaseRequest, log: Logger, octoki
       log.info(`  release ${request.tag} is already published; only missing assets can be added`);
     }
     if (!release) {
-      release = (await octokit.rest.repos.createRelease({ owner, repo, tag_name: request.tag, name: request.name ?? request.tag, body: request.body ?? '', draft: true })).data;
+      release = (
+        await octokit.rest.repos.createRelease({
+          owner,
+          repo,
+          tag_name: request.tag,
+          name: request.name ?? request.tag,
+          body: request.body ?? '',
+          draft: true,
+        })
+      ).data;
       result.created = true;
       log.info(`  created draft release ${request.tag} (id ${release.id})`);
     }
     result.id = release.id;
-    const existing = await octokit.paginate(octokit.rest.repos.listReleaseAssets, { owner, repo, release_id: release.id, per_page: 100 });
+    const existing = await octokit.paginate(octokit.rest.repos.listReleaseAssets, {
+      owner,
+      repo,
+      release_id: release.id,
+      per_page: 100,
+    });
     for (const file of request.assets) {
       const name = githubAssetName(file);
       const bytes = await readFile(file);
@@ -73,7 +106,11 @@ export async function githubRelease(request: ReleaseRequest, log: Logger, octoki
       const current = existing.find((a) => a.name === name);
       if (current) {
         const currentDigest = (current as { digest?: string | null }).digest;
-        if (current.size === bytes.length && (!currentDigest || currentDigest === digest) && current.state === 'uploaded') {
+        if (
+          current.size === bytes.length &&
+          (!currentDigest || currentDigest === digest) &&
+          current.state === 'uploaded'
+        ) {
           result.unchanged.push(name);
           continue;
         }
@@ -86,14 +123,19 @@ export async function githubRelease(request: ReleaseRequest, log: Logger, octoki
           url: release!.upload_url,
           name,
           data: bytes,
-          headers: { 'content-type': 'application/octet-stream', 'content-length': (bytes.length).toString() },
+          headers: { 'content-type': 'application/octet-stream', 'content-length': bytes.length.toString() },
         });
       try {
         await upload();
       } catch (error) {
         // 422 already_exists: a half-finished upload of an earlier run; find it, delete it, upload again.
         if (httpStatus(error) !== 422) throw error;
-        const again = await octokit.paginate(octokit.rest.repos.listReleaseAssets, { owner, repo, release_id: release.id, per_page: 100 });
+        const again = await octokit.paginate(octokit.rest.repos.listReleaseAssets, {
+          owner,
+          repo,
+          release_id: release.id,
+          per_page: 100,
+        });
         const stale = again.find((a) => a.name === name);
         if (!stale) throw error;
         await octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: stale.id });
@@ -110,8 +152,14 @@ export async function githubRelease(request: ReleaseRequest, log: Logger, octoki
     return result;
   } catch (error) {
     const status = httpStatus(error);
-    if (status === 401 || status === 403) throw new UserError(`GitHub refused the token for ${request.repository} (HTTP ${status}); give GITHUB_TOKEN with contents: write on that repository`);
-    if (status === 404) throw new UserError(`GitHub has no repository ${request.repository} for this token (HTTP 404); check --repository and the token's access`);
+    if (status === 401 || status === 403)
+      throw new UserError(
+        `GitHub refused the token for ${request.repository} (HTTP ${status}); give GITHUB_TOKEN with contents: write on that repository`,
+      );
+    if (status === 404)
+      throw new UserError(
+        `GitHub has no repository ${request.repository} for this token (HTTP 404); check --repository and the token's access`,
+      );
     throw error;
   }
 }

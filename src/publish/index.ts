@@ -32,7 +32,8 @@ async function collectRpms(inputs: string[]): Promise<string[]> {
   const rpms: string[] = [];
   for (const input of inputs) {
     if (!existsSync(input)) throw new UserError(`${input} does not exist; give RPM files or build output directories`);
-    if ((await stat(input)).isDirectory()) rpms.push(...(await readdir(input)).filter((f) => f.endsWith('.rpm')).map((f) => path.join(input, f)));
+    if ((await stat(input)).isDirectory())
+      rpms.push(...(await readdir(input)).filter((f) => f.endsWith('.rpm')).map((f) => path.join(input, f)));
     else if (input.endsWith('.rpm')) rpms.push(input);
     else throw new UserError(`${input} is not an RPM or a directory; give RPM files or build output directories`);
   }
@@ -40,23 +41,41 @@ async function collectRpms(inputs: string[]): Promise<string[]> {
   return rpms;
 }
 
-export async function publish(request: PublishRequest, deps: { docker: Docker; runner: Runner; log: Logger }): Promise<PublishResult> {
+export async function publish(
+  request: PublishRequest,
+  deps: { docker: Docker; runner: Runner; log: Logger },
+): Promise<PublishResult> {
   const rpms = await collectRpms(request.inputs);
   const workDir = path.join(request.cacheDir, 'work');
   await sweepDeadWorkspaces(request.cacheDir);
   // Everything that ends up in or signs the repository is made as the invoking user (see asInvokingUser).
   const publisher = deps.docker.asInvokingUser();
-  const key = await prepareSigningKey(request.signing, { docker: publisher, log: deps.log, image: request.image, scratchRoot: workDir, devKeyDir: path.join(request.cacheDir, 'dev-signing-key') });
+  const key = await prepareSigningKey(request.signing, {
+    docker: publisher,
+    log: deps.log,
+    image: request.image,
+    scratchRoot: workDir,
+    devKeyDir: path.join(request.cacheDir, 'dev-signing-key'),
+  });
   try {
     const publicKey = path.join(key.gnupgHome, 'publish-key.asc');
     await writeFile(publicKey, key.publicKeyArmored);
-    const tools = { docker: deps.docker, runner: deps.runner, image: request.image, scratchRoot: workDir, functional: request.functional, table: request.table };
+    const tools = {
+      docker: deps.docker,
+      runner: deps.runner,
+      image: request.image,
+      scratchRoot: workDir,
+      functional: request.functional,
+      table: request.table,
+    };
     for (const rpm of rpms) {
       deps.log.info(`  verifying ${path.basename(rpm)}`);
       const verdict = await verifyRpm(rpm, publicKey, key.fingerprint, tools);
       if (!verdict.ok) {
         const failed = verdict.checks.filter((c) => c.status === 'fail');
-        throw new UserError(`${path.basename(rpm)} failed verification (${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}); nothing was published`);
+        throw new UserError(
+          `${path.basename(rpm)} failed verification (${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}); nothing was published`,
+        );
       }
     }
     const repo = path.resolve(request.repo);

@@ -32,7 +32,8 @@ async function createExclusive(file: string, content: string): Promise<boolean> 
   }
 }
 
-const readOrEmpty = (file: string) => readFile(file, 'utf8').catch((error: unknown) => (code(error) === 'ENOENT' ? undefined : Promise.reject(error)));
+const readOrEmpty = (file: string) =>
+  readFile(file, 'utf8').catch((error: unknown) => (code(error) === 'ENOENT' ? undefined : Promise.reject(error)));
 
 /**
  * Removes `file` if it still holds `seen` (a dead owner's lock). The rename is atomic; if what moved is not what
@@ -70,7 +71,10 @@ async function takeOver(file: string, seen: string): Promise<boolean> {
   }
 }
 
-export async function acquireLock(file: string, options: { waitMs: number; pollMs?: number; onWait?: (owner: number) => void }): Promise<() => Promise<void>> {
+export async function acquireLock(
+  file: string,
+  options: { waitMs: number; pollMs?: number; onWait?: (owner: number) => void },
+): Promise<() => Promise<void>> {
   const deadline = Date.now() + options.waitMs;
   const mine = `${process.pid} ${unique()}\n`;
   let told = false;
@@ -89,7 +93,10 @@ export async function acquireLock(file: string, options: { waitMs: number; pollM
       if (!(await takeOver(file, seen))) await new Promise((r) => setTimeout(r, 20));
       continue;
     }
-    if (Date.now() > deadline) throw new UserError(`another publish (pid ${owner}) holds ${file}; wait for it to finish, or remove the file if that process is gone`);
+    if (Date.now() > deadline)
+      throw new UserError(
+        `another publish (pid ${owner}) holds ${file}; wait for it to finish, or remove the file if that process is gone`,
+      );
     if (!told) options.onWait?.(owner);
     told = true;
     await new Promise((r) => setTimeout(r, options.pollMs ?? 500));

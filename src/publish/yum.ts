@@ -9,7 +9,20 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, link, lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  readFile,
+  readdir,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import type { Docker } from '../docker.js';
 import { UserError } from '../errors.js';
@@ -63,7 +76,10 @@ export interface PublishResult {
   generation: string;
 }
 
-const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 function crash(options: PublishOptions, point: CrashPoint): void {
   if (options.crashAt === point) {
@@ -112,7 +128,9 @@ async function currentGeneration(repo: string): Promise<string | undefined> {
   const link = path.join(repo, 'repodata');
   if (!existsSync(link)) return undefined;
   if (!(await lstat(link)).isSymbolicLink()) {
-    throw new UserError(`${link} is a directory, not the generation link nokmem publishes; publish into an empty directory or one nokmem made`);
+    throw new UserError(
+      `${link} is a directory, not the generation link nokmem publishes; publish into an empty directory or one nokmem made`,
+    );
   }
   return readlink(link);
 }
@@ -129,7 +147,9 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
     // The repository's key: a repository is signed by one key, forever.
     const keyFile = path.join(repo, PUBLIC_KEY_FILE);
     if (existsSync(keyFile) && (await readFile(keyFile, 'utf8')).trim() !== options.key.publicKeyArmored.trim()) {
-      throw new UserError(`${repo} is signed with another key (${keyFile}); publish with the repository's key, or into a new repository`);
+      throw new UserError(
+        `${repo} is signed with another key (${keyFile}); publish with the repository's key, or into a new repository`,
+      );
     }
 
     // 1. Packages. A name-epoch-version-release.arch (from the header, whatever the file is called) is published
@@ -149,7 +169,9 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
           if (!result.unchanged.includes(path.basename(target))) result.unchanged.push(path.basename(target));
           continue;
         }
-        throw new UserError(`${nevr(pkg)} is already published with different bytes (${pkg.arch}, ${target}${path.basename(pkg.rpm) === path.basename(target) ? '' : `; given as ${path.basename(pkg.rpm)}`}); a release is never replaced: build with --release N+1`);
+        throw new UserError(
+          `${nevr(pkg)} is already published with different bytes (${pkg.arch}, ${target}${path.basename(pkg.rpm) === path.basename(target) ? '' : `; given as ${path.basename(pkg.rpm)}`}); a release is never replaced: build with --release N+1`,
+        );
       }
       published.set(id, pkg.rpm);
       incoming.push({ rpm: pkg.rpm, target });
@@ -182,7 +204,19 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
     const excludes = retired.flatMap((f) => ['--excludes', f]);
     await docker.run({
       image,
-      command: ['createrepo_c', '--quiet', '--database', '--unique-md-filenames', '--checksum', 'sha256', ...(previous ? ['--update', '--update-md-path', '/repo'] : []), ...excludes, '--outputdir', `/repo/${path.basename(staging)}`, '/repo'],
+      command: [
+        'createrepo_c',
+        '--quiet',
+        '--database',
+        '--unique-md-filenames',
+        '--checksum',
+        'sha256',
+        ...(previous ? ['--update', '--update-md-path', '/repo'] : []),
+        ...excludes,
+        '--outputdir',
+        `/repo/${path.basename(staging)}`,
+        '/repo',
+      ],
       mounts: [{ host: repo, container: '/repo' }],
       purpose: 'write the repository metadata',
     });
@@ -197,7 +231,9 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
     if (previous && existsSync(path.join(repo, previous))) {
       for (const f of await readdir(path.join(repo, previous))) {
         if (f.startsWith('repomd.xml') || existsSync(path.join(genDir, f))) continue;
-        await link(path.join(repo, previous, f), path.join(genDir, f)).catch(() => copyFile(path.join(repo, previous, f), path.join(genDir, f)));
+        await link(path.join(repo, previous, f), path.join(genDir, f)).catch(() =>
+          copyFile(path.join(repo, previous, f), path.join(genDir, f)),
+        );
       }
     }
     if (!existsSync(keyFile)) await writeFile(keyFile, options.key.publicKeyArmored);
@@ -218,9 +254,12 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
       await rm(path.join(repo, 'Packages', f), { force: true });
       result.removed.push(f);
     }
-    const generations = (await readdir(repo)).filter((d) => d.startsWith('.repodata-') && !d.startsWith('.repodata-link'));
+    const generations = (await readdir(repo)).filter(
+      (d) => d.startsWith('.repodata-') && !d.startsWith('.repodata-link'),
+    );
     const dated = await Promise.all(generations.map(async (d) => ({ d, t: (await stat(path.join(repo, d))).mtimeMs })));
-    for (const { d } of dated.sort((a, b) => b.t - a.t).slice(KEEP_GENERATIONS)) if (d !== generation) await rm(path.join(repo, d), { recursive: true, force: true });
+    for (const { d } of dated.sort((a, b) => b.t - a.t).slice(KEEP_GENERATIONS))
+      if (d !== generation) await rm(path.join(repo, d), { recursive: true, force: true });
     return result;
   } finally {
     await rm(staging, { recursive: true, force: true });
@@ -229,12 +268,21 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
 }
 
 /** Mirrors the repository to a remote target (rsync over ssh, or a path) in the same safe order. */
-export async function syncToRemote(repo: string, target: string, generation: string, runner: import('../runner.js').Runner): Promise<void> {
+export async function syncToRemote(
+  repo: string,
+  target: string,
+  generation: string,
+  runner: import('../runner.js').Runner,
+): Promise<void> {
   const dest = target.endsWith('/') ? target : `${target}/`;
-  const rsync = (args: string[], purpose: string) => runner.run('rsync', ['--archive', '--links', '--mkpath', ...args], { purpose });
+  const rsync = (args: string[], purpose: string) =>
+    runner.run('rsync', ['--archive', '--links', '--mkpath', ...args], { purpose });
   await rsync(['--ignore-existing', `${repo}/Packages/`, `${dest}Packages/`], 'upload the packages');
   await rsync([`${repo}/${generation}/`, `${dest}${generation}/`], 'upload the metadata generation');
   await rsync([`${repo}/${PUBLIC_KEY_FILE}`, `${repo}/${REPO_FILE}`, dest], 'upload the key and the .repo file');
   await rsync([`${repo}/repodata`, dest], 'switch the remote repository to the new metadata');
-  await rsync(['--delete', '--exclude', '.publish.lock*', '--exclude', '.staging-*', `${repo}/`, dest], 'remove retired packages and metadata remotely');
+  await rsync(
+    ['--delete', '--exclude', '.publish.lock*', '--exclude', '.staging-*', `${repo}/`, dest],
+    'remove retired packages and metadata remotely',
+  );
 }

@@ -25,27 +25,51 @@ export interface BuiltRpm {
   spec: string;
 }
 
-export async function buildRpm(binary: string, inputs: SpecInputs, workDir: string, docker: Docker, image: string, overrides: [string, string][] = []): Promise<BuiltRpm> {
+export async function buildRpm(
+  binary: string,
+  inputs: SpecInputs,
+  workDir: string,
+  docker: Docker,
+  image: string,
+  overrides: [string, string][] = [],
+): Promise<BuiltRpm> {
   const pkg = PACKAGES[inputs.component];
   const top = path.join(workDir, 'rpmbuild');
-  for (const dir of ['SOURCES', 'SPECS', 'RPMS', 'BUILD', 'BUILDROOT', 'SRPMS']) await mkdir(path.join(top, dir), { recursive: true });
+  for (const dir of ['SOURCES', 'SPECS', 'RPMS', 'BUILD', 'BUILDROOT', 'SRPMS'])
+    await mkdir(path.join(top, dir), { recursive: true });
   const values = specValues(inputs);
   await copyFile(binary, path.join(top, 'SOURCES', values.binary!));
   // The wiring files name the binary's path: they are templates too.
-  for (const source of pkg.extraSources) await writeFile(path.join(top, 'SOURCES', source), renderSpec(await readFile(path.join(RPM_SPECS_DIR, 'files', source), 'utf8'), values));
+  for (const source of pkg.extraSources)
+    await writeFile(
+      path.join(top, 'SOURCES', source),
+      renderSpec(await readFile(path.join(RPM_SPECS_DIR, 'files', source), 'utf8'), values),
+    );
   const spec = renderSpec(await readFile(path.join(RPM_SPECS_DIR, pkg.template), 'utf8'), values);
   await writeFile(path.join(top, 'SPECS', `${values.name}.spec`), spec);
   await docker.prepareWritable(top);
   const defines = [...RPMBUILD_DEFINES, ...overrides].flatMap(([k, v]) => ['--define', `${k} ${v}`]);
   await docker.run({
     image,
-    command: ['rpmbuild', '-bb', '--target', 'x86_64', '--define', '_topdir /rpmbuild', ...defines, `/rpmbuild/SPECS/${values.name}.spec`],
+    command: [
+      'rpmbuild',
+      '-bb',
+      '--target',
+      'x86_64',
+      '--define',
+      '_topdir /rpmbuild',
+      ...defines,
+      `/rpmbuild/SPECS/${values.name}.spec`,
+    ],
     mounts: [{ host: top, container: '/rpmbuild' }],
     env: { SOURCE_DATE_EPOCH: String(inputs.epoch), TZ: 'UTC', LC_ALL: 'C' },
     purpose: `package ${values.name}`,
   });
   const rpms = (await readdir(path.join(top, 'RPMS', 'x86_64')).catch(() => [])).filter((f) => f.endsWith('.rpm'));
-  if (rpms.length !== 1) throw new UserError(`rpmbuild of ${values.name} produced ${rpms.length} packages instead of one; check specs/rpm/${pkg.template} (one package per spec)`);
+  if (rpms.length !== 1)
+    throw new UserError(
+      `rpmbuild of ${values.name} produced ${rpms.length} packages instead of one; check specs/rpm/${pkg.template} (one package per spec)`,
+    );
   return { file: path.join(top, 'RPMS', 'x86_64', rpms[0]!), spec };
 }
 
@@ -56,18 +80,27 @@ export async function signRpms(files: string[], key: SigningKey, docker: Docker,
   await docker.prepareWritable(dirs[0]!);
   const extra = ['--batch', '--no-tty', ...unlockArgs(key)].join(' ');
   const signing = signingCommand(key, [
-    'rpmsign', '--addsign', '--rpmv3',
-    '--define', `_gpg_name ${key.fingerprint}`,
-    '--define', '_gpg_digest_algo sha256',
-    '--define', '__gpg /usr/bin/gpg',
-    '--define', `_gpg_sign_cmd_extra_args ${extra}`,
+    'rpmsign',
+    '--addsign',
+    '--rpmv3',
+    '--define',
+    `_gpg_name ${key.fingerprint}`,
+    '--define',
+    '_gpg_digest_algo sha256',
+    '--define',
+    '__gpg /usr/bin/gpg',
+    '--define',
+    `_gpg_sign_cmd_extra_args ${extra}`,
     ...files.map((f) => `/rpms/${path.basename(f)}`),
   ]);
   await docker.run({
     image,
     command: signing.command,
     input: signing.input,
-    mounts: [{ host: key.gnupgHome, container: GNUPG_MOUNT }, { host: dirs[0]!, container: '/rpms' }],
+    mounts: [
+      { host: key.gnupgHome, container: GNUPG_MOUNT },
+      { host: dirs[0]!, container: '/rpms' },
+    ],
     env: { GNUPGHOME: GNUPG_MOUNT },
     purpose: 'sign the packages',
   });
@@ -77,12 +110,29 @@ export async function signRpms(files: string[], key: SigningKey, docker: Docker,
 export async function signDetached(file: string, key: SigningKey, docker: Docker, image: string): Promise<string> {
   const out = `${file}.asc`;
   await docker.prepareWritable(path.dirname(file));
-  const signing = signingCommand(key, ['gpg', '--batch', '--no-tty', ...unlockArgs(key), '--local-user', key.fingerprint, '--digest-algo', 'SHA256', '--armor', '--detach-sign', '--output', `/files/${path.basename(out)}`, `/files/${path.basename(file)}`]);
+  const signing = signingCommand(key, [
+    'gpg',
+    '--batch',
+    '--no-tty',
+    ...unlockArgs(key),
+    '--local-user',
+    key.fingerprint,
+    '--digest-algo',
+    'SHA256',
+    '--armor',
+    '--detach-sign',
+    '--output',
+    `/files/${path.basename(out)}`,
+    `/files/${path.basename(file)}`,
+  ]);
   await docker.run({
     image,
     command: signing.command,
     input: signing.input,
-    mounts: [{ host: key.gnupgHome, container: GNUPG_MOUNT }, { host: path.dirname(file), container: '/files' }],
+    mounts: [
+      { host: key.gnupgHome, container: GNUPG_MOUNT },
+      { host: path.dirname(file), container: '/files' },
+    ],
     env: { GNUPGHOME: GNUPG_MOUNT },
     purpose: `sign ${path.basename(file)}`,
   });

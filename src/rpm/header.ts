@@ -24,7 +24,8 @@ export const canonicalFileName = (p: Nevra) => `${p.name}-${p.version}-${p.relea
 
 export async function readNevra(file: string): Promise<Nevra> {
   const handle = await open(file, 'r');
-  const bad = (why: string) => new UserError(`${path.basename(file)} is not a readable RPM (${why}); give packages made by nokmem build`);
+  const bad = (why: string) =>
+    new UserError(`${path.basename(file)} is not a readable RPM (${why}); give packages made by nokmem build`);
   try {
     const read = async (offset: number, length: number) => {
       const buffer = Buffer.alloc(length);
@@ -57,7 +58,13 @@ export async function readNevra(file: string): Promise<Nevra> {
       return v;
     };
     const epoch = values.get(TAG.epoch);
-    return { name: text(TAG.name), epoch: typeof epoch === 'number' ? epoch : undefined, version: text(TAG.version), release: text(TAG.release), arch: text(TAG.arch) };
+    return {
+      name: text(TAG.name),
+      epoch: typeof epoch === 'number' ? epoch : undefined,
+      version: text(TAG.version),
+      release: text(TAG.release),
+      arch: text(TAG.arch),
+    };
   } finally {
     await handle.close();
   }

@@ -13,9 +13,23 @@ import { type Check, fail, pass } from '../verify/verdict.js';
 
 /** rpmlib() features that EL7's rpm 4.11 understands. Anything else makes yum refuse the package. */
 export const EL7_RPMLIB = new Set([
-  'BuiltinLuaScripts', 'CompressedFileNames', 'ConcurrentAccess', 'ExplicitPackageProvide', 'FileCaps', 'FileDigests',
-  'HeaderLoadSortsTags', 'PartialHardlinkSets', 'PayloadFilesHavePrefix', 'PayloadIsBzip2', 'PayloadIsLzma', 'PayloadIsUstar',
-  'PayloadIsXz', 'ScriptletExpansion', 'ScriptletInterpreterArgs', 'TildeInVersions', 'VersionedDependencies',
+  'BuiltinLuaScripts',
+  'CompressedFileNames',
+  'ConcurrentAccess',
+  'ExplicitPackageProvide',
+  'FileCaps',
+  'FileDigests',
+  'HeaderLoadSortsTags',
+  'PartialHardlinkSets',
+  'PayloadFilesHavePrefix',
+  'PayloadIsBzip2',
+  'PayloadIsLzma',
+  'PayloadIsUstar',
+  'PayloadIsXz',
+  'ScriptletExpansion',
+  'ScriptletInterpreterArgs',
+  'TildeInVersions',
+  'VersionedDependencies',
 ]);
 export const EL7_PAYLOADS = new Set(['gzip', 'xz', 'lzma', 'bzip2']);
 
@@ -40,7 +54,9 @@ export function parseInspection(text: string): RpmFacts {
     if (m) current = m[1]!;
     else if (current) sections.set(current, [...(sections.get(current) ?? []), line]);
   }
-  const kv = Object.fromEntries((sections.get('query') ?? []).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const kv = Object.fromEntries(
+    (sections.get('query') ?? []).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   const exitOf = (lines: string[]) => lines.find((l) => l.startsWith('exit='))?.slice(5) ?? 'missing';
   const signature = sections.get('signature') ?? [];
   return {
@@ -51,7 +67,10 @@ export function parseInspection(text: string): RpmFacts {
     v4: kv.v4 ?? '(none)',
     v3: kv.v3 ?? '(none)',
     requires: (sections.get('requires') ?? []).map((l) => l.trim()).filter(Boolean),
-    signatureOutput: signature.filter((l) => !l.startsWith('exit=')).join('\n').trim(),
+    signatureOutput: signature
+      .filter((l) => !l.startsWith('exit='))
+      .join('\n')
+      .trim(),
     signatureExit: exitOf(signature),
     extractExit: exitOf(sections.get('extract') ?? []),
   };
@@ -60,19 +79,46 @@ export function parseInspection(text: string): RpmFacts {
 export function rpmChecks(facts: RpmFacts, keyId: string): Check[] {
   const checks: Check[] = [];
   const short = keyId.slice(-8).toLowerCase();
-  const okLines = facts.signatureOutput.split('\n').filter((l) => /: OK$/.test(l.trim()) && l.toLowerCase().includes(short));
+  const okLines = facts.signatureOutput
+    .split('\n')
+    .filter((l) => /: OK$/.test(l.trim()) && l.toLowerCase().includes(short));
   const headerSig = okLines.some((l) => /Header V4 RSA\/SHA256 Signature/.test(l));
   const payloadSig = okLines.some((l) => /^\s*V4 RSA\/SHA256 Signature/.test(l));
-  const bad = facts.signatureOutput.split('\n').filter((l) => /: BAD$/.test(l.trim())).map((l) => l.trim());
+  const bad = facts.signatureOutput
+    .split('\n')
+    .filter((l) => /: BAD$/.test(l.trim()))
+    .map((l) => l.trim());
   if (facts.v4 === '(none)' && facts.v3 === '(none)') checks.push(fail('signature', 'the package is not signed'));
-  else if (bad.length) checks.push(fail('signature', `the package was modified after it was signed: ${bad.join('; ')}`));
-  else if (facts.signatureExit !== '0') checks.push(fail('signature', `not signed by the project key ${short}: ${facts.signatureOutput.split('\n').filter((l) => /NOKEY|BAD|Missing|NOT OK/i.test(l)).join('; ').trim() || facts.signatureOutput.slice(0, 200)}`));
-  else if (!headerSig || !payloadSig) checks.push(fail('signature', `needs both the v4 header and the v3 header+payload signature by key ${short} (EL7's rpm 4.11 checks the v3 one); found: ${okLines.join('; ').trim()}`));
+  else if (bad.length)
+    checks.push(fail('signature', `the package was modified after it was signed: ${bad.join('; ')}`));
+  else if (facts.signatureExit !== '0')
+    checks.push(
+      fail(
+        'signature',
+        `not signed by the project key ${short}: ${
+          facts.signatureOutput
+            .split('\n')
+            .filter((l) => /NOKEY|BAD|Missing|NOT OK/i.test(l))
+            .join('; ')
+            .trim() || facts.signatureOutput.slice(0, 200)
+        }`,
+      ),
+    );
+  else if (!headerSig || !payloadSig)
+    checks.push(
+      fail(
+        'signature',
+        `needs both the v4 header and the v3 header+payload signature by key ${short} (EL7's rpm 4.11 checks the v3 one); found: ${okLines.join('; ').trim()}`,
+      ),
+    );
   else checks.push(pass('signature', `header and header+payload RSA/SHA256 signatures by key ${short} are valid`));
   checks.push(
     EL7_PAYLOADS.has(facts.compressor)
       ? pass('EL7 payload', `${facts.compressor} payload`)
-      : fail('EL7 payload', `${facts.compressor || 'unknown'} payload: EL7's rpm 4.11 cannot read it; build with _binary_payload w2.xzdio`),
+      : fail(
+          'EL7 payload',
+          `${facts.compressor || 'unknown'} payload: EL7's rpm 4.11 cannot read it; build with _binary_payload w2.xzdio`,
+        ),
   );
   const rpmlib = facts.requires.map((r) => /^rpmlib\((\w+)\)/.exec(r)?.[1]).filter((f): f is string => Boolean(f));
   const unknown = rpmlib.filter((f) => !EL7_RPMLIB.has(f));
@@ -84,7 +130,13 @@ export function rpmChecks(facts: RpmFacts, keyId: string): Check[] {
   return checks;
 }
 
-export async function inspectRpm(rpm: string, publicKeyFile: string, extractTo: string, docker: Docker, image: string): Promise<RpmFacts> {
+export async function inspectRpm(
+  rpm: string,
+  publicKeyFile: string,
+  extractTo: string,
+  docker: Docker,
+  image: string,
+): Promise<RpmFacts> {
   await docker.prepareWritable(extractTo);
   const r = await docker.run({
     image,

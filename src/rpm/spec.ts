@@ -30,7 +30,12 @@ export const PACKAGES: Record<Component, PackageDefinition> = {
   runc: {
     name: 'runc-nokmem',
     template: 'runc-nokmem.spec',
-    extraSources: ['README.nokmem', 'daemon.json.example', 'docker-nokmem.conf.example', 'containerd-nokmem.toml.example'],
+    extraSources: [
+      'README.nokmem',
+      'daemon.json.example',
+      'docker-nokmem.conf.example',
+      'containerd-nokmem.toml.example',
+    ],
     requires: [],
     release: (n) => `${n}`,
   },
@@ -98,7 +103,8 @@ export function specValues(inputs: SpecInputs): Record<string, string> {
 export function renderSpec(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const value = values[key];
-    if (value === undefined) throw new UserError(`spec template placeholder {{${key}}} has no value; fix specs/rpm or src/rpm/spec.ts`);
+    if (value === undefined)
+      throw new UserError(`spec template placeholder {{${key}}} has no value; fix specs/rpm or src/rpm/spec.ts`);
     return value;
   });
 }

@@ -18,11 +18,14 @@ export const applyMethod: Step<BuildContext> = {
   async run(ctx) {
     const plan = ctx.plan!;
     if (plan.method === 'build-tag') throw new StepSkipped(`build tag: ${plan.make.join(' ')}`);
-    if (plan.method === 'none' || !plan.patch) throw new StepSkipped('not affected: built as upstream ships it (--force)');
+    if (plan.method === 'none' || !plan.patch)
+      throw new StepSkipped('not affected: built as upstream ships it (--force)');
     const recipe = await loadPatchRecipe(plan.patch.name, ctx.request.patchesDir);
     ctx.applied = await applyRecipe(ctx.tree!, plan.patch.root, recipe);
     await writeFile(path.join(ctx.workspace!, 'nokmem.patch'), ctx.applied.diff);
-    const pruned = ctx.applied.removedImports.length ? `; dropped unused imports ${ctx.applied.removedImports.join(', ')}` : '';
+    const pruned = ctx.applied.removedImports.length
+      ? `; dropped unused imports ${ctx.applied.removedImports.join(', ')}`
+      : '';
     ctx.deps.log.info(`  ${plan.patch.name} applied to ${ctx.applied.files.join(', ')}${pruned}`);
   },
 };

@@ -11,7 +11,8 @@ export const checkout: Step<BuildContext> = {
   writes: true,
   skip: unlessCached,
   async run(ctx) {
-    const workspace = ctx.workspace ?? (await newWorkspace(ctx.request.cacheDir, `${ctx.plan!.component}-${ctx.plan!.version.tag}`));
+    const workspace =
+      ctx.workspace ?? (await newWorkspace(ctx.request.cacheDir, `${ctx.plan!.component}-${ctx.plan!.version.tag}`));
     ctx.workspace = workspace;
     ctx.tree = path.join(workspace, 'src');
     await ctx.sources!.exportTree(ctx.plan!.source.commit, ctx.tree);

@@ -18,7 +18,9 @@ import { unlessCached } from './reuse.js';
  */
 export function goBuildCache(ctx: BuildContext): string {
   const plan = ctx.plan!;
-  const key = plan.toolchain ? `go${plan.toolchain.go}` : (plan.imageId ?? plan.image).replace(/^sha256:/, '').slice(0, 16);
+  const key = plan.toolchain
+    ? `go${plan.toolchain.go}`
+    : (plan.imageId ?? plan.image).replace(/^sha256:/, '').slice(0, 16);
   return path.join(ctx.request.goBuildCacheDir ?? path.join(ctx.request.cacheDir, 'go-build'), key);
 }
 
@@ -37,17 +39,28 @@ export const compile: Step<BuildContext> = {
     await docker.prepareWritable(ctx.tree!);
     let output = '';
     // The workspace is removed when the run ends; the log of the last build of this version stays.
-    const logFile = path.join(ctx.request.cacheDir, 'logs', `${plan.fork?.name ?? `${plan.component}-${plan.version.tag}`}.build.log`);
+    const logFile = path.join(
+      ctx.request.cacheDir,
+      'logs',
+      `${plan.fork?.name ?? `${plan.component}-${plan.version.tag}`}.build.log`,
+    );
     await mkdir(path.dirname(logFile), { recursive: true });
     const mounts = [
       { host: ctx.tree!, container: plan.mountPath },
       { host: goCache, container: '/gocache' },
-      ...(plan.goCacheInTree ? [{ host: goCache, container: path.posix.join(plan.mountPath, plan.goCacheInTree) }] : []),
+      ...(plan.goCacheInTree
+        ? [{ host: goCache, container: path.posix.join(plan.mountPath, plan.goCacheInTree) }]
+        : []),
     ];
     log.info(`  ${plan.image}: make ${plan.make.join(' ')}`);
     try {
-      const version = await docker.run({ image: plan.image, command: ['go', 'version'], mounts: [], purpose: 'ask the builder image for its Go version' });
-      ctx.goUsed = version.stdout.trim().replace(/^go version /, "");
+      const version = await docker.run({
+        image: plan.image,
+        command: ['go', 'version'],
+        mounts: [],
+        purpose: 'ask the builder image for its Go version',
+      });
+      ctx.goUsed = version.stdout.trim().replace(/^go version /, '');
       await docker.run({
         image: plan.image,
         command: ['make', ...plan.make],
@@ -62,12 +75,16 @@ export const compile: Step<BuildContext> = {
       });
     } catch (error) {
       await writeFile(logFile, output);
-      if (error instanceof CommandError) throw new UserError(`${error.message} (full log: ${logFile}; run with --verbose to see it live)`);
+      if (error instanceof CommandError)
+        throw new UserError(`${error.message} (full log: ${logFile}; run with --verbose to see it live)`);
       throw error;
     }
     await writeFile(logFile, output);
     ctx.modules = await vendoredModules(ctx.tree!);
     ctx.binary = path.join(ctx.tree!, plan.artifact);
-    if (!existsSync(ctx.binary)) throw new UserError(`the build of ${plan.component} ${plan.version.tag} finished but did not produce ${plan.artifact}; see ${logFile}`);
+    if (!existsSync(ctx.binary))
+      throw new UserError(
+        `the build of ${plan.component} ${plan.version.tag} finished but did not produce ${plan.artifact}; see ${logFile}`,
+      );
   },
 };

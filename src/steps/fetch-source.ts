@@ -38,7 +38,9 @@ export const fetchSource: Step<BuildContext> = {
     ctx.commitTime = await cache.commitTime(commit);
     if (!source.pinned && ctx.request.writePin) {
       await writePin(ctx.request.specsDir, component, source.tag, commit);
-      ctx.deps.log.info(`  pinned ${component} ${source.tag} -> ${commit} in ${path.join(ctx.request.specsDir, 'pins.yaml')}`);
+      ctx.deps.log.info(
+        `  pinned ${component} ${source.tag} -> ${commit} in ${path.join(ctx.request.specsDir, 'pins.yaml')}`,
+      );
     }
   },
 };

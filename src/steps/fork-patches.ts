@@ -19,7 +19,8 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 export async function localPatch(patch: ForkPatch, forkName: string, cacheDir: string): Promise<string> {
   const cached = patch.fetched ? path.join(cacheDir, 'fork-patches', `${patch.sha256}.patch`) : patch.source;
   if (existsSync(cached) && sha256(await readFile(cached)) === patch.sha256) return cached;
-  if (!patch.fetched) throw new UserError(`fork ${forkName}: ${patch.source} changed since the build was planned; run again`);
+  if (!patch.fetched)
+    throw new UserError(`fork ${forkName}: ${patch.source} changed since the build was planned; run again`);
   let bytes: Buffer;
   try {
     if (patch.source.startsWith('file://')) bytes = await readFile(fileURLToPath(patch.source));
@@ -29,7 +30,11 @@ export async function localPatch(patch: ForkPatch, forkName: string, cacheDir: s
       bytes = Buffer.from(await response.arrayBuffer());
     }
   } catch (error) {
-    throw new UserError(`fork ${forkName}: cannot fetch ${patch.source} (${error instanceof Error ? error.message : String(error)}); check the URL in specs/forks.yaml and the network`, 1, { cause: error });
+    throw new UserError(
+      `fork ${forkName}: cannot fetch ${patch.source} (${error instanceof Error ? error.message : String(error)}); check the URL in specs/forks.yaml and the network`,
+      1,
+      { cause: error },
+    );
   }
   const digest = sha256(bytes);
   if (digest !== patch.sha256) {
@@ -53,11 +58,18 @@ export const forkPatches: Step<BuildContext> = {
     if (fork.patches.length === 0) throw new StepSkipped(`fork ${fork.name} has no patches of its own`);
     for (const patch of fork.patches) {
       const file = await localPatch(patch, fork.name, ctx.request.cacheDir);
-      const r = await ctx.deps.runner.run('git', ['apply', '--whitespace=nowarn', file], { cwd: ctx.tree!, allowFailure: true });
+      const r = await ctx.deps.runner.run('git', ['apply', '--whitespace=nowarn', file], {
+        cwd: ctx.tree!,
+        allowFailure: true,
+      });
       if (r.exitCode !== 0) {
-        throw new UserError(`fork ${fork.name}: ${patch.name} does not apply to ${ctx.plan!.source.commit} (${r.stderr.trim().split('\n')[0] ?? ''}); check the patch and the commit in specs/forks.yaml`);
+        throw new UserError(
+          `fork ${fork.name}: ${patch.name} does not apply to ${ctx.plan!.source.commit} (${r.stderr.trim().split('\n')[0] ?? ''}); check the patch and the commit in specs/forks.yaml`,
+        );
       }
-      ctx.deps.log.info(`  applied ${patch.fetched ? `${patch.source} (sha256 ${patch.sha256.slice(0, 12)}…, checked)` : patch.source}`);
+      ctx.deps.log.info(
+        `  applied ${patch.fetched ? `${patch.source} (sha256 ${patch.sha256.slice(0, 12)}…, checked)` : patch.source}`,
+      );
     }
   },
 };

@@ -6,7 +6,13 @@ import type { BuildContext } from '../context.js';
 import { UserError } from '../errors.js';
 import { inspectTree } from '../inspect-tree.js';
 import type { Step } from '../step.js';
-import { ToolchainRefused, describeSafeRange, loadToolchains, readTreeToolchainFacts, toolchainProblem } from '../toolchain.js';
+import {
+  ToolchainRefused,
+  describeSafeRange,
+  loadToolchains,
+  readTreeToolchainFacts,
+  toolchainProblem,
+} from '../toolchain.js';
 import { forkRecipe } from './resolve.js';
 import { unlessCached } from './reuse.js';
 
@@ -20,12 +26,23 @@ async function checkToolchain(ctx: BuildContext): Promise<void> {
   const plan = ctx.plan!;
   const facts = await readTreeToolchainFacts(ctx.tree!);
   ctx.treeToolchain = facts;
-  const needs = { upstream: plan.toolchainNeeds.upstream, minimumGo: facts.minimumGo?.version, reflect2: facts.reflect2?.version };
-  const said = [facts.minimumGo && `minimum Go ${facts.minimumGo.version} (${facts.minimumGo.from})`, facts.reflect2 && `reflect2 ${facts.reflect2.version} (${facts.reflect2.from})`].filter(Boolean);
-  ctx.deps.log.info(`  toolchain: the tree states ${said.length ? said.join(', ') : 'no minimum Go and vendors no reflect2'}`);
+  const needs = {
+    upstream: plan.toolchainNeeds.upstream,
+    minimumGo: facts.minimumGo?.version,
+    reflect2: facts.reflect2?.version,
+  };
+  const said = [
+    facts.minimumGo && `minimum Go ${facts.minimumGo.version} (${facts.minimumGo.from})`,
+    facts.reflect2 && `reflect2 ${facts.reflect2.version} (${facts.reflect2.from})`,
+  ].filter(Boolean);
+  ctx.deps.log.info(
+    `  toolchain: the tree states ${said.length ? said.join(', ') : 'no minimum Go and vendors no reflect2'}`,
+  );
   const expected = plan.toolchainNeeds;
   if (expected.minimumGo !== needs.minimumGo || expected.reflect2 !== needs.reflect2) {
-    ctx.deps.log.warn(`specs/versions.yaml expects minimum Go ${expected.minimumGo ?? '-'} and reflect2 ${expected.reflect2 ?? '-'} for ${plan.component} ${plan.version.tag}; the tree says ${needs.minimumGo ?? '-'} and ${needs.reflect2 ?? '-'}: the tree is used (fix the table)`);
+    ctx.deps.log.warn(
+      `specs/versions.yaml expects minimum Go ${expected.minimumGo ?? '-'} and reflect2 ${expected.reflect2 ?? '-'} for ${plan.component} ${plan.version.tag}; the tree says ${needs.minimumGo ?? '-'} and ${needs.reflect2 ?? '-'}: the tree is used (fix the table)`,
+    );
   }
   const choice = plan.toolchain;
   if (!choice) return; // `nokmem prepare` compiles nothing: the facts are reported, no toolchain is chosen
@@ -38,7 +55,9 @@ async function checkToolchain(ctx: BuildContext): Promise<void> {
   }
   if (!choice.risk) {
     choice.risk = problem;
-    ctx.deps.log.warn(`building with Go ${choice.go} although ${problem} (--allow-toolchain-risk); recorded in the build record and the package`);
+    ctx.deps.log.warn(
+      `building with Go ${choice.go} although ${problem} (--allow-toolchain-risk); recorded in the build record and the package`,
+    );
   }
 }
 
@@ -58,17 +77,23 @@ export const inspect: Step<BuildContext> = {
           'either the table or the tree is wrong: check specs/versions.yaml and the source before building',
       );
     if (!plan.fork) {
-      if (asInspected(plan.method) !== found.method) throw disagree(`specs/versions.yaml for ${plan.component} ${plan.version.tag}`, asInspected(plan.method));
+      if (asInspected(plan.method) !== found.method)
+        throw disagree(`specs/versions.yaml for ${plan.component} ${plan.version.tag}`, asInspected(plan.method));
       return;
     }
     if (plan.fork.claims && plan.era.method !== 'unknown' && plan.era.method !== found.method) {
-      throw disagree(`fork ${plan.fork.name} claims runc ${plan.fork.claims}, for which specs/versions.yaml`, plan.era.method);
+      throw disagree(
+        `fork ${plan.fork.name} claims runc ${plan.fork.claims}, for which specs/versions.yaml`,
+        plan.era.method,
+      );
     }
     if (plan.fork.method && plan.fork.method !== found.method) {
       throw disagree(`specs/forks.yaml for fork ${plan.fork.name}`, plan.fork.method);
     }
     if (found.method === 'not-affected' && !ctx.request.force) {
-      throw new UserError(`fork ${plan.fork.name} at ${plan.source.commit} is not affected (${found.evidence}); nothing to build. Use --force to build it anyway.`);
+      throw new UserError(
+        `fork ${plan.fork.name} at ${plan.source.commit} is not affected (${found.evidence}); nothing to build. Use --force to build it anyway.`,
+      );
     }
     plan.method = found.method === 'not-affected' ? 'none' : found.method;
     plan.layout = found.layout;

@@ -12,9 +12,13 @@ import { unlessPackagesCached } from './reuse-packages.js';
 export function methodSummary(ctx: BuildContext): string {
   const record = ctx.record!;
   // An accepted toolchain risk travels with the package, where the people who install it can read it.
-  const risk = record.toolchain?.risk ? ` TOOLCHAIN RISK (built with --allow-toolchain-risk): ${record.toolchain.risk} Go ${record.toolchain.go}.` : '';
-  if (record.method === 'source-patch') return `Source patch ${record.patch?.recipe} (applied diff ${record.patch?.diffDigest}).${risk}`;
-  if (record.method === 'build-tag') return `Built with the nokmem build tag: make ${record.flags.make.join(' ')}.${risk}`;
+  const risk = record.toolchain?.risk
+    ? ` TOOLCHAIN RISK (built with --allow-toolchain-risk): ${record.toolchain.risk} Go ${record.toolchain.go}.`
+    : '';
+  if (record.method === 'source-patch')
+    return `Source patch ${record.patch?.recipe} (applied diff ${record.patch?.diffDigest}).${risk}`;
+  if (record.method === 'build-tag')
+    return `Built with the nokmem build tag: make ${record.flags.make.join(' ')}.${risk}`;
   return `Not affected upstream; rebuilt unchanged (--force).${risk}`;
 }
 

@@ -25,15 +25,30 @@ const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
  */
 export async function requireWritableDir(dir: string, option: string): Promise<void> {
   let existing = dir;
-  while (!(await stat(existing).then(() => true, (error: unknown) => (code(error) === 'ENOENT' ? false : Promise.reject(error))))) existing = path.dirname(existing);
+  while (
+    !(await stat(existing).then(
+      () => true,
+      (error: unknown) => (code(error) === 'ENOENT' ? false : Promise.reject(error)),
+    ))
+  )
+    existing = path.dirname(existing);
   const real = path.join(await realpath(existing), path.relative(existing, dir));
   const kernel = /^\/(proc|sys)(\/|$)/.exec(real)?.[1];
-  if (kernel) throw new UserError(`${option} ${dir} is under /${kernel}, a kernel file system that cannot hold files; choose a normal writable directory for ${option}`);
-  if (existing === dir && !(await stat(dir)).isDirectory()) throw new UserError(`${option} ${dir} is not a directory; choose a writable directory for ${option}`);
+  if (kernel)
+    throw new UserError(
+      `${option} ${dir} is under /${kernel}, a kernel file system that cannot hold files; choose a normal writable directory for ${option}`,
+    );
+  if (existing === dir && !(await stat(dir)).isDirectory())
+    throw new UserError(`${option} ${dir} is not a directory; choose a writable directory for ${option}`);
   try {
     await access(existing, constants.W_OK);
   } catch (error) {
-    const reason = code(error) === 'EROFS' ? 'read-only file system' : code(error) === 'EACCES' || code(error) === 'EPERM' ? 'permission denied' : undefined;
+    const reason =
+      code(error) === 'EROFS'
+        ? 'read-only file system'
+        : code(error) === 'EACCES' || code(error) === 'EPERM'
+          ? 'permission denied'
+          : undefined;
     if (!reason) throw error;
     throw new UserError(`cannot write to ${dir} (${reason}); choose a writable ${option}`);
   }
@@ -49,7 +64,9 @@ async function laterUnaffected(ctx: BuildContext): Promise<string | undefined> {
   const spec = (await loadVersionTable(ctx.request.specsDir))[plan.component];
   const at = spec.eras.findIndex((e) => e === plan.era || e.versions === plan.era.versions);
   const next = spec.eras.slice(at + 1).find((e) => e.method === 'not-affected');
-  return next ? `${plan.component} ${next.versions.replace(/^>=/, '')} and later are not affected: consider moving to one` : undefined;
+  return next
+    ? `${plan.component} ${next.versions.replace(/^>=/, '')} and later are not affected: consider moving to one`
+    : undefined;
 }
 
 export const preflight: Step<BuildContext> = {
@@ -59,11 +76,13 @@ export const preflight: Step<BuildContext> = {
     const plan = ctx.plan!;
     const { runner, docker } = ctx.deps;
     const git = await runner.run('git', ['--version'], { allowFailure: true });
-    if (git.exitCode !== 0) throw new UserError('git is not installed; install git (apt-get install git) and run again');
+    if (git.exitCode !== 0)
+      throw new UserError('git is not installed; install git (apt-get install git) and run again');
     await requireWritableDir(ctx.request.outDir, '--out');
     await requireWritableDir(ctx.request.cacheDir, '--cache-dir');
     // A build learns that the remote is unreachable when it fetches; a dry run fetches nothing, so it asks here.
-    if (ctx.request.dryRun) await new SourceCache(runner, path.join(ctx.request.cacheDir, 'git')).checkReachable(plan.source.remote);
+    if (ctx.request.dryRun)
+      await new SourceCache(runner, path.join(ctx.request.cacheDir, 'git')).checkReachable(plan.source.remote);
     await docker.ping();
 
     const specs = await loadToolchains(ctx.request.specsDir);
@@ -71,40 +90,73 @@ export const preflight: Step<BuildContext> = {
     let override;
     if (ctx.request.image) {
       if (!(await docker.imageId(ctx.request.image))) {
-        throw new UserError(`builder image ${ctx.request.image} is not in the Docker engine; build it with \`nokmem builder-image --offline\` (Debian's Go, no registry needed) or \`--go VERSION\` (official golang image), or pass another --image`);
+        throw new UserError(
+          `builder image ${ctx.request.image} is not in the Docker engine; build it with \`nokmem builder-image --offline\` (Debian's Go, no registry needed) or \`--go VERSION\` (official golang image), or pass another --image`,
+        );
       }
       const go = await imageGoVersion(runner, ctx.request.image);
-      if (!go) throw new UserError(`--image ${ctx.request.image} has no working Go (\`go version\` failed in it); give a builder image with a Go toolchain`);
+      if (!go)
+        throw new UserError(
+          `--image ${ctx.request.image} has no working Go (\`go version\` failed in it); give a builder image with a Go toolchain`,
+        );
       override = { image: ctx.request.image, go };
     }
-    const choice = chooseToolchain(what, plan.toolchainNeeds, override ? [] : await availableBuilderImages(runner), specs, {
-      override,
-      allowRisk: ctx.request.allowToolchainRisk,
-      hint: await laterUnaffected(ctx),
-    });
+    const choice = chooseToolchain(
+      what,
+      plan.toolchainNeeds,
+      override ? [] : await availableBuilderImages(runner),
+      specs,
+      {
+        override,
+        allowRisk: ctx.request.allowToolchainRisk,
+        hint: await laterUnaffected(ctx),
+      },
+    );
     plan.toolchain = choice;
     plan.image = choice.image;
-    if (choice.risk) ctx.deps.log.warn(`${what}: building with Go ${choice.go} although ${choice.risk} (--allow-toolchain-risk); the risk is recorded in the build record and the package`);
+    if (choice.risk)
+      ctx.deps.log.warn(
+        `${what}: building with Go ${choice.go} although ${choice.risk} (--allow-toolchain-risk); the risk is recorded in the build record and the package`,
+      );
     ctx.deps.log.info(`  toolchain ${choice.image} (Go ${choice.go}): ${choice.why}`);
 
     const imageId = await docker.imageId(plan.image);
-    if (!imageId) throw new UserError(`builder image ${plan.image} is not in the Docker engine; make it with \`nokmem builder-image --offline\` or \`--go ${plan.goVersion}\``);
+    if (!imageId)
+      throw new UserError(
+        `builder image ${plan.image} is not in the Docker engine; make it with \`nokmem builder-image --offline\` or \`--go ${plan.goVersion}\``,
+      );
     plan.imageId = imageId;
     const tools = BUILD_TOOLS[plan.component];
     const probe = await runner.run(
       'docker',
-      ['run', '--rm', '--network', 'none', plan.image, 'sh', '-c', 'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done', 'check-tools', ...tools],
+      [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        plan.image,
+        'sh',
+        '-c',
+        'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done',
+        'check-tools',
+        ...tools,
+      ],
       { allowFailure: true, timeoutMs: 60_000 },
     );
-    const missing = probe.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    const missing = probe.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     if (probe.exitCode !== 0 || missing.length) {
       throw new UserError(
         `builder image ${plan.image} lacks ${missing.length ? missing.join(', ') : `a shell to check for ${tools.join(', ')}`}, which a real ${plan.component} build needs` +
-          `${missing.includes('rsync') ? ' (kubernetes\' hack/lib/golang.sh places its code generators with rsync)' : ''}; install it in the image or use \`nokmem builder-image --offline\``,
+          `${missing.includes('rsync') ? " (kubernetes' hack/lib/golang.sh places its code generators with rsync)" : ''}; install it in the image or use \`nokmem builder-image --offline\``,
       );
     }
     if (ctx.request.package && !(await docker.imageId(ctx.request.packagerImage))) {
-      throw new UserError(`packager image ${ctx.request.packagerImage} is not in the Docker engine; build it with \`nokmem builder-image --offline\`, pass --packager-image, or use --no-package`);
+      throw new UserError(
+        `packager image ${ctx.request.packagerImage} is not in the Docker engine; build it with \`nokmem builder-image --offline\`, pass --packager-image, or use --no-package`,
+      );
     }
     const inputs = {
       nokmem: NOKMEM_VERSION,
@@ -119,9 +171,10 @@ export const preflight: Step<BuildContext> = {
       make: plan.make,
       env: plan.env,
       marker: plan.marker,
-      fork: plan.fork ? { name: plan.fork.name, binary: plan.binaryName, patches: plan.fork.patches.map((p) => p.sha256) } : null,
+      fork: plan.fork
+        ? { name: plan.fork.name, binary: plan.binaryName, patches: plan.fork.patches.map((p) => p.sha256) }
+        : null,
     };
     plan.cacheKey = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32);
   },
 };
-

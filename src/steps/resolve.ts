@@ -13,8 +13,6 @@ import { eraFor, fsPackageFor, loadForks, loadPins, loadVersionTable, toolchainF
 import type { Step } from '../step.js';
 import { parseVersion } from '../version.js';
 
-
-
 function render(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
 }
@@ -27,7 +25,9 @@ const BUILD_ENV = (layout: 'gopath' | 'modules'): Record<string, string> => ({
 });
 
 async function recipeDigest(patchesDir: string, name: string): Promise<string> {
-  return `sha256:${createHash('sha256').update(await readFile(path.join(patchesDir, `${name}.yaml`))).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(await readFile(path.join(patchesDir, `${name}.yaml`)))
+    .digest('hex')}`;
 }
 
 /** A fork of runc, built by commit: the method, make line and patch are filled in by the tree inspection. */
@@ -37,7 +37,9 @@ async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> 
   const fork = forks[name];
   if (!fork) {
     const known = Object.keys(forks);
-    throw new UserError(`fork "${name}" is not in ${request.forksFile}; ${known.length ? `known forks: ${known.join(', ')}` : 'add it there (see the comment at the top)'}`);
+    throw new UserError(
+      `fork "${name}" is not in ${request.forksFile}; ${known.length ? `known forks: ${known.join(', ')}` : 'add it there (see the comment at the top)'}`,
+    );
   }
   const spec = (await loadVersionTable(request.specsDir)).runc;
   const claims = fork.claims ? parseVersion('runc', fork.claims) : undefined;
@@ -47,21 +49,42 @@ async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> 
   const patches: ForkPatch[] = [];
   for (const p of fork.patches) {
     if (typeof p !== 'string') {
-      patches.push({ name: path.posix.basename(new URL(p.url).pathname), source: p.url, sha256: p.sha256, fetched: true });
+      patches.push({
+        name: path.posix.basename(new URL(p.url).pathname),
+        source: p.url,
+        sha256: p.sha256,
+        fetched: true,
+      });
       continue;
     }
     const file = path.resolve(forkDir, p);
-    if (!existsSync(file)) throw new UserError(`fork ${name}: patch ${file} does not exist; fix patches in ${request.forksFile}`);
-    patches.push({ name: path.basename(file), source: file, sha256: createHash('sha256').update(await readFile(file)).digest('hex'), fetched: false });
+    if (!existsSync(file))
+      throw new UserError(`fork ${name}: patch ${file} does not exist; fix patches in ${request.forksFile}`);
+    patches.push({
+      name: path.basename(file),
+      source: file,
+      sha256: createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex'),
+      fetched: false,
+    });
   }
   const tag = fork.version.startsWith('v') ? fork.version : `v${fork.version}`;
   return {
     component: 'runc',
     version: { tag, comparable: tag.slice(1) },
-    source: { remote: request.remote ? normalizeRemote(request.remote) : normalizeRemote(fork.repository), tag: `fork:${name}`, byCommit: true, commit: fork.commit, pinned: true },
+    source: {
+      remote: request.remote ? normalizeRemote(request.remote) : normalizeRemote(fork.repository),
+      tag: `fork:${name}`,
+      byCommit: true,
+      commit: fork.commit,
+      pinned: true,
+    },
     method: 'from-tree',
     reason: `${fork.description} (method decided by inspecting the tree)`,
-    era: claims ? (eraFor(spec, claims) ?? spec.eras[0]!) : { versions: '*', method: 'unknown', reason: 'decided by the tree' },
+    era: claims
+      ? (eraFor(spec, claims) ?? spec.eras[0]!)
+      : { versions: '*', method: 'unknown', reason: 'decided by the tree' },
     goVersion,
     toolchainNeeds: { upstream: goVersion, minimumGo: toolchain.minimum, reflect2: toolchain.reflect2 },
     image: request.image ?? defaultBuilderImage(goVersion),
@@ -70,7 +93,11 @@ async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> 
     make: [],
     artifact: spec.artifact,
     binaryName: fork.binary,
-    patch: { name: 'libcontainer-nokmem', root: spec.libcontainerRoot, digest: await recipeDigest(request.patchesDir, 'libcontainer-nokmem') },
+    patch: {
+      name: 'libcontainer-nokmem',
+      root: spec.libcontainerRoot,
+      digest: await recipeDigest(request.patchesDir, 'libcontainer-nokmem'),
+    },
     fsPackage: spec.libcontainerPackage,
     marker: false,
     outputDir: path.join(request.outDir, name),
@@ -83,9 +110,16 @@ async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> 
 }
 
 /** The build recipe for a method the tree inspection chose (forks): runc's own make interface. */
-export function forkRecipe(method: 'source-patch' | 'build-tag' | 'none', layout: 'gopath' | 'modules', commit: string): { make: string[]; env: Record<string, string> } {
+export function forkRecipe(
+  method: 'source-patch' | 'build-tag' | 'none',
+  layout: 'gopath' | 'modules',
+  commit: string,
+): { make: string[]; env: Record<string, string> } {
   const tags = method === 'build-tag' ? 'seccomp nokmem' : 'seccomp';
-  return { make: ['static', `BUILDTAGS=${tags}`, `COMMIT=${commit}`], env: { ...BUILD_ENV(layout), ...(layout === 'modules' ? { GOFLAGS: '-mod=vendor' } : {}) } };
+  return {
+    make: ['static', `BUILDTAGS=${tags}`, `COMMIT=${commit}`],
+    env: { ...BUILD_ENV(layout), ...(layout === 'modules' ? { GOFLAGS: '-mod=vendor' } : {}) },
+  };
 }
 
 export const resolve: Step<BuildContext> = {
@@ -103,34 +137,54 @@ export const resolve: Step<BuildContext> = {
     const era = eraFor(spec, version);
     const what = `${request.component} ${version.tag}`;
     if (!era || era.method === 'unknown') {
-      throw new UserError(`${what} is outside the versions nokmem knows${era ? ` (${era.reason})` : ''}; add its era to specs/versions.yaml`);
+      throw new UserError(
+        `${what} is outside the versions nokmem knows${era ? ` (${era.reason})` : ''}; add its era to specs/versions.yaml`,
+      );
     }
     const remote = request.remote ? normalizeRemote(request.remote) : spec.repository;
     const pins = await loadPins(request.specsDir);
-    const sourceCache = new SourceCache(ctx.deps.runner, path.join(request.cacheDir, 'git', `${request.component}.git`));
+    const sourceCache = new SourceCache(
+      ctx.deps.runner,
+      path.join(request.cacheDir, 'git', `${request.component}.git`),
+    );
     let method: BuildPlan['method'];
     let reason = era.reason;
     if (era.method === 'not-affected') {
       // "not affected" only for a release that exists: a pin says so, or else the remote (when it answers).
       // An unreachable remote cannot tell; then the era's answer stands.
-      const onRemote = pins[request.component][version.tag] ?? (await sourceCache.remoteCommit(remote, version.tag).catch(() => 'unknown'));
-      if (onRemote === undefined) throw new UserError(`tag ${version.tag} is not on ${remote}, so ${what} is not a release; check the version`);
-      if (!request.force) throw new UserError(`${what} is not affected (${era.reason}); nothing to build. Use --force to build it anyway.`);
-      if (!era.make || !era.layout) throw new UserError(`${what} is not affected and specs/versions.yaml has no build recipe for its era, so --force cannot build it`);
+      const onRemote =
+        pins[request.component][version.tag] ??
+        (await sourceCache.remoteCommit(remote, version.tag).catch(() => 'unknown'));
+      if (onRemote === undefined)
+        throw new UserError(`tag ${version.tag} is not on ${remote}, so ${what} is not a release; check the version`);
+      if (!request.force)
+        throw new UserError(
+          `${what} is not affected (${era.reason}); nothing to build. Use --force to build it anyway.`,
+        );
+      if (!era.make || !era.layout)
+        throw new UserError(
+          `${what} is not affected and specs/versions.yaml has no build recipe for its era, so --force cannot build it`,
+        );
       method = 'none';
       reason = `built with --force although not affected: ${era.reason}`;
     } else {
       method = era.method;
     }
     const toolchain = toolchainFor(spec, version);
-    if (!toolchain) throw new UserError(`${what} has no Go toolchain in specs/versions.yaml; add one under ${request.component}.toolchains`);
+    if (!toolchain)
+      throw new UserError(
+        `${what} has no Go toolchain in specs/versions.yaml; add one under ${request.component}.toolchains`,
+      );
     const goVersion = toolchain.go;
 
     let commit = pins[request.component][version.tag];
     const pinned = commit !== undefined;
     if (!commit) {
       commit = await sourceCache.remoteCommit(remote, version.tag);
-      if (!commit) throw new UserError(`tag ${version.tag} is not on ${remote}; check the version, or point --remote at a mirror that has it`);
+      if (!commit)
+        throw new UserError(
+          `tag ${version.tag} is not on ${remote}; check the version, or point --remote at a mirror that has it`,
+        );
       ctx.deps.log.warn(
         `${what} has no pin in specs/pins.yaml; using ${commit} as ${remote} reports it` +
           (request.writePin ? ' (it will be recorded)' : ' (record it with --write-pin)'),

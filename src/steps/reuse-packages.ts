@@ -14,7 +14,8 @@ import type { Step } from '../step.js';
 import { unlessPackaging } from './signing-key.js';
 
 export const packagesDir = (ctx: BuildContext) => path.join(ctx.request.cacheDir, 'packages', ctx.packageKey!);
-export const unlessPackagesCached = (ctx: BuildContext) => unlessPackaging(ctx) ?? (ctx.cachedPackages ? 'packages cached' : undefined);
+export const unlessPackagesCached = (ctx: BuildContext) =>
+  unlessPackaging(ctx) ?? (ctx.cachedPackages ? 'packages cached' : undefined);
 
 async function templatesDigest(): Promise<string> {
   const hash = createHash('sha256');
@@ -46,7 +47,8 @@ export const reusePackages: Step<BuildContext> = {
     };
     ctx.packageKey = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32);
     const dir = packagesDir(ctx);
-    if (!existsSync(path.join(dir, 'SHA256SUMS.asc'))) throw new StepSkipped('no earlier packages with identical inputs');
+    if (!existsSync(path.join(dir, 'SHA256SUMS.asc')))
+      throw new StepSkipped('no earlier packages with identical inputs');
     ctx.cachedPackages = dir;
     ctx.deps.log.info(`  cache hit: ${dir}`);
   },

@@ -21,7 +21,8 @@ export const MODULES_FILE = 'modules.json';
  */
 export function weakerProof(record: BuildRecord, functional: boolean): string | undefined {
   const check = record.verification.checks.find((c) => c.name === 'functional (strace)');
-  if (functional && check?.status === 'skipped' && /--no-functional/.test(check.detail)) return `its functional proof was ${check.detail}`;
+  if (functional && check?.status === 'skipped' && /--no-functional/.test(check.detail))
+    return `its functional proof was ${check.detail}`;
   return undefined;
 }
 
@@ -30,13 +31,19 @@ export const reuse: Step<BuildContext> = {
   writes: false,
   async run(ctx) {
     const dir = resultDir(ctx);
-    if (!existsSync(path.join(dir, 'build-record.json'))) throw new StepSkipped('no earlier build with identical inputs');
+    if (!existsSync(path.join(dir, 'build-record.json')))
+      throw new StepSkipped('no earlier build with identical inputs');
     const record = JSON.parse(await readFile(path.join(dir, 'build-record.json'), 'utf8')) as BuildRecord;
     const weaker = weakerProof(record, ctx.request.functional);
-    if (weaker) throw new StepSkipped(`the cached build is weaker than this run asks for (${weaker}); building and proving again`);
+    if (weaker)
+      throw new StepSkipped(
+        `the cached build is weaker than this run asks for (${weaker}); building and proving again`,
+      );
     ctx.cachedResult = dir;
     ctx.record = record;
-    ctx.modules = JSON.parse(await readFile(path.join(dir, MODULES_FILE), 'utf8').catch(() => '[]')) as VendoredModule[];
+    ctx.modules = JSON.parse(
+      await readFile(path.join(dir, MODULES_FILE), 'utf8').catch(() => '[]'),
+    ) as VendoredModule[];
     ctx.deps.log.info(`  cache hit: ${dir}`);
   },
 };

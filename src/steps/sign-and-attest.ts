@@ -37,7 +37,10 @@ export const signAndAttest: Step<BuildContext> = {
       allowFailure: true,
     });
     const base = `${plan.binaryName}-${plan.version.tag}`;
-    await writeFile(path.join(dir, `${base}.spdx.json`), `${JSON.stringify(spdxSbom({ record, binaryName: plan.binaryName, binarySha256: binarySha, goVersionOutput: goVersion.stdout, modules: ctx.modules ?? [], epoch: record.source.commitTime }), null, 2)}\n`);
+    await writeFile(
+      path.join(dir, `${base}.spdx.json`),
+      `${JSON.stringify(spdxSbom({ record, binaryName: plan.binaryName, binarySha256: binarySha, goVersionOutput: goVersion.stdout, modules: ctx.modules ?? [], epoch: record.source.commitTime }), null, 2)}\n`,
+    );
     await writeFile(path.join(dir, PUBLIC_KEY_FILE), key.publicKeyArmored);
 
     const subjects = [];
@@ -45,15 +48,21 @@ export const signAndAttest: Step<BuildContext> = {
     const statement = provenance({
       record,
       subjects,
-      builderId: process.env.GITHUB_ACTIONS ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/.github/workflows/release.yml` : `urn:nokmem:builder:local`,
-      invocationId: process.env.GITHUB_RUN_ID ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}` : `urn:nokmem:build:${plan.cacheKey}`,
+      builderId: process.env.GITHUB_ACTIONS
+        ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/.github/workflows/release.yml`
+        : `urn:nokmem:builder:local`,
+      invocationId: process.env.GITHUB_RUN_ID
+        ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`
+        : `urn:nokmem:build:${plan.cacheKey}`,
       startedOn: started,
       finishedOn: new Date().toISOString(),
     });
     await writeFile(path.join(dir, `${base}.provenance.json`), `${JSON.stringify(statement, null, 2)}\n`);
 
     // SHA256SUMS covers every file of the output: the packages and attestations here, and the verified result.
-    const result = (await readdir(resultDir(ctx))).filter((f) => f !== MODULES_FILE).map((f) => path.join(resultDir(ctx), f));
+    const result = (await readdir(resultDir(ctx)))
+      .filter((f) => f !== MODULES_FILE)
+      .map((f) => path.join(resultDir(ctx), f));
     const here = (await readdir(dir)).map((f) => path.join(dir, f));
     await writeFile(path.join(dir, 'SHA256SUMS'), await sha256sums([...here, ...result]));
     await signDetached(path.join(dir, 'SHA256SUMS'), key, docker, image);

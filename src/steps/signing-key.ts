@@ -8,14 +8,16 @@ import { newWorkspace } from '../workspace.js';
 import { prepareSigningKey } from '../signing.js';
 import type { Step } from '../step.js';
 
-export const unlessPackaging = (ctx: BuildContext) => (ctx.request.package ? undefined : 'packaging turned off (--no-package)');
+export const unlessPackaging = (ctx: BuildContext) =>
+  ctx.request.package ? undefined : 'packaging turned off (--no-package)';
 
 export const signingKey: Step<BuildContext> = {
   name: 'signing key',
   writes: true,
   skip: unlessPackaging,
   async run(ctx) {
-    const workspace = ctx.workspace ?? (await newWorkspace(ctx.request.cacheDir, `${ctx.plan!.component}-${ctx.plan!.version.tag}`));
+    const workspace =
+      ctx.workspace ?? (await newWorkspace(ctx.request.cacheDir, `${ctx.plan!.component}-${ctx.plan!.version.tag}`));
     ctx.workspace = workspace;
     ctx.signingKey = await prepareSigningKey(ctx.request.signing, {
       docker: ctx.deps.docker,
@@ -24,6 +26,8 @@ export const signingKey: Step<BuildContext> = {
       scratchRoot: workspace,
       devKeyDir: path.join(ctx.request.cacheDir, 'dev-signing-key'),
     });
-    ctx.deps.log.info(`  key ${ctx.signingKey.fingerprint}${ctx.signingKey.development ? ' (development key, NOT FOR PRODUCTION)' : ''}`);
+    ctx.deps.log.info(
+      `  key ${ctx.signingKey.fingerprint}${ctx.signingKey.development ? ' (development key, NOT FOR PRODUCTION)' : ''}`,
+    );
   },
 };

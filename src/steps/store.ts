@@ -30,19 +30,47 @@ export const store: Step<BuildContext> = {
       schema: 'nokmem/build-record@1',
       component: plan.component,
       version: plan.version.tag,
-      source: { repository: plan.source.remote, tag: plan.source.tag, commit: plan.source.commit, pinned: plan.source.pinned, commitTime: ctx.commitTime ?? 0 },
+      source: {
+        repository: plan.source.remote,
+        tag: plan.source.tag,
+        commit: plan.source.commit,
+        pinned: plan.source.pinned,
+        commitTime: ctx.commitTime ?? 0,
+      },
       method: plan.method === 'from-tree' ? 'none' : plan.method,
       reason: plan.reason,
       inspection: ctx.inspection ? { method: ctx.inspection.method, evidence: ctx.inspection.evidence } : undefined,
       fork: plan.fork
-        ? { name: plan.fork.name, patches: plan.fork.patches.map((p) => ({ file: p.name, sha256: p.sha256, ...(p.fetched ? { url: p.source } : {}) })), binary: plan.binaryName, package: plan.fork.packageName }
+        ? {
+            name: plan.fork.name,
+            patches: plan.fork.patches.map((p) => ({
+              file: p.name,
+              sha256: p.sha256,
+              ...(p.fetched ? { url: p.source } : {}),
+            })),
+            binary: plan.binaryName,
+            package: plan.fork.packageName,
+          }
         : undefined,
-      patch: plan.patch && ctx.applied
-        ? { recipe: `patches/${plan.patch.name}.yaml`, recipeDigest: plan.patch.digest, diffDigest: `sha256:${digests['nokmem.patch']?.sha256}`, file: 'nokmem.patch' }
-        : null,
+      patch:
+        plan.patch && ctx.applied
+          ? {
+              recipe: `patches/${plan.patch.name}.yaml`,
+              recipeDigest: plan.patch.digest,
+              diffDigest: `sha256:${digests['nokmem.patch']?.sha256}`,
+              file: 'nokmem.patch',
+            }
+          : null,
       go: { upstream: plan.goVersion, used: ctx.goUsed ?? 'unknown' },
       toolchain: plan.toolchain
-        ? { image: plan.toolchain.image, go: plan.toolchain.go, why: plan.toolchain.why, tree: ctx.treeToolchain ?? {}, expected: plan.toolchainNeeds, ...(plan.toolchain.risk ? { risk: plan.toolchain.risk } : {}) }
+        ? {
+            image: plan.toolchain.image,
+            go: plan.toolchain.go,
+            why: plan.toolchain.why,
+            tree: ctx.treeToolchain ?? {},
+            expected: plan.toolchainNeeds,
+            ...(plan.toolchain.risk ? { risk: plan.toolchain.risk } : {}),
+          }
         : undefined,
       image: { reference: plan.image, id: plan.imageId ?? '' },
       flags: { make: plan.make, env: plan.env },
@@ -57,4 +85,3 @@ export const store: Step<BuildContext> = {
     ctx.record = record;
   },
 };
-

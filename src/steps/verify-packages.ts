@@ -21,7 +21,8 @@ export const verifyPackagesStep: Step<BuildContext> = {
     // SHA256SUMS lists the result files too: check against the whole output as it will be written.
     const staged = await mkdtemp(path.join(ctx.workspace!, '.verify-'));
     try {
-      for (const d of [dir, resultDir(ctx)]) for (const f of await readdir(d)) await writeFile(path.join(staged, f), await readFile(path.join(d, f)));
+      for (const d of [dir, resultDir(ctx)])
+        for (const f of await readdir(d)) await writeFile(path.join(staged, f), await readFile(path.join(d, f)));
       const report = await verifyPackages(staged, path.join(dir, PUBLIC_KEY_FILE), {
         docker: ctx.deps.docker,
         runner: ctx.deps.runner,
@@ -30,11 +31,17 @@ export const verifyPackagesStep: Step<BuildContext> = {
         functional: ctx.request.functional,
         table: await loadVersionTable(ctx.request.specsDir),
       });
-      for (const pkg of report.packages) for (const c of pkg.checks) ctx.deps.log.info(`  ${c.status.padEnd(7)} ${path.basename(pkg.file)} ${c.name}: ${c.detail}`);
+      for (const pkg of report.packages)
+        for (const c of pkg.checks)
+          ctx.deps.log.info(`  ${c.status.padEnd(7)} ${path.basename(pkg.file)} ${c.name}: ${c.detail}`);
       for (const c of report.sums) ctx.deps.log.info(`  ${c.status.padEnd(7)} ${c.name}: ${c.detail}`);
       if (!report.ok) {
-        const failed = [...report.packages.flatMap((p) => p.checks), ...report.sums].filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.detail}`);
-        throw new UserError(`the packages failed verification (${failed.join('; ')}); nothing was written to ${ctx.request.outDir}`);
+        const failed = [...report.packages.flatMap((p) => p.checks), ...report.sums]
+          .filter((c) => c.status === 'fail')
+          .map((c) => `${c.name}: ${c.detail}`);
+        throw new UserError(
+          `the packages failed verification (${failed.join('; ')}); nothing was written to ${ctx.request.outDir}`,
+        );
       }
     } finally {
       await rm(staged, { recursive: true, force: true });

@@ -17,17 +17,39 @@ export const verify: Step<BuildContext> = {
   async run(ctx) {
     const plan = ctx.plan!;
     const verdict = await verifyBinary(
-      { binary: ctx.binary!, component: plan.component, tag: plan.version.tag, commit: plan.source.commit, expect: { fsPackage: plan.fsPackage, marker: plan.marker } },
-      { docker: ctx.deps.docker, runner: ctx.deps.runner, toolImage: plan.image, sandboxImage: ctx.request.packagerImage, scratchRoot: ctx.workspace!, functional: ctx.request.functional },
+      {
+        binary: ctx.binary!,
+        component: plan.component,
+        tag: plan.version.tag,
+        commit: plan.source.commit,
+        expect: { fsPackage: plan.fsPackage, marker: plan.marker },
+      },
+      {
+        docker: ctx.deps.docker,
+        runner: ctx.deps.runner,
+        toolImage: plan.image,
+        sandboxImage: ctx.request.packagerImage,
+        scratchRoot: ctx.workspace!,
+        functional: ctx.request.functional,
+      },
     );
     // The toolchain decision, checked at run time where the tree vendors json-iterator (kubernetes ~1.12-1.22).
     const checks = vendorsJsonIterator(ctx.tree!)
-      ? [...verdict.checks, await toolchainProbe({ tree: ctx.tree!, mountPath: plan.mountPath, image: plan.image, goCache: goBuildCache(ctx) }, ctx.deps.docker)]
+      ? [
+          ...verdict.checks,
+          await toolchainProbe(
+            { tree: ctx.tree!, mountPath: plan.mountPath, image: plan.image, goCache: goBuildCache(ctx) },
+            ctx.deps.docker,
+          ),
+        ]
       : verdict.checks;
     ctx.verdict = verdictOf(checks);
-    for (const check of ctx.verdict.checks) ctx.deps.log.info(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`);
+    for (const check of ctx.verdict.checks)
+      ctx.deps.log.info(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`);
     if (!ctx.verdict.ok) {
-      throw new UserError(`${plan.component} ${plan.version.tag} failed verification (${describeFailures(ctx.verdict) || 'no check passed'}); nothing was written to ${ctx.request.outDir}`);
+      throw new UserError(
+        `${plan.component} ${plan.version.tag} failed verification (${describeFailures(ctx.verdict) || 'no check passed'}); nothing was written to ${ctx.request.outDir}`,
+      );
     }
   },
 };

@@ -14,8 +14,11 @@ export const writeOutput: Step<BuildContext> = {
   async run(ctx) {
     const from = resultDir(ctx);
     const content: DirContent = {};
-    for (const name of await readdir(from)) if (name !== MODULES_FILE) content[name] = { copyFrom: path.join(from, name) };
-    if (ctx.cachedPackages) for (const name of await readdir(ctx.cachedPackages)) content[name] = { copyFrom: path.join(ctx.cachedPackages, name) };
+    for (const name of await readdir(from))
+      if (name !== MODULES_FILE) content[name] = { copyFrom: path.join(from, name) };
+    if (ctx.cachedPackages)
+      for (const name of await readdir(ctx.cachedPackages))
+        content[name] = { copyFrom: path.join(ctx.cachedPackages, name) };
     await writeDirAtomically(ctx.plan!.outputDir, content);
     ctx.record ??= JSON.parse(await readFile(path.join(from, 'build-record.json'), 'utf8')) as BuildRecord;
     ctx.deps.log.info(`  ${ctx.plan!.outputDir}`);

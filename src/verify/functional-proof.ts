@@ -67,14 +67,38 @@ export function readTrace(trace: string, cgroupName: string): TraceFindings {
 }
 
 /** What runc needs to make its namespaces and a memory cgroup, and strace to trace it; nothing else. */
-export const SANDBOX_CAPABILITIES = ['SYS_ADMIN', 'SYS_PTRACE', 'SYS_CHROOT', 'SETUID', 'SETGID', 'SETPCAP', 'DAC_OVERRIDE', 'FOWNER', 'CHOWN', 'KILL', 'MKNOD'];
+export const SANDBOX_CAPABILITIES = [
+  'SYS_ADMIN',
+  'SYS_PTRACE',
+  'SYS_CHROOT',
+  'SETUID',
+  'SETGID',
+  'SETPCAP',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'CHOWN',
+  'KILL',
+  'MKNOD',
+];
 
 export function sandboxOptions(): string[] {
   return [
-    '--cap-drop', 'ALL', ...SANDBOX_CAPABILITIES.flatMap((c) => ['--cap-add', c]),
+    '--cap-drop',
+    'ALL',
+    ...SANDBOX_CAPABILITIES.flatMap((c) => ['--cap-add', c]),
     // strace needs ptrace and runc mounts; Docker's default profiles forbid both.
-    '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'no-new-privileges',
-    '--cgroupns', 'private', '--pids-limit', '256', '--memory', '512m',
+    '--security-opt',
+    'seccomp=unconfined',
+    '--security-opt',
+    'apparmor=unconfined',
+    '--security-opt',
+    'no-new-privileges',
+    '--cgroupns',
+    'private',
+    '--pids-limit',
+    '256',
+    '--memory',
+    '512m',
   ];
 }
 
@@ -105,49 +129,83 @@ const PROOF_SCRIPT = [
 
 /** strace inside the sandbox image (nokmem's offline images carry it: specs/toolchains.yaml `common`). */
 async function straceIn(docker: Docker, image: string): Promise<string | undefined> {
-  const own = await docker.run({ image, command: ['sh', '-c', 'command -v strace'], mounts: [], purpose: 'look for strace in the sandbox image', allowFailure: true });
+  const own = await docker.run({
+    image,
+    command: ['sh', '-c', 'command -v strace'],
+    mounts: [],
+    purpose: 'look for strace in the sandbox image',
+    allowFailure: true,
+  });
   return own.exitCode === 0 && own.stdout.trim() ? own.stdout.trim() : undefined;
 }
 
-export async function functionalProof(binary: string, tools: { runner: Runner; docker: Docker; image: string; scratchRoot: string }): Promise<Check> {
+export async function functionalProof(
+  binary: string,
+  tools: { runner: Runner; docker: Docker; image: string; scratchRoot: string },
+): Promise<Check> {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) {
-    return skipped(NAME, 'needs root on a Linux host to create memory cgroups; run verify as root for the functional proof');
+    return skipped(
+      NAME,
+      'needs root on a Linux host to create memory cgroups; run verify as root for the functional proof',
+    );
   }
   const mountinfo = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
   if (!memoryCgroupMount(mountinfo)) {
-    return skipped(NAME, 'this host has no cgroup-v1 memory controller (cgroup v2 only, like GitHub-hosted runners); the leak and this proof need cgroup v1');
+    return skipped(
+      NAME,
+      'this host has no cgroup-v1 memory controller (cgroup v2 only, like GitHub-hosted runners); the leak and this proof need cgroup v1',
+    );
   }
   const strace = await straceIn(tools.docker, tools.image);
-  if (!strace) return fail(NAME, `${tools.image} has no strace, so the proof cannot run; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`);
+  if (!strace)
+    return fail(
+      NAME,
+      `${tools.image} has no strace, so the proof cannot run; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`,
+    );
 
   const scratch = await mkdtemp(path.join(tools.scratchRoot, '.functional-'));
   const id = `nokmem-verify-${randomBytes(4).toString('hex')}`;
   try {
     const bundle = path.join(scratch, 'bundle');
     await mkdir(path.join(bundle, 'rootfs'), { recursive: true });
-    await writeFile(path.join(bundle, 'config.json'), JSON.stringify(runtimeConfig(`/${id}`, 64 * 1024 * 1024), null, 2));
+    await writeFile(
+      path.join(bundle, 'config.json'),
+      JSON.stringify(runtimeConfig(`/${id}`, 64 * 1024 * 1024), null, 2),
+    );
     const run = await tools.docker.run({
       image: tools.image,
       user: '0:0',
       options: sandboxOptions(),
       command: ['sh', '-c', PROOF_SCRIPT, 'proof', id, strace],
-      mounts: [{ host: binary, container: '/probe/runc', readOnly: true }, { host: scratch, container: '/scratch' }],
+      mounts: [
+        { host: binary, container: '/probe/runc', readOnly: true },
+        { host: scratch, container: '/scratch' },
+      ],
       purpose: 'run the binary under strace in a sandbox',
       allowFailure: true,
       timeoutMs: 120_000,
     });
-    if (run.exitCode === 96) return skipped(NAME, `the sandbox could not mount a cgroup-v1 memory hierarchy: ${run.stderr.trim().split('\n').pop() ?? ''}`);
+    if (run.exitCode === 96)
+      return skipped(
+        NAME,
+        `the sandbox could not mount a cgroup-v1 memory hierarchy: ${run.stderr.trim().split('\n').pop() ?? ''}`,
+      );
     const found = readTrace(await readFile(path.join(scratch, 'trace.txt'), 'utf8').catch(() => ''), id);
     if (found.kmemAccess.length) {
       return fail(NAME, `the binary touched kernel-memory accounting: ${found.kmemAccess[0]?.slice(0, 200)}`);
     }
     if (!found.createdCgroup || !found.setLimit) {
       const why = (run.stderr || run.stdout).trim().split('\n').slice(-2).join(' | ');
-      return fail(NAME, `inconclusive: the run did not create the memory cgroup ${id} with a memory limit (exit ${run.exitCode}${why ? `: ${why}` : ''})`);
+      return fail(
+        NAME,
+        `inconclusive: the run did not create the memory cgroup ${id} with a memory limit (exit ${run.exitCode}${why ? `: ${why}` : ''})`,
+      );
     }
-    return pass(NAME, `created the memory cgroup ${id} with a memory limit in a sandbox; none of ${found.syscalls} traced file syscalls touched memory.kmem.*`);
+    return pass(
+      NAME,
+      `created the memory cgroup ${id} with a memory limit in a sandbox; none of ${found.syscalls} traced file syscalls touched memory.kmem.*`,
+    );
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
-

@@ -37,18 +37,33 @@ export async function el7Check(binary: string): Promise<Check> {
   const elf = await readElfLinkage(binary);
   if (!elf.isElf) return fail('EL7 glibc', 'not an ELF executable');
   if (elf.static) return pass('EL7 glibc', 'statically linked: needs no glibc from the host');
-  if (glibcAtMost(elf.highestGlibc, EL7_GLIBC)) return pass('EL7 glibc', `dynamically linked, needs at most GLIBC_${elf.highestGlibc ?? 'none'} (EL7 has ${EL7_GLIBC})`);
-  return fail('EL7 glibc', `needs GLIBC_${elf.highestGlibc}, EL7 has ${EL7_GLIBC}: it will not start there; build it static`);
+  if (glibcAtMost(elf.highestGlibc, EL7_GLIBC))
+    return pass(
+      'EL7 glibc',
+      `dynamically linked, needs at most GLIBC_${elf.highestGlibc ?? 'none'} (EL7 has ${EL7_GLIBC})`,
+    );
+  return fail(
+    'EL7 glibc',
+    `needs GLIBC_${elf.highestGlibc}, EL7 has ${EL7_GLIBC}: it will not start there; build it static`,
+  );
 }
 
 export function versionCheck(component: Component, tag: string, output: string, commit?: string): Check {
   if (component === 'kubelet') {
     const want = `Kubernetes ${tag}`;
-    return output.trim() === want ? pass('version string', want) : fail('version string', `kubelet --version printed ${JSON.stringify(output.trim())}, expected ${JSON.stringify(want)}`);
+    return output.trim() === want
+      ? pass('version string', want)
+      : fail(
+          'version string',
+          `kubelet --version printed ${JSON.stringify(output.trim())}, expected ${JSON.stringify(want)}`,
+        );
   }
   const version = tag.replace(/^v/, '');
   if (!new RegExp(`^runc version ${version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm').test(output)) {
-    return fail('version string', `runc --version printed ${JSON.stringify(output.trim().split('\n')[0] ?? '')}, expected "runc version ${version}"`);
+    return fail(
+      'version string',
+      `runc --version printed ${JSON.stringify(output.trim().split('\n')[0] ?? '')}, expected "runc version ${version}"`,
+    );
   }
   if (commit && !output.includes(`commit: ${commit}`)) {
     return fail('version string', `runc --version does not show commit ${commit}: ${JSON.stringify(output.trim())}`);
@@ -59,16 +74,37 @@ export function versionCheck(component: Component, tag: string, output: string, 
 export async function verifyBinary(target: VerifyTarget, tools: VerifyTools): Promise<Verdict> {
   const checks: Check[] = [await el7Check(target.binary)];
   const run = await tools.docker
-    .run({ image: tools.toolImage, command: ['/probe/binary', '--version'], mounts: [{ host: target.binary, container: '/probe/binary', readOnly: true }], purpose: `run ${target.component} --version` })
+    .run({
+      image: tools.toolImage,
+      command: ['/probe/binary', '--version'],
+      mounts: [{ host: target.binary, container: '/probe/binary', readOnly: true }],
+      purpose: `run ${target.component} --version`,
+    })
     .catch((e: Error) => ({ stdout: '', stderr: e.message }));
-  checks.push(run.stdout ? versionCheck(target.component, target.tag, run.stdout, target.commit) : fail('version string', `${target.component} --version failed: ${run.stderr.slice(0, 300)}`));
+  checks.push(
+    run.stdout
+      ? versionCheck(target.component, target.tag, run.stdout, target.commit)
+      : fail('version string', `${target.component} --version failed: ${run.stderr.slice(0, 300)}`),
+  );
   checks.push(...(await staticProof(target.binary, target.expect, tools.docker, tools.toolImage)));
   if (target.component === 'runc') {
-    checks.push(tools.functional ? await functionalProof(target.binary, { runner: tools.runner, docker: tools.docker, image: tools.sandboxImage ?? tools.toolImage, scratchRoot: tools.scratchRoot }) : skipped('functional (strace)', 'turned off with --no-functional'));
+    checks.push(
+      tools.functional
+        ? await functionalProof(target.binary, {
+            runner: tools.runner,
+            docker: tools.docker,
+            image: tools.sandboxImage ?? tools.toolImage,
+            scratchRoot: tools.scratchRoot,
+          })
+        : skipped('functional (strace)', 'turned off with --no-functional'),
+    );
   }
   return verdictOf(checks);
 }
 
 export function describeFailures(verdict: Verdict): string {
-  return verdict.checks.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.detail}`).join('; ');
+  return verdict.checks
+    .filter((c) => c.status === 'fail')
+    .map((c) => `${c.name}: ${c.detail}`)
+    .join('; ');
 }

@@ -51,16 +51,26 @@ export async function keyFingerprint(publicKeyFile: string, docker: Docker, imag
     purpose: 'read the public key',
     allowFailure: true,
   });
-  const fpr = r.stdout.split('\n').find((l) => l.startsWith('fpr:'))?.split(':')[9];
-  if (!fpr) throw new UserError(`${publicKeyFile} is not an armored OpenPGP public key; pass the project's key with --key`);
+  const fpr = r.stdout
+    .split('\n')
+    .find((l) => l.startsWith('fpr:'))
+    ?.split(':')[9];
+  if (!fpr)
+    throw new UserError(`${publicKeyFile} is not an armored OpenPGP public key; pass the project's key with --key`);
   return fpr;
 }
 
-export async function verifyRpm(rpm: string, publicKeyFile: string, fingerprint: string, tools: PackageVerifyTools): Promise<PackageVerdict> {
+export async function verifyRpm(
+  rpm: string,
+  publicKeyFile: string,
+  fingerprint: string,
+  tools: PackageVerifyTools,
+): Promise<PackageVerdict> {
   const extract = await mkdtemp(path.join(tools.scratchRoot, '.payload-'));
   try {
     const facts = await inspectRpm(rpm, publicKeyFile, extract, tools.docker, tools.image);
-    if (!facts.name) return { file: rpm, ok: false, checks: [fail('package', `${path.basename(rpm)} is not a readable RPM`)] };
+    if (!facts.name)
+      return { file: rpm, ok: false, checks: [fail('package', `${path.basename(rpm)} is not a readable RPM`)] };
     const checks = rpmChecks(facts, fingerprint);
     const elves = await elfChecks(extract);
     checks.push(...elves.checks);
@@ -75,7 +85,12 @@ export async function verifyRpm(rpm: string, publicKeyFile: string, fingerprint:
     const own = elves.files.filter((f) => path.relative(extract, f).startsWith(`usr/libexec/${facts.name}/`));
     const binary = component === 'kubelet' ? path.join(extract, 'usr/bin/kubelet') : own.length === 1 ? own[0]! : '';
     if (!binary || !existsSync(binary)) {
-      checks.push(fail('nokmem proof', `the package has no ${facts.name === 'kubelet' ? '/usr/bin/kubelet' : `single runtime binary in /usr/libexec/${facts.name}/`}`));
+      checks.push(
+        fail(
+          'nokmem proof',
+          `the package has no ${facts.name === 'kubelet' ? '/usr/bin/kubelet' : `single runtime binary in /usr/libexec/${facts.name}/`}`,
+        ),
+      );
       return { file: rpm, ...verdictOf(checks) };
     }
     const tag = tagFromRpmVersion(facts.version);
@@ -88,7 +103,13 @@ export async function verifyRpm(rpm: string, publicKeyFile: string, fingerprint:
     }
     const proof = await verifyBinary(
       { binary, component, tag, expect: { fsPackage: fsPackageFor(spec, era), marker: era?.marker ?? false } },
-      { docker: tools.docker, runner: tools.runner, toolImage: tools.image, scratchRoot: tools.scratchRoot, functional: tools.functional },
+      {
+        docker: tools.docker,
+        runner: tools.runner,
+        toolImage: tools.image,
+        scratchRoot: tools.scratchRoot,
+        functional: tools.functional,
+      },
     );
     // The payload's EL7 check already covers the binary; keep the proof's other checks.
     checks.push(...proof.checks.filter((c) => c.name !== 'EL7 glibc'));
@@ -99,7 +120,13 @@ export async function verifyRpm(rpm: string, publicKeyFile: string, fingerprint:
 }
 
 /** SHA256SUMS next to the packages: every package is listed with its hash, and the file is signed by the key. */
-export async function verifySums(dir: string, rpms: string[], publicKeyFile: string, fingerprint: string, tools: PackageVerifyTools): Promise<Check[]> {
+export async function verifySums(
+  dir: string,
+  rpms: string[],
+  publicKeyFile: string,
+  fingerprint: string,
+  tools: PackageVerifyTools,
+): Promise<Check[]> {
   const sumsFile = path.join(dir, 'SHA256SUMS');
   if (!existsSync(sumsFile)) return [fail('SHA256SUMS', `no SHA256SUMS in ${dir}`)];
   const sums = parseSha256sums(await readFile(sumsFile, 'utf8'));
@@ -131,7 +158,12 @@ export async function verifySums(dir: string, rpms: string[], publicKeyFile: str
     await tools.docker.prepareWritable(home);
     const r = await tools.docker.run({
       image: tools.image,
-      command: ['sh', '-c', 'gpg --batch --quiet --import /probe/key.asc 2>/dev/null && gpg --batch --status-fd 1 --verify /probe/SHA256SUMS.asc /probe/SHA256SUMS 2>&1', 'verify-sums'],
+      command: [
+        'sh',
+        '-c',
+        'gpg --batch --quiet --import /probe/key.asc 2>/dev/null && gpg --batch --status-fd 1 --verify /probe/SHA256SUMS.asc /probe/SHA256SUMS 2>&1',
+        'verify-sums',
+      ],
       mounts: [
         { host: home, container: GNUPG_MOUNT },
         { host: publicKeyFile, container: '/probe/key.asc', readOnly: true },
@@ -143,7 +175,11 @@ export async function verifySums(dir: string, rpms: string[], publicKeyFile: str
       allowFailure: true,
     });
     const valid = r.stdout.split('\n').some((l) => l.startsWith('[GNUPG:] VALIDSIG ') && l.includes(fingerprint));
-    checks.push(valid ? pass('SHA256SUMS signature', `signed by ${fingerprint.slice(-16)}`) : fail('SHA256SUMS signature', `SHA256SUMS.asc is not a valid signature by ${fingerprint.slice(-16)}`));
+    checks.push(
+      valid
+        ? pass('SHA256SUMS signature', `signed by ${fingerprint.slice(-16)}`)
+        : fail('SHA256SUMS signature', `SHA256SUMS.asc is not a valid signature by ${fingerprint.slice(-16)}`),
+    );
   } finally {
     await rm(home, { recursive: true, force: true });
   }
@@ -151,15 +187,30 @@ export async function verifySums(dir: string, rpms: string[], publicKeyFile: str
 }
 
 /** Verifies one RPM, or every RPM in a directory together with its SHA256SUMS. */
-export async function verifyPackages(target: string, publicKeyFile: string, tools: PackageVerifyTools): Promise<PackagesReport> {
-  if (!existsSync(publicKeyFile)) throw new UserError(`public key ${publicKeyFile} does not exist; pass the project's key (RPM-GPG-KEY-nokmem) with --key`);
+export async function verifyPackages(
+  target: string,
+  publicKeyFile: string,
+  tools: PackageVerifyTools,
+): Promise<PackagesReport> {
+  if (!existsSync(publicKeyFile))
+    throw new UserError(
+      `public key ${publicKeyFile} does not exist; pass the project's key (RPM-GPG-KEY-nokmem) with --key`,
+    );
   const isDir = (await stat(target)).isDirectory();
-  const rpms = isDir ? (await readdir(target)).filter((f) => f.endsWith('.rpm')).sort().map((f) => path.join(target, f)) : [target];
+  const rpms = isDir
+    ? (await readdir(target))
+        .filter((f) => f.endsWith('.rpm'))
+        .sort()
+        .map((f) => path.join(target, f))
+    : [target];
   if (rpms.length === 0) throw new UserError(`${target} holds no .rpm files; give an RPM or a directory of them`);
   const fingerprint = await keyFingerprint(publicKeyFile, tools.docker, tools.image);
   const packages: PackageVerdict[] = [];
   for (const rpm of rpms) packages.push(await verifyRpm(rpm, publicKeyFile, fingerprint, tools));
   const dir = isDir ? target : path.dirname(target);
-  const sums = isDir || existsSync(path.join(dir, 'SHA256SUMS')) ? await verifySums(dir, rpms, publicKeyFile, fingerprint, tools) : [];
+  const sums =
+    isDir || existsSync(path.join(dir, 'SHA256SUMS'))
+      ? await verifySums(dir, rpms, publicKeyFile, fingerprint, tools)
+      : [];
   return { ok: packages.every((p) => p.ok) && sums.every((c) => c.status !== 'fail'), packages, sums };
 }

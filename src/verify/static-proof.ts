@@ -55,7 +55,9 @@ function textSymbols(nm: string): string[] {
  * a fork's own path), so a wrong guess about the build mode cannot make the check pass vacuously.
  */
 export function kmemSymbols(nm: string): string[] {
-  return textSymbols(nm).filter((s) => s.endsWith(`${FS_SUFFIX}.EnableKernelMemoryAccounting`) || s.endsWith(`${FS_SUFFIX}.setKernelMemory`));
+  return textSymbols(nm).filter(
+    (s) => s.endsWith(`${FS_SUFFIX}.EnableKernelMemoryAccounting`) || s.endsWith(`${FS_SUFFIX}.setKernelMemory`),
+  );
 }
 
 /** The (*MemoryGroup).Apply symbols of the cgroupfs driver in an nm listing. */
@@ -65,7 +67,10 @@ export function applySymbols(nm: string): string[] {
 
 /** Parses `go tool objdump -s Apply` output: the CALL instructions to EnableKernelMemoryAccounting. */
 export function kmemCalls(objdump: string): string[] {
-  return objdump.split('\n').filter((l) => /\bCALL\b/.test(l) && /EnableKernelMemoryAccounting/.test(l)).map((l) => l.trim().replace(/\s+/g, ' '));
+  return objdump
+    .split('\n')
+    .filter((l) => /\bCALL\b/.test(l) && /EnableKernelMemoryAccounting/.test(l))
+    .map((l) => l.trim().replace(/\s+/g, ' '));
 }
 
 export interface FunctionTable {
@@ -81,34 +86,74 @@ export function functionTableChecks(table: FunctionTable): Check[] {
   const checks = [
     table.kmem.length
       ? fail('kmem symbols', `still compiled in: ${table.kmem.join(', ')} (${where})`)
-      : pass('kmem symbols', `EnableKernelMemoryAccounting and setKernelMemory of the cgroupfs driver are not in the ${where}`),
+      : pass(
+          'kmem symbols',
+          `EnableKernelMemoryAccounting and setKernelMemory of the cgroupfs driver are not in the ${where}`,
+        ),
   ];
   const calls = table.applyCalls.filter((c) => c.endsWith('.EnableKernelMemoryAccounting'));
-  if (!table.apply) checks.push(pass('Apply calls no kmem', '(*MemoryGroup).Apply is not in the binary (the cgroupfs memory driver is not linked)'));
+  if (!table.apply)
+    checks.push(
+      pass(
+        'Apply calls no kmem',
+        '(*MemoryGroup).Apply is not in the binary (the cgroupfs memory driver is not linked)',
+      ),
+    );
   else if (calls.length) checks.push(fail('Apply calls no kmem', `${table.apply} calls ${calls[0]}`));
-  else checks.push(pass('Apply calls no kmem', `${table.apply} makes ${table.applyCalls.length} direct calls, none to EnableKernelMemoryAccounting`));
+  else
+    checks.push(
+      pass(
+        'Apply calls no kmem',
+        `${table.apply} makes ${table.applyCalls.length} direct calls, none to EnableKernelMemoryAccounting`,
+      ),
+    );
   return checks;
 }
 
-async function functionTableProof(mount: { host: string; container: string; readOnly: boolean }[], docker: Docker, toolImage: string): Promise<Check[]> {
+async function functionTableProof(
+  mount: { host: string; container: string; readOnly: boolean }[],
+  docker: Docker,
+  toolImage: string,
+): Promise<Check[]> {
   const r = await docker
     .run({
       image: toolImage,
       command: ['go', 'run', '/probe/gofuncs.go', '/probe/binary'],
-      mounts: [...mount, { host: path.join(PROJECT_ROOT, 'src/verify/gofuncs/main.go'), container: '/probe/gofuncs.go', readOnly: true }],
+      mounts: [
+        ...mount,
+        { host: path.join(PROJECT_ROOT, 'src/verify/gofuncs/main.go'), container: '/probe/gofuncs.go', readOnly: true },
+      ],
       env: { GO111MODULE: 'off', GOFLAGS: '', GOCACHE: '/tmp/go-build' },
       purpose: 'read the function table of the binary',
     })
     .catch((e: Error) => ({ stdout: '', stderr: e.message }));
-  if (!r.stdout.trim()) return [fail('kmem symbols', `neither a symbol table nor a readable function table: ${r.stderr.trim().split('\n').pop() ?? ''}`)];
+  if (!r.stdout.trim())
+    return [
+      fail(
+        'kmem symbols',
+        `neither a symbol table nor a readable function table: ${r.stderr.trim().split('\n').pop() ?? ''}`,
+      ),
+    ];
   return functionTableChecks(JSON.parse(r.stdout) as FunctionTable);
 }
 
-export async function staticProof(binary: string, expect: StaticExpectations, docker: Docker, toolImage: string): Promise<Check[]> {
+export async function staticProof(
+  binary: string,
+  expect: StaticExpectations,
+  docker: Docker,
+  toolImage: string,
+): Promise<Check[]> {
   const bytes = await readFile(binary);
   const checks = stringChecks(bytes, expect);
   const mount = [{ host: binary, container: '/probe/binary', readOnly: true }];
-  const nm = await docker.run({ image: toolImage, command: ['go', 'tool', 'nm', '/probe/binary'], mounts: mount, purpose: 'list the symbols of the binary' }).catch((e: Error) => ({ stdout: '', stderr: e.message }));
+  const nm = await docker
+    .run({
+      image: toolImage,
+      command: ['go', 'tool', 'nm', '/probe/binary'],
+      mounts: mount,
+      purpose: 'list the symbols of the binary',
+    })
+    .catch((e: Error) => ({ stdout: '', stderr: e.message }));
   if (!/\s[Tt]\s/.test(nm.stdout)) {
     checks.push(...(await functionTableProof(mount, docker, toolImage)));
     return checks;
@@ -117,11 +162,19 @@ export async function staticProof(binary: string, expect: StaticExpectations, do
   checks.push(
     found.length
       ? fail('kmem symbols', `still linked: ${found.join(', ')}`)
-      : pass('kmem symbols', `${expect.fsPackage}.EnableKernelMemoryAccounting and .setKernelMemory are not in the symbol table`),
+      : pass(
+          'kmem symbols',
+          `${expect.fsPackage}.EnableKernelMemoryAccounting and .setKernelMemory are not in the symbol table`,
+        ),
   );
   const applies = applySymbols(nm.stdout);
   if (applies.length === 0) {
-    checks.push(pass('Apply calls no kmem', `no ${FS_SUFFIX}.(*MemoryGroup).Apply in the binary (the cgroupfs memory driver is not linked)`));
+    checks.push(
+      pass(
+        'Apply calls no kmem',
+        `no ${FS_SUFFIX}.(*MemoryGroup).Apply in the binary (the cgroupfs memory driver is not linked)`,
+      ),
+    );
     return checks;
   }
   const applySymbol = applies[0]!;
@@ -133,8 +186,16 @@ export async function staticProof(binary: string, expect: StaticExpectations, do
   });
   const instructions = dis.stdout.split('\n').filter((l) => /0x[0-9a-f]+\t/.test(l)).length;
   const calls = kmemCalls(dis.stdout);
-  if (instructions === 0) checks.push(fail('Apply calls no kmem', `objdump printed no instructions for ${applySymbol}`));
-  else if (calls.length) checks.push(fail('Apply calls no kmem', `(*MemoryGroup).Apply calls EnableKernelMemoryAccounting: ${calls[0]}`));
-  else checks.push(pass('Apply calls no kmem', `(*MemoryGroup).Apply (${instructions} instructions) has no call to EnableKernelMemoryAccounting`));
+  if (instructions === 0)
+    checks.push(fail('Apply calls no kmem', `objdump printed no instructions for ${applySymbol}`));
+  else if (calls.length)
+    checks.push(fail('Apply calls no kmem', `(*MemoryGroup).Apply calls EnableKernelMemoryAccounting: ${calls[0]}`));
+  else
+    checks.push(
+      pass(
+        'Apply calls no kmem',
+        `(*MemoryGroup).Apply (${instructions} instructions) has no call to EnableKernelMemoryAccounting`,
+      ),
+    );
   return checks;
 }

@@ -35,18 +35,26 @@ export async function toolchainProbe(target: ProbeTarget, docker: Docker): Promi
     const r = await docker.run({
       image: target.image,
       command: ['sh', '-c', 'go build -o /tmp/jsonprobe ./_nokmem_probe && /tmp/jsonprobe'],
-      mounts: [{ host: target.tree, container: target.mountPath }, { host: target.goCache, container: '/gocache' }],
+      mounts: [
+        { host: target.tree, container: target.mountPath },
+        { host: target.goCache, container: '/gocache' },
+      ],
       workdir: target.mountPath,
       env: { GOPATH: '/go', GOCACHE: '/gocache', GO111MODULE: 'off', GOFLAGS: '', CGO_ENABLED: '0' },
       purpose: 'run the toolchain probe',
       allowFailure: true,
     });
     const out = r.stdout.trim();
-    if (r.exitCode === 0 && out === EXPECTED) return pass(PROBE_NAME, `the tree's json-iterator, built with this Go, marshals a map: ${out}`);
+    if (r.exitCode === 0 && out === EXPECTED)
+      return pass(PROBE_NAME, `the tree's json-iterator, built with this Go, marshals a map: ${out}`);
     const lines = (r.stderr || r.stdout).trim().split('\n');
     // the signal line says most ("[signal SIGSEGV: segmentation violation ...]"), then Go's own words
-    const why = lines.find((l) => /SIGSEGV|SIGBUS/.test(l)) ?? lines.find((l) => /panic|fatal|error/i.test(l)) ?? lines[0] ?? '';
-    return fail(PROBE_NAME, `a map marshalled with the tree's json-iterator ${r.exitCode === 0 ? `printed ${JSON.stringify(out)}` : `crashed (exit ${r.exitCode}: ${why.slice(0, 200)})`}: the binary built with this Go would misbehave; use the toolchain specs/toolchains.yaml picks`);
+    const why =
+      lines.find((l) => /SIGSEGV|SIGBUS/.test(l)) ?? lines.find((l) => /panic|fatal|error/i.test(l)) ?? lines[0] ?? '';
+    return fail(
+      PROBE_NAME,
+      `a map marshalled with the tree's json-iterator ${r.exitCode === 0 ? `printed ${JSON.stringify(out)}` : `crashed (exit ${r.exitCode}: ${why.slice(0, 200)})`}: the binary built with this Go would misbehave; use the toolchain specs/toolchains.yaml picks`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -20,8 +20,17 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function nokmem(args: string[], env: Record<string, string> = {}, options: { timeoutMs?: number } = {}): Promise<CliResult> {
-  const r = await execa('node', ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), ...args], { cwd: ROOT, reject: false, env: { NOKMEM_BUILDER_IMAGE: '', ...env }, timeout: options.timeoutMs ?? 600_000 });
+export async function nokmem(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const r = await execa('node', ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), ...args], {
+    cwd: ROOT,
+    reject: false,
+    env: { NOKMEM_BUILDER_IMAGE: '', ...env },
+    timeout: options.timeoutMs ?? 600_000,
+  });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -41,7 +50,9 @@ export interface Workbench {
 export async function requireDocker(): Promise<void> {
   const info = await execa('docker', ['image', 'inspect', TEST_IMAGE], { reject: false });
   if (info.exitCode !== 0) {
-    throw new Error(`the integration tests need a running Docker engine with ${TEST_IMAGE}: run \`sudo bash scripts/setup.sh\` first (${String(info.stderr).trim()})`);
+    throw new Error(
+      `the integration tests need a running Docker engine with ${TEST_IMAGE}: run \`sudo bash scripts/setup.sh\` first (${String(info.stderr).trim()})`,
+    );
   }
 }
 
@@ -54,12 +65,15 @@ async function fixtureVersionTable(): Promise<string> {
   const doc = YAML.parseDocument(await readFile(path.join(ROOT, 'specs/versions.yaml'), 'utf8'), { merge: true });
   for (const component of ['runc', 'kubelet']) {
     const toolchains = doc.getIn([component, 'toolchains']);
-    if (YAML.isSeq(toolchains)) for (const t of toolchains.items) if (YAML.isMap(t)) for (const fact of ['reflect2', 'minimum']) t.delete(fact);
+    if (YAML.isSeq(toolchains))
+      for (const t of toolchains.items) if (YAML.isMap(t)) for (const fact of ['reflect2', 'minimum']) t.delete(fact);
   }
   return doc.toString({ lineWidth: 0 });
 }
 
-export async function workbench(pins: (runc: FixtureUpstream, kube: FixtureUpstream) => Record<string, Record<string, string>>): Promise<Workbench> {
+export async function workbench(
+  pins: (runc: FixtureUpstream, kube: FixtureUpstream) => Record<string, Record<string, string>>,
+): Promise<Workbench> {
   await requireDocker();
   const root = await mkdtemp(path.join(os.tmpdir(), 'nokmem-it-'));
   const runc = await makeRuncUpstream(path.join(root, 'upstream'));
@@ -68,7 +82,10 @@ export async function workbench(pins: (runc: FixtureUpstream, kube: FixtureUpstr
   await mkdir(specs);
   await writeFile(path.join(specs, 'versions.yaml'), await fixtureVersionTable());
   await copyFile(path.join(ROOT, 'specs/toolchains.yaml'), path.join(specs, 'toolchains.yaml'));
-  await writeFile(path.join(specs, 'pins.yaml'), `# pins of the test upstreams\n${YAML.stringify(pins(runc, kubernetes))}`);
+  await writeFile(
+    path.join(specs, 'pins.yaml'),
+    `# pins of the test upstreams\n${YAML.stringify(pins(runc, kubernetes))}`,
+  );
   const cache = path.join(root, 'cache');
   return {
     root,
@@ -107,8 +124,32 @@ export async function buildByHand(
   await execa('chown', ['-R', '10001:10001', tree]);
   const mount = `/go/src/${importPath}`;
   const cache = options.goCache ? { GOCACHE: '/gocache' } : {};
-  const envArgs = Object.entries({ HOME: '/tmp', GOPATH: '/go', GO111MODULE: 'off', ...cache, ...env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  const cacheMount = options.goCache ? ['-v', `${options.goCache}:/gocache`, ...(options.goCacheInTree ? ['-v', `${options.goCache}:${mount}/${options.goCacheInTree}`] : [])] : [];
-  await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', ...envArgs, '-v', `${tree}:${mount}`, ...cacheMount, '-w', mount, options.image ?? TEST_IMAGE, 'make', ...make]);
+  const envArgs = Object.entries({ HOME: '/tmp', GOPATH: '/go', GO111MODULE: 'off', ...cache, ...env }).flatMap(
+    ([k, v]) => ['-e', `${k}=${v}`],
+  );
+  const cacheMount = options.goCache
+    ? [
+        '-v',
+        `${options.goCache}:/gocache`,
+        ...(options.goCacheInTree ? ['-v', `${options.goCache}:${mount}/${options.goCacheInTree}`] : []),
+      ]
+    : [];
+  await execa('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--user',
+    '10001:10001',
+    ...envArgs,
+    '-v',
+    `${tree}:${mount}`,
+    ...cacheMount,
+    '-w',
+    mount,
+    options.image ?? TEST_IMAGE,
+    'make',
+    ...make,
+  ]);
   return tree;
 }

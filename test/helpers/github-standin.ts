@@ -21,7 +21,8 @@ function toJsonSchema(node: unknown): unknown {
   const out: Json = {};
   for (const [k, v] of Object.entries(node as Json)) {
     if (k === '$ref' && typeof v === 'string') out.$ref = v.replace(/^#/, 'gh#');
-    else if (k !== 'nullable' && k !== 'example' && k !== 'examples' && k !== 'discriminator' && !k.startsWith('x-')) out[k] = toJsonSchema(v);
+    else if (k !== 'nullable' && k !== 'example' && k !== 'examples' && k !== 'discriminator' && !k.startsWith('x-'))
+      out[k] = toJsonSchema(v);
   }
   if ((node as Json).nullable === true) {
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
@@ -45,13 +46,17 @@ export class OpenApiContract {
   }
 
   /** The operation and path parameters for a request path (without query). */
-  operation(method: string, pathname: string): { template: string; op: Json; params: Record<string, string> } | undefined {
+  operation(
+    method: string,
+    pathname: string,
+  ): { template: string; op: Json; params: Record<string, string> } | undefined {
     for (const [template, item] of Object.entries(this.spec.paths)) {
       const names: string[] = [];
       const re = new RegExp(`^${template.replace(/\{(\w+)\}/g, (_, n: string) => (names.push(n), '([^/]+)'))}$`);
       const m = re.exec(pathname);
       const op = item[method.toLowerCase()];
-      if (m && op) return { template, op, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) };
+      if (m && op)
+        return { template, op, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) };
     }
     return undefined;
   }
@@ -73,12 +78,32 @@ export class OpenApiContract {
   resolve(node: Json): Json {
     const ref = node.$ref;
     if (typeof ref !== 'string') return node;
-    return ref.slice(2).split('/').reduce<Json>((n, k) => n[k] as Json, this.spec as unknown as Json);
+    return ref
+      .slice(2)
+      .split('/')
+      .reduce<Json>((n, k) => n[k] as Json, this.spec as unknown as Json);
   }
 }
 
-interface Asset { id: number; name: string; size: number; digest: string; state: 'uploaded' | 'open'; data: Buffer; created_at: string }
-interface Release { id: number; tag_name: string; name: string; body: string; draft: boolean; created_at: string; published_at: string | null; assets: Asset[] }
+interface Asset {
+  id: number;
+  name: string;
+  size: number;
+  digest: string;
+  state: 'uploaded' | 'open';
+  data: Buffer;
+  created_at: string;
+}
+interface Release {
+  id: number;
+  tag_name: string;
+  name: string;
+  body: string;
+  draft: boolean;
+  created_at: string;
+  published_at: string | null;
+  assets: Asset[];
+}
 
 export interface StandinOptions {
   /** Fail (HTTP 500, asset left half-uploaded) on the n-th upload, once. */
@@ -97,20 +122,59 @@ export async function startGithubStandin(owner: string, repo: string, options: S
   let base = '';
   const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const user = () => ({
-    login: 'nokmem-bot', id: 1, node_id: 'MDQ6VXNlcjE=', avatar_url: `${base}/avatars/1`, gravatar_id: '', url: `${base}/users/nokmem-bot`, html_url: `${base}/nokmem-bot`,
-    followers_url: `${base}/users/nokmem-bot/followers`, following_url: `${base}/users/nokmem-bot/following{/other_user}`, gists_url: `${base}/users/nokmem-bot/gists{/gist_id}`,
-    starred_url: `${base}/users/nokmem-bot/starred{/owner}{/repo}`, subscriptions_url: `${base}/users/nokmem-bot/subscriptions`, organizations_url: `${base}/users/nokmem-bot/orgs`,
-    repos_url: `${base}/users/nokmem-bot/repos`, events_url: `${base}/users/nokmem-bot/events{/privacy}`, received_events_url: `${base}/users/nokmem-bot/received_events`, type: 'Bot', site_admin: false,
+    login: 'nokmem-bot',
+    id: 1,
+    node_id: 'MDQ6VXNlcjE=',
+    avatar_url: `${base}/avatars/1`,
+    gravatar_id: '',
+    url: `${base}/users/nokmem-bot`,
+    html_url: `${base}/nokmem-bot`,
+    followers_url: `${base}/users/nokmem-bot/followers`,
+    following_url: `${base}/users/nokmem-bot/following{/other_user}`,
+    gists_url: `${base}/users/nokmem-bot/gists{/gist_id}`,
+    starred_url: `${base}/users/nokmem-bot/starred{/owner}{/repo}`,
+    subscriptions_url: `${base}/users/nokmem-bot/subscriptions`,
+    organizations_url: `${base}/users/nokmem-bot/orgs`,
+    repos_url: `${base}/users/nokmem-bot/repos`,
+    events_url: `${base}/users/nokmem-bot/events{/privacy}`,
+    received_events_url: `${base}/users/nokmem-bot/received_events`,
+    type: 'Bot',
+    site_admin: false,
   });
   const assetJson = (a: Asset) => ({
-    url: `${base}/repos/${owner}/${repo}/releases/assets/${a.id}`, browser_download_url: `${base}/${owner}/${repo}/releases/download/x/${a.name}`, id: a.id, node_id: `RA_${a.id}`,
-    name: a.name, label: null, state: a.state, content_type: 'application/octet-stream', size: a.size, digest: a.digest, download_count: 0, created_at: a.created_at, updated_at: a.created_at, uploader: user(),
+    url: `${base}/repos/${owner}/${repo}/releases/assets/${a.id}`,
+    browser_download_url: `${base}/${owner}/${repo}/releases/download/x/${a.name}`,
+    id: a.id,
+    node_id: `RA_${a.id}`,
+    name: a.name,
+    label: null,
+    state: a.state,
+    content_type: 'application/octet-stream',
+    size: a.size,
+    digest: a.digest,
+    download_count: 0,
+    created_at: a.created_at,
+    updated_at: a.created_at,
+    uploader: user(),
   });
   const releaseJson = (r: Release) => ({
-    url: `${base}/repos/${owner}/${repo}/releases/${r.id}`, html_url: `${base}/${owner}/${repo}/releases/${r.draft ? `untagged-${r.id}` : `tag/${r.tag_name}`}`,
-    assets_url: `${base}/repos/${owner}/${repo}/releases/${r.id}/assets`, upload_url: `${base}/uploads/repos/${owner}/${repo}/releases/${r.id}/assets{?name,label}`,
-    tarball_url: `${base}/repos/${owner}/${repo}/tarball/${r.tag_name}`, zipball_url: `${base}/repos/${owner}/${repo}/zipball/${r.tag_name}`, id: r.id, node_id: `RE_${r.id}`,
-    tag_name: r.tag_name, target_commitish: 'main', name: r.name, body: r.body, draft: r.draft, prerelease: false, created_at: r.created_at, published_at: r.published_at, author: user(),
+    url: `${base}/repos/${owner}/${repo}/releases/${r.id}`,
+    html_url: `${base}/${owner}/${repo}/releases/${r.draft ? `untagged-${r.id}` : `tag/${r.tag_name}`}`,
+    assets_url: `${base}/repos/${owner}/${repo}/releases/${r.id}/assets`,
+    upload_url: `${base}/uploads/repos/${owner}/${repo}/releases/${r.id}/assets{?name,label}`,
+    tarball_url: `${base}/repos/${owner}/${repo}/tarball/${r.tag_name}`,
+    zipball_url: `${base}/repos/${owner}/${repo}/zipball/${r.tag_name}`,
+    id: r.id,
+    node_id: `RE_${r.id}`,
+    tag_name: r.tag_name,
+    target_commitish: 'main',
+    name: r.name,
+    body: r.body,
+    draft: r.draft,
+    prerelease: false,
+    created_at: r.created_at,
+    published_at: r.published_at,
+    author: user(),
     assets: r.assets.map(assetJson),
   });
 
@@ -125,10 +189,12 @@ export async function startGithubStandin(owner: string, repo: string, options: S
     const found = contract.operation(method, pathname);
     const reply = (status: number, body?: unknown) => {
       if (found) {
-        const declared = ((found.op.responses as Json)[String(status)] as Json | undefined);
-        if (!declared) contract.violations.push(`${method} ${found.template}: status ${status} is not in GitHub's description`);
+        const declared = (found.op.responses as Json)[String(status)] as Json | undefined;
+        if (!declared)
+          contract.violations.push(`${method} ${found.template}: status ${status} is not in GitHub's description`);
         else {
-          const content = (contract.resolve(declared).content as Json | undefined)?.['application/json'] as Json | undefined;
+          const content = (contract.resolve(declared).content as Json | undefined)?.['application/json'] as
+            Json | undefined;
           if (content?.schema) contract.check(`${method} ${found.template} ${status}`, content.schema, body);
         }
       }
@@ -139,19 +205,24 @@ export async function startGithubStandin(owner: string, repo: string, options: S
       contract.violations.push(`${method} ${url.pathname}: no such operation in GitHub's description`);
       return reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     }
-    if (!/^(token|Bearer) /.test(req.headers.authorization ?? '')) return reply(401, { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' });
+    if (!/^(token|Bearer) /.test(req.headers.authorization ?? ''))
+      return reply(401, { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' });
     // the request, against the description: required query parameters and the JSON body
     for (const p of ((found.op.parameters as Json[] | undefined) ?? []).map((x) => contract.resolve(x))) {
-      if (p.in === 'query' && p.required && !url.searchParams.has(String(p.name))) contract.violations.push(`${method} ${found.template}: missing query parameter ${String(p.name)}`);
+      if (p.in === 'query' && p.required && !url.searchParams.has(String(p.name)))
+        contract.violations.push(`${method} ${found.template}: missing query parameter ${String(p.name)}`);
     }
-    const bodySchema = ((found.op.requestBody as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined;
+    const bodySchema = ((found.op.requestBody as Json | undefined)?.content as Json | undefined)?.[
+      'application/json'
+    ] as Json | undefined;
     let body: Json = {};
     if (bodySchema?.schema && raw.length) {
       body = JSON.parse(raw.toString()) as Json;
       contract.check(`${method} ${found.template} request`, bodySchema.schema, body);
     }
     const { params } = found;
-    if (params.owner !== owner || params.repo !== repo) return reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+    if (params.owner !== owner || params.repo !== repo)
+      return reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     const release = releases.find((r) => String(r.id) === params.release_id);
 
     switch (`${method} ${found.template}`) {
@@ -159,13 +230,28 @@ export async function startGithubStandin(owner: string, repo: string, options: S
         return reply(200, releases.map(releaseJson));
       case 'GET /repos/{owner}/{repo}/releases/tags/{tag}': {
         const r = releases.find((x) => x.tag_name === params.tag && !x.draft); // drafts are not found by tag
-        return r ? reply(200, releaseJson(r)) : reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+        return r
+          ? reply(200, releaseJson(r))
+          : reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
       }
       case 'POST /repos/{owner}/{repo}/releases': {
         if (releases.some((r) => r.tag_name === body.tag_name)) {
-          return reply(422, { message: 'Validation Failed', errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }], documentation_url: 'https://docs.github.com/rest' });
+          return reply(422, {
+            message: 'Validation Failed',
+            errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }],
+            documentation_url: 'https://docs.github.com/rest',
+          });
         }
-        const r: Release = { id: nextId++, tag_name: String(body.tag_name), name: String(body.name ?? body.tag_name), body: String(body.body ?? ''), draft: Boolean(body.draft), created_at: now(), published_at: body.draft ? null : now(), assets: [] };
+        const r: Release = {
+          id: nextId++,
+          tag_name: String(body.tag_name),
+          name: String(body.name ?? body.tag_name),
+          body: String(body.body ?? ''),
+          draft: Boolean(body.draft),
+          created_at: now(),
+          published_at: body.draft ? null : now(),
+          assets: [],
+        };
         releases.push(r);
         return reply(201, releaseJson(r));
       }
@@ -184,14 +270,27 @@ export async function startGithubStandin(owner: string, repo: string, options: S
         return reply(200, listed.map(assetJson));
       }
       case 'POST /repos/{owner}/{repo}/releases/{release_id}/assets': {
-        if (!url.pathname.startsWith('/uploads/')) contract.violations.push('an upload went to the API origin, not the upload origin of upload_url');
+        if (!url.pathname.startsWith('/uploads/'))
+          contract.violations.push('an upload went to the API origin, not the upload origin of upload_url');
         if (!release) return reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
         const name = url.searchParams.get('name') ?? '';
         if (release.assets.some((a) => a.name === name)) {
-          return reply(422, { message: 'Validation Failed', errors: [{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }], documentation_url: 'https://docs.github.com/rest' });
+          return reply(422, {
+            message: 'Validation Failed',
+            errors: [{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }],
+            documentation_url: 'https://docs.github.com/rest',
+          });
         }
         uploads++;
-        const asset: Asset = { id: nextId++, name, size: raw.length, digest: `sha256:${(await import('node:crypto')).createHash('sha256').update(raw).digest('hex')}`, state: 'uploaded', data: raw, created_at: now() };
+        const asset: Asset = {
+          id: nextId++,
+          name,
+          size: raw.length,
+          digest: `sha256:${(await import('node:crypto')).createHash('sha256').update(raw).digest('hex')}`,
+          state: 'uploaded',
+          data: raw,
+          created_at: now(),
+        };
         if (uploads === options.failUploadNumber) {
           asset.state = 'open';
           asset.size = Math.floor(raw.length / 2);
@@ -214,5 +313,11 @@ export async function startGithubStandin(owner: string, repo: string, options: S
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url: base, releases, requests, violations: contract.violations, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: base,
+    releases,
+    requests,
+    violations: contract.violations,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

@@ -15,7 +15,19 @@ export async function makeTestKey(name: string, passphrase: string): Promise<Tes
     'printf "%s\\n" "Key-Type: RSA" "Key-Length: 4096" "Key-Usage: sign" "Name-Real: $1" "Name-Email: test@nokmem.invalid" "Expire-Date: 0" "Passphrase: $2" "%commit" | gpg --batch --quiet --gen-key 2>/dev/null',
     'gpg --batch --quiet --pinentry-mode loopback --passphrase "$2" --armor --export-secret-keys',
   ].join('\n');
-  const r = await execa('docker', ['run', '--rm', '--network', 'none', TEST_IMAGE, 'sh', '-c', script, 'sh', name, passphrase]);
+  const r = await execa('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    TEST_IMAGE,
+    'sh',
+    '-c',
+    script,
+    'sh',
+    name,
+    passphrase,
+  ]);
   return { armoredPrivate: r.stdout, passphrase };
 }
 

@@ -5,7 +5,13 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { acquireLock } from '../../src/publish/lock.ts';
 
-const [lockFile, logFile, counterFile, rounds, startAt] = process.argv.slice(2) as [string, string, string, string, string];
+const [lockFile, logFile, counterFile, rounds, startAt] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 while (Date.now() < Number(startAt)) await sleep(1);

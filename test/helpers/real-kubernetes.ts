@@ -32,7 +32,11 @@ const GIT_ENV = {
 };
 
 async function git(cwd: string, args: string[]): Promise<string> {
-  const r = await execa('git', ['-c', 'commit.gpgSign=false', '-c', 'tag.gpgSign=false', '-c', 'core.autocrlf=false', ...args], { cwd, env: GIT_ENV, extendEnv: true });
+  const r = await execa(
+    'git',
+    ['-c', 'commit.gpgSign=false', '-c', 'tag.gpgSign=false', '-c', 'core.autocrlf=false', ...args],
+    { cwd, env: GIT_ENV, extendEnv: true },
+  );
   return String(r.stdout);
 }
 
@@ -43,7 +47,9 @@ export async function realKubernetesUpstream(): Promise<RealUpstream> {
     if (commit) return { dir, commit };
   }
   if (!existsSync(REAL_KUBERNETES_TARBALL)) {
-    throw new Error(`the real kubernetes tree is missing (${REAL_KUBERNETES_TARBALL}): run \`sudo bash scripts/setup.sh\` (it runs scripts/fetch-kubernetes-source.sh)`);
+    throw new Error(
+      `the real kubernetes tree is missing (${REAL_KUBERNETES_TARBALL}): run \`sudo bash scripts/setup.sh\` (it runs scripts/fetch-kubernetes-source.sh)`,
+    );
   }
   await mkdir(CACHE, { recursive: true });
   const scratch = await mkdtemp(path.join(CACHE, '.make-'));

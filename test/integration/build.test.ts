@@ -66,9 +66,22 @@ describe('runc, source-patch era (rc5)', () => {
   });
 
   it('a second identical run is a cache hit', async () => {
-    const r = await nokmem(['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', wb.out('rc5-again'), '--json', ...wb.common]);
+    const r = await nokmem([
+      'build',
+      '--runc',
+      'v1.0.0-rc5',
+      '--remote',
+      wb.runc.url,
+      '--out',
+      wb.out('rc5-again'),
+      '--json',
+      ...wb.common,
+    ]);
     assert.equal(r.exitCode, 0, r.stderr);
-    const result = JSON.parse(r.stdout) as { cacheHit: boolean; steps: { name: string; status: string; reason?: string }[] };
+    const result = JSON.parse(r.stdout) as {
+      cacheHit: boolean;
+      steps: { name: string; status: string; reason?: string }[];
+    };
     assert.equal(result.cacheHit, true);
     assert.equal(result.steps.find((s) => s.name === 'compile in Docker')?.reason, 'cache hit');
     assert.ok(exists(path.join(wb.out('rc5-again'), 'runc-v1.0.0-rc5', 'runc')));
@@ -76,14 +89,33 @@ describe('runc, source-patch era (rc5)', () => {
 
   it('a cached result that skipped the functional proof (--no-functional) is not reused by a run that wants it', async () => {
     const common = [...wb.common, '--cache-dir', path.join(wb.root, 'cache-proofs'), '--no-package'];
-    const build = (name: string, ...extra: string[]) => nokmem(['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', wb.out(name), '--json', ...extra, ...common]);
+    const build = (name: string, ...extra: string[]) =>
+      nokmem([
+        'build',
+        '--runc',
+        'v1.0.0-rc5',
+        '--remote',
+        wb.runc.url,
+        '--out',
+        wb.out(name),
+        '--json',
+        ...extra,
+        ...common,
+      ]);
     const weak = await build('weak', '--no-functional');
     assert.equal(weak.exitCode, 0, weak.stderr);
     assert.equal(statuses(await record(wb.out('weak'), 'runc', 'v1.0.0-rc5'))['functional (strace)'], 'skipped');
     const strong = await build('strong');
     assert.equal(strong.exitCode, 0, strong.stderr);
-    assert.equal((JSON.parse(strong.stdout) as { cacheHit: boolean }).cacheHit, false, 'a weaker cached proof is not a cache hit');
-    assert.match(strong.stderr, /reuse cached build: skipped \(the cached build is weaker than this run asks for \(its functional proof was turned off with --no-functional\)/);
+    assert.equal(
+      (JSON.parse(strong.stdout) as { cacheHit: boolean }).cacheHit,
+      false,
+      'a weaker cached proof is not a cache hit',
+    );
+    assert.match(
+      strong.stderr,
+      /reuse cached build: skipped \(the cached build is weaker than this run asks for \(its functional proof was turned off with --no-functional\)/,
+    );
     assert.equal(statuses(await record(wb.out('strong'), 'runc', 'v1.0.0-rc5'))['functional (strace)'], 'pass');
     // the stronger result now in the cache serves a weaker request
     const again = await build('weak-again', '--no-functional');
@@ -93,16 +125,40 @@ describe('runc, source-patch era (rc5)', () => {
 
   it('catches an unpatched build of the same tree (the verifier can fail)', async () => {
     const tree = path.join(wb.root, 'unpatched-rc5');
-    await buildByHand(wb.runc.dir, 'v1.0.0-rc5', tree, 'github.com/opencontainers/runc', ['static', `COMMIT=${wb.runc.tags['v1.0.0-rc5']}`]);
-    const r = await nokmem(['verify', path.join(tree, 'runc'), '--runc', 'v1.0.0-rc5', '--json', '--image', TEST_IMAGE, '--specs', wb.specs]);
+    await buildByHand(wb.runc.dir, 'v1.0.0-rc5', tree, 'github.com/opencontainers/runc', [
+      'static',
+      `COMMIT=${wb.runc.tags['v1.0.0-rc5']}`,
+    ]);
+    const r = await nokmem([
+      'verify',
+      path.join(tree, 'runc'),
+      '--runc',
+      'v1.0.0-rc5',
+      '--json',
+      '--image',
+      TEST_IMAGE,
+      '--specs',
+      wb.specs,
+    ]);
     assert.equal(r.exitCode, 1);
     const verdict = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; status: string; detail: string }[] };
     assert.equal(verdict.ok, false);
     const failed = verdict.checks.filter((c) => c.status === 'fail').map((c) => c.name);
-    assert.deepEqual(failed, ['no kmem file name', 'nokmem marker', 'kmem symbols', 'Apply calls no kmem', 'functional (strace)']);
-    assert.match(verdict.checks.find((c) => c.name === 'functional (strace)')?.detail ?? '', /memory\.kmem\.limit_in_bytes/);
+    assert.deepEqual(failed, [
+      'no kmem file name',
+      'nokmem marker',
+      'kmem symbols',
+      'Apply calls no kmem',
+      'functional (strace)',
+    ]);
+    assert.match(
+      verdict.checks.find((c) => c.name === 'functional (strace)')?.detail ?? '',
+      /memory\.kmem\.limit_in_bytes/,
+    );
     // The kmem-enabled cgroup of the control build is not left on the host.
-    const cgroup = /nokmem-verify-[0-9a-f]{8}/.exec(verdict.checks.find((c) => c.name === 'functional (strace)')?.detail ?? '')?.[0];
+    const cgroup = /nokmem-verify-[0-9a-f]{8}/.exec(
+      verdict.checks.find((c) => c.name === 'functional (strace)')?.detail ?? '',
+    )?.[0];
     assert.ok(cgroup, 'the proof names its cgroup');
     assert.ok(!exists(path.join('/sys/fs/cgroup/memory', cgroup)), `${cgroup} was left on the host`);
     assert.match(r.stderr, /^nokmem: error: .* is not a verified nokmem runc v1\.0\.0-rc5/m);
@@ -111,26 +167,48 @@ describe('runc, source-patch era (rc5)', () => {
 
 describe('runc, source-patch era with an unpinned tag (rc3)', () => {
   it('resolves the commit on the remote, warns, builds, and records the pin when asked', async () => {
-    const r = await nokmem(['build', '--runc', 'v1.0.0-rc3', '--remote', wb.runc.url, '--out', wb.out('rc3'), '--write-pin', ...wb.common]);
+    const r = await nokmem([
+      'build',
+      '--runc',
+      'v1.0.0-rc3',
+      '--remote',
+      wb.runc.url,
+      '--out',
+      wb.out('rc3'),
+      '--write-pin',
+      ...wb.common,
+    ]);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stderr, /has no pin in specs\/pins\.yaml/);
     assert.match(r.stderr, /dropped unused imports .*syscall/);
-    const pins = YAML.parse(await readFile(path.join(wb.specs, 'pins.yaml'), 'utf8')) as { runc: Record<string, string> };
+    const pins = YAML.parse(await readFile(path.join(wb.specs, 'pins.yaml'), 'utf8')) as {
+      runc: Record<string, string>;
+    };
     assert.equal(pins.runc['v1.0.0-rc3'], wb.runc.tags['v1.0.0-rc3']);
   });
 });
 
 describe('runc, build-tag eras', () => {
-  for (const [tag, marker] of [['v1.0.0-rc6', false], ['v1.0.0-rc92', true]] as const) {
+  for (const [tag, marker] of [
+    ['v1.0.0-rc6', false],
+    ['v1.0.0-rc92', true],
+  ] as const) {
     it(`${tag}: builds with the nokmem tag and passes every proof`, async () => {
       const out = wb.out(tag);
       const r = await nokmem(['build', '--runc', tag, '--remote', wb.runc.url, '--out', out, ...wb.common]);
       assert.equal(r.exitCode, 0, r.stderr);
       const rec = await record(out, 'runc', tag);
       assert.equal(rec.method, 'build-tag');
-      assert.ok(rec.flags.make.includes(tag === 'v1.0.0-rc6' ? 'BUILDTAGS=seccomp nokmem' : 'BUILDTAGS=seccomp selinux apparmor nokmem'));
+      assert.ok(
+        rec.flags.make.includes(
+          tag === 'v1.0.0-rc6' ? 'BUILDTAGS=seccomp nokmem' : 'BUILDTAGS=seccomp selinux apparmor nokmem',
+        ),
+      );
       assert.equal(rec.patch, null);
-      assert.ok(Object.values(statuses(rec)).every((s) => s === 'pass'), JSON.stringify(rec.verification));
+      assert.ok(
+        Object.values(statuses(rec)).every((s) => s === 'pass'),
+        JSON.stringify(rec.verification),
+      );
       assert.equal('nokmem marker' in statuses(rec), marker);
     });
   }
@@ -139,13 +217,38 @@ describe('runc, build-tag eras', () => {
 describe('runc, not affected', () => {
   it('refuses rc1 and rc94 with the reason, and builds rc94 with --force', async () => {
     for (const tag of ['v1.0.0-rc1', 'v1.0.0-rc94']) {
-      const r = await nokmem(['build', '--runc', tag, '--remote', wb.runc.url, '--out', wb.out('unaffected'), ...wb.common]);
+      const r = await nokmem([
+        'build',
+        '--runc',
+        tag,
+        '--remote',
+        wb.runc.url,
+        '--out',
+        wb.out('unaffected'),
+        ...wb.common,
+      ]);
       assert.equal(r.exitCode, 1);
-      assert.match(r.stderr, new RegExp(`^nokmem: error: runc ${tag} is not affected \\(.*\\); nothing to build\\. Use --force to build it anyway\\.$`, 'm'));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^nokmem: error: runc ${tag} is not affected \\(.*\\); nothing to build\\. Use --force to build it anyway\\.$`,
+          'm',
+        ),
+      );
       assert.ok(!exists(wb.out('unaffected')));
     }
     const out = wb.out('rc94');
-    const r = await nokmem(['build', '--runc', 'v1.0.0-rc94', '--force', '--remote', wb.runc.url, '--out', out, ...wb.common]);
+    const r = await nokmem([
+      'build',
+      '--runc',
+      'v1.0.0-rc94',
+      '--force',
+      '--remote',
+      wb.runc.url,
+      '--out',
+      out,
+      ...wb.common,
+    ]);
     assert.equal(r.exitCode, 0, r.stderr);
     const rec = await record(out, 'runc', 'v1.0.0-rc94');
     assert.equal(rec.method, 'none');
@@ -160,40 +263,92 @@ describe('kubelet', () => {
     assert.equal(r.exitCode, 0, r.stderr);
     const rec = await record(out, 'kubelet', 'v1.12.4');
     assert.equal(rec.method, 'source-patch');
-    assert.match(await readFile(path.join(out, 'kubelet-v1.12.4', 'nokmem.patch'), 'utf8'), /^--- a\/vendor\/github\.com\/opencontainers\/runc\/libcontainer\/cgroups\/fs\/memory\.go/m);
+    assert.match(
+      await readFile(path.join(out, 'kubelet-v1.12.4', 'nokmem.patch'), 'utf8'),
+      /^--- a\/vendor\/github\.com\/opencontainers\/runc\/libcontainer\/cgroups\/fs\/memory\.go/m,
+    );
     const s = statuses(rec);
     assert.equal(s['EL7 glibc'], 'pass');
     assert.equal(s['version string'], 'pass');
     assert.equal(s['kmem symbols'], 'pass');
     assert.equal(s['Apply calls no kmem'], 'pass');
     assert.equal(s['functional (strace)'], undefined, 'the functional proof is for runc');
-    const { stdout } = await execa('docker', ['run', '--rm', '--network', 'none', '-v', `${path.join(out, 'kubelet-v1.12.4', 'kubelet')}:/kubelet:ro`, TEST_IMAGE, '/kubelet', '--version']);
+    const { stdout } = await execa('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${path.join(out, 'kubelet-v1.12.4', 'kubelet')}:/kubelet:ro`,
+      TEST_IMAGE,
+      '/kubelet',
+      '--version',
+    ]);
     assert.equal(stdout.trim(), 'Kubernetes v1.12.4');
   });
 
   it('v1.14.10: builds with GOFLAGS=-tags=nokmem; the same tree built without it is caught', async () => {
     const out = wb.out('k114');
-    const r = await nokmem(['build', '--kubelet', 'v1.14.10', '--remote', wb.kubernetes.url, '--out', out, ...wb.common]);
+    const r = await nokmem([
+      'build',
+      '--kubelet',
+      'v1.14.10',
+      '--remote',
+      wb.kubernetes.url,
+      '--out',
+      out,
+      ...wb.common,
+    ]);
     assert.equal(r.exitCode, 0, r.stderr);
     const rec = await record(out, 'kubelet', 'v1.14.10');
     assert.equal(rec.method, 'build-tag');
     assert.ok(rec.flags.make.includes('GOFLAGS=-tags=nokmem'));
-    assert.ok(Object.values(statuses(rec)).every((v) => v === 'pass'), JSON.stringify(rec.verification));
+    assert.ok(
+      Object.values(statuses(rec)).every((v) => v === 'pass'),
+      JSON.stringify(rec.verification),
+    );
 
     const tree = path.join(wb.root, 'untagged-k114');
     await buildByHand(wb.kubernetes.dir, 'v1.14.10', tree, 'k8s.io/kubernetes', ['WHAT=cmd/kubelet'], {
-      KUBE_GIT_VERSION: 'v1.14.10', KUBE_GIT_COMMIT: wb.kubernetes.tags['v1.14.10']!, KUBE_GIT_TREE_STATE: 'archive', KUBE_STATIC_OVERRIDES: 'kubelet',
+      KUBE_GIT_VERSION: 'v1.14.10',
+      KUBE_GIT_COMMIT: wb.kubernetes.tags['v1.14.10']!,
+      KUBE_GIT_TREE_STATE: 'archive',
+      KUBE_STATIC_OVERRIDES: 'kubelet',
     });
-    const v = await nokmem(['verify', path.join(tree, '_output/local/bin/linux/amd64/kubelet'), '--kubelet', 'v1.14.10', '--image', TEST_IMAGE, '--specs', wb.specs]);
+    const v = await nokmem([
+      'verify',
+      path.join(tree, '_output/local/bin/linux/amd64/kubelet'),
+      '--kubelet',
+      'v1.14.10',
+      '--image',
+      TEST_IMAGE,
+      '--specs',
+      wb.specs,
+    ]);
     assert.equal(v.exitCode, 1, v.stdout);
     assert.match(v.stdout, /^FAIL\s+kmem symbols/m);
   });
 
   it('prepare stops after the patch: a patched tree, no build, no output', async () => {
     const into = path.join(wb.root, 'prepared-k112');
-    const r = await nokmem(['prepare', '--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url, '--into', into, '--specs', wb.specs, '--cache-dir', wb.cache]);
+    const r = await nokmem([
+      'prepare',
+      '--kubelet',
+      'v1.12.4',
+      '--remote',
+      wb.kubernetes.url,
+      '--into',
+      into,
+      '--specs',
+      wb.specs,
+      '--cache-dir',
+      wb.cache,
+    ]);
     assert.equal(r.exitCode, 0, r.stderr);
-    const memory = await readFile(path.join(into, 'vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/memory.go'), 'utf8');
+    const memory = await readFile(
+      path.join(into, 'vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/memory.go'),
+      'utf8',
+    );
     assert.match(memory, /kernel memory accounting disabled in this runc build/);
     assert.ok(exists(`${into}.nokmem.patch`));
     assert.ok(!exists(path.join(into, '_output')));

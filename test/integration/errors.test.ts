@@ -58,7 +58,15 @@ func (s *MemoryGroup) Set(path string, cgroup *configs.Cgroup) error {
 
 async function makeOddMirror(): Promise<string> {
   const dir = path.join(wb.root, 'odd-runc');
-  const git = (args: string[]) => execa('git', ['-C', dir, '-c', 'commit.gpgSign=false', '-c', 'tag.gpgSign=false', ...args], { env: { GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@t.invalid', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@t.invalid' } });
+  const git = (args: string[]) =>
+    execa('git', ['-C', dir, '-c', 'commit.gpgSign=false', '-c', 'tag.gpgSign=false', ...args], {
+      env: {
+        GIT_AUTHOR_NAME: 'T',
+        GIT_AUTHOR_EMAIL: 't@t.invalid',
+        GIT_COMMITTER_NAME: 'T',
+        GIT_COMMITTER_EMAIL: 't@t.invalid',
+      },
+    });
   await execa('git', ['clone', '-q', wb.runc.dir, dir]);
   await git(['checkout', '-q', 'v1.0.0-rc4']);
   await writeFile(path.join(dir, 'libcontainer/cgroups/fs/memory.go'), INLINE_KMEM_MEMORY_GO);
@@ -79,7 +87,9 @@ const NO_MAKE = 'nokmem-test:no-make';
 const OLD_GO = 'nokmem-test:go-too-old';
 
 async function derivedImage(tag: string, lines: string[]): Promise<void> {
-  await execa('docker', ['build', '--network', 'none', '--quiet', '--tag', tag, '-'], { input: [`FROM ${TEST_IMAGE}`, ...lines, ''].join('\n') });
+  await execa('docker', ['build', '--network', 'none', '--quiet', '--tag', tag, '-'], {
+    input: [`FROM ${TEST_IMAGE}`, ...lines, ''].join('\n'),
+  });
 }
 
 before(async () => {
@@ -116,26 +126,133 @@ function errorLine(stderr: string): string {
 }
 
 const cases: { name: string; args: string[]; env?: Record<string, string>; exit: number; message: RegExp }[] = [
-  { name: 'a version without a patch number', args: ['--kubelet', '1.12'], exit: 2, message: /kubelet version "1\.12" is not a release version; expected a full tag like v1\.12\.4/ },
-  { name: '"latest"', args: ['--runc', 'latest'], exit: 2, message: /runc version "latest" is not a release version; expected a full tag like v1\.0\.0-rc5/ },
-  { name: 'a version with shell syntax', args: ['--kubelet', 'v1.12.4;id'], exit: 2, message: /"v1\.12\.4;id" is not a release version/ },
-  { name: 'both components', args: ['--kubelet', 'v1.12.4', '--runc', 'v1.0.0-rc5'], exit: 2, message: /give one of --kubelet VERSION, --runc VERSION or --fork NAME, not several/ },
-  { name: 'an unaffected version', args: ['--kubelet', 'v1.22.3'], exit: 1, message: /kubelet v1\.22\.3 is not affected .*Use --force to build it anyway/ },
-  { name: 'a tag the remote lacks', args: ['--runc', 'v1.0.0-rc7', 'REMOTE'], exit: 1, message: /tag v1\.0\.0-rc7 is not on file:\/\/.*; check the version, or point --remote at a mirror/ },
-  { name: 'an unpinned tag the remote lacks', args: ['--runc', 'v1.0.0-rc8', 'REMOTE'], exit: 1, message: /tag v1\.0\.0-rc8 is not on file:\/\// },
-  { name: 'a pin mismatch', args: ['--runc', 'v1.0.0-rc6', 'REMOTE'], exit: 1, message: /runc v1\.0\.0-rc6 on file:\/\/.* is commit [0-9a-f]{40}, but specs\/pins\.yaml pins [0-9a-f]{40}; a moved tag is a mistake or an attack/ },
-  { name: 'a patch that does not apply', args: ['--runc', 'v1.0.0-rc4', 'ODD'], exit: 1, message: /does not apply: func EnableKernelMemoryAccounting not found in libcontainer\/cgroups\/fs\/memory\.go/ },
-  { name: 'Docker unreachable', args: ['--runc', 'v1.0.0-rc5', 'REMOTE'], env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, exit: 1, message: /the Docker engine is not reachable .*; start dockerd or set DOCKER_HOST/ },
-  { name: 'a remote that does not exist', args: ['--runc', 'v1.0.0-rc5', '--remote', '/nonexistent/runc.git'], exit: 1, message: /cannot fetch v1\.0\.0-rc5 from file:\/\/\/nonexistent\/runc\.git: '\/nonexistent\/runc\.git' does not appear to be a git repository; check --remote/ },
-  { name: 'a version in a not-affected era that was never released', args: ['--runc', 'v1.0.0-rc99', 'REMOTE'], exit: 1, message: /tag v1\.0\.0-rc99 is not on file:\/\/.*, so runc v1\.0\.0-rc99 is not a release; check the version$/ },
-  { name: 'a read-only --out', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--out', 'READONLY/out'], exit: 1, message: /cannot write to .*\/read-only\/out \(read-only file system\); choose a writable --out$/ },
-  { name: 'a read-only --cache-dir', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--cache-dir', 'READONLY/cache'], exit: 1, message: /cannot write to .*\/read-only\/cache \(read-only file system\); choose a writable --cache-dir$/ },
-  { name: 'a --cache-dir under /proc', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--cache-dir', '/proc/nokmem-cache'], exit: 1, message: /--cache-dir \/proc\/nokmem-cache is under \/proc, a kernel file system that cannot hold files; choose a normal writable directory/ },
-  { name: 'a dry run with an unreachable remote', args: ['--runc', 'v1.0.0-rc5', '--remote', '/nonexistent/runc.git', '--dry-run'], exit: 1, message: /cannot read file:\/\/\/nonexistent\/runc\.git: '\/nonexistent\/runc\.git' does not appear to be a git repository; check --remote/ },
-  { name: 'a builder image that is not there', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', 'nokmem-builder:no-such-tag'], exit: 1, message: /builder image nokmem-builder:no-such-tag is not in the Docker engine; build it with/ },
-  { name: 'a builder image without rsync', args: ['--kubelet', 'v1.12.4', 'KUBE_REMOTE', '--image', NO_RSYNC], exit: 1, message: /^nokmem: error: builder image nokmem-test:no-rsync lacks rsync, which a real kubelet build needs \(kubernetes' hack\/lib\/golang\.sh places its code generators with rsync\)/ },
-  { name: 'a builder image without make', args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', NO_MAKE], exit: 1, message: /builder image nokmem-test:no-make lacks make, which a real runc build needs/ },
-  { name: 'a builder image whose Go is below the tree\'s minimum', args: ['--kubelet', 'v1.12.4', 'KUBE_REMOTE', '--image', OLD_GO], exit: 1, message: /nokmem-test:go-too-old \(Go 1\.9\.7\) is unsafe for this tree: Go 1\.9\.7 is older than the tree's minimum Go 1\.10\.2; use an image with Go >= 1\.10\.2/ },
+  {
+    name: 'a version without a patch number',
+    args: ['--kubelet', '1.12'],
+    exit: 2,
+    message: /kubelet version "1\.12" is not a release version; expected a full tag like v1\.12\.4/,
+  },
+  {
+    name: '"latest"',
+    args: ['--runc', 'latest'],
+    exit: 2,
+    message: /runc version "latest" is not a release version; expected a full tag like v1\.0\.0-rc5/,
+  },
+  {
+    name: 'a version with shell syntax',
+    args: ['--kubelet', 'v1.12.4;id'],
+    exit: 2,
+    message: /"v1\.12\.4;id" is not a release version/,
+  },
+  {
+    name: 'both components',
+    args: ['--kubelet', 'v1.12.4', '--runc', 'v1.0.0-rc5'],
+    exit: 2,
+    message: /give one of --kubelet VERSION, --runc VERSION or --fork NAME, not several/,
+  },
+  {
+    name: 'an unaffected version',
+    args: ['--kubelet', 'v1.22.3'],
+    exit: 1,
+    message: /kubelet v1\.22\.3 is not affected .*Use --force to build it anyway/,
+  },
+  {
+    name: 'a tag the remote lacks',
+    args: ['--runc', 'v1.0.0-rc7', 'REMOTE'],
+    exit: 1,
+    message: /tag v1\.0\.0-rc7 is not on file:\/\/.*; check the version, or point --remote at a mirror/,
+  },
+  {
+    name: 'an unpinned tag the remote lacks',
+    args: ['--runc', 'v1.0.0-rc8', 'REMOTE'],
+    exit: 1,
+    message: /tag v1\.0\.0-rc8 is not on file:\/\//,
+  },
+  {
+    name: 'a pin mismatch',
+    args: ['--runc', 'v1.0.0-rc6', 'REMOTE'],
+    exit: 1,
+    message:
+      /runc v1\.0\.0-rc6 on file:\/\/.* is commit [0-9a-f]{40}, but specs\/pins\.yaml pins [0-9a-f]{40}; a moved tag is a mistake or an attack/,
+  },
+  {
+    name: 'a patch that does not apply',
+    args: ['--runc', 'v1.0.0-rc4', 'ODD'],
+    exit: 1,
+    message: /does not apply: func EnableKernelMemoryAccounting not found in libcontainer\/cgroups\/fs\/memory\.go/,
+  },
+  {
+    name: 'Docker unreachable',
+    args: ['--runc', 'v1.0.0-rc5', 'REMOTE'],
+    env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    exit: 1,
+    message: /the Docker engine is not reachable .*; start dockerd or set DOCKER_HOST/,
+  },
+  {
+    name: 'a remote that does not exist',
+    args: ['--runc', 'v1.0.0-rc5', '--remote', '/nonexistent/runc.git'],
+    exit: 1,
+    message:
+      /cannot fetch v1\.0\.0-rc5 from file:\/\/\/nonexistent\/runc\.git: '\/nonexistent\/runc\.git' does not appear to be a git repository; check --remote/,
+  },
+  {
+    name: 'a version in a not-affected era that was never released',
+    args: ['--runc', 'v1.0.0-rc99', 'REMOTE'],
+    exit: 1,
+    message: /tag v1\.0\.0-rc99 is not on file:\/\/.*, so runc v1\.0\.0-rc99 is not a release; check the version$/,
+  },
+  {
+    name: 'a read-only --out',
+    args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--out', 'READONLY/out'],
+    exit: 1,
+    message: /cannot write to .*\/read-only\/out \(read-only file system\); choose a writable --out$/,
+  },
+  {
+    name: 'a read-only --cache-dir',
+    args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--cache-dir', 'READONLY/cache'],
+    exit: 1,
+    message: /cannot write to .*\/read-only\/cache \(read-only file system\); choose a writable --cache-dir$/,
+  },
+  {
+    name: 'a --cache-dir under /proc',
+    args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--cache-dir', '/proc/nokmem-cache'],
+    exit: 1,
+    message:
+      /--cache-dir \/proc\/nokmem-cache is under \/proc, a kernel file system that cannot hold files; choose a normal writable directory/,
+  },
+  {
+    name: 'a dry run with an unreachable remote',
+    args: ['--runc', 'v1.0.0-rc5', '--remote', '/nonexistent/runc.git', '--dry-run'],
+    exit: 1,
+    message:
+      /cannot read file:\/\/\/nonexistent\/runc\.git: '\/nonexistent\/runc\.git' does not appear to be a git repository; check --remote/,
+  },
+  {
+    name: 'a builder image that is not there',
+    args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', 'nokmem-builder:no-such-tag'],
+    exit: 1,
+    message: /builder image nokmem-builder:no-such-tag is not in the Docker engine; build it with/,
+  },
+  {
+    name: 'a builder image without rsync',
+    args: ['--kubelet', 'v1.12.4', 'KUBE_REMOTE', '--image', NO_RSYNC],
+    exit: 1,
+    message:
+      /^nokmem: error: builder image nokmem-test:no-rsync lacks rsync, which a real kubelet build needs \(kubernetes' hack\/lib\/golang\.sh places its code generators with rsync\)/,
+  },
+  {
+    name: 'a builder image without make',
+    args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', NO_MAKE],
+    exit: 1,
+    message: /builder image nokmem-test:no-make lacks make, which a real runc build needs/,
+  },
+  {
+    name: "a builder image whose Go is below the tree's minimum",
+    args: ['--kubelet', 'v1.12.4', 'KUBE_REMOTE', '--image', OLD_GO],
+    exit: 1,
+    message:
+      /nokmem-test:go-too-old \(Go 1\.9\.7\) is unsafe for this tree: Go 1\.9\.7 is older than the tree's minimum Go 1\.10\.2; use an image with Go >= 1\.10\.2/,
+  },
 ];
 
 describe('bad input and broken surroundings', () => {
@@ -143,7 +260,9 @@ describe('bad input and broken surroundings', () => {
     it(`${c.name}: one line, exit ${c.exit}, nothing in the output`, async () => {
       const out = wb.out(c.name.replace(/\W+/g, '-'));
       const remotes: Record<string, string> = { REMOTE: wb.runc.url, KUBE_REMOTE: wb.kubernetes.url, ODD: odd };
-      const args = c.args.flatMap((a) => (remotes[a] ? ['--remote', remotes[a]] : [a.replace(/^READONLY\//, `${readOnly}/`)]));
+      const args = c.args.flatMap((a) =>
+        remotes[a] ? ['--remote', remotes[a]] : [a.replace(/^READONLY\//, `${readOnly}/`)],
+      );
       // the case's own options come last, so they win over the common ones
       const r = await nokmem(['build', ...wb.common, '--out', out, ...args], c.env);
       assert.equal(r.exitCode, c.exit, r.stderr);
@@ -155,12 +274,27 @@ describe('bad input and broken surroundings', () => {
   it('--dry-run prints the plan and writes nothing', async () => {
     const out = wb.out('dry');
     const cache = `${wb.root}/dry-run-cache`;
-    const r = await nokmem(['build', ...wb.common, '--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url, '--dry-run', '--out', out, '--cache-dir', cache]);
+    const r = await nokmem([
+      'build',
+      ...wb.common,
+      '--kubelet',
+      'v1.12.4',
+      '--remote',
+      wb.kubernetes.url,
+      '--dry-run',
+      '--out',
+      out,
+      '--cache-dir',
+      cache,
+    ]);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, /^source {6}file:\/\/.* v1\.12\.4 -> [0-9a-f]{40} \(pinned\)$/m);
     assert.match(r.stdout, /^method {6}source-patch: /m);
     assert.match(r.stdout, /^image {7}nokmem-builder:debian-go1\.19 sha256:/m);
-    assert.match(r.stdout, /^output {6}.*kubelet-v1\.12\.4\/\{kubelet,build-record\.json,nokmem\.patch,\*\.rpm,SHA256SUMS\{,\.asc\}/m);
+    assert.match(
+      r.stdout,
+      /^output {6}.*kubelet-v1\.12\.4\/\{kubelet,build-record\.json,nokmem\.patch,\*\.rpm,SHA256SUMS\{,\.asc\}/m,
+    );
     assert.match(r.stderr, /compile in Docker: skipped \(dry run\)/);
     assert.ok(!exists(out));
     assert.ok(!exists(cache), 'no fetch, no cache in a dry run');
@@ -168,18 +302,47 @@ describe('bad input and broken surroundings', () => {
 
   it('in GitHub Actions: one log group per step, and a job summary table', async () => {
     const summary = `${wb.root}/summary.md`;
-    const r = await nokmem(['build', ...wb.common, '--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url, '--dry-run', '--out', wb.out('gha'), '--cache-dir', `${wb.root}/gha-cache`], { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary });
+    const r = await nokmem(
+      [
+        'build',
+        ...wb.common,
+        '--kubelet',
+        'v1.12.4',
+        '--remote',
+        wb.kubernetes.url,
+        '--dry-run',
+        '--out',
+        wb.out('gha'),
+        '--cache-dir',
+        `${wb.root}/gha-cache`,
+      ],
+      { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
+    );
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stderr, /^::group::\[ ?1\/\d+\] resolve$/m);
     assert.match(r.stderr, /^::endgroup::$/m);
     const { readFile } = await import('node:fs/promises');
-    assert.match(await readFile(summary, 'utf8'), /^### kubelet v1\.12\.4: planned\n\n\| \| \|\n\|---\|---\|\n\| source \| `[0-9a-f]{40}` \(v1\.12\.4\) \|$/m);
+    assert.match(
+      await readFile(summary, 'utf8'),
+      /^### kubelet v1\.12\.4: planned\n\n\| \| \|\n\|---\|---\|\n\| source \| `[0-9a-f]{40}` \(v1\.12\.4\) \|$/m,
+    );
   });
 
   it('--help describes every command', async () => {
     const r = await nokmem(['--help']);
     assert.equal(r.exitCode, 0);
-    for (const command of ['build', 'prepare', 'verify', 'publish', 'release', 'matrix', 'doctor', 'pin', 'builder-image']) assert.match(r.stdout, new RegExp(`^  ${command}`, 'm'));
+    for (const command of [
+      'build',
+      'prepare',
+      'verify',
+      'publish',
+      'release',
+      'matrix',
+      'doctor',
+      'pin',
+      'builder-image',
+    ])
+      assert.match(r.stdout, new RegExp(`^  ${command}`, 'm'));
     const build = await nokmem(['build', '--help']);
     assert.match(build.stdout, /--dry-run/);
   });

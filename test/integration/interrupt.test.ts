@@ -18,7 +18,14 @@ before(async () => {
 after(async () => wb?.cleanup());
 
 async function containers(prefix: string, all = false): Promise<string[]> {
-  const r = await execa('docker', ['ps', ...(all ? ['--all'] : []), '--filter', `name=${prefix}`, '--format', '{{.Names}} {{.Command}}']);
+  const r = await execa('docker', [
+    'ps',
+    ...(all ? ['--all'] : []),
+    '--filter',
+    `name=${prefix}`,
+    '--format',
+    '{{.Names}} {{.Command}}',
+  ]);
   return r.stdout.split('\n').filter(Boolean);
 }
 
@@ -29,11 +36,28 @@ async function processesMentioning(text: string): Promise<string[]> {
 
 describe('interrupted build', () => {
   it('SIGTERM during the compile removes the compile container, the docker client and the workspace', async () => {
-    const child = execa('node', ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', wb.out('interrupt'), '--no-package', ...wb.common], {
-      cwd: ROOT,
-      reject: false,
-      env: { NOKMEM_BUILDER_IMAGE: '' },
-    });
+    const child = execa(
+      'node',
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'src/cli.ts'),
+        'build',
+        '--runc',
+        'v1.0.0-rc5',
+        '--remote',
+        wb.runc.url,
+        '--out',
+        wb.out('interrupt'),
+        '--no-package',
+        ...wb.common,
+      ],
+      {
+        cwd: ROOT,
+        reject: false,
+        env: { NOKMEM_BUILDER_IMAGE: '' },
+      },
+    );
     const prefix = `nokmem-${child.pid}-`;
     const deadline = Date.now() + 300_000;
     while (!(await containers(prefix)).some((c) => /make/.test(c))) {

@@ -40,9 +40,19 @@ describe(`real kubelet ${REAL_TAG} (Debian's kubernetes source package)`, () => 
     specs = path.join(root, 'specs');
     await mkdir(specs);
     // The real data (versions, toolchains), pinned to the local stand-in's commit of the tag.
-    for (const f of ['versions.yaml', 'toolchains.yaml', 'forks.yaml']) await copyFile(path.join(ROOT, 'specs', f), path.join(specs, f));
+    for (const f of ['versions.yaml', 'toolchains.yaml', 'forks.yaml'])
+      await copyFile(path.join(ROOT, 'specs', f), path.join(specs, f));
     await writeFile(path.join(specs, 'pins.yaml'), `runc: {}\nkubelet:\n  ${REAL_TAG}: ${upstream.commit}\n`);
-    common = ['--kubelet', REAL_TAG, '--remote', upstream.dir, '--specs', specs, '--cache-dir', path.join(root, 'cache')];
+    common = [
+      '--kubelet',
+      REAL_TAG,
+      '--remote',
+      upstream.dir,
+      '--specs',
+      specs,
+      '--cache-dir',
+      path.join(root, 'cache'),
+    ];
   });
 
   after(async () => {
@@ -55,7 +65,10 @@ describe(`real kubelet ${REAL_TAG} (Debian's kubernetes source package)`, () => 
     const r = await nokmem(['build', ...common, '--image', GO119, '--out', out], env);
     assert.equal(r.exitCode, 1, r.stderr);
     const error = r.stderr.trim().split('\n').pop() ?? '';
-    assert.match(error, /^nokmem: error: --image nokmem-builder:debian-go1\.19 has Go 1\.19\.\d+, which is unsafe for kubelet v1\.20\.2: .*reflect2 v1\.0\.1.*Go 1\.18 or later.*--allow-toolchain-risk/);
+    assert.match(
+      error,
+      /^nokmem: error: --image nokmem-builder:debian-go1\.19 has Go 1\.19\.\d+, which is unsafe for kubelet v1\.20\.2: .*reflect2 v1\.0\.1.*Go 1\.18 or later.*--allow-toolchain-risk/,
+    );
     assert.doesNotMatch(r.stderr, /compile in Docker \.\.\./);
     assert.ok(!existsSync(out), 'nothing is written to --out');
     assert.ok(performance.now() - started < 60_000, 'refused before the long work');
@@ -79,7 +92,9 @@ describe(`real kubelet ${REAL_TAG} (Debian's kubernetes source package)`, () => 
     });
     assert.equal(record.toolchain.risk, undefined);
     assert.match(record.go.used, /^go1\.15\.\d+ linux\/amd64$/);
-    const status = Object.fromEntries(record.verification.checks.map((c: { name: string; status: string }) => [c.name, c.status]));
+    const status = Object.fromEntries(
+      record.verification.checks.map((c: { name: string; status: string }) => [c.name, c.status]),
+    );
     assert.deepEqual(status, {
       'EL7 glibc': 'pass',
       'version string': 'pass',
@@ -89,7 +104,17 @@ describe(`real kubelet ${REAL_TAG} (Debian's kubernetes source package)`, () => 
       'Apply calls no kmem': 'pass',
       'toolchain runtime (json-iterator)': 'pass',
     });
-    const version = await execa('docker', ['run', '--rm', '--network', 'none', '-v', `${path.join(outDir, 'kubelet')}:/kubelet:ro`, GO115, '/kubelet', '--version']);
+    const version = await execa('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${path.join(outDir, 'kubelet')}:/kubelet:ro`,
+      GO115,
+      '/kubelet',
+      '--version',
+    ]);
     assert.equal(version.stdout.trim(), `Kubernetes ${REAL_TAG}`);
     const rpms = (await readdir(outDir)).filter((f) => f.endsWith('.rpm'));
     assert.deepEqual(rpms, ['kubelet-1.20.2-0.nokmem.1.x86_64.rpm']);
@@ -106,23 +131,46 @@ describe(`real kubelet ${REAL_TAG} (Debian's kubernetes source package)`, () => 
       tree,
       'k8s.io/kubernetes',
       ['WHAT=cmd/kubelet'],
-      { KUBE_BUILD_PLATFORMS: 'linux/amd64', KUBE_STATIC_OVERRIDES: 'kubelet', KUBE_GIT_VERSION: REAL_TAG, KUBE_GIT_COMMIT: upstream.commit, KUBE_GIT_TREE_STATE: 'archive', GOPROXY: 'off' },
+      {
+        KUBE_BUILD_PLATFORMS: 'linux/amd64',
+        KUBE_STATIC_OVERRIDES: 'kubelet',
+        KUBE_GIT_VERSION: REAL_TAG,
+        KUBE_GIT_COMMIT: upstream.commit,
+        KUBE_GIT_TREE_STATE: 'archive',
+        GOPROXY: 'off',
+      },
       { image: GO115, goCache: await goCacheOf(GO115), goCacheInTree: '_output/local/go/cache' },
     );
-    const v = await nokmem(['verify', path.join(tree, '_output/local/bin/linux/amd64/kubelet'), '--kubelet', REAL_TAG, '--image', GO115, '--specs', specs]);
+    const v = await nokmem([
+      'verify',
+      path.join(tree, '_output/local/bin/linux/amd64/kubelet'),
+      '--kubelet',
+      REAL_TAG,
+      '--image',
+      GO115,
+      '--specs',
+      specs,
+    ]);
     assert.equal(v.exitCode, 1, v.stdout);
     // kubernetes links kubelet with -s -w: the proof reads the Go function table
-    assert.match(v.stdout, /^FAIL\s+kmem symbols\s+still compiled in: k8s\.io\/kubernetes\/vendor\/github\.com\/opencontainers\/runc\/libcontainer\/cgroups\/fs\.EnableKernelMemoryAccounting/m);
+    assert.match(
+      v.stdout,
+      /^FAIL\s+kmem symbols\s+still compiled in: k8s\.io\/kubernetes\/vendor\/github\.com\/opencontainers\/runc\/libcontainer\/cgroups\/fs\.EnableKernelMemoryAccounting/m,
+    );
     assert.match(v.stdout, /^FAIL\s+no kmem file name/m);
     await rm(tree, { recursive: true, force: true });
   });
 
-  it('the toolchain decision at run time: the tree\'s json-iterator marshals a map with Go 1.15 and crashes with Go 1.19', async () => {
+  it("the toolchain decision at run time: the tree's json-iterator marshals a map with Go 1.15 and crashes with Go 1.19", async () => {
     const into = path.join(root, 'prepared');
     const r = await nokmem(['prepare', ...common, '--into', into]);
     assert.equal(r.exitCode, 0, r.stderr);
     const docker = new Docker(realRunner);
-    const probe = async (image: string) => toolchainProbe({ tree: into, mountPath: '/go/src/k8s.io/kubernetes', image, goCache: await goCacheOf(image) }, docker);
+    const probe = async (image: string) =>
+      toolchainProbe(
+        { tree: into, mountPath: '/go/src/k8s.io/kubernetes', image, goCache: await goCacheOf(image) },
+        docker,
+      );
     const safe = await probe(GO115);
     assert.equal(safe.status, 'pass', safe.detail);
     assert.match(safe.detail, /\{"kmem":"off","nokmem":"probe"\}/);
@@ -135,7 +183,9 @@ describe(`real kubelet ${REAL_TAG} (Debian's kubernetes source package)`, () => 
 
 /** The Go build cache directory the pipeline uses for an image's Go (so the hand builds above are warm too). */
 async function goCacheOf(image: string): Promise<string> {
-  const go = (await execa('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "dev.nokmem.go-version"}}', image])).stdout.trim();
+  const go = (
+    await execa('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "dev.nokmem.go-version"}}', image])
+  ).stdout.trim();
   const dir = path.join(GO_BUILD_CACHE, `go${go}`);
   await mkdir(dir, { recursive: true });
   await execa('chown', ['-R', '10001:10001', dir]);

@@ -25,8 +25,14 @@ const docker = new Docker(realRunner);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 before(async () => {
-  wb = await workbench((runc, kube) => ({ runc: { 'v1.0.0-rc5': runc.tags['v1.0.0-rc5']! }, kubelet: { 'v1.12.4': kube.tags['v1.12.4']! } }));
-  [projectKey, otherKey] = await Promise.all([makeTestKey('nokmem test project key', 'correct horse battery'), makeTestKey('someone else', 'other pass phrase')]);
+  wb = await workbench((runc, kube) => ({
+    runc: { 'v1.0.0-rc5': runc.tags['v1.0.0-rc5']! },
+    kubelet: { 'v1.12.4': kube.tags['v1.12.4']! },
+  }));
+  [projectKey, otherKey] = await Promise.all([
+    makeTestKey('nokmem test project key', 'correct horse battery'),
+    makeTestKey('someone else', 'other pass phrase'),
+  ]);
   runcOut = wb.out('pkg');
   kubeOut = wb.out('pkg');
 });
@@ -36,14 +42,24 @@ after(async () => wb?.cleanup());
 async function keyFor(key: TestKey, name: string): Promise<SigningKey> {
   const dir = path.join(wb.root, `keys-${name}`);
   await mkdir(dir, { recursive: true });
-  return prepareSigningKey({ armoredKey: key.armoredPrivate, passphrase: key.passphrase }, { docker, log: silentLogger, image: TEST_IMAGE, scratchRoot: dir, devKeyDir: path.join(dir, 'dev') });
+  return prepareSigningKey(
+    { armoredKey: key.armoredPrivate, passphrase: key.passphrase },
+    { docker, log: silentLogger, image: TEST_IMAGE, scratchRoot: dir, devKeyDir: path.join(dir, 'dev') },
+  );
 }
 
-const rpmOf = async (dir: string) => path.join(dir, (await readdir(dir)).find((f) => f.endsWith('.rpm'))!);
+const rpmOf = async (dir: string) =>
+  path.join(
+    dir,
+    (await readdir(dir)).find((f) => f.endsWith('.rpm'))!,
+  );
 
 describe('build with a signing key from the environment', () => {
   it('runc v1.0.0-rc5 and kubelet v1.12.4: signed RPMs, sums, SBOM, provenance; no secret in logs or artifacts', async () => {
-    for (const args of [['--runc', 'v1.0.0-rc5', '--remote', wb.runc.url], ['--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url]]) {
+    for (const args of [
+      ['--runc', 'v1.0.0-rc5', '--remote', wb.runc.url],
+      ['--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url],
+    ]) {
       const r = await nokmem(['build', ...args, '--out', runcOut, ...wb.common], signingEnv(projectKey));
       assert.equal(r.exitCode, 0, r.stderr);
       assert.doesNotMatch(r.stderr, /NOT FOR PRODUCTION/);
@@ -58,13 +74,33 @@ describe('build with a signing key from the environment', () => {
         const text = await readFile(path.join(dir, f), 'latin1');
         assert.ok(!text.includes(projectKey.passphrase) && !text.includes('PRIVATE KEY BLOCK'), `secret in ${f}`);
       }
-      assert.ok(files.includes('SHA256SUMS') && files.includes('SHA256SUMS.asc') && files.includes('RPM-GPG-KEY-nokmem'));
-      const sbom = JSON.parse(await readFile(path.join(dir, files.find((f) => f.endsWith('.spdx.json'))!), 'utf8')) as { spdxVersion: string; packages: { checksums?: { checksumValue: string }[] }[] };
+      assert.ok(
+        files.includes('SHA256SUMS') && files.includes('SHA256SUMS.asc') && files.includes('RPM-GPG-KEY-nokmem'),
+      );
+      const sbom = JSON.parse(
+        await readFile(
+          path.join(
+            dir,
+            files.find((f) => f.endsWith('.spdx.json'))!,
+          ),
+          'utf8',
+        ),
+      ) as { spdxVersion: string; packages: { checksums?: { checksumValue: string }[] }[] };
       assert.equal(sbom.spdxVersion, 'SPDX-2.3');
       const binary = await readFile(path.join(dir, dir.includes('kubelet') ? 'kubelet' : 'runc'));
       assert.equal(sbom.packages[0]?.checksums?.[0]?.checksumValue, sha(binary));
-      const prov = JSON.parse(await readFile(path.join(dir, files.find((f) => f.endsWith('.provenance.json'))!), 'utf8')) as {
-        _type: string; predicateType: string; subject: { name: string; digest: { sha256: string } }[];
+      const prov = JSON.parse(
+        await readFile(
+          path.join(
+            dir,
+            files.find((f) => f.endsWith('.provenance.json'))!,
+          ),
+          'utf8',
+        ),
+      ) as {
+        _type: string;
+        predicateType: string;
+        subject: { name: string; digest: { sha256: string } }[];
         predicate: { buildDefinition: { resolvedDependencies: { uri: string; digest: Record<string, string> }[] } };
       };
       assert.equal(prov._type, 'https://in-toto.io/Statement/v1');
@@ -77,11 +113,31 @@ describe('build with a signing key from the environment', () => {
 
   it('nokmem verify passes the output directory with the project key, table and --json', async () => {
     const dir = path.join(runcOut, 'runc-v1.0.0-rc5');
-    const r = await nokmem(['verify', dir, '--key', path.join(dir, 'RPM-GPG-KEY-nokmem'), '--image', TEST_IMAGE, '--specs', wb.specs]);
+    const r = await nokmem([
+      'verify',
+      dir,
+      '--key',
+      path.join(dir, 'RPM-GPG-KEY-nokmem'),
+      '--image',
+      TEST_IMAGE,
+      '--specs',
+      wb.specs,
+    ]);
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^runc-nokmem-1\.0\.0~rc5-1\.x86_64\.rpm: OK$/m);
     assert.match(r.stdout, /PASS +functional \(strace\)/);
-    const j = await nokmem(['verify', dir, '--key', path.join(dir, 'RPM-GPG-KEY-nokmem'), '--image', TEST_IMAGE, '--specs', wb.specs, '--json', '--no-functional']);
+    const j = await nokmem([
+      'verify',
+      dir,
+      '--key',
+      path.join(dir, 'RPM-GPG-KEY-nokmem'),
+      '--image',
+      TEST_IMAGE,
+      '--specs',
+      wb.specs,
+      '--json',
+      '--no-functional',
+    ]);
     assert.equal((JSON.parse(j.stdout) as { ok: boolean }).ok, true);
   });
 
@@ -89,11 +145,27 @@ describe('build with a signing key from the environment', () => {
     const dir = path.join(kubeOut, 'kubelet-v1.12.4');
     const extract = path.join(wb.root, 'extract-kubelet');
     await mkdir(extract, { recursive: true });
-    await execa('sh', ['-c', 'cd "$2" && rpm2cpio "$1" | cpio -idm --quiet', 'sh', await rpmOf(dir), extract]).catch(async () => {
-      // no rpm2cpio on the host: extract in the image
-      await execa('docker', ['run', '--rm', '-v', `${dir}:/in:ro`, '-v', `${extract}:/out`, TEST_IMAGE, 'sh', '-c', 'cd /out && rpm2cpio /in/*.rpm | cpio -idm --quiet']);
-    });
-    assert.equal(sha(await readFile(path.join(extract, 'usr/bin/kubelet'))), sha(await readFile(path.join(dir, 'kubelet'))));
+    await execa('sh', ['-c', 'cd "$2" && rpm2cpio "$1" | cpio -idm --quiet', 'sh', await rpmOf(dir), extract]).catch(
+      async () => {
+        // no rpm2cpio on the host: extract in the image
+        await execa('docker', [
+          'run',
+          '--rm',
+          '-v',
+          `${dir}:/in:ro`,
+          '-v',
+          `${extract}:/out`,
+          TEST_IMAGE,
+          'sh',
+          '-c',
+          'cd /out && rpm2cpio /in/*.rpm | cpio -idm --quiet',
+        ]);
+      },
+    );
+    assert.equal(
+      sha(await readFile(path.join(extract, 'usr/bin/kubelet'))),
+      sha(await readFile(path.join(dir, 'kubelet'))),
+    );
   });
 });
 
@@ -101,17 +173,48 @@ describe('dnf installs the packages with gpgcheck=1', () => {
   it('from a local repository, into an --installroot', async () => {
     const repo = path.join(wb.root, 'repo');
     await mkdir(repo, { recursive: true });
-    for (const d of [path.join(runcOut, 'runc-v1.0.0-rc5'), path.join(kubeOut, 'kubelet-v1.12.4')]) await copyFile(await rpmOf(d), path.join(repo, path.basename(await rpmOf(d))));
+    for (const d of [path.join(runcOut, 'runc-v1.0.0-rc5'), path.join(kubeOut, 'kubelet-v1.12.4')])
+      await copyFile(await rpmOf(d), path.join(repo, path.basename(await rpmOf(d))));
     // The official kubelet requires these; on EL7 the base repository provides them. A signed stub stands in.
     const stubDir = path.join(wb.root, 'stub');
     await mkdir(path.join(stubDir, 'SPECS'), { recursive: true });
-    await writeFile(path.join(stubDir, 'SPECS', 'el7-base-stub.spec'), [
-      'Name: el7-base-stub', 'Version: 1', 'Release: 1', 'Summary: provides what kubelet requires, for the test', 'License: MIT', 'BuildArch: noarch',
-      ...['iptables', 'kubernetes-cni', 'socat', 'util-linux', 'ethtool', 'iproute', 'ebtables', 'conntrack'].map((p) => `Provides: ${p}`),
-      '%description', 'test stub', '%files', '',
-    ].join('\n'));
+    await writeFile(
+      path.join(stubDir, 'SPECS', 'el7-base-stub.spec'),
+      [
+        'Name: el7-base-stub',
+        'Version: 1',
+        'Release: 1',
+        'Summary: provides what kubelet requires, for the test',
+        'License: MIT',
+        'BuildArch: noarch',
+        ...['iptables', 'kubernetes-cni', 'socat', 'util-linux', 'ethtool', 'iproute', 'ebtables', 'conntrack'].map(
+          (p) => `Provides: ${p}`,
+        ),
+        '%description',
+        'test stub',
+        '%files',
+        '',
+      ].join('\n'),
+    );
     await docker.prepareWritable(stubDir);
-    await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', '-e', 'HOME=/tmp', '-v', `${stubDir}:/rpmbuild`, TEST_IMAGE, 'rpmbuild', '-bb', '--define', '_topdir /rpmbuild', '/rpmbuild/SPECS/el7-base-stub.spec']);
+    await execa('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--user',
+      '10001:10001',
+      '-e',
+      'HOME=/tmp',
+      '-v',
+      `${stubDir}:/rpmbuild`,
+      TEST_IMAGE,
+      'rpmbuild',
+      '-bb',
+      '--define',
+      '_topdir /rpmbuild',
+      '/rpmbuild/SPECS/el7-base-stub.spec',
+    ]);
     const stub = path.join(stubDir, 'RPMS', 'noarch', 'el7-base-stub-1-1.noarch.rpm');
     const key = await keyFor(projectKey, 'stub');
     try {
@@ -121,14 +224,50 @@ describe('dnf installs the packages with gpgcheck=1', () => {
     }
     await copyFile(stub, path.join(repo, path.basename(stub)));
     await docker.prepareWritable(repo);
-    await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', '-v', `${repo}:/repo`, TEST_IMAGE, 'createrepo_c', '--quiet', '/repo']);
+    await execa('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--user',
+      '10001:10001',
+      '-v',
+      `${repo}:/repo`,
+      TEST_IMAGE,
+      'createrepo_c',
+      '--quiet',
+      '/repo',
+    ]);
     const conf = path.join(wb.root, 'dnf.conf');
     const pub = path.join(path.join(runcOut, 'runc-v1.0.0-rc5'), 'RPM-GPG-KEY-nokmem');
-    await writeFile(conf, `[main]\nreposdir=/dev/null\ngpgcheck=1\ninstallonly_limit=0\n\n[nokmem]\nname=nokmem test\nbaseurl=file://${repo}\ngpgcheck=1\ngpgkey=file://${pub}\nenabled=1\n`);
+    await writeFile(
+      conf,
+      `[main]\nreposdir=/dev/null\ngpgcheck=1\ninstallonly_limit=0\n\n[nokmem]\nname=nokmem test\nbaseurl=file://${repo}\ngpgcheck=1\ngpgkey=file://${pub}\nenabled=1\n`,
+    );
     const root = path.join(wb.root, 'installroot');
-    const r = await execa('dnf', ['-y', '-q', '--config', conf, '--installroot', root, '--releasever', '7', '--setopt=cachedir=' + path.join(wb.root, 'dnf-cache'), 'install', 'kubelet', 'runc-nokmem'], { reject: false });
+    const r = await execa(
+      'dnf',
+      [
+        '-y',
+        '-q',
+        '--config',
+        conf,
+        '--installroot',
+        root,
+        '--releasever',
+        '7',
+        '--setopt=cachedir=' + path.join(wb.root, 'dnf-cache'),
+        'install',
+        'kubelet',
+        'runc-nokmem',
+      ],
+      { reject: false },
+    );
     assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
-    assert.equal(sha(await readFile(path.join(root, 'usr/bin/kubelet'))), sha(await readFile(path.join(kubeOut, 'kubelet-v1.12.4', 'kubelet'))));
+    assert.equal(
+      sha(await readFile(path.join(root, 'usr/bin/kubelet'))),
+      sha(await readFile(path.join(kubeOut, 'kubelet-v1.12.4', 'kubelet'))),
+    );
     assert.ok(exists(path.join(root, 'usr/libexec/runc-nokmem/runc')));
     assert.ok(exists(path.join(root, 'etc/sysconfig/kubelet')));
     assert.ok(exists(path.join(root, 'usr/share/runc-nokmem/daemon.json.example')));
@@ -139,7 +278,14 @@ describe('dnf installs the packages with gpgcheck=1', () => {
 });
 
 describe('verify catches tampering, naming the problem', () => {
-  const inputs: SpecInputs = { component: 'runc', tag: 'v1.0.0-rc5', commit: '0'.repeat(40), methodSummary: 'test', epoch: 1519776000, iteration: 1 };
+  const inputs: SpecInputs = {
+    component: 'runc',
+    tag: 'v1.0.0-rc5',
+    commit: '0'.repeat(40),
+    methodSummary: 'test',
+    epoch: 1519776000,
+    iteration: 1,
+  };
   let key: SigningKey;
   let other: SigningKey;
   let publicKey: string;
@@ -155,7 +301,12 @@ describe('verify catches tampering, naming the problem', () => {
     await other?.dispose();
   });
 
-  async function packaged(name: string, binary: string, sign: SigningKey | undefined, overrides: [string, string][] = []): Promise<string> {
+  async function packaged(
+    name: string,
+    binary: string,
+    sign: SigningKey | undefined,
+    overrides: [string, string][] = [],
+  ): Promise<string> {
     const work = path.join(wb.root, `tamper-${name}`);
     await mkdir(work, { recursive: true });
     const rpm = await buildRpm(binary, inputs, work, docker, TEST_IMAGE, overrides);
@@ -164,7 +315,17 @@ describe('verify catches tampering, naming the problem', () => {
   }
 
   async function verifyFails(rpm: string, message: RegExp): Promise<void> {
-    const r = await nokmem(['verify', rpm, '--key', publicKey, '--image', TEST_IMAGE, '--specs', wb.specs, '--no-functional']);
+    const r = await nokmem([
+      'verify',
+      rpm,
+      '--key',
+      publicKey,
+      '--image',
+      TEST_IMAGE,
+      '--specs',
+      wb.specs,
+      '--no-functional',
+    ]);
     assert.equal(r.exitCode, 1, r.stdout);
     assert.match(r.stderr, message);
     assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('nokmem: ')).length, 1);
@@ -172,9 +333,11 @@ describe('verify catches tampering, naming the problem', () => {
 
   const good = () => path.join(runcOut, 'runc-v1.0.0-rc5', 'runc');
 
-  it('unsigned', async () => verifyFails(await packaged('unsigned', good(), undefined), /signature: the package is not signed/));
+  it('unsigned', async () =>
+    verifyFails(await packaged('unsigned', good(), undefined), /signature: the package is not signed/));
 
-  it('signed by another key', async () => verifyFails(await packaged('other', good(), other), /signature: not signed by the project key/));
+  it('signed by another key', async () =>
+    verifyFails(await packaged('other', good(), other), /signature: not signed by the project key/));
 
   it('modified payload', async () => {
     const rpm = await packaged('modified', good(), key);
@@ -184,25 +347,45 @@ describe('verify catches tampering, naming the problem', () => {
     await verifyFails(rpm, /signature: the package was modified after it was signed: .*BAD/);
   });
 
-  it('zstd payload', async () => verifyFails(await packaged('zstd', good(), key, [['_binary_payload', 'w19.zstdio']]), /EL7 payload: zstd payload: EL7's rpm 4\.11 cannot read it/));
+  it('zstd payload', async () =>
+    verifyFails(
+      await packaged('zstd', good(), key, [['_binary_payload', 'w19.zstdio']]),
+      /EL7 payload: zstd payload: EL7's rpm 4\.11 cannot read it/,
+    ));
 
   it('a binary swapped for a kmem-enabled build', async () => {
     const tree = path.join(wb.root, 'kmem-rc5');
     await buildByHand(wb.runc.dir, 'v1.0.0-rc5', tree, 'github.com/opencontainers/runc', ['static']);
-    await verifyFails(await packaged('kmem', path.join(tree, 'runc'), key), /no kmem file name: the binary contains "memory\.kmem\.limit_in_bytes"/);
+    await verifyFails(
+      await packaged('kmem', path.join(tree, 'runc'), key),
+      /no kmem file name: the binary contains "memory\.kmem\.limit_in_bytes"/,
+    );
   });
 
   it('a dynamically linked binary that needs GLIBC_2.34', async () => {
     const dir = path.join(wb.root, 'glibc');
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'runc.c'), '#include <pthread.h>\n#include <stdio.h>\nstatic void *f(void *a) { return a; }\nint main(void) { pthread_t t; pthread_create(&t, 0, f, 0); pthread_join(t, 0); puts("runc version 1.0.0-rc5"); return 0; }\n');
+    await writeFile(
+      path.join(dir, 'runc.c'),
+      '#include <pthread.h>\n#include <stdio.h>\nstatic void *f(void *a) { return a; }\nint main(void) { pthread_t t; pthread_create(&t, 0, f, 0); pthread_join(t, 0); puts("runc version 1.0.0-rc5"); return 0; }\n',
+    );
     await execa('gcc', ['-o', path.join(dir, 'runc'), path.join(dir, 'runc.c'), '-pthread']);
-    await verifyFails(await packaged('glibc', path.join(dir, 'runc'), key), /EL7 glibc usr\/libexec\/runc-nokmem\/runc: needs GLIBC_2\.3\d, EL7 has 2\.17/);
+    await verifyFails(
+      await packaged('glibc', path.join(dir, 'runc'), key),
+      /EL7 glibc usr\/libexec\/runc-nokmem\/runc: needs GLIBC_2\.3\d, EL7 has 2\.17/,
+    );
   });
 });
 
 describe('an untrusted package is never executed', () => {
-  const inputs: SpecInputs = { component: 'runc', tag: 'v1.0.0-rc5', commit: '0'.repeat(40), methodSummary: 'test', epoch: 1519776000, iteration: 1 };
+  const inputs: SpecInputs = {
+    component: 'runc',
+    tag: 'v1.0.0-rc5',
+    commit: '0'.repeat(40),
+    methodSummary: 'test',
+    epoch: 1519776000,
+    iteration: 1,
+  };
   let other: SigningKey;
   let key: SigningKey;
   let publicKey: string;
@@ -217,7 +400,10 @@ describe('an untrusted package is never executed', () => {
     const dir = path.join(wb.root, 'marker');
     await mkdir(dir, { recursive: true });
     marker = path.join(dir, `ran-${process.pid}`);
-    await writeFile(path.join(dir, 'runc.c'), `#include <stdio.h>\nint main(void) { FILE *f = fopen("${marker}", "w"); if (f) fclose(f); puts("runc version 1.0.0-rc5"); return 0; }\n`);
+    await writeFile(
+      path.join(dir, 'runc.c'),
+      `#include <stdio.h>\nint main(void) { FILE *f = fopen("${marker}", "w"); if (f) fclose(f); puts("runc version 1.0.0-rc5"); return 0; }\n`,
+    );
     binary = path.join(dir, 'runc');
     await execa('gcc', ['-static', '-o', binary, path.join(dir, 'runc.c')]);
   });
@@ -230,11 +416,16 @@ describe('an untrusted package is never executed', () => {
     // With the functional proof on: before the fix it ran the payload as root on the host.
     const r = await nokmem(['verify', rpm, '--key', publicKey, '--image', TEST_IMAGE, '--specs', wb.specs, '--json']);
     assert.equal(r.exitCode, 1, r.stderr);
-    const report = JSON.parse(r.stdout) as { packages: { checks: { name: string; status: string; detail: string }[] }[] };
+    const report = JSON.parse(r.stdout) as {
+      packages: { checks: { name: string; status: string; detail: string }[] }[];
+    };
     const checks = report.packages[0]!.checks;
     assert.equal(checks.find((c) => c.name === 'signature')?.status, 'fail');
     for (const name of ['version string', 'nokmem proof', 'functional (strace)']) {
-      assert.deepEqual(checks.find((c) => c.name === name), { name, status: 'skipped', detail: 'not run: the package is not signed by the project key' });
+      assert.deepEqual(
+        checks.find((c) => c.name === name),
+        { name, status: 'skipped', detail: 'not run: the package is not signed by the project key' },
+      );
     }
     assert.ok(!exists(marker), 'the untrusted payload ran on the host');
   }
@@ -246,7 +437,17 @@ describe('an untrusted package is never executed', () => {
   });
 
   it('a bare binary: the functional proof runs it in a sandbox, never on the host', async () => {
-    const r = await nokmem(['verify', binary, '--runc', 'v1.0.0-rc5', '--image', TEST_IMAGE, '--specs', wb.specs, '--json']);
+    const r = await nokmem([
+      'verify',
+      binary,
+      '--runc',
+      'v1.0.0-rc5',
+      '--image',
+      TEST_IMAGE,
+      '--specs',
+      wb.specs,
+      '--json',
+    ]);
     assert.equal(r.exitCode, 1, r.stderr);
     const verdict = JSON.parse(r.stdout) as { checks: { name: string; status: string; detail: string }[] };
     assert.match(verdict.checks.find((c) => c.name === 'functional (strace)')?.detail ?? '', /^inconclusive: /);
@@ -265,7 +466,14 @@ describe('an untrusted package is never executed', () => {
 describe('reproducible packages', () => {
   it('the same inputs give bit-identical RPMs', async () => {
     const binary = path.join(runcOut, 'runc-v1.0.0-rc5', 'runc');
-    const inputs: SpecInputs = { component: 'runc', tag: 'v1.0.0-rc5', commit: '1'.repeat(40), methodSummary: 'test', epoch: 1519776000, iteration: 1 };
+    const inputs: SpecInputs = {
+      component: 'runc',
+      tag: 'v1.0.0-rc5',
+      commit: '1'.repeat(40),
+      methodSummary: 'test',
+      epoch: 1519776000,
+      iteration: 1,
+    };
     const a = await buildRpm(binary, inputs, path.join(wb.root, 'repro-a'), docker, TEST_IMAGE);
     const b = await buildRpm(binary, inputs, path.join(wb.root, 'repro-b'), docker, TEST_IMAGE);
     assert.equal(sha(await readFile(a.file)), sha(await readFile(b.file)));

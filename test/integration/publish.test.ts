@@ -25,15 +25,58 @@ let server: { url: string; close: () => Promise<void> };
 const docker = new Docker(realRunner);
 
 /** A small package made here: name, version, release, optional Provides; signed with the given key. */
-async function testRpm(dir: string, name: string, version: string, release: string, extra: string[], signWith?: TestKey): Promise<string> {
+async function testRpm(
+  dir: string,
+  name: string,
+  version: string,
+  release: string,
+  extra: string[],
+  signWith?: TestKey,
+): Promise<string> {
   const top = path.join(wb.root, 'stubs', `${name}-${release}-${Math.random().toString(16).slice(2)}`);
   await mkdir(path.join(top, 'SPECS'), { recursive: true });
-  await writeFile(path.join(top, 'SPECS', 'p.spec'), [`Name: ${name}`, `Version: ${version}`, `Release: ${release}`, 'Summary: test package', 'License: MIT', 'BuildArch: x86_64', ...extra, '%description', `test package ${Math.random()}`, '%files', ''].join('\n'));
+  await writeFile(
+    path.join(top, 'SPECS', 'p.spec'),
+    [
+      `Name: ${name}`,
+      `Version: ${version}`,
+      `Release: ${release}`,
+      'Summary: test package',
+      'License: MIT',
+      'BuildArch: x86_64',
+      ...extra,
+      '%description',
+      `test package ${Math.random()}`,
+      '%files',
+      '',
+    ].join('\n'),
+  );
   await docker.prepareWritable(top);
-  await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', '-e', 'HOME=/tmp', '-v', `${top}:/rpmbuild`, TEST_IMAGE, 'rpmbuild', '-bb', '--quiet', '--define', '_topdir /rpmbuild', '/rpmbuild/SPECS/p.spec']);
+  await execa('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--user',
+    '10001:10001',
+    '-e',
+    'HOME=/tmp',
+    '-v',
+    `${top}:/rpmbuild`,
+    TEST_IMAGE,
+    'rpmbuild',
+    '-bb',
+    '--quiet',
+    '--define',
+    '_topdir /rpmbuild',
+    '/rpmbuild/SPECS/p.spec',
+  ]);
   const file = path.join(top, 'RPMS', 'x86_64', `${name}-${version}-${release}.x86_64.rpm`);
   if (signWith) {
-    const k = await prepareSigningKey({ armoredKey: signWith.armoredPrivate, passphrase: signWith.passphrase }, { docker, log: silentLogger, image: TEST_IMAGE, scratchRoot: top, devKeyDir: path.join(top, 'dev') });
+    const k = await prepareSigningKey(
+      { armoredKey: signWith.armoredPrivate, passphrase: signWith.passphrase },
+      { docker, log: silentLogger, image: TEST_IMAGE, scratchRoot: top, devKeyDir: path.join(top, 'dev') },
+    );
     try {
       await signRpms([file], k, docker, TEST_IMAGE);
     } finally {
@@ -47,31 +90,66 @@ async function testRpm(dir: string, name: string, version: string, release: stri
 
 function dnfConf(name: string, repos: string): Promise<string> {
   const conf = path.join(wb.root, `${name}.conf`);
-  return writeFile(conf, `[main]\nreposdir=/dev/null\ngpgcheck=1\ninstallonly_limit=0\nkeepcache=0\n\n${repos}`).then(() => conf);
+  return writeFile(conf, `[main]\nreposdir=/dev/null\ngpgcheck=1\ninstallonly_limit=0\nkeepcache=0\n\n${repos}`).then(
+    () => conf,
+  );
 }
 
 async function dnf(conf: string, root: string, ...args: string[]) {
-  return execa('dnf', ['-y', '--config', conf, '--installroot', root, '--releasever', '7', `--setopt=cachedir=${path.join(wb.root, `dnf-cache-${Math.random().toString(16).slice(2)}`)}`, ...args], { reject: false });
+  return execa(
+    'dnf',
+    [
+      '-y',
+      '--config',
+      conf,
+      '--installroot',
+      root,
+      '--releasever',
+      '7',
+      `--setopt=cachedir=${path.join(wb.root, `dnf-cache-${Math.random().toString(16).slice(2)}`)}`,
+      ...args,
+    ],
+    { reject: false },
+  );
 }
 
 async function nokmemRepoSection(): Promise<string> {
   // the .repo file publish wrote, as a client would download it
-  return (await readFile(path.join(repo, 'nokmem.repo'), 'utf8')).replace(/^baseurl=.*$/m, `baseurl=${server.url}`).replace(/^gpgkey=.*$/m, `gpgkey=${server.url}/RPM-GPG-KEY-nokmem`);
+  return (await readFile(path.join(repo, 'nokmem.repo'), 'utf8'))
+    .replace(/^baseurl=.*$/m, `baseurl=${server.url}`)
+    .replace(/^gpgkey=.*$/m, `gpgkey=${server.url}/RPM-GPG-KEY-nokmem`);
 }
 
 before(async () => {
-  wb = await workbench((runc, kube) => ({ runc: { 'v1.0.0-rc5': runc.tags['v1.0.0-rc5']! }, kubelet: { 'v1.12.4': kube.tags['v1.12.4']! } }));
+  wb = await workbench((runc, kube) => ({
+    runc: { 'v1.0.0-rc5': runc.tags['v1.0.0-rc5']! },
+    kubelet: { 'v1.12.4': kube.tags['v1.12.4']! },
+  }));
   key = await makeTestKey('nokmem repository key', 'repo pass phrase');
   out = wb.out('pub');
-  for (const args of [['--runc', 'v1.0.0-rc5', '--remote', wb.runc.url], ['--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url]]) {
+  for (const args of [
+    ['--runc', 'v1.0.0-rc5', '--remote', wb.runc.url],
+    ['--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url],
+  ]) {
     const r = await nokmem(['build', ...args, '--out', out, ...wb.common], signingEnv(key));
     assert.equal(r.exitCode, 0, r.stderr);
   }
   // The "official" repository: kubelet 1.12.4 release 0 and what kubelet requires (signed, plain createrepo).
   official = path.join(wb.root, 'official');
   await testRpm(official, 'kubelet', '1.12.4', '0', ['Provides: official-kubelet-marker']);
-  await testRpm(official, 'el7-base-stub', '1', '1', ['iptables', 'kubernetes-cni', 'socat', 'util-linux', 'ethtool', 'iproute', 'ebtables', 'conntrack'].map((p) => `Provides: ${p}`));
-  const offKey = await prepareSigningKey({ armoredKey: key.armoredPrivate, passphrase: key.passphrase }, { docker, log: silentLogger, image: TEST_IMAGE, scratchRoot: wb.root, devKeyDir: path.join(wb.root, 'dev') });
+  await testRpm(
+    official,
+    'el7-base-stub',
+    '1',
+    '1',
+    ['iptables', 'kubernetes-cni', 'socat', 'util-linux', 'ethtool', 'iproute', 'ebtables', 'conntrack'].map(
+      (p) => `Provides: ${p}`,
+    ),
+  );
+  const offKey = await prepareSigningKey(
+    { armoredKey: key.armoredPrivate, passphrase: key.passphrase },
+    { docker, log: silentLogger, image: TEST_IMAGE, scratchRoot: wb.root, devKeyDir: path.join(wb.root, 'dev') },
+  );
   try {
     const files = (await readdir(official)).map((f) => path.join(official, f));
     await signRpms(files, offKey, docker, TEST_IMAGE);
@@ -80,7 +158,20 @@ before(async () => {
     await offKey.dispose();
   }
   await docker.prepareWritable(official);
-  await execa('docker', ['run', '--rm', '--network', 'none', '--user', '10001:10001', '-v', `${official}:/repo`, TEST_IMAGE, 'createrepo_c', '--quiet', '/repo']);
+  await execa('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--user',
+    '10001:10001',
+    '-v',
+    `${official}:/repo`,
+    TEST_IMAGE,
+    'createrepo_c',
+    '--quiet',
+    '/repo',
+  ]);
   repo = path.join(wb.root, 'repo');
   server = await serveDirectory(repo);
 });
@@ -90,8 +181,23 @@ after(async () => {
   await wb?.cleanup();
 });
 
-const officialSection = () => `[official]\nname=official\nbaseurl=file://${official}\ngpgcheck=1\nrepo_gpgcheck=0\ngpgkey=file://${path.join(wb.root, 'official.asc')}\n\n`;
-const publishArgs = (...inputs: string[]) => ['publish', ...inputs, '--repo', repo, '--base-url', server.url, '--image', TEST_IMAGE, '--cache-dir', wb.cache, '--specs', wb.specs, '--no-functional'];
+const officialSection = () =>
+  `[official]\nname=official\nbaseurl=file://${official}\ngpgcheck=1\nrepo_gpgcheck=0\ngpgkey=file://${path.join(wb.root, 'official.asc')}\n\n`;
+const publishArgs = (...inputs: string[]) => [
+  'publish',
+  ...inputs,
+  '--repo',
+  repo,
+  '--base-url',
+  server.url,
+  '--image',
+  TEST_IMAGE,
+  '--cache-dir',
+  wb.cache,
+  '--specs',
+  wb.specs,
+  '--no-functional',
+];
 
 describe('nokmem publish', () => {
   it('publishes, and dnf upgrades the official kubelet (release 0) to ours over HTTP with gpgcheck and repo_gpgcheck', async () => {
@@ -101,7 +207,10 @@ describe('nokmem publish', () => {
     assert.equal(installed.exitCode, 0, installed.stderr);
     assert.match((await execa('rpm', ['--root', root, '-q', 'kubelet'])).stdout, /^kubelet-1\.12\.4-0\.x86_64$/);
 
-    const r = await nokmem(publishArgs(path.join(out, 'runc-v1.0.0-rc5'), path.join(out, 'kubelet-v1.12.4')), signingEnv(key));
+    const r = await nokmem(
+      publishArgs(path.join(out, 'runc-v1.0.0-rc5'), path.join(out, 'kubelet-v1.12.4')),
+      signingEnv(key),
+    );
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, /added 2 /);
     assert.match(await readFile(path.join(repo, 'nokmem.repo'), 'utf8'), /^repo_gpgcheck=1$/m);
@@ -109,7 +218,10 @@ describe('nokmem publish', () => {
     const both = await dnfConf('both', officialSection() + (await nokmemRepoSection()));
     const upgraded = await dnf(both, root, 'upgrade', 'kubelet');
     assert.equal(upgraded.exitCode, 0, upgraded.stderr);
-    assert.match((await execa('rpm', ['--root', root, '-q', 'kubelet'])).stdout, /^kubelet-1\.12\.4-0\.nokmem\.1\.x86_64$/);
+    assert.match(
+      (await execa('rpm', ['--root', root, '-q', 'kubelet'])).stdout,
+      /^kubelet-1\.12\.4-0\.nokmem\.1\.x86_64$/,
+    );
     const runc = await dnf(both, root, 'install', 'runc-nokmem');
     assert.equal(runc.exitCode, 0, runc.stderr);
     assert.ok(exists(path.join(root, 'usr/libexec/runc-nokmem/runc')));
@@ -121,20 +233,43 @@ describe('nokmem publish', () => {
     assert.match(again.stdout, /added 0 \(-\), unchanged 1/);
     // The same package rebuilt from scratch is signed anew: same name-version-release, other bytes.
     const rebuilt = path.join(wb.root, 'rebuilt');
-    const b = await nokmem(['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', rebuilt, ...wb.common, '--cache-dir', path.join(wb.root, 'fresh-cache')], signingEnv(key));
+    const b = await nokmem(
+      [
+        'build',
+        '--runc',
+        'v1.0.0-rc5',
+        '--remote',
+        wb.runc.url,
+        '--out',
+        rebuilt,
+        ...wb.common,
+        '--cache-dir',
+        path.join(wb.root, 'fresh-cache'),
+      ],
+      signingEnv(key),
+    );
     assert.equal(b.exitCode, 0, b.stderr);
     const r = await nokmem(publishArgs(path.join(rebuilt, 'runc-v1.0.0-rc5')), signingEnv(key));
     assert.equal(r.exitCode, 1);
-    assert.match(r.stderr, /^nokmem: error: runc-nokmem-1\.0\.0~rc5-1 is already published with different bytes .*; a release is never replaced: build with --release N\+1$/m);
+    assert.match(
+      r.stderr,
+      /^nokmem: error: runc-nokmem-1\.0\.0~rc5-1 is already published with different bytes .*; a release is never replaced: build with --release N\+1$/m,
+    );
   });
 
   it('the same header name-version-release under another file name with other bytes is refused', async () => {
     const renamed = path.join(wb.root, 'renamed');
     await mkdir(renamed, { recursive: true });
-    await copyFile(path.join(wb.root, 'rebuilt', 'runc-v1.0.0-rc5', 'runc-nokmem-1.0.0~rc5-1.x86_64.rpm'), path.join(renamed, 'runc-nokmem-1.0.0~rc5-01.x86_64.rpm'));
+    await copyFile(
+      path.join(wb.root, 'rebuilt', 'runc-v1.0.0-rc5', 'runc-nokmem-1.0.0~rc5-1.x86_64.rpm'),
+      path.join(renamed, 'runc-nokmem-1.0.0~rc5-01.x86_64.rpm'),
+    );
     const r = await nokmem(publishArgs(renamed), signingEnv(key));
     assert.equal(r.exitCode, 1, r.stderr);
-    assert.match(r.stderr, /^nokmem: error: runc-nokmem-1\.0\.0~rc5-1 is already published with different bytes \(x86_64, .*; given as runc-nokmem-1\.0\.0~rc5-01\.x86_64\.rpm\); a release is never replaced: build with --release N\+1$/m);
+    assert.match(
+      r.stderr,
+      /^nokmem: error: runc-nokmem-1\.0\.0~rc5-1 is already published with different bytes \(x86_64, .*; given as runc-nokmem-1\.0\.0~rc5-01\.x86_64\.rpm\); a release is never replaced: build with --release N\+1$/m,
+    );
     assert.ok(!(await readdir(path.join(repo, 'Packages'))).includes('runc-nokmem-1.0.0~rc5-01.x86_64.rpm'));
   });
 
@@ -169,9 +304,16 @@ describe('nokmem publish', () => {
     assert.equal(refused.exitCode, 1);
     assert.match(refused.stderr, /failed verification .*nothing was published/);
     for (const point of ['after-packages', 'after-metadata', 'before-swap']) {
-      const r = await nokmem(publishArgs(path.join(out, 'kubelet-v1.12.4'), path.join(out, 'runc-v1.0.0-rc5')), { ...signingEnv(key), NOKMEM_TEST_CRASH_AT: point });
+      const r = await nokmem(publishArgs(path.join(out, 'kubelet-v1.12.4'), path.join(out, 'runc-v1.0.0-rc5')), {
+        ...signingEnv(key),
+        NOKMEM_TEST_CRASH_AT: point,
+      });
       assert.equal(r.exitCode, 137, r.stderr);
-      assert.equal(await readlink(path.join(repo, 'repodata')), before, `after a crash at ${point} the old metadata is live`);
+      assert.equal(
+        await readlink(path.join(repo, 'repodata')),
+        before,
+        `after a crash at ${point} the old metadata is live`,
+      );
       const conf = await dnfConf(`crash-${point}`, await nokmemRepoSection());
       const still = await dnf(conf, path.join(wb.root, `root-crash-${point}`), 'install', 'runc-nokmem');
       assert.equal(still.exitCode, 0, still.stderr);
@@ -194,10 +336,16 @@ describe('nokmem publish', () => {
 
   it('keeps the last N releases of each version and mirrors the repository to a target in order', async () => {
     const r2 = path.join(wb.root, 'release2');
-    const build = await nokmem(['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--release', '2', '--out', r2, ...wb.common], signingEnv(key));
+    const build = await nokmem(
+      ['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--release', '2', '--out', r2, ...wb.common],
+      signingEnv(key),
+    );
     assert.equal(build.exitCode, 0, build.stderr);
     const target = path.join(wb.root, 'mirror');
-    const r = await nokmem([...publishArgs(path.join(r2, 'runc-v1.0.0-rc5')), '--keep', '1', '--target', target], signingEnv(key));
+    const r = await nokmem(
+      [...publishArgs(path.join(r2, 'runc-v1.0.0-rc5')), '--keep', '1', '--target', target],
+      signingEnv(key),
+    );
     assert.equal(r.exitCode, 0, r.stderr);
     const pkgs = await readdir(path.join(repo, 'Packages'));
     assert.ok(pkgs.includes('runc-nokmem-1.0.0~rc5-2.x86_64.rpm'));

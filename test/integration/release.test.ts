@@ -23,7 +23,9 @@ async function assets(): Promise<string> {
 }
 
 const release = (api: string, dir: string, ...extra: string[]) =>
-  nokmem(['release', dir, '--repository', 'acme/nokmem', '--tag', 'v0.1.0', '--api-url', api, '--json', ...extra], { GITHUB_TOKEN: TOKEN });
+  nokmem(['release', dir, '--repository', 'acme/nokmem', '--tag', 'v0.1.0', '--api-url', api, '--json', ...extra], {
+    GITHUB_TOKEN: TOKEN,
+  });
 
 describe('nokmem release', () => {
   it('creates a draft, uploads every asset, then publishes; GitHub renames ~ to .', async () => {
@@ -56,8 +58,14 @@ describe('nokmem release', () => {
       assert.equal(gh.releases[0]?.draft, true, 'a failed run leaves a draft');
       const second = await release(gh.url, dir);
       assert.equal(second.exitCode, 0, second.stderr);
-      assert.ok(gh.requests.some((q) => q.startsWith('GET /repos/acme/nokmem/releases?')), 'the draft is found by listing, not by tag');
-      assert.ok(!gh.requests.some((q) => q.startsWith('GET /repos/acme/nokmem/releases/tags/')), 'get-by-tag does not see drafts');
+      assert.ok(
+        gh.requests.some((q) => q.startsWith('GET /repos/acme/nokmem/releases?')),
+        'the draft is found by listing, not by tag',
+      );
+      assert.ok(
+        !gh.requests.some((q) => q.startsWith('GET /repos/acme/nokmem/releases/tags/')),
+        'get-by-tag does not see drafts',
+      );
       // the second asset (SHA256SUMS) broke mid-upload and was hidden from the next listing: the re-run's upload
       // met 422 already_exists, deleted the half-uploaded asset and uploaded it again
       const sums = gh.requests.filter((q) => q.startsWith('POST /uploads/') && /[?&]name=SHA256SUMS(&|$)/.test(q));
@@ -66,7 +74,12 @@ describe('nokmem release', () => {
       const r = gh.releases[0]!;
       assert.equal(gh.releases.length, 1);
       assert.equal(r.draft, false);
-      assert.deepEqual(r.assets.map((a) => a.name).sort(), ['RPM-GPG-KEY-nokmem', 'SHA256SUMS', 'SHA256SUMS.asc', 'runc-nokmem-1.0.0.rc5-1.x86_64.rpm']);
+      assert.deepEqual(r.assets.map((a) => a.name).sort(), [
+        'RPM-GPG-KEY-nokmem',
+        'SHA256SUMS',
+        'SHA256SUMS.asc',
+        'runc-nokmem-1.0.0.rc5-1.x86_64.rpm',
+      ]);
       assert.ok(r.assets.every((a) => a.state === 'uploaded'));
       const third = await release(gh.url, dir);
       assert.equal((JSON.parse(third.stdout) as { unchanged: string[] }).unchanged.length, 4);
@@ -77,12 +90,18 @@ describe('nokmem release', () => {
   });
 
   it('no token is a one-line error; a refused token names the fix', async () => {
-    const none = await nokmem(['release', '.', '--repository', 'acme/nokmem', '--tag', 'v0.1.0'], { GITHUB_TOKEN: '', GH_TOKEN: '' });
+    const none = await nokmem(['release', '.', '--repository', 'acme/nokmem', '--tag', 'v0.1.0'], {
+      GITHUB_TOKEN: '',
+      GH_TOKEN: '',
+    });
     assert.equal(none.exitCode, 1);
     assert.match(none.stderr, /^nokmem: error: no GitHub token: set GITHUB_TOKEN/m);
     const gh = await startGithubStandin('acme', 'nokmem');
     try {
-      const wrong = await nokmem(['release', await assets(), '--repository', 'acme/other', '--tag', 'v0.1.0', '--api-url', gh.url], { GITHUB_TOKEN: TOKEN });
+      const wrong = await nokmem(
+        ['release', await assets(), '--repository', 'acme/other', '--tag', 'v0.1.0', '--api-url', gh.url],
+        { GITHUB_TOKEN: TOKEN },
+      );
       assert.equal(wrong.exitCode, 1);
       assert.match(wrong.stderr, /^nokmem: error: GitHub has no repository acme\/other for this token \(HTTP 404\)/m);
       assert.ok(!wrong.stderr.includes(TOKEN));

@@ -36,10 +36,15 @@ describe('signing key', () => {
   it('a wrong passphrase stops the build in the preflight, before any compile, with one line naming the fix', async () => {
     const out = wb.out('wrong-passphrase');
     const started = Date.now();
-    const r = await nokmem(['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', out, ...wb.common], { ...signingEnv(key), NOKMEM_SIGNING_PASSPHRASE: 'not the passphrase' });
+    const r = await nokmem(['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', out, ...wb.common], {
+      ...signingEnv(key),
+      NOKMEM_SIGNING_PASSPHRASE: 'not the passphrase',
+    });
     assert.equal(r.exitCode, 1, r.stderr);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('nokmem: '));
-    assert.deepEqual(errors, ['nokmem: error: NOKMEM_SIGNING_PASSPHRASE does not unlock the key in NOKMEM_SIGNING_KEY (or NOKMEM_SIGNING_KEY_FILE); set the right passphrase']);
+    assert.deepEqual(errors, [
+      'nokmem: error: NOKMEM_SIGNING_PASSPHRASE does not unlock the key in NOKMEM_SIGNING_KEY (or NOKMEM_SIGNING_KEY_FILE); set the right passphrase',
+    ]);
     assert.doesNotMatch(r.stderr, /compile|make static|fetch source/);
     assert.ok(!r.stderr.includes('not the passphrase'));
     assert.ok(!exists(out), 'something was written to --out');
@@ -56,21 +61,40 @@ describe('signing key', () => {
     await writeFile(path.join(shm, 'pubring.kbx'), '');
     const alive = path.join(wb.cache, 'work', `runc-v1.0.0-rc5-${process.pid}-aB3dE9`);
     await mkdir(alive, { recursive: true });
-    const r = await nokmem(['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', wb.out('sweep'), ...wb.common], { ...signingEnv(key), NOKMEM_SIGNING_PASSPHRASE: 'not the passphrase' });
+    const r = await nokmem(
+      ['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', wb.out('sweep'), ...wb.common],
+      { ...signingEnv(key), NOKMEM_SIGNING_PASSPHRASE: 'not the passphrase' },
+    );
     assert.equal(r.exitCode, 1, r.stderr);
-    assert.ok(!exists(leftover), 'the dead run\'s workspace is still there');
-    assert.ok(!exists(shm), 'the dead run\'s GNUPGHOME is still there');
+    assert.ok(!exists(leftover), "the dead run's workspace is still there");
+    assert.ok(!exists(shm), "the dead run's GNUPGHOME is still there");
     assert.ok(exists(alive), 'the workspace of a live process was removed');
     assert.deepEqual(await readdir(path.join(wb.cache, 'work')), [path.basename(alive)]);
   });
 
   it('a signed build never writes a file named passphrase', async () => {
     const out = wb.out('signed');
-    const child = execa('node', ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', out, ...wb.common], {
-      cwd: ROOT,
-      reject: false,
-      env: { NOKMEM_BUILDER_IMAGE: '', ...signingEnv(key) },
-    });
+    const child = execa(
+      'node',
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'src/cli.ts'),
+        'build',
+        '--runc',
+        'v1.0.0-rc5',
+        '--remote',
+        wb.runc.url,
+        '--out',
+        out,
+        ...wb.common,
+      ],
+      {
+        cwd: ROOT,
+        reject: false,
+        env: { NOKMEM_BUILDER_IMAGE: '', ...signingEnv(key) },
+      },
+    );
     const seen = new Set<string>();
     while (child.exitCode === null) {
       for (const f of await filesNamed('passphrase', [path.join(wb.cache, 'work'), '/dev/shm'])) seen.add(f);

@@ -31,7 +31,10 @@ interface Scenario {
 const RC5 = 'runc version 1.0.0-rc5; commit: 4fc53a81fb7c994640722ac585fa9ca548971871; spec: 1.0.0';
 
 // Stand-ins for binaries: doctor reads their bytes, it does not run them under --root.
-const BINARY = { kmem: 'ELF... memory.kmem.limit_in_bytes ...', nokmem: 'ELF... kernel memory accounting disabled in this runc build ...' };
+const BINARY = {
+  kmem: 'ELF... memory.kmem.limit_in_bytes ...',
+  nokmem: 'ELF... kernel memory accounting disabled in this runc build ...',
+};
 
 async function node(s: Scenario): Promise<string> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'doctor-'));
@@ -41,12 +44,16 @@ async function node(s: Scenario): Promise<string> {
   };
   await w('proc/sys/kernel/osrelease', `${s.kernel ?? '3.10.0-1160.el7.x86_64'}\n`);
   await w('proc/cmdline', `${s.cmdline ?? 'BOOT_IMAGE=/vmlinuz-3.10.0 root=/dev/sda1 ro'}\n`);
-  await w('proc/self/mountinfo', s.cgroup === 'v2'
-    ? '30 25 0:26 / /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw\n'
-    : '34 25 0:30 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n');
+  await w(
+    'proc/self/mountinfo',
+    s.cgroup === 'v2'
+      ? '30 25 0:26 / /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw\n'
+      : '34 25 0:30 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n',
+  );
   await w('proc/cgroups', `#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t4\t${s.kernelCgroups ?? 12}\t1\n`);
   if (s.cgroup !== 'v2') {
-    for (let i = 0; i < (s.liveCgroups ?? 3); i++) await mkdir(path.join(root, `sys/fs/cgroup/memory/system.slice/unit${i}`), { recursive: true });
+    for (let i = 0; i < (s.liveCgroups ?? 3); i++)
+      await mkdir(path.join(root, `sys/fs/cgroup/memory/system.slice/unit${i}`), { recursive: true });
     if (s.kubepodsKmem !== undefined) {
       await w('sys/fs/cgroup/memory/kubepods/memory.kmem.usage_in_bytes', s.kubepodsKmem ? '1245184\n' : '0\n');
       if (s.kubepodsKmem) await w('sys/fs/cgroup/memory/kubepods/memory.kmem.slabinfo', 'slabinfo - version: 2.1\n');
@@ -63,7 +70,8 @@ async function node(s: Scenario): Promise<string> {
   return root;
 }
 
-const place = async () => placer(await loadVersionTable(), await loadForkSpecs(path.join(DEFAULT_SPECS_DIR, 'forks.yaml')));
+const place = async () =>
+  placer(await loadVersionTable(), await loadForkSpecs(path.join(DEFAULT_SPECS_DIR, 'forks.yaml')));
 const run = async (s: Scenario) => {
   const root = await node(s);
   const versions: Record<string, string | undefined> = {
@@ -114,15 +122,27 @@ describe('doctor', () => {
     const r = await run({ kernelCgroups: 60_000, liveCgroups: 4, kubelet: 'kmem' });
     const line = r.findings.find((f) => f.message.includes('zombie'));
     assert.equal(line?.level, 'bad');
-    assert.match(line?.message ?? '', /60000 memory cgroups counted by the kernel, 6 live: 59994 zombies; 91\.6% of the 65535 IDs/);
+    assert.match(
+      line?.message ?? '',
+      /60000 memory cgroups counted by the kernel, 6 live: 59994 zombies; 91\.6% of the 65535 IDs/,
+    );
   });
 
   it('the command: --root, --json, and the exit code scripts read', async () => {
     // under --root binaries are not run, so one with kmem code cannot be placed: unknown, exit 3
-    const r = await nokmem(['doctor', '--root', await node({ kubelet: 'kmem', runc: 'kmem', kubepodsKmem: true }), '--json']);
+    const r = await nokmem([
+      'doctor',
+      '--root',
+      await node({ kubelet: 'kmem', runc: 'kmem', kubepodsKmem: true }),
+      '--json',
+    ]);
     assert.equal(r.exitCode, 3, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { verdict: string }).verdict, 'unknown');
-    const human = await nokmem(['doctor', '--root', await node({ kubelet: 'nokmem', runc: 'nokmem', kubepodsKmem: true })]);
+    const human = await nokmem([
+      'doctor',
+      '--root',
+      await node({ kubelet: 'nokmem', runc: 'nokmem', kubepodsKmem: true }),
+    ]);
     assert.equal(human.exitCode, 2);
     assert.match(human.stdout, /^verdict: reboot$/m);
     const bad = await nokmem(['doctor', '--root', '/nonexistent-root']);
@@ -131,27 +151,59 @@ describe('doctor', () => {
   });
 
   it('a runc with kmem code reachable only for an explicit limit (docker 17.03, by commit) is not affected', async () => {
-    const r = await run({ kubelet: 'nokmem', runc: 'kmem', kubepodsKmem: false, runcVersion: 'runc version 1.0.0-rc2; commit: 54296cf40ad8143b62dbcaa1d90e520a2136ddfe; spec: 1.0.0-rc2-dev' });
+    const r = await run({
+      kubelet: 'nokmem',
+      runc: 'kmem',
+      kubepodsKmem: false,
+      runcVersion: 'runc version 1.0.0-rc2; commit: 54296cf40ad8143b62dbcaa1d90e520a2136ddfe; spec: 1.0.0-rc2-dev',
+    });
     assert.equal(r.verdict, 'ok', r.nextStep);
-    assert.match(r.findings.find((f) => f.message.includes('usr/bin/runc'))?.message ?? '', /not affected: kmem only for an explicit kernel-memory limit/);
-    const rc1 = await run({ kubelet: 'nokmem', runc: 'kmem', kubepodsKmem: false, runcVersion: 'runc version 1.0.0-rc1; commit: 04f275d4601ca7e5ff9460cec7f65e8dd15443ec' });
+    assert.match(
+      r.findings.find((f) => f.message.includes('usr/bin/runc'))?.message ?? '',
+      /not affected: kmem only for an explicit kernel-memory limit/,
+    );
+    const rc1 = await run({
+      kubelet: 'nokmem',
+      runc: 'kmem',
+      kubepodsKmem: false,
+      runcVersion: 'runc version 1.0.0-rc1; commit: 04f275d4601ca7e5ff9460cec7f65e8dd15443ec',
+    });
     assert.equal(rc1.verdict, 'ok', rc1.nextStep);
   });
 
   it('a fork placed by its commit needs the install; one it cannot place is unknown, never install', async () => {
-    const fork = await run({ kubelet: 'nokmem', runc: 'kmem', kubepodsKmem: false, runcVersion: 'runc version 1.0.0-rc5+dev; commit: a592beb5bc4c4092b1b1bac971afed27687340c5; spec: 1.0.0' });
+    const fork = await run({
+      kubelet: 'nokmem',
+      runc: 'kmem',
+      kubepodsKmem: false,
+      runcVersion: 'runc version 1.0.0-rc5+dev; commit: a592beb5bc4c4092b1b1bac971afed27687340c5; spec: 1.0.0',
+    });
     assert.equal(fork.verdict, 'install');
     assert.match(fork.findings.find((f) => f.message.includes('usr/bin/runc'))?.message ?? '', /docker-ce-18\.06\.2/);
-    const odd = await run({ kubelet: 'nokmem', runc: 'kmem', kubepodsKmem: false, runcVersion: 'runc version 1.0.0-rc5+dev; commit: 0123456789abcdef0123456789abcdef01234567' });
+    const odd = await run({
+      kubelet: 'nokmem',
+      runc: 'kmem',
+      kubepodsKmem: false,
+      runcVersion: 'runc version 1.0.0-rc5+dev; commit: 0123456789abcdef0123456789abcdef01234567',
+    });
     assert.equal(odd.verdict, 'unknown');
     assert.equal(odd.exitCode, 3);
     assert.match(odd.nextStep, /nokmem verify/);
   });
 
   it("NVIDIA's runtime before v3 (a runc fork) is found and placed by its commit", async () => {
-    const r = await run({ kubelet: 'nokmem', runc: 'nokmem', kubepodsKmem: false, nvidia: 'kmem', nvidiaVersion: 'runc version 1.0.0-rc6+dev; commit: 6635b4f0c6af3810594d2770f662f34ddc15b40d; spec: 1.0.1-dev' });
+    const r = await run({
+      kubelet: 'nokmem',
+      runc: 'nokmem',
+      kubepodsKmem: false,
+      nvidia: 'kmem',
+      nvidiaVersion: 'runc version 1.0.0-rc6+dev; commit: 6635b4f0c6af3810594d2770f662f34ddc15b40d; spec: 1.0.1-dev',
+    });
     assert.equal(r.verdict, 'install', r.nextStep);
-    assert.match(r.findings.find((f) => f.message.includes('usr/bin/nvidia-container-runtime'))?.message ?? '', /nvidia-runtime-2\.0\.0-docker18\.09\.2/);
+    assert.match(
+      r.findings.find((f) => f.message.includes('usr/bin/nvidia-container-runtime'))?.message ?? '',
+      /nvidia-runtime-2\.0\.0-docker18\.09\.2/,
+    );
     assert.match(r.nextStep, /nvidia-runtime-\* build that matches it/);
   });
 

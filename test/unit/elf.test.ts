@@ -13,7 +13,10 @@ describe('EL7 glibc check', () => {
   let dir = '';
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'elf-'));
-    await writeFile(path.join(dir, 'p.c'), '#include <pthread.h>\nstatic void *f(void *a) { return a; }\nint main(void) { pthread_t t; pthread_create(&t, 0, f, 0); return pthread_join(t, 0); }\n');
+    await writeFile(
+      path.join(dir, 'p.c'),
+      '#include <pthread.h>\nstatic void *f(void *a) { return a; }\nint main(void) { pthread_t t; pthread_create(&t, 0, f, 0); return pthread_join(t, 0); }\n',
+    );
     await realRunner.run('gcc', ['-static', '-o', path.join(dir, 'static'), path.join(dir, 'p.c'), '-pthread']);
     await realRunner.run('gcc', ['-o', path.join(dir, 'dynamic'), path.join(dir, 'p.c'), '-pthread']);
   });

@@ -18,18 +18,34 @@ describe('specs/forks.yaml', () => {
     const packages = new Set<string>();
     for (const [name, fork] of Object.entries(forks)) {
       const nvidia = /^nvidia-runtime-\d+\.\d+\.\d+-docker\d+\.\d+\.\d+$/.test(name);
-      if (!nvidia) assert.match(name, /^(centos-)?docker(-ce)?-\d+\.\d+(\.\d+)?$/, `${name}: named after the docker release users know`);
+      if (!nvidia)
+        assert.match(
+          name,
+          /^(centos-)?docker(-ce)?-\d+\.\d+(\.\d+)?$/,
+          `${name}: named after the docker release users know`,
+        );
       assert.ok(fork.claims, `${name}: claims the upstream version its VERSION file names`);
       assert.ok(fork.method, `${name}: records the method its tree gives`);
-      assert.equal(fork.version.replace(/^v?/, 'v').replace(/\+dev$/, ''), fork.claims, `${name}: claims what its version says`);
+      assert.equal(
+        fork.version.replace(/^v?/, 'v').replace(/\+dev$/, ''),
+        fork.claims,
+        `${name}: claims what its version says`,
+      );
       const era = eraFor(table.runc, parseVersion('runc', fork.claims));
-      assert.equal(era?.method, fork.method, `${name}: specs/versions.yaml has ${era?.method} for ${fork.claims}, the entry ${fork.method}`);
+      assert.equal(
+        era?.method,
+        fork.method,
+        `${name}: specs/versions.yaml has ${era?.method} for ${fork.claims}, the entry ${fork.method}`,
+      );
       if (nvidia) {
         // NVIDIA's hook patch is NVIDIA's code: fetched at build time from a pinned commit, checked by digest
         assert.ok(fork.patches.length > 0, `${name}: carries NVIDIA's patch`);
         for (const p of fork.patches) {
           assert.ok(typeof p !== 'string', `${name}: the patch is fetched, never a file committed here`);
-          assert.match(p.url, /^https:\/\/raw\.githubusercontent\.com\/NVIDIA\/nvidia-container-runtime\/[0-9a-f]{40}\/runtime\/runc\/[0-9a-f]{40}\/[^/]+\.patch$/);
+          assert.match(
+            p.url,
+            /^https:\/\/raw\.githubusercontent\.com\/NVIDIA\/nvidia-container-runtime\/[0-9a-f]{40}\/runtime\/runc\/[0-9a-f]{40}\/[^/]+\.patch$/,
+          );
         }
         assert.match(fork.repository, /^https:\/\/github\.com\/(docker|opencontainers)\/runc\.git$/);
       } else {
@@ -69,8 +85,17 @@ describe('specs/forks.yaml', () => {
     }
     for (const [name, fork] of Object.entries(specs.forks)) {
       for (const d of fork.docker) {
-        const others = Object.entries(specs.forks).filter(([n, f]) => n !== name && f.distribution === fork.distribution && f.docker.some((o) => dockerMatches(o, d.replace('+', ''))));
-        assert.deepEqual(others.map(([n]) => n), [], `${fork.distribution} ${d} is in ${name} only`);
+        const others = Object.entries(specs.forks).filter(
+          ([n, f]) =>
+            n !== name &&
+            f.distribution === fork.distribution &&
+            f.docker.some((o) => dockerMatches(o, d.replace('+', ''))),
+        );
+        assert.deepEqual(
+          others.map(([n]) => n),
+          [],
+          `${fork.distribution} ${d} is in ${name} only`,
+        );
       }
     }
   });

@@ -75,7 +75,8 @@ describe('findFunction', () => {
   });
 
   it('does not take a method for a function, nor a result type like interface{} for the body', () => {
-    const src = 'package x\n\nfunc (s *T) Apply() error { return nil }\n\nfunc Apply() (interface{}, error) {\n\treturn nil, nil\n}\n';
+    const src =
+      'package x\n\nfunc (s *T) Apply() error { return nil }\n\nfunc Apply() (interface{}, error) {\n\treturn nil, nil\n}\n';
     const span = findFunction(src, 'Apply');
     assert.ok(span);
     assert.equal(src.slice(span.bodyOpen, span.end), '{\n\treturn nil, nil\n}');
@@ -87,7 +88,10 @@ describe('rewriteSource with the libcontainer recipe', () => {
     const recipe = await loadPatchRecipe('libcontainer-nokmem');
     const { source, removedImports } = rewriteSource(patchEra, recipe, 'memory.go');
     assert.deepEqual(removedImports, ['syscall']);
-    assert.match(source, /func EnableKernelMemoryAccounting\(path string\) error \{\n\t\/\/ nokmem[^\n]*\n\treturn nil\n\}/);
+    assert.match(
+      source,
+      /func EnableKernelMemoryAccounting\(path string\) error \{\n\t\/\/ nokmem[^\n]*\n\treturn nil\n\}/,
+    );
     assert.match(source, /return fmt\.Errorf\("kernel memory accounting disabled in this runc build"\)/);
     assert.match(source, /\t"fmt"\n\)/);
     assert.ok(source.includes('"io/ioutil"'), 'still used by setMemory');
@@ -97,13 +101,18 @@ describe('rewriteSource with the libcontainer recipe', () => {
   it('refuses a tree of another shape, naming the missing function', async () => {
     const recipe = await loadPatchRecipe('libcontainer-nokmem');
     const inline = patchEra.replace('func EnableKernelMemoryAccounting(', 'func enableKmemInline(');
-    assert.throws(() => rewriteSource(inline, recipe, 'memory.go'), (e: unknown) => e instanceof UserError && /func EnableKernelMemoryAccounting not found in memory\.go/.test(e.message));
+    assert.throws(
+      () => rewriteSource(inline, recipe, 'memory.go'),
+      (e: unknown) =>
+        e instanceof UserError && /func EnableKernelMemoryAccounting not found in memory\.go/.test(e.message),
+    );
   });
 });
 
 describe('pruneUnusedImports', () => {
   it('keeps blank, dot and aliased imports that are used', () => {
-    const src = 'package x\n\nimport (\n\t_ "embed"\n\tu "golang.org/x/sys/unix"\n\t"os"\n)\n\nvar _ = u.EBUSY\n// os.Exit in a comment does not count\n';
+    const src =
+      'package x\n\nimport (\n\t_ "embed"\n\tu "golang.org/x/sys/unix"\n\t"os"\n)\n\nvar _ = u.EBUSY\n// os.Exit in a comment does not count\n';
     const { source, removed } = pruneUnusedImports(src);
     assert.deepEqual(removed, ['os']);
     assert.ok(source.includes('_ "embed"') && source.includes('u "golang.org/x/sys/unix"'));
@@ -122,9 +131,16 @@ describe('applyRecipe', () => {
 
   it('patches under vendor/ for kubernetes and returns the diff', async () => {
     const dir = await tree({ 'vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/memory.go': patchEra });
-    const applied = await applyRecipe(dir, 'vendor/github.com/opencontainers/runc', await loadPatchRecipe('libcontainer-nokmem'));
+    const applied = await applyRecipe(
+      dir,
+      'vendor/github.com/opencontainers/runc',
+      await loadPatchRecipe('libcontainer-nokmem'),
+    );
     assert.deepEqual(applied.files, ['vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/memory.go']);
-    assert.match(applied.diff, /^--- a\/vendor\/github\.com\/opencontainers\/runc\/libcontainer\/cgroups\/fs\/memory\.go/m);
+    assert.match(
+      applied.diff,
+      /^--- a\/vendor\/github\.com\/opencontainers\/runc\/libcontainer\/cgroups\/fs\/memory\.go/m,
+    );
     assert.match(applied.diff, /^-\t\t\treturn err$/m);
     assert.match(await readFile(path.join(dir, applied.files[0] ?? ''), 'utf8'), /kernel memory accounting disabled/);
   });
@@ -132,8 +148,12 @@ describe('applyRecipe', () => {
   it('says the patch did not take when another file of the package still writes kmem', async () => {
     const dir = await tree({
       'libcontainer/cgroups/fs/memory.go': patchEra,
-      'libcontainer/cgroups/fs/apply_raw.go': 'package fs\n\nfunc other(p string) { _ = writeFile(p, "memory.kmem.limit_in_bytes", "1") }\n',
+      'libcontainer/cgroups/fs/apply_raw.go':
+        'package fs\n\nfunc other(p string) { _ = writeFile(p, "memory.kmem.limit_in_bytes", "1") }\n',
     });
-    await assert.rejects(applyRecipe(dir, '.', await loadPatchRecipe('libcontainer-nokmem')), (e: unknown) => e instanceof UserError && /apply_raw\.go still uses memory\.kmem\.limit_in_bytes/.test(e.message));
+    await assert.rejects(
+      applyRecipe(dir, '.', await loadPatchRecipe('libcontainer-nokmem')),
+      (e: unknown) => e instanceof UserError && /apply_raw\.go still uses memory\.kmem\.limit_in_bytes/.test(e.message),
+    );
   });
 });

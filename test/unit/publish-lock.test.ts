@@ -33,16 +33,28 @@ describe('publish lock', () => {
     const rounds = 5;
     // Children load tsx first; start them all on the same future millisecond.
     const startAt = Date.now() + 4000;
-    const children = Array.from({ length: 8 }, () => execa('node', ['--import', 'tsx', HOLDER, lock, log, counter, String(rounds), String(startAt)], { reject: false }));
+    const children = Array.from({ length: 8 }, () =>
+      execa('node', ['--import', 'tsx', HOLDER, lock, log, counter, String(rounds), String(startAt)], {
+        reject: false,
+      }),
+    );
     for (const r of await Promise.all(children)) assert.equal(r.exitCode, 0, r.stderr);
     const lines = (await readFile(log, 'utf8')).trim().split('\n');
     assert.equal(lines.length, 8 * rounds * 2);
     for (let i = 0; i < lines.length; i += 2) {
       const [enter, exit] = [lines[i]!.split(' '), lines[i + 1]!.split(' ')];
-      assert.deepEqual([enter[0], exit[0], exit[1]], ['enter', 'exit', enter[1]], `holder ${enter[1]} was not alone at line ${i + 1}: ${lines.slice(i, i + 4).join(' | ')}`);
+      assert.deepEqual(
+        [enter[0], exit[0], exit[1]],
+        ['enter', 'exit', enter[1]],
+        `holder ${enter[1]} was not alone at line ${i + 1}: ${lines.slice(i, i + 4).join(' | ')}`,
+      );
     }
     assert.equal(Number(await readFile(counter, 'utf8')), 8 * rounds);
-    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('race.lock')), [], 'no lock or temporary file left');
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.startsWith('race.lock')),
+      [],
+      'no lock or temporary file left',
+    );
   });
 
   it("takes over a dead owner's lock, and an empty one left by an older nokmem", async () => {
@@ -52,14 +64,20 @@ describe('publish lock', () => {
       const release = await acquireLock(lock, { waitMs: 1000, pollMs: 10 });
       assert.match(await readFile(lock, 'utf8'), new RegExp(`^${process.pid} `));
       await release();
-      assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('dead.lock')), []);
+      assert.deepEqual(
+        (await readdir(dir)).filter((f) => f.startsWith('dead.lock')),
+        [],
+      );
     }
   });
 
   it('a live owner is waited for, then named', async () => {
     const lock = path.join(dir, 'live.lock');
     await writeFile(lock, `${process.ppid} someone-else\n`);
-    await assert.rejects(acquireLock(lock, { waitMs: 50, pollMs: 10 }), new RegExp(`another publish \\(pid ${process.ppid}\\) holds ${lock}`));
+    await assert.rejects(
+      acquireLock(lock, { waitMs: 50, pollMs: 10 }),
+      new RegExp(`another publish \\(pid ${process.ppid}\\) holds ${lock}`),
+    );
     assert.equal(await readFile(lock, 'utf8'), `${process.ppid} someone-else\n`);
   });
 });

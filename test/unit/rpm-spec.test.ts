@@ -8,10 +8,53 @@ import { PACKAGES, RPM_SPECS_DIR, renderSpec, rpmVersion, specValues, tagFromRpm
 const GOLDEN = path.resolve(import.meta.dirname, '../golden');
 
 const cases = [
-  { file: 'kubelet-v1.12.4.spec', inputs: { component: 'kubelet' as const, tag: 'v1.12.4', commit: 'f49fa022dbe63faafd0da106ef7e05a29721d3f1', methodSummary: 'source patch patches/libcontainer-nokmem.yaml (diff sha256:0000)', epoch: 1544140800, iteration: 1 } },
-  { file: 'kubelet-v1.16.15.spec', inputs: { component: 'kubelet' as const, tag: 'v1.16.15', commit: '2adc8d7091e89b6e3ca8d048140618ec89b39369', methodSummary: 'build tag: make WHAT=cmd/kubelet GOFLAGS=-tags=nokmem', epoch: 1600000000, iteration: 2 } },
-  { file: 'docker-runc-nokmem-v1.0.0-rc5+dev.spec', inputs: { component: 'runc' as const, tag: 'v1.0.0-rc5+dev', commit: '69663f0bd4b60df09991c08812a60108003fa340', methodSummary: 'source patch patches/libcontainer-nokmem.yaml (diff sha256:0000)', epoch: 1540000000, iteration: 1, packageName: 'docker-runc-nokmem', binaryName: 'docker-runc', upstream: 'docker-runc-18.09 (a fork of runc)' } },
-  { file: 'runc-nokmem-v1.0.0-rc5.spec', inputs: { component: 'runc' as const, tag: 'v1.0.0-rc5', commit: '4fc53a81fb7c994640722ac585fa9ca548971871', methodSummary: 'source patch patches/libcontainer-nokmem.yaml (diff sha256:0000)', epoch: 1519776000, iteration: 1 } },
+  {
+    file: 'kubelet-v1.12.4.spec',
+    inputs: {
+      component: 'kubelet' as const,
+      tag: 'v1.12.4',
+      commit: 'f49fa022dbe63faafd0da106ef7e05a29721d3f1',
+      methodSummary: 'source patch patches/libcontainer-nokmem.yaml (diff sha256:0000)',
+      epoch: 1544140800,
+      iteration: 1,
+    },
+  },
+  {
+    file: 'kubelet-v1.16.15.spec',
+    inputs: {
+      component: 'kubelet' as const,
+      tag: 'v1.16.15',
+      commit: '2adc8d7091e89b6e3ca8d048140618ec89b39369',
+      methodSummary: 'build tag: make WHAT=cmd/kubelet GOFLAGS=-tags=nokmem',
+      epoch: 1600000000,
+      iteration: 2,
+    },
+  },
+  {
+    file: 'docker-runc-nokmem-v1.0.0-rc5+dev.spec',
+    inputs: {
+      component: 'runc' as const,
+      tag: 'v1.0.0-rc5+dev',
+      commit: '69663f0bd4b60df09991c08812a60108003fa340',
+      methodSummary: 'source patch patches/libcontainer-nokmem.yaml (diff sha256:0000)',
+      epoch: 1540000000,
+      iteration: 1,
+      packageName: 'docker-runc-nokmem',
+      binaryName: 'docker-runc',
+      upstream: 'docker-runc-18.09 (a fork of runc)',
+    },
+  },
+  {
+    file: 'runc-nokmem-v1.0.0-rc5.spec',
+    inputs: {
+      component: 'runc' as const,
+      tag: 'v1.0.0-rc5',
+      commit: '4fc53a81fb7c994640722ac585fa9ca548971871',
+      methodSummary: 'source patch patches/libcontainer-nokmem.yaml (diff sha256:0000)',
+      epoch: 1519776000,
+      iteration: 1,
+    },
+  },
 ];
 
 describe('RPM spec templates', () => {

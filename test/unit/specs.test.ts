@@ -51,23 +51,33 @@ describe('specs/versions.yaml', () => {
 
   it('rejects an unknown key with its name', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'specs-'));
-    const text = (await readFile(path.join(DEFAULT_SPECS_DIR, 'versions.yaml'), 'utf8')).replace('  importPath: github.com/opencontainers/runc\n', '  importPath: github.com/opencontainers/runc\n  imprtPath: typo\n');
+    const text = (await readFile(path.join(DEFAULT_SPECS_DIR, 'versions.yaml'), 'utf8')).replace(
+      '  importPath: github.com/opencontainers/runc\n',
+      '  importPath: github.com/opencontainers/runc\n  imprtPath: typo\n',
+    );
     await writeFile(path.join(dir, 'versions.yaml'), text);
-    await assert.rejects(loadVersionTable(dir), (e: unknown) => e instanceof UserError && /runc: .*"imprtPath"/.test(e.message));
+    await assert.rejects(
+      loadVersionTable(dir),
+      (e: unknown) => e instanceof UserError && /runc: .*"imprtPath"/.test(e.message),
+    );
   });
 });
 
 describe('specs/pins.yaml', () => {
   it('pins every runc tag of the affected range to a full commit', async () => {
     const pins = await loadPins();
-    for (const rc of [3, 4, 5, 6, 7, 8, 9, 10, 90, 91, 92, 93]) assert.match(pins.runc[`v1.0.0-rc${rc}`] ?? '', /^[0-9a-f]{40}$/, `rc${rc}`);
+    for (const rc of [3, 4, 5, 6, 7, 8, 9, 10, 90, 91, 92, 93])
+      assert.match(pins.runc[`v1.0.0-rc${rc}`] ?? '', /^[0-9a-f]{40}$/, `rc${rc}`);
     assert.equal(pins.runc['v1.0.0-rc10'], pins.runc['v1.0.0-rc90'], 'rc10 and rc90 are the same commit');
     assert.equal(pins.kubelet['v1.12.4'], 'f49fa022dbe63faafd0da106ef7e05a29721d3f1');
   });
 
   it('writes a pin and keeps the comments', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'pins-'));
-    await writeFile(path.join(dir, 'pins.yaml'), '# keep me\nrunc:\n  v1.0.0-rc5: 4fc53a81fb7c994640722ac585fa9ca548971871\nkubelet:\n');
+    await writeFile(
+      path.join(dir, 'pins.yaml'),
+      '# keep me\nrunc:\n  v1.0.0-rc5: 4fc53a81fb7c994640722ac585fa9ca548971871\nkubelet:\n',
+    );
     await writePin(dir, 'kubelet', 'v1.12.4', 'f49fa022dbe63faafd0da106ef7e05a29721d3f1');
     const text = await readFile(path.join(dir, 'pins.yaml'), 'utf8');
     assert.match(text, /# keep me/);

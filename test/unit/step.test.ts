@@ -6,23 +6,53 @@ import { type Step, StepFailed, runSteps } from '../../src/step.ts';
 
 describe('runSteps', () => {
   const ran: string[] = [];
-  const step = (name: string, writes: boolean, run: () => Promise<void> = async () => void ran.push(name)): Step<object> => ({ name, writes, run });
+  const step = (
+    name: string,
+    writes: boolean,
+    run: () => Promise<void> = async () => void ran.push(name),
+  ): Step<object> => ({ name, writes, run });
 
   it('does not run steps that write in a dry run, and reports them as skipped', async () => {
     ran.length = 0;
-    const reports = await runSteps([step('plan', false), step('compile', true)], {}, { dryRun: true, log: silentLogger });
+    const reports = await runSteps(
+      [step('plan', false), step('compile', true)],
+      {},
+      { dryRun: true, log: silentLogger },
+    );
     assert.deepEqual(ran, ['plan']);
-    assert.deepEqual(reports.map((r) => [r.name, r.status, r.reason]), [['plan', 'done', undefined], ['compile', 'skipped', 'dry run']]);
+    assert.deepEqual(
+      reports.map((r) => [r.name, r.status, r.reason]),
+      [
+        ['plan', 'done', undefined],
+        ['compile', 'skipped', 'dry run'],
+      ],
+    );
   });
 
   it('reports StepSkipped as a skip, not a failure', async () => {
-    const reports = await runSteps([step('patch', true, async () => { throw new StepSkipped('build-tag era'); })], {}, { dryRun: false, log: silentLogger });
+    const reports = await runSteps(
+      [
+        step('patch', true, async () => {
+          throw new StepSkipped('build-tag era');
+        }),
+      ],
+      {},
+      { dryRun: false, log: silentLogger },
+    );
     assert.equal(reports[0]?.status, 'skipped');
   });
 
   it('names the failing step', async () => {
     await assert.rejects(
-      runSteps([step('fetch', true, async () => { throw new Error('boom'); })], {}, { dryRun: false, log: silentLogger }),
+      runSteps(
+        [
+          step('fetch', true, async () => {
+            throw new Error('boom');
+          }),
+        ],
+        {},
+        { dryRun: false, log: silentLogger },
+      ),
       (e: unknown) => e instanceof StepFailed && e.step === 'fetch' && e.message === 'fetch: boom',
     );
   });

@@ -9,7 +9,14 @@ import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import { ARCHIVE_SED, officialDockerfile, offlinePackages } from '../../src/builder-image.ts';
 import { DEFAULT_SPECS_DIR, loadVersionTable, toolchainFor } from '../../src/specs.ts';
-import { ToolchainRefused, chooseToolchain, compareGo, loadToolchains, readTreeToolchainFacts, toolchainProblem } from '../../src/toolchain.ts';
+import {
+  ToolchainRefused,
+  chooseToolchain,
+  compareGo,
+  loadToolchains,
+  readTreeToolchainFacts,
+  toolchainProblem,
+} from '../../src/toolchain.ts';
 import { parseVersion } from '../../src/version.ts';
 
 const specs = await loadToolchains(DEFAULT_SPECS_DIR);
@@ -34,32 +41,70 @@ describe('toolchain rule', () => {
 
   it('otherwise picks the oldest available Go at or above the minimum, and below 1.18 for reflect2 < v1.0.2', () => {
     const kube1124 = { upstream: '1.10.4', reflect2: 'v1.0.1' };
-    assert.equal(chooseToolchain('kubelet v1.12.4', kube1124, offline, specs, { allowRisk: false }).image, 'nokmem-builder:debian-go1.15');
+    assert.equal(
+      chooseToolchain('kubelet v1.12.4', kube1124, offline, specs, { allowRisk: false }).image,
+      'nokmem-builder:debian-go1.15',
+    );
     // a runc tree vendors no reflect2: the oldest image that meets its minimum
-    assert.equal(chooseToolchain('runc v1.0.0-rc5', { upstream: '1.8' }, offline, specs, { allowRisk: false }).image, 'nokmem-builder:debian-go1.15');
+    assert.equal(
+      chooseToolchain('runc v1.0.0-rc5', { upstream: '1.8' }, offline, specs, { allowRisk: false }).image,
+      'nokmem-builder:debian-go1.15',
+    );
     // a tree that needs Go 1.16 and vendors no reflect2: the oldest image at or above it
-    assert.equal(chooseToolchain('a tree', { upstream: '1.16.1', minimumGo: '1.16.0' }, offline, specs, { allowRisk: false }).image, 'nokmem-builder:debian-go1.19');
+    assert.equal(
+      chooseToolchain('a tree', { upstream: '1.16.1', minimumGo: '1.16.0' }, offline, specs, { allowRisk: false })
+        .image,
+      'nokmem-builder:debian-go1.19',
+    );
   });
 
   it('refuses when nothing safe exists, naming what is needed (kubelet 1.21.0: Go >= 1.16 and < 1.18) and the way out', () => {
     assert.throws(
-      () => chooseToolchain('kubelet v1.21.0', { upstream: '1.16.1', minimumGo: '1.16.0', reflect2: 'v1.0.1' }, offline, specs, { allowRisk: false, hint: 'kubelet 1.21.2 and later are not affected' }),
-      (e: unknown) => e instanceof ToolchainRefused && /Go >= 1\.16\.0 and < 1\.18/.test(e.message) && /builder-image --go 1\.16\.1/.test(e.message) && /1\.21\.2 and later are not affected/.test(e.message) && !e.message.includes('\n'),
+      () =>
+        chooseToolchain(
+          'kubelet v1.21.0',
+          { upstream: '1.16.1', minimumGo: '1.16.0', reflect2: 'v1.0.1' },
+          offline,
+          specs,
+          { allowRisk: false, hint: 'kubelet 1.21.2 and later are not affected' },
+        ),
+      (e: unknown) =>
+        e instanceof ToolchainRefused &&
+        /Go >= 1\.16\.0 and < 1\.18/.test(e.message) &&
+        /builder-image --go 1\.16\.1/.test(e.message) &&
+        /1\.21\.2 and later are not affected/.test(e.message) &&
+        !e.message.includes('\n'),
     );
   });
 
   it('refuses an unsafe --image unless the risk is allowed, and then records it', () => {
     const override = { image: 'nokmem-builder:debian-go1.19', go: '1.19.8' };
-    assert.throws(() => chooseToolchain('kubelet v1.20.2', kube1202, [], specs, { override, allowRisk: false }), (e: unknown) => e instanceof ToolchainRefused && /reflect2 v1\.0\.1/.test(e.message) && /--allow-toolchain-risk/.test(e.message));
+    assert.throws(
+      () => chooseToolchain('kubelet v1.20.2', kube1202, [], specs, { override, allowRisk: false }),
+      (e: unknown) =>
+        e instanceof ToolchainRefused &&
+        /reflect2 v1\.0\.1/.test(e.message) &&
+        /--allow-toolchain-risk/.test(e.message),
+    );
     const risky = chooseToolchain('kubelet v1.20.2', kube1202, [], specs, { override, allowRisk: true });
     assert.equal(risky.image, override.image);
     assert.match(risky.risk ?? '', /reflect2 v1\.0\.1.*1\.18/);
-    assert.throws(() => chooseToolchain('kubelet v1.20.2', kube1202, [], specs, { override: { image: 'old', go: '1.13.15' }, allowRisk: false }), /older than the tree's minimum Go 1\.15\.0/);
+    assert.throws(
+      () =>
+        chooseToolchain('kubelet v1.20.2', kube1202, [], specs, {
+          override: { image: 'old', go: '1.13.15' },
+          allowRisk: false,
+        }),
+      /older than the tree's minimum Go 1\.15\.0/,
+    );
   });
 
   it('lets the upstream Go stand below an advisory go.mod directive (runc rc92: go 1.14, released with Go 1.13)', () => {
     assert.equal(toolchainProblem('1.13.15', { upstream: '1.13', minimumGo: '1.14' }, specs), undefined);
-    assert.match(toolchainProblem('1.12.17', { upstream: '1.13', minimumGo: '1.14' }, specs) ?? '', /older than the tree's minimum Go 1\.13/);
+    assert.match(
+      toolchainProblem('1.12.17', { upstream: '1.13', minimumGo: '1.14' }, specs) ?? '',
+      /older than the tree's minimum Go 1\.13/,
+    );
   });
 
   it('treats a vendored reflect2 of unknown revision as old', () => {
@@ -70,7 +115,10 @@ describe('toolchain rule', () => {
   it('has the upstream Go per patch release where upstream changed it (kubelet 1.16.7+ on Go 1.13)', async () => {
     const kubelet = (await loadVersionTable()).kubelet;
     const go = (v: string) => toolchainFor(kubelet, parseVersion('kubelet', v))?.go;
-    assert.deepEqual([go('v1.16.0'), go('v1.16.6'), go('v1.16.7'), go('v1.16.8'), go('v1.16.15')], ['1.12.9', '1.12.9', '1.13.6', '1.13.8', '1.13.15']);
+    assert.deepEqual(
+      [go('v1.16.0'), go('v1.16.6'), go('v1.16.7'), go('v1.16.8'), go('v1.16.15')],
+      ['1.12.9', '1.12.9', '1.13.6', '1.13.8', '1.13.15'],
+    );
   });
 });
 
@@ -86,8 +134,10 @@ describe('tree toolchain facts', () => {
 
   it('reads kubernetes minimum_go_version and the reflect2 of vendor/modules.txt', async () => {
     const dir = await tree({
-      'hack/lib/golang.sh': 'kube::golang::verify_go_version() {\n  local minimum_go_version\n  minimum_go_version=go1.15.0\n}\n',
-      'vendor/modules.txt': '# github.com/json-iterator/go v1.1.10\n## explicit\n# github.com/modern-go/reflect2 v1.0.1\ngithub.com/modern-go/reflect2\n',
+      'hack/lib/golang.sh':
+        'kube::golang::verify_go_version() {\n  local minimum_go_version\n  minimum_go_version=go1.15.0\n}\n',
+      'vendor/modules.txt':
+        '# github.com/json-iterator/go v1.1.10\n## explicit\n# github.com/modern-go/reflect2 v1.0.1\ngithub.com/modern-go/reflect2\n',
     });
     assert.deepEqual(await readTreeToolchainFacts(dir), {
       minimumGo: { version: '1.15.0', from: 'hack/lib/golang.sh minimum_go_version' },
@@ -96,20 +146,31 @@ describe('tree toolchain facts', () => {
   });
 
   it('reads the reflect2 revision of Godeps (kubernetes before modules) and a runc go.mod minimum', async () => {
-    const godeps = await tree({ 'Godeps/Godeps.json': JSON.stringify({ Deps: [{ ImportPath: 'github.com/modern-go/reflect2', Rev: '94122c33edd36123c84d5368cfb2b69df93a0ec8' }] }) });
-    assert.deepEqual((await readTreeToolchainFacts(godeps)).reflect2, { version: 'v1.0.1', from: 'Godeps/Godeps.json' });
+    const godeps = await tree({
+      'Godeps/Godeps.json': JSON.stringify({
+        Deps: [{ ImportPath: 'github.com/modern-go/reflect2', Rev: '94122c33edd36123c84d5368cfb2b69df93a0ec8' }],
+      }),
+    });
+    assert.deepEqual((await readTreeToolchainFacts(godeps)).reflect2, {
+      version: 'v1.0.1',
+      from: 'Godeps/Godeps.json',
+    });
     const runc = await tree({ 'go.mod': 'module github.com/opencontainers/runc\n\ngo 1.13\n' });
-    assert.deepEqual(await readTreeToolchainFacts(runc), { minimumGo: { version: '1.13', from: 'go.mod go directive' } });
+    assert.deepEqual(await readTreeToolchainFacts(runc), {
+      minimumGo: { version: '1.13', from: 'go.mod go directive' },
+    });
   });
 });
 
 describe('builder images', () => {
   it('every offline image has what a real kubernetes build needs (rsync, make, gcc)', () => {
-    for (const image of specs.offline) for (const p of ['rsync', 'make', 'gcc', 'libc6-dev']) assert.ok(offlinePackages(image, specs).includes(p), `${image.image} lacks ${p}`);
+    for (const image of specs.offline)
+      for (const p of ['rsync', 'make', 'gcc', 'libc6-dev'])
+        assert.ok(offlinePackages(image, specs).includes(p), `${image.image} lacks ${p}`);
     assert.deepEqual(specs.offline.map((o) => o.go).sort(), ['1.15', '1.19']);
   });
 
-  it('the official-image Dockerfile points apt at Debian\'s archive and installs rsync and libseccomp', () => {
+  it("the official-image Dockerfile points apt at Debian's archive and installs rsync and libseccomp", () => {
     const { dockerfile } = officialDockerfile('1.10.4', specs);
     assert.match(dockerfile, /^FROM golang:1\.10\.4(@sha256:[0-9a-f]{64})?$/m);
     assert.match(dockerfile, /archive\.debian\.org/);

@@ -15,7 +15,9 @@ describe('static proof parsers', () => {
     ].join('\n');
     assert.deepEqual(kmemSymbols(nm), [`${FS}.EnableKernelMemoryAccounting`]);
     // whatever the import path in front: a wrong guess about the build mode must not hide a kmem function
-    assert.deepEqual(kmemSymbols('  4a1b20 T github.com/opencontainers/runc/libcontainer/cgroups/fs.setKernelMemory'), ['github.com/opencontainers/runc/libcontainer/cgroups/fs.setKernelMemory']);
+    assert.deepEqual(kmemSymbols('  4a1b20 T github.com/opencontainers/runc/libcontainer/cgroups/fs.setKernelMemory'), [
+      'github.com/opencontainers/runc/libcontainer/cgroups/fs.setKernelMemory',
+    ]);
   });
 
   it('finds a CALL to EnableKernelMemoryAccounting in objdump output', () => {
@@ -26,19 +28,36 @@ describe('static proof parsers', () => {
 
   it('fails on the kmem file name and requires the marker where the era has it', () => {
     const unpatched = Buffer.from('xx memory.kmem.limit_in_bytes yy');
-    assert.deepEqual(stringChecks(unpatched, { fsPackage: FS, marker: true }).map((c) => c.status), ['fail', 'fail']);
+    assert.deepEqual(
+      stringChecks(unpatched, { fsPackage: FS, marker: true }).map((c) => c.status),
+      ['fail', 'fail'],
+    );
     const patched = Buffer.from('kernel memory accounting disabled in this runc build');
-    assert.deepEqual(stringChecks(patched, { fsPackage: FS, marker: true }).map((c) => c.status), ['pass', 'pass']);
+    assert.deepEqual(
+      stringChecks(patched, { fsPackage: FS, marker: true }).map((c) => c.status),
+      ['pass', 'pass'],
+    );
   });
 });
 
 describe('function table proof (stripped binaries)', () => {
   it('fails when a kmem function is compiled in or Apply calls it, passes otherwise', () => {
     const apply = `${FS}.(*MemoryGroup).Apply`;
-    const kmem = functionTableChecks({ functions: 9000, kmem: [`${FS}.EnableKernelMemoryAccounting`], apply, applyCalls: [`${FS}.EnableKernelMemoryAccounting`] });
-    assert.deepEqual(kmem.map((c) => c.status), ['fail', 'fail']);
+    const kmem = functionTableChecks({
+      functions: 9000,
+      kmem: [`${FS}.EnableKernelMemoryAccounting`],
+      apply,
+      applyCalls: [`${FS}.EnableKernelMemoryAccounting`],
+    });
+    assert.deepEqual(
+      kmem.map((c) => c.status),
+      ['fail', 'fail'],
+    );
     const nokmem = functionTableChecks({ functions: 9000, kmem: [], apply, applyCalls: ['os.MkdirAll'] });
-    assert.deepEqual(nokmem.map((c) => c.status), ['pass', 'pass']);
+    assert.deepEqual(
+      nokmem.map((c) => c.status),
+      ['pass', 'pass'],
+    );
     assert.match(nokmem[0]?.detail ?? '', /symbol table is stripped/);
   });
 });
@@ -64,9 +83,21 @@ describe('functional proof parsers', () => {
     const found = readTrace(trace, 'x');
     assert.equal(found.kmemAccess.length, 1);
     assert.ok(found.createdCgroup && found.setLimit);
-    assert.equal(readTrace(trace.split('\n').filter((l) => !l.includes('kmem')).join('\n'), 'x').kmemAccess.length, 0);
+    assert.equal(
+      readTrace(
+        trace
+          .split('\n')
+          .filter((l) => !l.includes('kmem'))
+          .join('\n'),
+        'x',
+      ).kmemAccess.length,
+      0,
+    );
     // runc rc93 opens cgroup files with openat2 relative to the cgroup root
-    const rc93 = readTrace('7 openat2(3, "memory/x/memory.limit_in_bytes", {flags=O_WRONLY}, 24) = 9\n7 mkdirat(AT_FDCWD, "/sys/fs/cgroup/memory/x", 0755) = 0', 'x');
+    const rc93 = readTrace(
+      '7 openat2(3, "memory/x/memory.limit_in_bytes", {flags=O_WRONLY}, 24) = 9\n7 mkdirat(AT_FDCWD, "/sys/fs/cgroup/memory/x", 0755) = 0',
+      'x',
+    );
     assert.ok(rc93.setLimit && rc93.createdCgroup);
   });
 });

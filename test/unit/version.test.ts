@@ -12,7 +12,10 @@ describe('parseVersion', () => {
 
   for (const bad of ['1.12', 'latest', 'v1.12.4;id', '', 'v1.12.4 ', '../v1.12.4', 'v1.12.4\nx', '$(id)']) {
     it(`refuses ${JSON.stringify(bad)} with a message that says what is expected`, () => {
-      assert.throws(() => parseVersion('kubelet', bad), (e: unknown) => e instanceof UsageError && /expected a full tag like v1\.12\.4/.test(e.message));
+      assert.throws(
+        () => parseVersion('kubelet', bad),
+        (e: unknown) => e instanceof UsageError && /expected a full tag like v1\.12\.4/.test(e.message),
+      );
     });
   }
 

