@@ -11,7 +11,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { UserError } from './errors.js';
+import { MissingPrerequisite } from './errors.js';
 import type { Logger } from './log.js';
 import type { Runner } from './runner.js';
 import {
@@ -50,10 +50,14 @@ export async function buildOfflineImage(
   options: OfflineImageOptions,
 ): Promise<string> {
   if (process.getuid?.() !== 0)
-    throw new UserError('building an offline builder image needs root (debootstrap); run it as root or with sudo');
+    throw new MissingPrerequisite(
+      'building an offline builder image needs root (debootstrap); run it as root or with sudo',
+    );
   const tool = await runner.run('debootstrap', ['--version'], { allowFailure: true });
   if (tool.exitCode !== 0)
-    throw new UserError('debootstrap is not installed; install it (apt-get install debootstrap) and run again');
+    throw new MissingPrerequisite(
+      'debootstrap is not installed; install it (apt-get install debootstrap) and run again',
+    );
   const scratch = await mkdtemp(path.join(options.workDir ?? os.tmpdir(), 'nokmem-rootfs-'));
   const rootfs = path.join(scratch, 'rootfs');
   const packages = offlinePackages(image, specs);

@@ -21,7 +21,7 @@ import { placer } from './doctor/place.js';
 import { probeHost } from './doctor/probe.js';
 import { publish } from './publish/index.js';
 import type { CrashPoint } from './publish/yum.js';
-import { ReportedFailure, UsageError, UserError } from './errors.js';
+import { InputError, UsageError, UserError, VerificationFailed, bugReport } from './errors.js';
 import { installInterruptCleanup } from './interrupt.js';
 import { consoleLogger } from './log.js';
 import { NOKMEM_VERSION } from './meta.js';
@@ -250,7 +250,7 @@ program
     ) => {
       const file = path.resolve(target);
       if (!existsSync(file))
-        throw new UserError(`${target} does not exist; give an RPM, a directory of RPMs, or a binary`);
+        throw new InputError(`${target} does not exist; give an RPM, a directory of RPMs, or a binary`);
       const image = options.image ?? env.NOKMEM_PACKAGER_IMAGE ?? OFFLINE_IMAGE;
       const table = await loadVersionTable(path.resolve(options.specs));
       const docker = new Docker(realRunner);
@@ -284,8 +284,10 @@ program
             ...report.packages.flatMap((p) => p.checks.map((c) => ({ ...c, where: path.basename(p.file) }))),
             ...report.sums.map((c) => ({ ...c, where: 'SHA256SUMS' })),
           ].filter((c) => c.status === 'fail');
-          throw new ReportedFailure(
+          throw new VerificationFailed(
             `${target} failed verification: ${failed.map((c) => `${c.where}: ${c.name}: ${c.detail}`).join('; ')}`,
+            failed,
+            true,
           );
         }
         return;
@@ -322,8 +324,10 @@ program
         for (const c of verdict.checks)
           process.stdout.write(`${c.status.toUpperCase().padEnd(8)}${c.name.padEnd(22)}${c.detail}\n`);
       if (!verdict.ok)
-        throw new ReportedFailure(
+        throw new VerificationFailed(
           `${target} is not a verified nokmem ${component} ${version.tag}: ${describeFailures(verdict) || 'no check passed'}`,
+          verdict.checks.filter((c) => c.status === 'fail'),
+          true,
         );
     },
   );
@@ -427,13 +431,13 @@ program
       const { githubAssetName, githubRelease } = await import('./publish/github.js');
       const token = env.GITHUB_TOKEN || env.GH_TOKEN;
       if (!token)
-        throw new UserError(
+        throw new InputError(
           'no GitHub token: set GITHUB_TOKEN (contents: write on the repository); tokens are never taken from the command line',
         );
       const assets: string[] = [];
       for (const input of inputs) {
         if (!existsSync(input))
-          throw new UserError(`${input} does not exist; give asset files or build output directories`);
+          throw new InputError(`${input} does not exist; give asset files or build output directories`);
         if (statSync(input).isDirectory())
           for (const f of readdirSync(input).sort()) {
             if (statSync(path.join(input, f)).isFile()) assets.push(path.resolve(input, f));
@@ -444,7 +448,7 @@ program
       for (const a of assets) {
         const name = githubAssetName(a);
         if (names.has(name) && names.get(name) !== a)
-          throw new UserError(
+          throw new InputError(
             `${a} and ${names.get(name)} would both be the release asset ${name}; give each asset once`,
           );
         names.set(name, a);
@@ -539,7 +543,7 @@ program
   .action(async (options: { root: string; json?: boolean }) => {
     const root = path.resolve(options.root);
     if (!existsSync(path.join(root, 'proc')))
-      throw new UserError(`${root} has no proc/; give the root of a node (default /)`);
+      throw new InputError(`${root} has no proc/; give the root of a node (default /)`);
     // Binaries are asked for their version only on the real root: under --root they may not be runnable here.
     const versionOf =
       root === '/'
@@ -578,10 +582,10 @@ program
     const table = await loadVersionTable(specsDir);
     const remote = options.remote ? normalizeRemote(options.remote) : table[component].repository;
     const commit = await new SourceCache(realRunner, os.tmpdir()).remoteCommit(remote, version.tag);
-    if (!commit) throw new UserError(`tag ${version.tag} is not on ${remote}; check the version or --remote`);
+    if (!commit) throw new InputError(`tag ${version.tag} is not on ${remote}; check the version or --remote`);
     const existing = (await loadPins(specsDir))[component][version.tag];
     if (existing && existing !== commit)
-      throw new UserError(
+      throw new InputError(
         `${component} ${version.tag} is pinned to ${existing} but ${remote} says ${commit}; the tag moved or the remote is wrong`,
       );
     if (options.write && !existing) await writePin(specsDir, component, version.tag, commit);
@@ -661,13 +665,12 @@ export async function main(argv: string[]): Promise<number> {
     const json = argv.includes('--json');
     if (error instanceof UserError) {
       process.stderr.write(`nokmem: error: ${redact(error.message)}\n`);
-      if (json && !(error instanceof ReportedFailure))
+      if (json && !(error instanceof VerificationFailed && error.reported))
         process.stdout.write(`${JSON.stringify({ ok: false, error: redact(error.message) })}\n`);
       return error.exitCode;
     }
-    process.stderr.write(
-      `nokmem: internal error: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
-    );
+    // A bug: the stack (and the step it happened in, and every cause), exit 70 (EX_SOFTWARE).
+    process.stderr.write(`nokmem: internal error (a bug in nokmem, please report it): ${redact(bugReport(error))}\n`);
     return 70;
   }
 }

@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { UserError } from './errors.js';
+import { MissingPrerequisite } from './errors.js';
 import { trackContainer } from './interrupt.js';
 import type { Runner } from './runner.js';
 
@@ -55,7 +55,7 @@ export class Docker {
       const fix = /permission denied/i.test(r.stderr)
         ? 'run as root or add your user to the docker group'
         : 'start dockerd or set DOCKER_HOST (sudo bash scripts/setup.sh starts dockerd)';
-      throw new UserError(`the Docker engine is not reachable (${why}); ${fix}, then run again`);
+      throw new MissingPrerequisite(`the Docker engine is not reachable (${why}); ${fix}, then run again`);
     }
     return r.stdout.trim();
   }

@@ -5,7 +5,7 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { UserError } from './errors.js';
+import { PinMismatch } from './errors.js';
 import type { PatchRecipe } from './specs.js';
 
 /** Index just past the construct that starts at `i` (string, raw string, rune, comment), or -1 if none does. */
@@ -190,7 +190,7 @@ export function rewriteSource(
   for (const rule of recipe.rewrite) {
     const span = findFunction(out, rule.function);
     if (!span) {
-      throw new UserError(
+      throw new PinMismatch(
         `patch "${recipe.description}" does not apply: func ${rule.function} not found in ${displayPath}; ` +
           `the tree is not shaped like the versions this recipe is for; check the version's era in specs/versions.yaml`,
       );
@@ -228,7 +228,7 @@ export async function applyRecipe(treeDir: string, patchRoot: string, recipe: Pa
   try {
     before = await readFile(file, 'utf8');
   } catch {
-    throw new UserError(
+    throw new PinMismatch(
       `patch "${recipe.description}" does not apply: ${rel} is missing from the tree; check the version's era in specs/versions.yaml`,
     );
   }
@@ -239,7 +239,7 @@ export async function applyRecipe(treeDir: string, patchRoot: string, recipe: Pa
   for (const rule of recipe.rewrite) {
     const span = findFunction(after, rule.function);
     if (!span || !after.slice(span.bodyOpen, span.end).includes(rule.body.trim().split('\n').pop() ?? '')) {
-      throw new UserError(
+      throw new PinMismatch(
         `patch "${recipe.description}" did not take: ${rule.function} in ${rel} does not have the new body`,
       );
     }
@@ -252,7 +252,7 @@ export async function applyRecipe(treeDir: string, patchRoot: string, recipe: Pa
         /^\w+$/.test(forbidden) ? `\\b${forbidden}\\b` : forbidden.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
       );
       if (re.test(code)) {
-        throw new UserError(
+        throw new PinMismatch(
           `patch "${recipe.description}" did not take: ${path.posix.join(path.posix.dirname(rel), name)} still uses ${forbidden}; ` +
             `this tree writes kernel-memory settings somewhere the recipe does not cover, so extend patches/ before building it`,
         );

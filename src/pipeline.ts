@@ -26,7 +26,7 @@ import { cp, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildContext, BuildPlan, BuildRecord, BuildRequest, Deps } from './context.js';
-import { UserError } from './errors.js';
+import { InputError } from './errors.js';
 import { type Step, type StepReport, runSteps } from './step.js';
 import { applyMethod } from './steps/apply-method.js';
 import { checkout } from './steps/checkout.js';
@@ -106,7 +106,7 @@ export async function prepare(
   into: string,
   deps: Deps,
 ): Promise<{ plan: BuildPlan; steps: StepReport[] }> {
-  if (existsSync(into)) throw new UserError(`${into} already exists; choose a new directory for the prepared source`);
+  if (existsSync(into)) throw new InputError(`${into} already exists; choose a new directory for the prepared source`);
   const ctx: BuildContext = { request, deps };
   try {
     const steps = await runSteps(prepareSteps, ctx, { dryRun: request.dryRun, log: deps.log });

@@ -1,9 +1,9 @@
 // The one place that runs external programs. Arguments are arrays (never a shell string), the environment is
-// explicit, output is masked for secrets, and a failure becomes a CommandError that names the command, its
+// explicit, output is masked for secrets, and a failure becomes a CommandFailed that names the command, its
 // exit code and the tail of its stderr. Tests swap the Runner for a fake where a real tool cannot run.
 
 import { execa, execaSync } from 'execa';
-import { UserError } from './errors.js';
+import { CommandFailed } from './errors.js';
 import { trackChild } from './interrupt.js';
 import { redact } from './redact.js';
 
@@ -33,20 +33,23 @@ export interface RunResult {
 }
 
 /** A command that failed: a one-line error (what it was for, the command, its exit code, its last words). */
-export class CommandError extends UserError {
-  constructor(
-    readonly command: string,
-    readonly commandExitCode: number | undefined,
-    readonly stderrTail: string,
-    purpose: string | undefined,
-    readonly underlying?: unknown,
-  ) {
-    const what = purpose ? `${purpose}: ` : '';
-    const code = commandExitCode === undefined ? 'could not start' : `exited ${commandExitCode}`;
-    const tail = stderrTail ? ` — ${stderrTail}` : '';
-    super(redact(`${what}\`${command}\` ${code}${tail}`));
-    this.name = 'CommandError';
-  }
+export function commandFailed(
+  command: string,
+  exitCode: number | undefined,
+  stderrTail: string,
+  purpose: string | undefined,
+  cause?: unknown,
+): CommandFailed {
+  const what = purpose ? `${purpose}: ` : '';
+  const code = exitCode === undefined ? 'could not start' : `exited ${exitCode}`;
+  const tail = stderrTail ? ` — ${stderrTail}` : '';
+  return new CommandFailed(
+    redact(`${what}\`${command}\` ${code}${tail}`),
+    command,
+    exitCode,
+    stderrTail,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 export interface Runner {
@@ -127,11 +130,11 @@ export const realRunner: Runner = {
           ? result.cause.message
           : 'could not start';
       if (options.allowFailure) return { stdout, stderr: stderr || reason, exitCode: 127, stdoutBytes };
-      throw new CommandError(display, undefined, reason, options.purpose, result.cause);
+      throw commandFailed(display, undefined, reason, options.purpose, result.cause);
     }
     const exitCode = result.exitCode ?? 1;
     if (exitCode !== 0 && !options.allowFailure) {
-      throw new CommandError(display, exitCode, tail(stderr || stdout), options.purpose);
+      throw commandFailed(display, exitCode, tail(stderr || stdout), options.purpose);
     }
     return { stdout, stderr, exitCode, stdoutBytes };
   },

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Docker } from './docker.js';
-import { UserError } from './errors.js';
+import { InputError } from './errors.js';
 import { removeOnInterrupt } from './interrupt.js';
 import type { Logger } from './log.js';
 import { registerSecret } from './redact.js';
@@ -72,7 +72,7 @@ export class Gpg {
       .find((l) => l.startsWith('fpr:'))
       ?.split(':')[9];
     if (!fpr)
-      throw new UserError(
+      throw new InputError(
         'the signing key has no secret key; give an armored PRIVATE key in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE',
       );
     const algo = r.stdout
@@ -80,7 +80,7 @@ export class Gpg {
       .find((l) => l.startsWith('sec:'))
       ?.split(':');
     if (algo && algo[3] !== '1')
-      throw new UserError(
+      throw new InputError(
         'the signing key is not an RSA key; EL7 rpm verifies RSA signatures only: use an RSA 4096 key',
       );
     return fpr;
@@ -136,7 +136,7 @@ export async function prepareSigningKey(
     let armored = config.armoredKey;
     if (!armored && config.keyFile) {
       armored = await readFile(config.keyFile, 'utf8').catch(() => {
-        throw new UserError(
+        throw new InputError(
           `NOKMEM_SIGNING_KEY_FILE ${config.keyFile} cannot be read; point it at an armored private key`,
         );
       });
@@ -152,7 +152,7 @@ export async function prepareSigningKey(
     await chmod(home, 0o700);
     // gpg ≥ 2.1 imports a protected secret key in batch mode without its passphrase; the test signature checks it.
     await gpg.run(home, ['--import'], { input: armored, purpose: 'import the signing key' }).catch(() => {
-      throw new UserError(
+      throw new InputError(
         'the signing key could not be imported; give an armored OpenPGP private key (gpg --export-secret-keys --armor) in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE',
       );
     });
@@ -169,7 +169,7 @@ export async function prepareSigningKey(
       allowFailure: true,
     });
     if (unlocked.exitCode !== 0) {
-      throw new UserError(
+      throw new InputError(
         config.passphrase
           ? WRONG_PASSPHRASE
           : 'the signing key is protected by a passphrase; set NOKMEM_SIGNING_PASSPHRASE',

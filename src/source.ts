@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from './errors.js';
+import { InputError } from './errors.js';
 import type { Runner } from './runner.js';
 
 /** A plain path becomes a file:// URL: git only does shallow fetches over a transport. */
@@ -68,7 +68,7 @@ export class SourceCache {
       allowFailure: true,
     });
     if (r.exitCode !== 0)
-      throw new UserError(
+      throw new InputError(
         `cannot read tags from ${remote}: ${gitReason(r.stderr, 'git ls-remote failed')}; check --remote and the network`,
       );
     const refs = new Map(
@@ -92,7 +92,7 @@ export class SourceCache {
       allowFailure: true,
     });
     if (r.exitCode !== 0)
-      throw new UserError(
+      throw new InputError(
         `cannot read ${remote}: ${gitReason(r.stderr, 'git ls-remote failed')}; check --remote and the network`,
       );
   }
@@ -108,14 +108,14 @@ export class SourceCache {
     if (r.exitCode !== 0) {
       const why = gitReason(r.stderr, 'git fetch failed');
       if (/couldn't find remote ref|not our ref|no such ref/i.test(r.stderr)) {
-        throw new UserError(
+        throw new InputError(
           `tag ${tag} is not on ${remote}; check the version, or point --remote at a mirror that has it`,
         );
       }
-      throw new UserError(`cannot fetch ${tag} from ${remote}: ${why}; check --remote and the network`);
+      throw new InputError(`cannot fetch ${tag} from ${remote}: ${why}; check --remote and the network`);
     }
     const commit = await this.cachedCommit(tag);
-    if (!commit) throw new UserError(`tag ${tag} from ${remote} does not point to a commit`);
+    if (!commit) throw new InputError(`tag ${tag} from ${remote} does not point to a commit`);
     return commit;
   }
 
@@ -140,7 +140,7 @@ export class SourceCache {
       true,
     );
     if (r.exitCode !== 0 || !(await this.hasCommit(commit))) {
-      throw new UserError(
+      throw new InputError(
         `commit ${commit} cannot be fetched from ${remote} (${gitReason(r.stderr, 'not found')}); check the fork's repository and commit in specs/forks.yaml`,
       );
     }

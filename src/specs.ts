@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { UserError } from './errors.js';
+import { InputError } from './errors.js';
 import { type Component, type ReleaseVersion, inRange } from './version.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -175,7 +175,7 @@ export async function loadYaml<T>(file: string, schema: z.ZodType<T>): Promise<T
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new UserError(
+    throw new InputError(
       `${file} cannot be read; pass --specs DIR pointing at a directory with versions.yaml and pins.yaml`,
     );
   }
@@ -184,10 +184,10 @@ export async function loadYaml<T>(file: string, schema: z.ZodType<T>): Promise<T
     data = YAML.parse(text, { merge: true });
   } catch (error) {
     const first = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-    throw new UserError(`${file} is not valid YAML: ${first}; fix the file`);
+    throw new InputError(`${file} is not valid YAML: ${first}; fix the file`);
   }
   const parsed = schema.safeParse(data);
-  if (!parsed.success) throw new UserError(formatIssues(file, parsed.error));
+  if (!parsed.success) throw new InputError(formatIssues(file, parsed.error));
   return parsed.data;
 }
 

@@ -1,8 +1,9 @@
 // The step contract and the one wrapper that runs steps: it logs each step's name and duration, reports skips
 // as skips (not failures), enforces --dry-run (a step that writes does not run), and puts the step's name on
-// any error that escapes it.
+// any error that escapes it: a UserError keeps its class and message and learns its step; anything else is a bug
+// and becomes a StepBug, with the original as its cause.
 
-import { StepSkipped, UserError } from './errors.js';
+import { StepBug, StepSkipped, UserError } from './errors.js';
 import type { Logger } from './log.js';
 
 export interface Step<C> {
@@ -19,20 +20,6 @@ export interface StepReport {
   status: 'done' | 'skipped' | 'failed';
   seconds: number;
   reason?: string;
-}
-
-export class StepFailed extends UserError {
-  constructor(
-    readonly step: string,
-    readonly original: Error,
-    readonly reports: StepReport[],
-  ) {
-    super(
-      original instanceof UserError ? original.message : `${step}: ${original.message}`,
-      original instanceof UserError ? original.exitCode : 1,
-    );
-    this.name = 'StepFailed';
-  }
 }
 
 /** In GitHub Actions, each step's log is folded into a group named after the step. */
@@ -70,7 +57,11 @@ export async function runSteps<C>(
       }
       reports.push({ name: step.name, status: 'failed', seconds });
       options.log.info(`${label}: failed after ${seconds.toFixed(1)}s`);
-      throw new StepFailed(step.name, error instanceof Error ? error : new Error(String(error)), reports);
+      if (error instanceof UserError) {
+        error.step ??= step.name;
+        throw error;
+      }
+      throw new StepBug(step.name, error);
     }
   }
   return reports;

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { UserError } from './errors.js';
+import { InputError } from './errors.js';
 import { loadYaml } from './specs.js';
 
 const goVersion = z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'a Go version like 1.15 or 1.15.15');
@@ -237,9 +237,5 @@ export function chooseToolchain(
 }
 
 /** No safe toolchain, or an unsafe one without --allow-toolchain-risk: a user error, before any long work. */
-export class ToolchainRefused extends UserError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ToolchainRefused';
-  }
-}
+/** The toolchain rule refuses every Go this machine has (or the one --image gives) for this version. */
+export class ToolchainRefused extends InputError {}

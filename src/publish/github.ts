@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { sha256 } from '../attest.js';
-import { UserError } from '../errors.js';
+import { InputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../redact.js';
 
@@ -62,7 +62,7 @@ export async function githubRelease(
   octokit = octokitFor(request.token, request.apiUrl),
 ): Promise<ReleaseResult> {
   const [owner, repo] = request.repository.split('/');
-  if (!owner || !repo) throw new UserError(`--repository ${JSON.stringify(request.repository)} is not owner/name`);
+  if (!owner || !repo) throw new InputError(`--repository ${JSON.stringify(request.repository)} is not owner/name`);
   const result: ReleaseResult = {
     id: 0,
     url: '',
@@ -153,11 +153,11 @@ export async function githubRelease(
   } catch (error) {
     const status = httpStatus(error);
     if (status === 401 || status === 403)
-      throw new UserError(
+      throw new InputError(
         `GitHub refused the token for ${request.repository} (HTTP ${status}); give GITHUB_TOKEN with contents: write on that repository`,
       );
     if (status === 404)
-      throw new UserError(
+      throw new InputError(
         `GitHub has no repository ${request.repository} for this token (HTTP 404); check --repository and the token's access`,
       );
     throw error;

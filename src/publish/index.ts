@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Docker } from '../docker.js';
-import { UserError } from '../errors.js';
+import { InputError, VerificationFailed } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Runner } from '../runner.js';
 import { type SigningConfig, prepareSigningKey } from '../signing.js';
@@ -31,13 +31,13 @@ export interface PublishRequest {
 async function collectRpms(inputs: string[]): Promise<string[]> {
   const rpms: string[] = [];
   for (const input of inputs) {
-    if (!existsSync(input)) throw new UserError(`${input} does not exist; give RPM files or build output directories`);
+    if (!existsSync(input)) throw new InputError(`${input} does not exist; give RPM files or build output directories`);
     if ((await stat(input)).isDirectory())
       rpms.push(...(await readdir(input)).filter((f) => f.endsWith('.rpm')).map((f) => path.join(input, f)));
     else if (input.endsWith('.rpm')) rpms.push(input);
-    else throw new UserError(`${input} is not an RPM or a directory; give RPM files or build output directories`);
+    else throw new InputError(`${input} is not an RPM or a directory; give RPM files or build output directories`);
   }
-  if (rpms.length === 0) throw new UserError(`no .rpm files in ${inputs.join(', ')}; run nokmem build first`);
+  if (rpms.length === 0) throw new InputError(`no .rpm files in ${inputs.join(', ')}; run nokmem build first`);
   return rpms;
 }
 
@@ -73,7 +73,7 @@ export async function publish(
       const verdict = await verifyRpm(rpm, publicKey, key.fingerprint, tools);
       if (!verdict.ok) {
         const failed = verdict.checks.filter((c) => c.status === 'fail');
-        throw new UserError(
+        throw new VerificationFailed(
           `${path.basename(rpm)} failed verification (${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}); nothing was published`,
         );
       }

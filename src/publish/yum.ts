@@ -25,7 +25,7 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import type { Docker } from '../docker.js';
-import { UserError } from '../errors.js';
+import { InputError, PinMismatch } from '../errors.js';
 import type { Logger } from '../log.js';
 import { signDetached } from '../rpm/build.js';
 import { type Nevra, canonicalFileName, nevr, readNevra } from '../rpm/header.js';
@@ -51,7 +51,7 @@ export async function publishInput(rpm: string): Promise<PublishInput> {
 /** NAME-VERSION-RELEASE.ARCH.rpm, as rpmbuild names packages. */
 export function parseRpmName(file: string): PublishInput {
   const m = /^(.+)-([^-]+)-([^-]+)\.([^.]+)\.rpm$/.exec(path.basename(file));
-  if (!m) throw new UserError(`${path.basename(file)} is not named NAME-VERSION-RELEASE.ARCH.rpm`);
+  if (!m) throw new InputError(`${path.basename(file)} is not named NAME-VERSION-RELEASE.ARCH.rpm`);
   return { rpm: file, name: m[1]!, version: m[2]!, release: m[3]!, arch: m[4]! };
 }
 
@@ -128,7 +128,7 @@ async function currentGeneration(repo: string): Promise<string | undefined> {
   const link = path.join(repo, 'repodata');
   if (!existsSync(link)) return undefined;
   if (!(await lstat(link)).isSymbolicLink()) {
-    throw new UserError(
+    throw new InputError(
       `${link} is a directory, not the generation link nokmem publishes; publish into an empty directory or one nokmem made`,
     );
   }
@@ -147,7 +147,7 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
     // The repository's key: a repository is signed by one key, forever.
     const keyFile = path.join(repo, PUBLIC_KEY_FILE);
     if (existsSync(keyFile) && (await readFile(keyFile, 'utf8')).trim() !== options.key.publicKeyArmored.trim()) {
-      throw new UserError(
+      throw new PinMismatch(
         `${repo} is signed with another key (${keyFile}); publish with the repository's key, or into a new repository`,
       );
     }
@@ -169,7 +169,7 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
           if (!result.unchanged.includes(path.basename(target))) result.unchanged.push(path.basename(target));
           continue;
         }
-        throw new UserError(
+        throw new PinMismatch(
           `${nevr(pkg)} is already published with different bytes (${pkg.arch}, ${target}${path.basename(pkg.rpm) === path.basename(target) ? '' : `; given as ${path.basename(pkg.rpm)}`}); a release is never replaced: build with --release N+1`,
         );
       }

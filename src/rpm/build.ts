@@ -76,7 +76,7 @@ export async function buildRpm(
 /** Adds both signatures: the v4 header signature and the v3 header+payload one that EL7's rpm 4.11 checks. */
 export async function signRpms(files: string[], key: SigningKey, docker: Docker, image: string): Promise<void> {
   const dirs = [...new Set(files.map((f) => path.dirname(f)))];
-  if (dirs.length !== 1) throw new UserError('sign RPMs from one directory at a time');
+  if (dirs.length !== 1) throw new Error('bug: sign RPMs from one directory at a time');
   await docker.prepareWritable(dirs[0]!);
   const extra = ['--batch', '--no-tty', ...unlockArgs(key)].join(' ');
   const signing = signingCommand(key, [

@@ -4,7 +4,7 @@
 
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { InputError } from '../errors.js';
 
 export interface Nevra {
   name: string;
@@ -25,7 +25,7 @@ export const canonicalFileName = (p: Nevra) => `${p.name}-${p.version}-${p.relea
 export async function readNevra(file: string): Promise<Nevra> {
   const handle = await open(file, 'r');
   const bad = (why: string) =>
-    new UserError(`${path.basename(file)} is not a readable RPM (${why}); give packages made by nokmem build`);
+    new InputError(`${path.basename(file)} is not a readable RPM (${why}); give packages made by nokmem build`);
   try {
     const read = async (offset: number, length: number) => {
       const buffer = Buffer.alloc(length);

@@ -2,7 +2,7 @@
 // build record. Same record, same date: same spec, byte for byte (the golden tests hold it to that).
 
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { PROJECT_ROOT } from '../specs.js';
 import type { Component } from '../version.js';
 
@@ -104,7 +104,7 @@ export function renderSpec(template: string, values: Record<string, string>): st
   return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const value = values[key];
     if (value === undefined)
-      throw new UserError(`spec template placeholder {{${key}}} has no value; fix specs/rpm or src/rpm/spec.ts`);
+      throw new InputError(`spec template placeholder {{${key}}} has no value; fix specs/rpm or src/rpm/spec.ts`);
     return value;
   });
 }

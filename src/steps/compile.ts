@@ -5,9 +5,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
-import { UserError } from '../errors.js';
+import { CommandFailed, UserError } from '../errors.js';
 import { vendoredModules } from '../attest.js';
-import { CommandError } from '../runner.js';
 import type { Step } from '../step.js';
 import { unlessCached } from './reuse.js';
 
@@ -75,8 +74,14 @@ export const compile: Step<BuildContext> = {
       });
     } catch (error) {
       await writeFile(logFile, output);
-      if (error instanceof CommandError)
-        throw new UserError(`${error.message} (full log: ${logFile}; run with --verbose to see it live)`);
+      if (error instanceof CommandFailed)
+        throw new CommandFailed(
+          `${error.message} (full log: ${logFile}; run with --verbose to see it live)`,
+          error.command,
+          error.commandExitCode,
+          error.stderrTail,
+          { cause: error },
+        );
       throw error;
     }
     await writeFile(logFile, output);

@@ -3,7 +3,7 @@
 
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
-import { UserError } from '../errors.js';
+import { PinMismatch } from '../errors.js';
 import { SourceCache } from '../source.js';
 import { writePin } from '../specs.js';
 import type { Step } from '../step.js';
@@ -30,7 +30,7 @@ export const fetchSource: Step<BuildContext> = {
       commit = await cache.fetchTag(source.remote, source.tag);
     }
     if (commit !== source.commit) {
-      throw new UserError(
+      throw new PinMismatch(
         `${component} ${source.tag} on ${source.remote} is commit ${commit}, but specs/pins.yaml pins ${source.commit}; ` +
           'a moved tag is a mistake or an attack: check the remote, and change the pin only if upstream really moved the tag',
       );

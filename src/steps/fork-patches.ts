@@ -9,7 +9,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildContext, ForkPatch } from '../context.js';
-import { StepSkipped, UserError } from '../errors.js';
+import { InputError, PinMismatch, StepSkipped } from '../errors.js';
 import type { Step } from '../step.js';
 import { unlessCached } from './reuse.js';
 
@@ -20,7 +20,7 @@ export async function localPatch(patch: ForkPatch, forkName: string, cacheDir: s
   const cached = patch.fetched ? path.join(cacheDir, 'fork-patches', `${patch.sha256}.patch`) : patch.source;
   if (existsSync(cached) && sha256(await readFile(cached)) === patch.sha256) return cached;
   if (!patch.fetched)
-    throw new UserError(`fork ${forkName}: ${patch.source} changed since the build was planned; run again`);
+    throw new PinMismatch(`fork ${forkName}: ${patch.source} changed since the build was planned; run again`);
   let bytes: Buffer;
   try {
     if (patch.source.startsWith('file://')) bytes = await readFile(fileURLToPath(patch.source));
@@ -30,7 +30,7 @@ export async function localPatch(patch: ForkPatch, forkName: string, cacheDir: s
       bytes = Buffer.from(await response.arrayBuffer());
     }
   } catch (error) {
-    throw new UserError(
+    throw new InputError(
       `fork ${forkName}: cannot fetch ${patch.source} (${error instanceof Error ? error.message : String(error)}); check the URL in specs/forks.yaml and the network`,
       1,
       { cause: error },
@@ -38,7 +38,7 @@ export async function localPatch(patch: ForkPatch, forkName: string, cacheDir: s
   }
   const digest = sha256(bytes);
   if (digest !== patch.sha256) {
-    throw new UserError(
+    throw new PinMismatch(
       `fork ${forkName}: ${patch.source} has sha256 ${digest}, but specs/forks.yaml says ${patch.sha256}; the file changed or the URL is wrong: ` +
         'review the patch before changing the digest',
     );
@@ -63,7 +63,7 @@ export const forkPatches: Step<BuildContext> = {
         allowFailure: true,
       });
       if (r.exitCode !== 0) {
-        throw new UserError(
+        throw new PinMismatch(
           `fork ${fork.name}: ${patch.name} does not apply to ${ctx.plan!.source.commit} (${r.stderr.trim().split('\n')[0] ?? ''}); check the patch and the commit in specs/forks.yaml`,
         );
       }

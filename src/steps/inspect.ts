@@ -3,7 +3,7 @@
 // both answers: either the table or the tree is wrong.
 
 import type { BuildContext } from '../context.js';
-import { UserError } from '../errors.js';
+import { InputError, PinMismatch } from '../errors.js';
 import { inspectTree } from '../inspect-tree.js';
 import type { Step } from '../step.js';
 import {
@@ -72,7 +72,7 @@ export const inspect: Step<BuildContext> = {
     ctx.deps.log.info(`  ${found.method}: ${found.evidence}`);
     await checkToolchain(ctx);
     const disagree = (what: string, said: string) =>
-      new UserError(
+      new PinMismatch(
         `${what} says ${said}, but the tree says ${found.method} (${found.evidence}); ` +
           'either the table or the tree is wrong: check specs/versions.yaml and the source before building',
       );
@@ -91,7 +91,7 @@ export const inspect: Step<BuildContext> = {
       throw disagree(`specs/forks.yaml for fork ${plan.fork.name}`, plan.fork.method);
     }
     if (found.method === 'not-affected' && !ctx.request.force) {
-      throw new UserError(
+      throw new InputError(
         `fork ${plan.fork.name} at ${plan.source.commit} is not affected (${found.evidence}); nothing to build. Use --force to build it anyway.`,
       );
     }

@@ -10,7 +10,7 @@ import { access, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { availableBuilderImages, imageGoVersion } from '../builder-image.js';
 import type { BuildContext } from '../context.js';
-import { UserError } from '../errors.js';
+import { InputError, MissingPrerequisite } from '../errors.js';
 import { NOKMEM_VERSION } from '../meta.js';
 import { SourceCache } from '../source.js';
 import { loadVersionTable } from '../specs.js';
@@ -35,11 +35,11 @@ export async function requireWritableDir(dir: string, option: string): Promise<v
   const real = path.join(await realpath(existing), path.relative(existing, dir));
   const kernel = /^\/(proc|sys)(\/|$)/.exec(real)?.[1];
   if (kernel)
-    throw new UserError(
+    throw new InputError(
       `${option} ${dir} is under /${kernel}, a kernel file system that cannot hold files; choose a normal writable directory for ${option}`,
     );
   if (existing === dir && !(await stat(dir)).isDirectory())
-    throw new UserError(`${option} ${dir} is not a directory; choose a writable directory for ${option}`);
+    throw new InputError(`${option} ${dir} is not a directory; choose a writable directory for ${option}`);
   try {
     await access(existing, constants.W_OK);
   } catch (error) {
@@ -50,7 +50,7 @@ export async function requireWritableDir(dir: string, option: string): Promise<v
           ? 'permission denied'
           : undefined;
     if (!reason) throw error;
-    throw new UserError(`cannot write to ${dir} (${reason}); choose a writable ${option}`);
+    throw new InputError(`cannot write to ${dir} (${reason}); choose a writable ${option}`);
   }
 }
 
@@ -77,7 +77,7 @@ export const preflight: Step<BuildContext> = {
     const { runner, docker } = ctx.deps;
     const git = await runner.run('git', ['--version'], { allowFailure: true });
     if (git.exitCode !== 0)
-      throw new UserError('git is not installed; install git (apt-get install git) and run again');
+      throw new MissingPrerequisite('git is not installed; install git (apt-get install git) and run again');
     await requireWritableDir(ctx.request.outDir, '--out');
     await requireWritableDir(ctx.request.cacheDir, '--cache-dir');
     // A build learns that the remote is unreachable when it fetches; a dry run fetches nothing, so it asks here.
@@ -90,13 +90,13 @@ export const preflight: Step<BuildContext> = {
     let override;
     if (ctx.request.image) {
       if (!(await docker.imageId(ctx.request.image))) {
-        throw new UserError(
+        throw new MissingPrerequisite(
           `builder image ${ctx.request.image} is not in the Docker engine; build it with \`nokmem builder-image --offline\` (Debian's Go, no registry needed) or \`--go VERSION\` (official golang image), or pass another --image`,
         );
       }
       const go = await imageGoVersion(runner, ctx.request.image);
       if (!go)
-        throw new UserError(
+        throw new InputError(
           `--image ${ctx.request.image} has no working Go (\`go version\` failed in it); give a builder image with a Go toolchain`,
         );
       override = { image: ctx.request.image, go };
@@ -122,7 +122,7 @@ export const preflight: Step<BuildContext> = {
 
     const imageId = await docker.imageId(plan.image);
     if (!imageId)
-      throw new UserError(
+      throw new MissingPrerequisite(
         `builder image ${plan.image} is not in the Docker engine; make it with \`nokmem builder-image --offline\` or \`--go ${plan.goVersion}\``,
       );
     plan.imageId = imageId;
@@ -148,13 +148,13 @@ export const preflight: Step<BuildContext> = {
       .map((l) => l.trim())
       .filter(Boolean);
     if (probe.exitCode !== 0 || missing.length) {
-      throw new UserError(
+      throw new MissingPrerequisite(
         `builder image ${plan.image} lacks ${missing.length ? missing.join(', ') : `a shell to check for ${tools.join(', ')}`}, which a real ${plan.component} build needs` +
           `${missing.includes('rsync') ? " (kubernetes' hack/lib/golang.sh places its code generators with rsync)" : ''}; install it in the image or use \`nokmem builder-image --offline\``,
       );
     }
     if (ctx.request.package && !(await docker.imageId(ctx.request.packagerImage))) {
-      throw new UserError(
+      throw new MissingPrerequisite(
         `packager image ${ctx.request.packagerImage} is not in the Docker engine; build it with \`nokmem builder-image --offline\`, pass --packager-image, or use --no-package`,
       );
     }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext, BuildPlan, ForkPatch } from '../context.js';
-import { UserError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { defaultBuilderImage } from '../builder-image.js';
 import { SourceCache, normalizeRemote } from '../source.js';
 import { eraFor, fsPackageFor, loadForks, loadPins, loadVersionTable, toolchainFor } from '../specs.js';
@@ -37,7 +37,7 @@ async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> 
   const fork = forks[name];
   if (!fork) {
     const known = Object.keys(forks);
-    throw new UserError(
+    throw new InputError(
       `fork "${name}" is not in ${request.forksFile}; ${known.length ? `known forks: ${known.join(', ')}` : 'add it there (see the comment at the top)'}`,
     );
   }
@@ -59,7 +59,7 @@ async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> 
     }
     const file = path.resolve(forkDir, p);
     if (!existsSync(file))
-      throw new UserError(`fork ${name}: patch ${file} does not exist; fix patches in ${request.forksFile}`);
+      throw new InputError(`fork ${name}: patch ${file} does not exist; fix patches in ${request.forksFile}`);
     patches.push({
       name: path.basename(file),
       source: file,
@@ -137,7 +137,7 @@ export const resolve: Step<BuildContext> = {
     const era = eraFor(spec, version);
     const what = `${request.component} ${version.tag}`;
     if (!era || era.method === 'unknown') {
-      throw new UserError(
+      throw new InputError(
         `${what} is outside the versions nokmem knows${era ? ` (${era.reason})` : ''}; add its era to specs/versions.yaml`,
       );
     }
@@ -156,13 +156,13 @@ export const resolve: Step<BuildContext> = {
         pins[request.component][version.tag] ??
         (await sourceCache.remoteCommit(remote, version.tag).catch(() => 'unknown'));
       if (onRemote === undefined)
-        throw new UserError(`tag ${version.tag} is not on ${remote}, so ${what} is not a release; check the version`);
+        throw new InputError(`tag ${version.tag} is not on ${remote}, so ${what} is not a release; check the version`);
       if (!request.force)
-        throw new UserError(
+        throw new InputError(
           `${what} is not affected (${era.reason}); nothing to build. Use --force to build it anyway.`,
         );
       if (!era.make || !era.layout)
-        throw new UserError(
+        throw new InputError(
           `${what} is not affected and specs/versions.yaml has no build recipe for its era, so --force cannot build it`,
         );
       method = 'none';
@@ -172,7 +172,7 @@ export const resolve: Step<BuildContext> = {
     }
     const toolchain = toolchainFor(spec, version);
     if (!toolchain)
-      throw new UserError(
+      throw new InputError(
         `${what} has no Go toolchain in specs/versions.yaml; add one under ${request.component}.toolchains`,
       );
     const goVersion = toolchain.go;
@@ -182,7 +182,7 @@ export const resolve: Step<BuildContext> = {
     if (!commit) {
       commit = await sourceCache.remoteCommit(remote, version.tag);
       if (!commit)
-        throw new UserError(
+        throw new InputError(
           `tag ${version.tag} is not on ${remote}; check the version, or point --remote at a mirror that has it`,
         );
       ctx.deps.log.warn(

@@ -4,7 +4,7 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
-import { UserError } from '../errors.js';
+import { VerificationFailed } from '../errors.js';
 import { loadVersionTable } from '../specs.js';
 import type { Step } from '../step.js';
 import { verifyPackages } from '../verify/packages.js';
@@ -39,7 +39,7 @@ export const verifyPackagesStep: Step<BuildContext> = {
         const failed = [...report.packages.flatMap((p) => p.checks), ...report.sums]
           .filter((c) => c.status === 'fail')
           .map((c) => `${c.name}: ${c.detail}`);
-        throw new UserError(
+        throw new VerificationFailed(
           `the packages failed verification (${failed.join('; ')}); nothing was written to ${ctx.request.outDir}`,
         );
       }

@@ -2,7 +2,7 @@
 // on EL7. A binary that fails is never written to the output or the cache.
 
 import type { BuildContext } from '../context.js';
-import { UserError } from '../errors.js';
+import { VerificationFailed } from '../errors.js';
 import type { Step } from '../step.js';
 import { describeFailures, verifyBinary } from '../verify/index.js';
 import { toolchainProbe, vendorsJsonIterator } from '../verify/toolchain-probe.js';
@@ -47,7 +47,7 @@ export const verify: Step<BuildContext> = {
     for (const check of ctx.verdict.checks)
       ctx.deps.log.info(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`);
     if (!ctx.verdict.ok) {
-      throw new UserError(
+      throw new VerificationFailed(
         `${plan.component} ${plan.version.tag} failed verification (${describeFailures(ctx.verdict) || 'no check passed'}); nothing was written to ${ctx.request.outDir}`,
       );
     }

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseSha256sums, sha256 } from '../attest.js';
 import type { Docker } from '../docker.js';
-import { UserError } from '../errors.js';
+import { InputError } from '../errors.js';
 import type { Runner } from '../runner.js';
 import { componentOfPackage } from '../rpm/build.js';
 import { elfChecks, inspectRpm, rpmChecks } from '../rpm/inspect.js';
@@ -56,7 +56,7 @@ export async function keyFingerprint(publicKeyFile: string, docker: Docker, imag
     .find((l) => l.startsWith('fpr:'))
     ?.split(':')[9];
   if (!fpr)
-    throw new UserError(`${publicKeyFile} is not an armored OpenPGP public key; pass the project's key with --key`);
+    throw new InputError(`${publicKeyFile} is not an armored OpenPGP public key; pass the project's key with --key`);
   return fpr;
 }
 
@@ -193,7 +193,7 @@ export async function verifyPackages(
   tools: PackageVerifyTools,
 ): Promise<PackagesReport> {
   if (!existsSync(publicKeyFile))
-    throw new UserError(
+    throw new InputError(
       `public key ${publicKeyFile} does not exist; pass the project's key (RPM-GPG-KEY-nokmem) with --key`,
     );
   const isDir = (await stat(target)).isDirectory();
@@ -203,7 +203,7 @@ export async function verifyPackages(
         .sort()
         .map((f) => path.join(target, f))
     : [target];
-  if (rpms.length === 0) throw new UserError(`${target} holds no .rpm files; give an RPM or a directory of them`);
+  if (rpms.length === 0) throw new InputError(`${target} holds no .rpm files; give an RPM or a directory of them`);
   const fingerprint = await keyFingerprint(publicKeyFile, tools.docker, tools.image);
   const packages: PackageVerdict[] = [];
   for (const rpm of rpms) packages.push(await verifyRpm(rpm, publicKeyFile, fingerprint, tools));

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StepSkipped } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
-import { type Step, StepFailed, runSteps } from '../../src/step.ts';
+import { StepBug, UserError } from '../../src/errors.ts';
+import { type Step, runSteps } from '../../src/step.ts';
 
 describe('runSteps', () => {
   const ran: string[] = [];
@@ -42,7 +43,7 @@ describe('runSteps', () => {
     assert.equal(reports[0]?.status, 'skipped');
   });
 
-  it('names the failing step', async () => {
+  it('turns a bug in a step into a StepBug that names the step and keeps the cause', async () => {
     await assert.rejects(
       runSteps(
         [
@@ -53,7 +54,24 @@ describe('runSteps', () => {
         {},
         { dryRun: false, log: silentLogger },
       ),
-      (e: unknown) => e instanceof StepFailed && e.step === 'fetch' && e.message === 'fetch: boom',
+      (e: unknown) =>
+        e instanceof StepBug && e.step === 'fetch' && e.cause instanceof Error && e.cause.message === 'boom',
+    );
+  });
+
+  it('lets a user error through with its class and message, and names its step', async () => {
+    class Mine extends UserError {}
+    await assert.rejects(
+      runSteps(
+        [
+          step('fetch', true, async () => {
+            throw new Mine('the tag moved');
+          }),
+        ],
+        {},
+        { dryRun: false, log: silentLogger },
+      ),
+      (e: unknown) => e instanceof Mine && e.step === 'fetch' && e.message === 'the tag moved',
     );
   });
 });
