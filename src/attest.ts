@@ -8,11 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildRecord } from './context.js';
 import { NOKMEM_VERSION } from './meta.js';
-
-export interface VendoredModule {
-  path: string;
-  version: string;
-}
+import type { VendoredModule } from './vendored.js';
 
 export const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -29,29 +25,6 @@ export function parseSha256sums(text: string): Map<string, string> {
     if (m) map.set(m[2]!, m[1]!);
   }
   return map;
-}
-
-/** The vendored modules of a tree: vendor/modules.txt (modules), vendor.conf (runc rc3-rc10), Godeps (kubernetes < 1.15). */
-export async function vendoredModules(tree: string): Promise<VendoredModule[]> {
-  const read = (p: string) => readFile(path.join(tree, p), 'utf8').catch(() => undefined);
-  const modulesTxt = await read('vendor/modules.txt');
-  if (modulesTxt !== undefined) {
-    return [...modulesTxt.matchAll(/^# (\S+) (\S+)/gm)].map((m) => ({ path: m[1]!, version: m[2]! }));
-  }
-  const vendorConf = await read('vendor.conf');
-  if (vendorConf !== undefined) {
-    return vendorConf
-      .split('\n')
-      .map((l) => l.replace(/#.*/, '').trim().split(/\s+/))
-      .filter((f) => f.length >= 2 && f[0])
-      .map((f) => ({ path: f[0]!, version: f[1]! }));
-  }
-  const godeps = await read('Godeps/Godeps.json');
-  if (godeps !== undefined) {
-    const deps = (JSON.parse(godeps) as { Deps?: { ImportPath: string; Rev: string }[] }).Deps ?? [];
-    return deps.map((d) => ({ path: d.ImportPath, version: d.Rev }));
-  }
-  return [];
 }
 
 const spdxId = (s: string) => `SPDXRef-${s.replace(/[^A-Za-z0-9.-]/g, '-')}`;

@@ -27,7 +27,7 @@ import { consoleLogger } from './log.js';
 import { NOKMEM_VERSION } from './meta.js';
 import { build, describePlan, jobSummary, prepare } from './pipeline.js';
 import { redact } from './redact.js';
-import { realRunner } from './runner.js';
+import { realRunner, runSyncQuietly } from './runner.js';
 import type { SigningConfig } from './signing.js';
 import { SourceCache, normalizeRemote } from './source.js';
 import { claimedMethod, forDocker, formatDockerAnswer, formatForkList } from './forks.js';
@@ -267,7 +267,7 @@ program
           image,
           scratchRoot: os.tmpdir(),
           functional: options.functional,
-          table,
+          expect: { table },
         });
         if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else {
@@ -675,5 +675,5 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-installInterruptCleanup();
+installInterruptCleanup((names) => runSyncQuietly('docker', ['rm', '--force', ...names], 30_000));
 process.exitCode = await main(process.argv);

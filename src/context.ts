@@ -1,5 +1,6 @@
-// What a build knows: the request (from the command line), the side-effect interfaces, the plan resolved from
-// it before any long work, and what each step adds. Steps read and fill this; nothing else carries state.
+// What a build knows, in the order it comes to know it: the request (from the command line), the side-effect
+// interfaces, the plan (made once by resolve and preflight, before any long work, then read-only), and the
+// results, each set once by the step that makes it. Steps read the plan and the results; nothing else carries state.
 
 import type { Docker } from './docker.js';
 import type { Logger } from './log.js';
@@ -7,7 +8,8 @@ import type { AppliedPatch } from './patch.js';
 import type { Runner } from './runner.js';
 import type { SigningConfig, SigningKey } from './signing.js';
 import type { SourceCache } from './source.js';
-import type { VendoredModule } from './attest.js';
+import type { VendoredModule } from './vendored.js';
+import type { TreeInspection } from './inspect-tree.js';
 import type { Era } from './specs.js';
 import type { ToolchainChoice, ToolchainNeeds, TreeToolchainFacts } from './toolchain.js';
 import type { Verdict } from './verify/verdict.js';
@@ -75,79 +77,191 @@ export interface ForkPatch {
   fetched: boolean;
 }
 
-export interface BuildPlan {
-  component: Component;
-  version: ReleaseVersion;
-  source: PinnedSource;
-  /** How kmem is kept off: patch the source, set the build tag, or nothing (a --force build of an unaffected
-   * version). "from-tree" until the tree inspection decides (forks). */
-  method: 'source-patch' | 'build-tag' | 'none' | 'from-tree';
-  /** Why this method: the era's reason, or why --force built an unaffected version. */
-  reason: string;
-  era: Era;
-  goVersion: string;
-  /** What this version is expected to need of Go (specs/versions.yaml); the tree inspection has the last word. */
-  toolchainNeeds: ToolchainNeeds;
-  /** The builder image: chosen by the toolchain rule in preflight (or --image). */
-  image: string;
-  imageId?: string;
-  toolchain?: ToolchainChoice;
-  /** Where the tree is mounted in the container and how it builds. */
-  mountPath: string;
-  /** Where the project's own scripts keep the Go build cache inside the tree, if they choose it themselves. */
-  goCacheInTree?: string;
-  env: Record<string, string>;
-  make: string[];
-  artifact: string;
-  binaryName: string;
-  patch?: { name: string; root: string; digest: string };
-  /** What the verifier expects of a nokmem binary of this version. */
-  fsPackage: string;
-  marker: boolean;
-  /** Final output directory of this build. */
-  outputDir: string;
-  /** Key of this build's inputs in the result cache. */
-  cacheKey: string;
-  /** Whether packages follow the binary. */
-  package: boolean;
-  /** Where libcontainer sits in the tree (inspected after checkout). */
-  libcontainerRoot: string;
-  layout: 'gopath' | 'modules';
-  fork?: {
-    name: string;
-    patches: ForkPatch[];
-    claims?: string;
-    method?: 'source-patch' | 'build-tag';
-    packageName: string;
-  };
+/** How kmem is kept off for one build: the method and what it means for the tree and the make command line. */
+export interface Recipe {
+  readonly method: 'source-patch' | 'build-tag' | 'none';
+  readonly make: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** The binary carries the nokmem marker (source-patch, and build-tag eras whose tag leaves one). */
+  readonly marker: boolean;
+  readonly patch?: PatchRef;
+  readonly layout: 'gopath' | 'modules';
 }
 
-export interface BuildContext {
+export interface PatchRef {
+  readonly name: string;
+  readonly root: string;
+  readonly digest: string;
+}
+
+export interface ForkPlan {
+  readonly name: string;
+  readonly patches: readonly ForkPatch[];
+  readonly claims?: string;
+  readonly method?: 'source-patch' | 'build-tag';
+  readonly packageName: string;
+}
+
+/** What resolve makes of the request: from specs/ (and, for an unpinned tag, the remote). Read-only. */
+export interface ResolvedPlan {
+  readonly component: Component;
+  readonly version: ReleaseVersion;
+  readonly source: PinnedSource;
+  /** How kmem is kept off; "from-tree" for a fork, whose method the tree inspection decides (results.recipe). */
+  readonly method: Recipe['method'] | 'from-tree';
+  /** Why this method: the era's reason, or why --force built an unaffected version. */
+  readonly reason: string;
+  readonly era: Era;
+  readonly goVersion: string;
+  /** What this version is expected to need of Go (specs/versions.yaml); the tree inspection has the last word. */
+  readonly toolchainNeeds: ToolchainNeeds;
+  /** The recipe specs/ gives; undefined for a fork (the tree decides). */
+  readonly recipe?: Recipe;
+  /** Where the tree is mounted in the container and how it builds. */
+  readonly mountPath: string;
+  /** Where the project's own scripts keep the Go build cache inside the tree, if they choose it themselves. */
+  readonly goCacheInTree?: string;
+  readonly artifact: string;
+  readonly binaryName: string;
+  /** What the verifier expects of a nokmem binary of this version (the marker is in the recipe). */
+  readonly fsPackage: string;
+  /** Final output directory of this build. */
+  readonly outputDir: string;
+  /** Whether packages follow the binary. */
+  readonly package: boolean;
+  /** Where libcontainer sits in the tree. */
+  readonly libcontainerRoot: string;
+  readonly fork?: ForkPlan;
+  /** The patch recipe a fork gets if its tree turns out to need the source patch. */
+  readonly forkPatchRecipe?: PatchRef;
+}
+
+/** Something the build needs on this machine; a dry run lists the missing ones instead of stopping. */
+export interface Prerequisite {
+  readonly what: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  /** What makes it, when it is missing. */
+  readonly fix?: string;
+}
+
+/** The whole plan: resolved, then checked against this machine by preflight. Read-only once made. */
+export interface BuildPlan extends ResolvedPlan {
+  /** The builder image chosen by the toolchain rule (or --image). */
+  readonly image: string;
+  /** undefined only in a dry run whose builder image is missing. */
+  readonly imageId?: string;
+  /** undefined only in a dry run with no safe builder image. */
+  readonly toolchain?: ToolchainChoice;
+  /** Key of this build's inputs in the result cache. */
+  readonly cacheKey: string;
+  readonly prerequisites: readonly Prerequisite[];
+}
+
+/** A file this run made or reused, by what it is: later steps and commands read this list, not directories. */
+export interface Artifact {
+  readonly name: string;
+  readonly path: string;
+  readonly kind:
+    | 'binary'
+    | 'build-record'
+    | 'patch'
+    | 'modules'
+    | 'rpm'
+    | 'sbom'
+    | 'provenance'
+    | 'public-key'
+    | 'sums'
+    | 'sums-signature';
+}
+
+/** The results of a build, by phase; each is set once, by the step named beside it. */
+export interface BuildResults {
+  // source: fetch source, check out, inspect tree, apply nokmem method
+  /** signing key or check out, whichever runs first */
+  workspace: string;
+  sources: SourceCache;
+  commitTime: number;
+  tree: string;
+  inspection: TreeInspection;
+  treeToolchain: TreeToolchainFacts;
+  /** inspect tree: the plan's recipe, or for a fork the one its tree decides */
+  recipe: Recipe;
+  /** inspect tree: the plan's toolchain, with the risk the tree shows when --allow-toolchain-risk accepted it */
+  toolchain: ToolchainChoice;
+  applied: AppliedPatch;
+  // build: reuse cached build | compile, verify, store result
+  /** reuse cached build: the cached result's directory */
+  cachedResult: string;
+  binary: string;
+  /** `go version` of the builder image, as it reported it */
+  goUsed: string;
+  modules: VendoredModule[];
+  verdict: Verdict;
+  /** reuse cached build or store result (write output reads it from a cached result) */
+  record: BuildRecord;
+  /** reuse cached build or store result: the verified result's files in the result cache */
+  result: readonly Artifact[];
+  // packages: signing key, reuse cached packages | package RPM, sign and attest, verify packages, store packages
+  signingKey: SigningKey;
+  packageKey: string;
+  /** package RPM: where this run assembles its packages and attestations */
+  packageDir: string;
+  /** package RPM: the unsigned package */
+  rpm: Artifact;
+  /** sign and attest (or reuse cached packages): the signed packages and the attestations */
+  packages: readonly Artifact[];
+  /** reuse cached packages or store packages */
+  cachedPackages: string;
+}
+
+/**
+ * Values set once: a second set is a bug, and so is a read before the step that makes the value ran
+ * (`get`); `maybe` is for the values a run may legitimately not have (no patch, a cache hit).
+ */
+export class Results<T extends object> {
+  readonly #values = new Map<keyof T, unknown>();
+
+  set<K extends keyof T>(key: K, value: T[K]): T[K] {
+    if (this.#values.has(key)) throw new Error(`bug: the result "${String(key)}" is set twice`);
+    this.#values.set(key, value);
+    return value;
+  }
+
+  get<K extends keyof T>(key: K): T[K] {
+    if (!this.#values.has(key))
+      throw new Error(`bug: the result "${String(key)}" is read before the step that makes it ran`);
+    return this.#values.get(key) as T[K];
+  }
+
+  maybe<K extends keyof T>(key: K): T[K] | undefined {
+    return this.#values.get(key) as T[K] | undefined;
+  }
+
+  has(key: keyof T): boolean {
+    return this.#values.has(key);
+  }
+}
+
+/** While the plan is being made (resolve, then preflight). */
+export interface PlanningContext {
   request: BuildRequest;
   deps: Deps;
+  resolved?: ResolvedPlan;
   plan?: BuildPlan;
-  sources?: SourceCache;
-  /** A cached result for identical inputs, if any. */
-  cachedResult?: string;
-  workspace?: string;
-  tree?: string;
-  applied?: AppliedPatch;
-  binary?: string;
-  /** `go version` of the builder image, as it reported it. */
-  goUsed?: string;
-  verdict?: Verdict;
-  record?: BuildRecord;
-  inspection?: import('./inspect-tree.js').TreeInspection;
-  /** What the checked-out tree says about the Go it needs. */
-  treeToolchain?: TreeToolchainFacts;
-  /** Committer time of the source commit: SOURCE_DATE_EPOCH of the packages. */
-  commitTime?: number;
-  modules?: VendoredModule[];
-  signingKey?: SigningKey;
-  /** Directory where the packages and attestations of this run are assembled. */
-  packageDir?: string;
-  packageKey?: string;
-  cachedPackages?: string;
+}
+
+/** `nokmem prepare`: the source steps, on a resolved plan. */
+export interface SourceContext {
+  readonly request: BuildRequest;
+  readonly deps: Deps;
+  readonly plan: ResolvedPlan | BuildPlan;
+  readonly results: Results<BuildResults>;
+}
+
+/** `nokmem build`, after planning. */
+export interface BuildContext extends SourceContext {
+  readonly plan: BuildPlan;
 }
 
 export interface BuildRecord {
@@ -155,7 +269,7 @@ export interface BuildRecord {
   component: Component;
   version: string;
   source: { repository: string; tag: string; commit: string; pinned: boolean; commitTime: number };
-  method: Exclude<BuildPlan['method'], 'from-tree'>;
+  method: Recipe['method'];
   reason: string;
   inspection?: { method: string; evidence: string };
   fork?: { name: string; patches: { file: string; sha256: string; url?: string }[]; binary: string; package: string };

@@ -55,7 +55,7 @@ export class Docker {
       const fix = /permission denied/i.test(r.stderr)
         ? 'run as root or add your user to the docker group'
         : 'start dockerd or set DOCKER_HOST (sudo bash scripts/setup.sh starts dockerd)';
-      throw new MissingPrerequisite(`the Docker engine is not reachable (${why}); ${fix}, then run again`);
+      throw new MissingPrerequisite(`the Docker engine is not reachable (${why}); ${fix}, then run again`, fix);
     }
     return r.stdout.trim();
   }

@@ -2,10 +2,14 @@
 // are removed, containers registered here are removed (`docker rm -f`) and the child processes still running
 // (docker clients, which do not stop their container when they die) are killed before the process exits on
 // SIGINT/SIGTERM. Containers are also removed on any other exit. Everything here is synchronous, because a
-// signal handler that awaits can be overtaken by process.exit.
+// signal handler that awaits can be overtaken by process.exit. This module is the registry; the command line
+// installs the handlers with the synchronous runner that removes containers (so the runner, which registers its
+// children here, and this module do not import each other).
 
 import { rmSync } from 'node:fs';
-import { runSyncQuietly } from './runner.js';
+
+type RemoveContainers = (names: string[]) => void;
+let removeContainers: RemoveContainers = () => {};
 
 const pending = new Set<string>();
 const containers = new Set<string>();
@@ -32,7 +36,7 @@ export function trackChild(child: { kill(signal?: NodeJS.Signals): boolean }): (
 export function removeTrackedContainers(): number {
   const names = [...containers];
   containers.clear();
-  if (names.length) runSyncQuietly('docker', ['rm', '--force', ...names], 30_000);
+  if (names.length) removeContainers(names);
   return names.length;
 }
 
@@ -41,7 +45,9 @@ function killChildren(): void {
   children.clear();
 }
 
-export function installInterruptCleanup(): void {
+/** `remove` removes containers synchronously (`docker rm --force`); it must not throw. */
+export function installInterruptCleanup(remove: RemoveContainers): void {
+  removeContainers = remove;
   process.on('exit', () => {
     removeTrackedContainers();
   });

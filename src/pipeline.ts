@@ -1,7 +1,10 @@
-// The build pipeline, in order. Reading this file is reading what `nokmem build` does:
+// The build pipeline, in order. Reading this file is reading what `nokmem build` does. It plans, then applies:
+// resolve and preflight make the plan, read-only from then on; each later step sets its own results once
+// (context.ts, BuildResults), and the files it makes are a typed list of artifacts, not directories to list.
 //
-//   resolve            version -> era (method, build recipe), pin, Go version, builder image, outputs
-//   preflight          git, Docker engine and builder image are there; the cache key of the inputs
+//   resolve            version -> era (method, build recipe), pin, Go version, outputs
+//   preflight          git, Docker engine, a builder image whose Go is safe, its tools, the packager image;
+//                      the cache key of the inputs (a dry run marks what is missing instead of stopping)
 //   signing key        the key from the environment in a private GNUPGHOME (or the development key), unlocked
 //                      by a test signature: a wrong passphrase stops the run before the long work
 //   reuse cached build identical inputs built before? then skip to "write output"
@@ -25,56 +28,70 @@
 import { cp, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { BuildContext, BuildPlan, BuildRecord, BuildRequest, Deps } from './context.js';
+import {
+  type Artifact,
+  type BuildContext,
+  type BuildPlan,
+  type BuildRecord,
+  type BuildRequest,
+  type BuildResults,
+  type Deps,
+  type PlanningContext,
+  type ResolvedPlan,
+  Results,
+  type SourceContext,
+} from './context.js';
 import { InputError } from './errors.js';
 import { type Step, type StepReport, runSteps } from './step.js';
-import { applyMethod } from './steps/apply-method.js';
-import { checkout } from './steps/checkout.js';
-import { compile } from './steps/compile.js';
+import { applyForkPatches } from './steps/apply-fork-patches.js';
+import { applyNokmemMethod } from './steps/apply-nokmem-method.js';
+import { checkOut } from './steps/check-out.js';
+import { compileInDocker } from './steps/compile-in-docker.js';
 import { fetchSource } from './steps/fetch-source.js';
+import { inspectTree } from './steps/inspect-tree.js';
+import { packageRpm } from './steps/package-rpm.js';
 import { preflight } from './steps/preflight.js';
 import { resolve } from './steps/resolve.js';
-import { reuse } from './steps/reuse.js';
-import { store } from './steps/store.js';
-import { verify } from './steps/verify.js';
-import { writeOutput } from './steps/write-output.js';
-import { forkPatches } from './steps/fork-patches.js';
-import { inspect } from './steps/inspect.js';
-import { signingKey } from './steps/signing-key.js';
-import { reusePackages } from './steps/reuse-packages.js';
-import { packageRpm } from './steps/package-rpm.js';
+import { reuseCachedBuild } from './steps/reuse-cached-build.js';
+import { reuseCachedPackages } from './steps/reuse-cached-packages.js';
 import { signAndAttest } from './steps/sign-and-attest.js';
-import { verifyPackagesStep } from './steps/verify-packages.js';
+import { signingKey } from './steps/signing-key.js';
 import { storePackages } from './steps/store-packages.js';
+import { storeResult } from './steps/store-result.js';
+import { verify } from './steps/verify.js';
+import { verifyPackages } from './steps/verify-packages.js';
+import { writeOutput } from './steps/write-output.js';
 
+/** Planning: the plan is made here, once; every later step reads it and cannot change it. */
+export const planSteps: readonly Step<PlanningContext>[] = [resolve, preflight];
+
+/** Applying the plan: each step sets its own results, once. */
 export const buildSteps: readonly Step<BuildContext>[] = [
-  resolve,
-  preflight,
   signingKey,
-  reuse,
+  reuseCachedBuild,
   fetchSource,
-  checkout,
-  forkPatches,
-  inspect,
-  applyMethod,
-  compile,
+  checkOut,
+  applyForkPatches,
+  inspectTree,
+  applyNokmemMethod,
+  compileInDocker,
   verify,
-  store,
-  reusePackages,
+  storeResult,
+  reuseCachedPackages,
   packageRpm,
   signAndAttest,
-  verifyPackagesStep,
+  verifyPackages,
   storePackages,
   writeOutput,
 ];
 
-export const prepareSteps: readonly Step<BuildContext>[] = [
-  resolve,
+/** `nokmem prepare`: the source steps only, on the resolved plan (nothing is compiled, so no preflight). */
+export const prepareSteps: readonly Step<SourceContext>[] = [
   fetchSource,
-  checkout,
-  forkPatches,
-  inspect,
-  applyMethod,
+  checkOut,
+  applyForkPatches,
+  inspectTree,
+  applyNokmemMethod,
 ];
 
 export interface BuildResult {
@@ -82,21 +99,41 @@ export interface BuildResult {
   steps: StepReport[];
   cacheHit: boolean;
   record?: BuildRecord;
+  /** The files written to the output directory. */
+  artifacts: Artifact[];
   dryRun: boolean;
 }
 
-async function cleanWorkspace(ctx: BuildContext): Promise<void> {
-  await ctx.signingKey?.dispose();
-  if (ctx.workspace) await rm(ctx.workspace, { recursive: true, force: true });
+async function cleanWorkspace(results: Results<BuildResults>): Promise<void> {
+  await results.maybe('signingKey')?.dispose();
+  const workspace = results.maybe('workspace');
+  if (workspace) await rm(workspace, { recursive: true, force: true });
 }
 
 export async function build(request: BuildRequest, deps: Deps): Promise<BuildResult> {
-  const ctx: BuildContext = { request, deps };
+  const log = { dryRun: request.dryRun, log: deps.log, groups: deps.logGroups };
+  const total = planSteps.length + buildSteps.length;
+  const planning: PlanningContext = { request, deps };
+  const steps = await runSteps(planSteps, planning, { ...log, total });
+  const plan = planning.plan!;
+  const results = new Results<BuildResults>();
   try {
-    const steps = await runSteps(buildSteps, ctx, { dryRun: request.dryRun, log: deps.log, groups: deps.logGroups });
-    return { plan: ctx.plan!, steps, cacheHit: Boolean(ctx.cachedResult), record: ctx.record, dryRun: request.dryRun };
+    const ctx: BuildContext = { request, deps, plan, results };
+    steps.push(...(await runSteps(buildSteps, ctx, { ...log, first: planSteps.length, total })));
+    return {
+      plan,
+      steps,
+      cacheHit: results.has('cachedResult'),
+      record: results.maybe('record'),
+      artifacts: request.dryRun
+        ? []
+        : [...results.get('result'), ...(results.maybe('packages') ?? [])]
+            .filter((a) => a.kind !== 'modules')
+            .map((a) => ({ ...a, path: path.join(plan.outputDir, a.name) })),
+      dryRun: request.dryRun,
+    };
   } finally {
-    await cleanWorkspace(ctx);
+    await cleanWorkspace(results);
   }
 }
 
@@ -105,19 +142,26 @@ export async function prepare(
   request: BuildRequest,
   into: string,
   deps: Deps,
-): Promise<{ plan: BuildPlan; steps: StepReport[] }> {
+): Promise<{ plan: ResolvedPlan; steps: StepReport[] }> {
   if (existsSync(into)) throw new InputError(`${into} already exists; choose a new directory for the prepared source`);
-  const ctx: BuildContext = { request, deps };
+  const log = { dryRun: request.dryRun, log: deps.log };
+  const total = 1 + prepareSteps.length;
+  const planning: PlanningContext = { request, deps };
+  const steps = await runSteps([resolve], planning, { ...log, total });
+  const plan = planning.resolved!;
+  const results = new Results<BuildResults>();
   try {
-    const steps = await runSteps(prepareSteps, ctx, { dryRun: request.dryRun, log: deps.log });
+    steps.push(...(await runSteps(prepareSteps, { request, deps, plan, results }, { ...log, first: 1, total })));
     if (!request.dryRun) {
+      const tree = results.get('tree');
       // rename, or a copy across file systems
-      await rename(ctx.tree!, path.resolve(into)).catch(() => cp(ctx.tree!, path.resolve(into), { recursive: true }));
-      if (ctx.applied) await writeFile(`${path.resolve(into)}.nokmem.patch`, ctx.applied.diff);
+      await rename(tree, path.resolve(into)).catch(() => cp(tree, path.resolve(into), { recursive: true }));
+      const applied = results.maybe('applied');
+      if (applied) await writeFile(`${path.resolve(into)}.nokmem.patch`, applied.diff);
     }
-    return { plan: ctx.plan!, steps };
+    return { plan, steps };
   } finally {
-    await cleanWorkspace(ctx);
+    await cleanWorkspace(results);
   }
 }
 
@@ -146,8 +190,12 @@ export function jobSummary(result: BuildResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The plan as people read it (--dry-run). */
-export function describePlan(plan: BuildPlan): string {
+/** The plan as people read it (--dry-run, prepare): a prepare has no preflight, so no image or toolchain. */
+export function describePlan(plan: ResolvedPlan & Partial<BuildPlan>): string {
+  const recipe = plan.recipe;
+  const patch = recipe?.patch;
+  const marker = recipe?.marker ?? false;
+  const missing = (plan.prerequisites ?? []).filter((p) => !p.ok);
   const lines = [
     `component   ${plan.component} ${plan.version.tag}`,
     `source      ${plan.source.remote} ${plan.source.tag} -> ${plan.source.commit}${plan.source.byCommit ? ' (fork, by commit)' : plan.source.pinned ? ' (pinned)' : ' (NOT pinned)'}`,
@@ -157,18 +205,17 @@ export function describePlan(plan: BuildPlan): string {
         ]
       : []),
     `method      ${plan.method}: ${plan.reason}`,
-    ...(plan.patch
-      ? [`patch       patches/${plan.patch.name}.yaml under ${plan.patch.root} (${plan.patch.digest})`]
-      : []),
+    ...(patch ? [`patch       patches/${patch.name}.yaml under ${patch.root} (${patch.digest})`] : []),
     `go          ${plan.goVersion} (upstream); the tree should state ${plan.toolchainNeeds.minimumGo ? `minimum Go ${plan.toolchainNeeds.minimumGo}` : 'no minimum Go'}, ${plan.toolchainNeeds.reflect2 ? `reflect2 ${plan.toolchainNeeds.reflect2}` : 'no vendored reflect2'} (checked after checkout)`,
     `toolchain   ${plan.toolchain ? `Go ${plan.toolchain.go}: ${plan.toolchain.why}${plan.toolchain.risk ? `; RISK: ${plan.toolchain.risk}` : ''}` : 'not chosen'}`,
-    `image       ${plan.image}${plan.imageId ? ` ${plan.imageId}` : ''}`,
-    `build       ${plan.method === 'from-tree' ? 'make static ... (BUILDTAGS decided by the tree inspection)' : `make ${plan.make.join(' ')}`}`,
-    `env         ${Object.entries(plan.env)
+    ...(plan.image ? [`image       ${plan.image}${plan.imageId ? ` ${plan.imageId}` : ' (MISSING)'}`] : []),
+    `build       ${recipe ? `make ${recipe.make.join(' ')}` : 'make static ... (BUILDTAGS decided by the tree inspection)'}`,
+    `env         ${Object.entries(recipe?.env ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
-    `verify      static proof of ${plan.fsPackage}${plan.marker ? ' + nokmem marker' : ''}${plan.component === 'runc' ? ' + functional strace proof' : ''}`,
-    `output      ${plan.outputDir}/{${plan.binaryName},build-record.json${plan.patch ? ',nokmem.patch' : ''}${plan.package ? ',*.rpm,SHA256SUMS{,.asc},*.spdx.json,*.provenance.json,RPM-GPG-KEY-nokmem' : ''}}`,
+    `verify      static proof of ${plan.fsPackage}${marker ? ' + nokmem marker' : ''}${plan.component === 'runc' ? ' + functional strace proof' : ''}`,
+    `output      ${plan.outputDir}/{${plan.binaryName},build-record.json${patch ? ',nokmem.patch' : ''}${plan.package ? ',*.rpm,SHA256SUMS{,.asc},*.spdx.json,*.provenance.json,RPM-GPG-KEY-nokmem' : ''}}`,
+    ...missing.map((p) => `MISSING     ${p.what}: ${p.detail}${p.fix ? ` — make it with: ${p.fix}` : ''}`),
   ];
   return lines.join('\n');
 }

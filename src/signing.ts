@@ -17,6 +17,9 @@ import { removeOnInterrupt } from './interrupt.js';
 import type { Logger } from './log.js';
 import { registerSecret } from './redact.js';
 
+/** The name of the armored public key shipped with the packages (clients import it as the repository's gpgkey). */
+export const PUBLIC_KEY_FILE = 'RPM-GPG-KEY-nokmem';
+
 export interface SigningConfig {
   armoredKey?: string;
   keyFile?: string;

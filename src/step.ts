@@ -26,12 +26,20 @@ export interface StepReport {
 export async function runSteps<C>(
   steps: readonly Step<C>[],
   ctx: C,
-  options: { dryRun: boolean; log: Logger; groups?: boolean },
+  options: {
+    dryRun: boolean;
+    log: Logger;
+    groups?: boolean;
+    /** When these steps continue a longer list (plan, then apply): how many came before, and the whole count. */
+    first?: number;
+    total?: number;
+  },
 ): Promise<StepReport[]> {
   const reports: StepReport[] = [];
-  const width = String(steps.length).length;
+  const total = options.total ?? steps.length;
+  const width = String(total).length;
   for (const [index, step] of steps.entries()) {
-    const label = `[${String(index + 1).padStart(width)}/${steps.length}] ${step.name}`;
+    const label = `[${String((options.first ?? 0) + index + 1).padStart(width)}/${total}] ${step.name}`;
     const reason = options.dryRun && step.writes ? 'dry run' : step.skip?.(ctx);
     if (reason) {
       reports.push({ name: step.name, status: 'skipped', seconds: 0, reason });

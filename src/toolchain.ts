@@ -233,9 +233,24 @@ export function chooseToolchain(
     `no builder image is safe for ${what}: it needs ${describeSafeRange(needs, specs)} (upstream used Go ${needs.upstream}) and ${have}; ` +
       `make one with \`nokmem builder-image --go ${needs.upstream}\` (official golang image, needs a registry)` +
       `${specs.offline.some((o) => !toolchainProblem(o.go, needs, specs)) ? ' or `nokmem builder-image --offline`' : ''}${options.hint ? `; ${options.hint}` : ''}`,
+    true,
+    specs.offline.some((o) => !toolchainProblem(o.go, needs, specs))
+      ? 'nokmem builder-image --offline'
+      : `nokmem builder-image --go ${needs.upstream}`,
   );
 }
 
-/** No safe toolchain, or an unsafe one without --allow-toolchain-risk: a user error, before any long work. */
-/** The toolchain rule refuses every Go this machine has (or the one --image gives) for this version. */
-export class ToolchainRefused extends InputError {}
+/**
+ * The toolchain rule refuses every Go this machine has (or the one --image gives) for this version: a user error,
+ * before any long work. `needsImage`: no image on this machine is safe, and `fix` makes one (a dry run lists it
+ * as a missing prerequisite); otherwise the --image given is unsafe.
+ */
+export class ToolchainRefused extends InputError {
+  constructor(
+    message: string,
+    readonly needsImage = false,
+    readonly fix?: string,
+  ) {
+    super(message);
+  }
+}

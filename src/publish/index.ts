@@ -66,7 +66,7 @@ export async function publish(
       image: request.image,
       scratchRoot: workDir,
       functional: request.functional,
-      table: request.table,
+      expect: { table: request.table },
     };
     for (const rpm of rpms) {
       deps.log.info(`  verifying ${path.basename(rpm)}`);

@@ -30,7 +30,7 @@ import type { Logger } from '../log.js';
 import { signDetached } from '../rpm/build.js';
 import { type Nevra, canonicalFileName, nevr, readNevra } from '../rpm/header.js';
 import type { SigningKey } from '../signing.js';
-import { PUBLIC_KEY_FILE } from '../steps/sign-and-attest.js';
+import { PUBLIC_KEY_FILE } from '../signing.js';
 import { acquireLock } from './lock.js';
 
 export const REPO_FILE = 'nokmem.repo';

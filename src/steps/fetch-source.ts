@@ -2,25 +2,25 @@
 // is the pinned commit: a moved tag is a mistake or an attack.
 
 import path from 'node:path';
-import type { BuildContext } from '../context.js';
+import type { SourceContext } from '../context.js';
 import { PinMismatch } from '../errors.js';
 import { SourceCache } from '../source.js';
 import { writePin } from '../specs.js';
 import type { Step } from '../step.js';
-import { unlessCached } from './reuse.js';
+import { unlessCached } from './shared.js';
 
-export const fetchSource: Step<BuildContext> = {
+export const fetchSource: Step<SourceContext> = {
   name: 'fetch source',
   writes: true,
   skip: unlessCached,
   async run(ctx) {
-    const { source, component } = ctx.plan!;
+    const { source, component } = ctx.plan;
     const cache = new SourceCache(ctx.deps.runner, path.join(ctx.request.cacheDir, 'git', `${component}.git`));
-    ctx.sources = cache;
+    ctx.results.set('sources', cache);
     if (source.byCommit) {
       if (await cache.hasCommit(source.commit)) ctx.deps.log.info(`  ${source.commit} is already in the source cache`);
       else await cache.fetchCommit(source.remote, source.commit);
-      ctx.commitTime = await cache.commitTime(source.commit);
+      ctx.results.set('commitTime', await cache.commitTime(source.commit));
       return;
     }
     let commit = await cache.cachedCommit(source.tag);
@@ -35,7 +35,7 @@ export const fetchSource: Step<BuildContext> = {
           'a moved tag is a mistake or an attack: check the remote, and change the pin only if upstream really moved the tag',
       );
     }
-    ctx.commitTime = await cache.commitTime(commit);
+    ctx.results.set('commitTime', await cache.commitTime(commit));
     if (!source.pinned && ctx.request.writePin) {
       await writePin(ctx.request.specsDir, component, source.tag, commit);
       ctx.deps.log.info(

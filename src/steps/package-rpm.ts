@@ -2,15 +2,13 @@
 
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildContext } from '../context.js';
+import type { BuildContext, BuildRecord } from '../context.js';
 import { buildRpm } from '../rpm/build.js';
 import { PACKAGES } from '../rpm/spec.js';
 import type { Step } from '../step.js';
-import { resultDir } from './reuse.js';
-import { unlessPackagesCached } from './reuse-packages.js';
+import { unlessPackagesCached, workspaceOf } from './shared.js';
 
-export function methodSummary(ctx: BuildContext): string {
-  const record = ctx.record!;
+export function methodSummary(record: BuildRecord): string {
   // An accepted toolchain risk travels with the package, where the people who install it can read it.
   const risk = record.toolchain?.risk
     ? ` TOOLCHAIN RISK (built with --allow-toolchain-risk): ${record.toolchain.risk} Go ${record.toolchain.go}.`
@@ -27,28 +25,32 @@ export const packageRpm: Step<BuildContext> = {
   writes: true,
   skip: unlessPackagesCached,
   async run(ctx) {
-    const plan = ctx.plan!;
-    const record = ctx.record!;
-    ctx.packageDir = path.join(ctx.workspace!, 'packages');
-    await mkdir(ctx.packageDir, { recursive: true });
+    const { plan, results } = ctx;
+    const record = results.get('record');
+    const workspace = await workspaceOf(ctx);
+    const packageDir = results.set('packageDir', path.join(workspace, 'packages'));
+    await mkdir(packageDir, { recursive: true });
+    const binary = results.get('result').find((a) => a.kind === 'binary')!;
     const rpm = await buildRpm(
-      path.join(resultDir(ctx), plan.binaryName),
+      binary.path,
       {
         component: plan.component,
         tag: plan.version.tag,
         commit: record.source.commit,
-        methodSummary: methodSummary(ctx),
+        methodSummary: methodSummary(record),
         epoch: record.source.commitTime,
         iteration: ctx.request.releaseIteration,
         packageName: plan.fork?.packageName,
         binaryName: plan.binaryName,
         upstream: plan.fork ? `${plan.fork.name} (a fork of runc)` : undefined,
       },
-      ctx.workspace!,
+      workspace,
       ctx.deps.docker,
       ctx.request.packagerImage,
     );
-    await rename(rpm.file, path.join(ctx.packageDir, path.basename(rpm.file)));
-    ctx.deps.log.info(`  ${plan.fork?.packageName ?? PACKAGES[plan.component].name}: ${path.basename(rpm.file)}`);
+    const name = path.basename(rpm.file);
+    await rename(rpm.file, path.join(packageDir, name));
+    results.set('rpm', { name, path: path.join(packageDir, name), kind: 'rpm' });
+    ctx.deps.log.info(`  ${plan.fork?.packageName ?? PACKAGES[plan.component].name}: ${name}`);
   },
 };

@@ -1,21 +1,22 @@
 // Step: check what the long work needs before starting it — git, an --out and --cache-dir that can be written,
 // (in a dry run, which fetches nothing) a reachable remote, a reachable Docker engine, a builder image whose Go is
 // safe for this version (the toolchain rule of specs/toolchains.yaml, or --image), the tools a real build needs
-// inside that image, the packager image — and fix the build's cache key now that the image id is known.
-// Runs in a dry run.
+// inside that image, the packager image — and fix the build's cache key now that the image id is known. Its
+// product is the plan, read-only from here on. Runs in a dry run, where a missing prerequisite (no Docker engine, no
+// builder image, ...) is marked in the plan with what makes it, instead of stopping the run.
 
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { availableBuilderImages, imageGoVersion } from '../builder-image.js';
-import type { BuildContext } from '../context.js';
+import { availableBuilderImages, defaultBuilderImage, imageGoVersion } from '../builder-image.js';
+import type { BuildPlan, PlanningContext, Prerequisite, ResolvedPlan } from '../context.js';
 import { InputError, MissingPrerequisite } from '../errors.js';
 import { NOKMEM_VERSION } from '../meta.js';
 import { SourceCache } from '../source.js';
 import { loadVersionTable } from '../specs.js';
 import type { Step } from '../step.js';
-import { chooseToolchain, loadToolchains } from '../toolchain.js';
+import { type ToolchainChoice, ToolchainRefused, chooseToolchain, loadToolchains } from '../toolchain.js';
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
@@ -58,10 +59,9 @@ export async function requireWritableDir(dir: string, option: string): Promise<v
 export const BUILD_TOOLS = { runc: ['make', 'gcc', 'go'], kubelet: ['make', 'gcc', 'go', 'rsync'] } as const;
 
 /** For a version nothing safe can build: the first later version the table calls not affected. */
-async function laterUnaffected(ctx: BuildContext): Promise<string | undefined> {
-  const plan = ctx.plan!;
+async function laterUnaffected(plan: ResolvedPlan, specsDir: string): Promise<string | undefined> {
   if (plan.fork) return undefined;
-  const spec = (await loadVersionTable(ctx.request.specsDir))[plan.component];
+  const spec = (await loadVersionTable(specsDir))[plan.component];
   const at = spec.eras.findIndex((e) => e === plan.era || e.versions === plan.era.versions);
   const next = spec.eras.slice(at + 1).find((e) => e.method === 'not-affected');
   return next
@@ -69,112 +69,212 @@ async function laterUnaffected(ctx: BuildContext): Promise<string | undefined> {
     : undefined;
 }
 
-export const preflight: Step<BuildContext> = {
+/** The key of a build's inputs in the result cache. */
+function cacheKeyOf(
+  plan: ResolvedPlan,
+  imageId: string | undefined,
+  choice: ToolchainChoice | undefined,
+  allowRisk: boolean,
+) {
+  const recipe = plan.recipe;
+  const inputs = {
+    nokmem: NOKMEM_VERSION,
+    component: plan.component,
+    tag: plan.version.tag,
+    commit: plan.source.commit,
+    method: plan.method,
+    patch: (recipe?.patch ?? plan.forkPatchRecipe)?.digest ?? null,
+    imageId: imageId ?? null,
+    // a build that accepted a risk is never reused by one that did not
+    toolchainRisk: choice?.risk ?? (allowRisk ? 'allowed' : null),
+    make: recipe?.make ?? [],
+    env: recipe?.env ?? {},
+    marker: recipe?.marker ?? false,
+    fork: plan.fork
+      ? { name: plan.fork.name, binary: plan.binaryName, patches: plan.fork.patches.map((p) => p.sha256) }
+      : null,
+  };
+  return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32);
+}
+
+/**
+ * The prerequisites, checked in order. A build stops at the first missing one (a MissingPrerequisite); a dry run
+ * records it and goes on with what can still be checked, so that its plan shows everything that is missing.
+ */
+class Prerequisites {
+  readonly list: Prerequisite[] = [];
+  constructor(private readonly dryRun: boolean) {}
+
+  async check<T>(what: string, run: () => Promise<T>, ok: (value: T) => string): Promise<T | undefined> {
+    try {
+      const value = await run();
+      this.list.push({ what, ok: true, detail: ok(value) });
+      return value;
+    } catch (error) {
+      const missing =
+        error instanceof MissingPrerequisite
+          ? { detail: error.message, fix: error.fix }
+          : error instanceof ToolchainRefused && error.needsImage
+            ? { detail: error.message, fix: error.fix }
+            : undefined;
+      if (!missing || !this.dryRun) throw error;
+      this.list.push({ what, ok: false, ...missing });
+      return undefined;
+    }
+  }
+
+  notChecked(what: string, because: string): void {
+    this.list.push({ what, ok: false, detail: `not checked: ${because}` });
+  }
+}
+
+export const preflight: Step<PlanningContext> = {
   name: 'preflight',
   writes: false,
   async run(ctx) {
-    const plan = ctx.plan!;
+    const plan = ctx.resolved!;
+    const { request } = ctx;
     const { runner, docker } = ctx.deps;
-    const git = await runner.run('git', ['--version'], { allowFailure: true });
-    if (git.exitCode !== 0)
-      throw new MissingPrerequisite('git is not installed; install git (apt-get install git) and run again');
-    await requireWritableDir(ctx.request.outDir, '--out');
-    await requireWritableDir(ctx.request.cacheDir, '--cache-dir');
-    // A build learns that the remote is unreachable when it fetches; a dry run fetches nothing, so it asks here.
-    if (ctx.request.dryRun)
-      await new SourceCache(runner, path.join(ctx.request.cacheDir, 'git')).checkReachable(plan.source.remote);
-    await docker.ping();
-
-    const specs = await loadToolchains(ctx.request.specsDir);
-    const what = plan.fork ? `fork ${plan.fork.name}` : `${plan.component} ${plan.version.tag}`;
-    let override;
-    if (ctx.request.image) {
-      if (!(await docker.imageId(ctx.request.image))) {
-        throw new MissingPrerequisite(
-          `builder image ${ctx.request.image} is not in the Docker engine; build it with \`nokmem builder-image --offline\` (Debian's Go, no registry needed) or \`--go VERSION\` (official golang image), or pass another --image`,
-        );
-      }
-      const go = await imageGoVersion(runner, ctx.request.image);
-      if (!go)
-        throw new InputError(
-          `--image ${ctx.request.image} has no working Go (\`go version\` failed in it); give a builder image with a Go toolchain`,
-        );
-      override = { image: ctx.request.image, go };
-    }
-    const choice = chooseToolchain(
-      what,
-      plan.toolchainNeeds,
-      override ? [] : await availableBuilderImages(runner),
-      specs,
-      {
-        override,
-        allowRisk: ctx.request.allowToolchainRisk,
-        hint: await laterUnaffected(ctx),
+    const needs = new Prerequisites(request.dryRun);
+    await needs.check(
+      'git',
+      async () => {
+        const git = await runner.run('git', ['--version'], { allowFailure: true });
+        if (git.exitCode !== 0)
+          throw new MissingPrerequisite(
+            'git is not installed; install git (apt-get install git) and run again',
+            'apt-get install git',
+          );
+        return git.stdout.trim();
       },
+      (version) => version,
     );
-    plan.toolchain = choice;
-    plan.image = choice.image;
-    if (choice.risk)
-      ctx.deps.log.warn(
-        `${what}: building with Go ${choice.go} although ${choice.risk} (--allow-toolchain-risk); the risk is recorded in the build record and the package`,
-      );
-    ctx.deps.log.info(`  toolchain ${choice.image} (Go ${choice.go}): ${choice.why}`);
+    await requireWritableDir(request.outDir, '--out');
+    await requireWritableDir(request.cacheDir, '--cache-dir');
+    // A build learns that the remote is unreachable when it fetches; a dry run fetches nothing, so it asks here.
+    if (request.dryRun)
+      await new SourceCache(runner, path.join(request.cacheDir, 'git')).checkReachable(plan.source.remote);
+    const engine = await needs.check(
+      'Docker engine',
+      () => docker.ping(),
+      (version) => `Docker ${version}`,
+    );
 
-    const imageId = await docker.imageId(plan.image);
-    if (!imageId)
-      throw new MissingPrerequisite(
-        `builder image ${plan.image} is not in the Docker engine; make it with \`nokmem builder-image --offline\` or \`--go ${plan.goVersion}\``,
+    const specs = await loadToolchains(request.specsDir);
+    const what = plan.fork ? `fork ${plan.fork.name}` : `${plan.component} ${plan.version.tag}`;
+    let choice: ToolchainChoice | undefined;
+    let imageId: string | undefined;
+    if (engine === undefined) {
+      for (const p of ['builder image', 'build tools', ...(plan.package ? ['packager image'] : [])])
+        needs.notChecked(p, 'the Docker engine is not reachable');
+    } else {
+      choice = await needs.check(
+        'builder image',
+        async () => {
+          let override;
+          if (request.image) {
+            if (!(await docker.imageId(request.image))) {
+              throw new MissingPrerequisite(
+                `builder image ${request.image} is not in the Docker engine; build it with \`nokmem builder-image --offline\` (Debian's Go, no registry needed) or \`--go VERSION\` (official golang image), or pass another --image`,
+                'nokmem builder-image --offline',
+              );
+            }
+            const go = await imageGoVersion(runner, request.image);
+            if (!go)
+              throw new InputError(
+                `--image ${request.image} has no working Go (\`go version\` failed in it); give a builder image with a Go toolchain`,
+              );
+            override = { image: request.image, go };
+          }
+          return chooseToolchain(
+            what,
+            plan.toolchainNeeds,
+            override ? [] : await availableBuilderImages(runner),
+            specs,
+            {
+              override,
+              allowRisk: request.allowToolchainRisk,
+              hint: await laterUnaffected(plan, request.specsDir),
+            },
+          );
+        },
+        (c) => `${c.image} (Go ${c.go}): ${c.why}`,
       );
-    plan.imageId = imageId;
-    const tools = BUILD_TOOLS[plan.component];
-    const probe = await runner.run(
-      'docker',
-      [
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        plan.image,
-        'sh',
-        '-c',
-        'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done',
-        'check-tools',
-        ...tools,
-      ],
-      { allowFailure: true, timeoutMs: 60_000 },
-    );
-    const missing = probe.stdout
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean);
-    if (probe.exitCode !== 0 || missing.length) {
-      throw new MissingPrerequisite(
-        `builder image ${plan.image} lacks ${missing.length ? missing.join(', ') : `a shell to check for ${tools.join(', ')}`}, which a real ${plan.component} build needs` +
-          `${missing.includes('rsync') ? " (kubernetes' hack/lib/golang.sh places its code generators with rsync)" : ''}; install it in the image or use \`nokmem builder-image --offline\``,
-      );
+      if (choice) {
+        if (choice.risk)
+          ctx.deps.log.warn(
+            `${what}: building with Go ${choice.go} although ${choice.risk} (--allow-toolchain-risk); the risk is recorded in the build record and the package`,
+          );
+        ctx.deps.log.info(`  toolchain ${choice.image} (Go ${choice.go}): ${choice.why}`);
+        const image = choice.image;
+        imageId = await docker.imageId(image);
+        if (!imageId)
+          throw new MissingPrerequisite(
+            `builder image ${image} is not in the Docker engine; make it with \`nokmem builder-image --offline\` or \`--go ${plan.goVersion}\``,
+            `nokmem builder-image --go ${plan.goVersion}`,
+          );
+        await needs.check(
+          'build tools',
+          () => requireBuildTools(runner, image, plan),
+          (tools) => `${tools.join(', ')} in ${image}`,
+        );
+      } else needs.notChecked('build tools', 'no builder image');
+      if (plan.package)
+        await needs.check(
+          'packager image',
+          async () => {
+            const id = await docker.imageId(request.packagerImage);
+            if (!id)
+              throw new MissingPrerequisite(
+                `packager image ${request.packagerImage} is not in the Docker engine; build it with \`nokmem builder-image --offline\`, pass --packager-image, or use --no-package`,
+                'nokmem builder-image --offline',
+              );
+            return id;
+          },
+          () => request.packagerImage,
+        );
     }
-    if (ctx.request.package && !(await docker.imageId(ctx.request.packagerImage))) {
-      throw new MissingPrerequisite(
-        `packager image ${ctx.request.packagerImage} is not in the Docker engine; build it with \`nokmem builder-image --offline\`, pass --packager-image, or use --no-package`,
-      );
-    }
-    const inputs = {
-      nokmem: NOKMEM_VERSION,
-      component: plan.component,
-      tag: plan.version.tag,
-      commit: plan.source.commit,
-      method: plan.method,
-      patch: plan.patch?.digest ?? null,
+    const built: BuildPlan = {
+      ...plan,
+      image: choice?.image ?? request.image ?? defaultBuilderImage(plan.goVersion),
       imageId,
-      // a build that accepted a risk is never reused by one that did not
-      toolchainRisk: choice.risk ?? (ctx.request.allowToolchainRisk ? 'allowed' : null),
-      make: plan.make,
-      env: plan.env,
-      marker: plan.marker,
-      fork: plan.fork
-        ? { name: plan.fork.name, binary: plan.binaryName, patches: plan.fork.patches.map((p) => p.sha256) }
-        : null,
+      toolchain: choice,
+      cacheKey: cacheKeyOf(plan, imageId, choice, request.allowToolchainRisk),
+      prerequisites: needs.list,
     };
-    plan.cacheKey = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32);
+    ctx.plan = Object.freeze(built);
   },
 };
+
+/** The tools a real build of this component runs, present in the image (or a MissingPrerequisite naming them). */
+async function requireBuildTools(runner: PlanningContext['deps']['runner'], image: string, plan: ResolvedPlan) {
+  const tools = BUILD_TOOLS[plan.component];
+  const probe = await runner.run(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      image,
+      'sh',
+      '-c',
+      'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done',
+      'check-tools',
+      ...tools,
+    ],
+    { allowFailure: true, timeoutMs: 60_000 },
+  );
+  const missing = probe.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (probe.exitCode !== 0 || missing.length) {
+    throw new MissingPrerequisite(
+      `builder image ${image} lacks ${missing.length ? missing.join(', ') : `a shell to check for ${tools.join(', ')}`}, which a real ${plan.component} build needs` +
+        `${missing.includes('rsync') ? " (kubernetes' hack/lib/golang.sh places its code generators with rsync)" : ''}; install it in the image or use \`nokmem builder-image --offline\``,
+      'nokmem builder-image --offline',
+    );
+  }
+  return [...tools];
+}

@@ -1,28 +1,22 @@
-// Step: resolve the request into a plan — version -> era (method, build recipe), pin, Go version, builder
-// image, outputs. Reads specs/ and, for an unpinned tag, asks the remote (read-only). Runs in a dry run.
+// Step: resolve the request into a plan — version -> era (method, build recipe), pin, Go version, outputs.
+// Reads specs/ and, for an unpinned tag, asks the remote (read-only). Runs in a dry run. Preflight completes the
+// plan (toolchain, image, cache key); after it the plan is read-only.
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildContext, BuildPlan, ForkPatch } from '../context.js';
+import type { ForkPatch, PlanningContext, Recipe, ResolvedPlan } from '../context.js';
 import { InputError } from '../errors.js';
-import { defaultBuilderImage } from '../builder-image.js';
 import { SourceCache, normalizeRemote } from '../source.js';
 import { eraFor, fsPackageFor, loadForks, loadPins, loadVersionTable, toolchainFor } from '../specs.js';
 import type { Step } from '../step.js';
+import { buildEnv } from './shared.js';
 import { parseVersion } from '../version.js';
 
 function render(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
 }
-
-const BUILD_ENV = (layout: 'gopath' | 'modules'): Record<string, string> => ({
-  GOPATH: '/go',
-  GOCACHE: '/gocache',
-  GO111MODULE: layout === 'gopath' ? 'off' : 'on',
-  GOPROXY: 'off',
-});
 
 async function recipeDigest(patchesDir: string, name: string): Promise<string> {
   return `sha256:${createHash('sha256')
@@ -31,7 +25,7 @@ async function recipeDigest(patchesDir: string, name: string): Promise<string> {
 }
 
 /** A fork of runc, built by commit: the method, make line and patch are filled in by the tree inspection. */
-async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> {
+async function resolveFork(ctx: PlanningContext, name: string): Promise<ResolvedPlan> {
   const { request } = ctx;
   const forks = await loadForks(request.forksFile);
   const fork = forks[name];
@@ -87,48 +81,29 @@ async function resolveFork(ctx: BuildContext, name: string): Promise<BuildPlan> 
       : { versions: '*', method: 'unknown', reason: 'decided by the tree' },
     goVersion,
     toolchainNeeds: { upstream: goVersion, minimumGo: toolchain.minimum, reflect2: toolchain.reflect2 },
-    image: request.image ?? defaultBuilderImage(goVersion),
     mountPath: `/go/src/${spec.importPath}`,
-    env: {},
-    make: [],
     artifact: spec.artifact,
     binaryName: fork.binary,
-    patch: {
+    forkPatchRecipe: {
       name: 'libcontainer-nokmem',
       root: spec.libcontainerRoot,
       digest: await recipeDigest(request.patchesDir, 'libcontainer-nokmem'),
     },
     fsPackage: spec.libcontainerPackage,
-    marker: false,
     outputDir: path.join(request.outDir, name),
-    cacheKey: '',
     package: request.package,
     libcontainerRoot: spec.libcontainerRoot,
-    layout: 'gopath',
     fork: { name, patches, claims: claims?.tag, method: fork.method, packageName: fork.package },
   };
 }
 
-/** The build recipe for a method the tree inspection chose (forks): runc's own make interface. */
-export function forkRecipe(
-  method: 'source-patch' | 'build-tag' | 'none',
-  layout: 'gopath' | 'modules',
-  commit: string,
-): { make: string[]; env: Record<string, string> } {
-  const tags = method === 'build-tag' ? 'seccomp nokmem' : 'seccomp';
-  return {
-    make: ['static', `BUILDTAGS=${tags}`, `COMMIT=${commit}`],
-    env: { ...BUILD_ENV(layout), ...(layout === 'modules' ? { GOFLAGS: '-mod=vendor' } : {}) },
-  };
-}
-
-export const resolve: Step<BuildContext> = {
+export const resolve: Step<PlanningContext> = {
   name: 'resolve',
   writes: false,
   async run(ctx) {
     const { request } = ctx;
     if (request.fork) {
-      ctx.plan = await resolveFork(ctx, request.fork);
+      ctx.resolved = Object.freeze(await resolveFork(ctx, request.fork));
       return;
     }
     const version = parseVersion(request.component, request.version);
@@ -147,7 +122,7 @@ export const resolve: Step<BuildContext> = {
       ctx.deps.runner,
       path.join(request.cacheDir, 'git', `${request.component}.git`),
     );
-    let method: BuildPlan['method'];
+    let method: Recipe['method'];
     let reason = era.reason;
     if (era.method === 'not-affected') {
       // "not affected" only for a release that exists: a pin says so, or else the remote (when it answers).
@@ -193,13 +168,21 @@ export const resolve: Step<BuildContext> = {
 
     const values = { commit, version: version.tag };
     const layout = era.layout ?? 'gopath';
-    const env = BUILD_ENV(layout);
+    const env = buildEnv(layout);
     for (const [k, v] of Object.entries(era.env ?? {})) env[k] = render(v, values);
-    let patch: BuildPlan['patch'];
+    let patch: Recipe['patch'];
     if (method === 'source-patch' && era.patch && era.patchRoot) {
       patch = { name: era.patch, root: era.patchRoot, digest: await recipeDigest(request.patchesDir, era.patch) };
     }
-    ctx.plan = {
+    const recipe: Recipe = {
+      method,
+      make: (era.make ?? []).map((a) => render(a, values)),
+      env,
+      marker: method === 'none' ? false : (era.marker ?? false),
+      patch,
+      layout,
+    };
+    ctx.resolved = Object.freeze({
       component: request.component,
       version,
       source: { remote, tag: version.tag, byCommit: false, commit, pinned },
@@ -208,21 +191,15 @@ export const resolve: Step<BuildContext> = {
       era,
       goVersion,
       toolchainNeeds: { upstream: goVersion, minimumGo: toolchain.minimum, reflect2: toolchain.reflect2 },
-      image: request.image ?? defaultBuilderImage(goVersion),
+      recipe,
       mountPath: `/go/src/${spec.importPath}`,
       goCacheInTree: spec.goCacheInTree,
-      env,
-      make: (era.make ?? []).map((a) => render(a, values)),
       artifact: spec.artifact,
       binaryName: path.posix.basename(spec.artifact),
-      patch,
       fsPackage: fsPackageFor(spec, era),
-      marker: method === 'none' ? false : (era.marker ?? false),
       outputDir: path.join(request.outDir, `${request.component}-${version.tag}`),
-      cacheKey: '',
       package: request.package,
       libcontainerRoot: spec.libcontainerRoot,
-      layout,
-    };
+    });
   },
 };

@@ -1,16 +1,14 @@
 // Step: sign the RPMs (v4 header + v3 header/payload signatures), then write the attestations — an SBOM of the
 // binary, a provenance statement, the public key — and SHA256SUMS of everything with its detached signature.
 
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { provenance, sha256, sha256sums, spdxSbom } from '../attest.js';
-import type { BuildContext } from '../context.js';
+import type { Artifact, BuildContext } from '../context.js';
 import { signDetached, signRpms } from '../rpm/build.js';
+import { PUBLIC_KEY_FILE } from '../signing.js';
 import type { Step } from '../step.js';
-import { MODULES_FILE, resultDir } from './reuse.js';
-import { unlessPackagesCached } from './reuse-packages.js';
-
-export const PUBLIC_KEY_FILE = 'RPM-GPG-KEY-nokmem';
+import { unlessPackagesCached } from './shared.js';
 
 export const signAndAttest: Step<BuildContext> = {
   name: 'sign and attest',
@@ -20,14 +18,20 @@ export const signAndAttest: Step<BuildContext> = {
     const started = new Date().toISOString();
     const { docker } = ctx.deps;
     const image = ctx.request.packagerImage;
-    const plan = ctx.plan!;
-    const record = ctx.record!;
-    const dir = ctx.packageDir!;
-    const key = ctx.signingKey!;
-    const rpms = (await readdir(dir)).filter((f) => f.endsWith('.rpm')).map((f) => path.join(dir, f));
+    const { plan, results } = ctx;
+    const record = results.get('record');
+    const dir = results.get('packageDir');
+    const key = results.get('signingKey');
+    const rpm = results.get('rpm');
+    const rpms = [rpm.path];
     await signRpms(rpms, key, docker, image);
+    const made: Artifact[] = [rpm];
+    const write = async (name: string, kind: Artifact['kind'], content: string) => {
+      await writeFile(path.join(dir, name), content);
+      made.push({ name, path: path.join(dir, name), kind });
+    };
 
-    const binary = path.join(resultDir(ctx), plan.binaryName);
+    const binary = results.get('result').find((a) => a.kind === 'binary')!.path;
     const binarySha = sha256(await readFile(binary));
     const goVersion = await docker.run({
       image,
@@ -37,11 +41,12 @@ export const signAndAttest: Step<BuildContext> = {
       allowFailure: true,
     });
     const base = `${plan.binaryName}-${plan.version.tag}`;
-    await writeFile(
-      path.join(dir, `${base}.spdx.json`),
-      `${JSON.stringify(spdxSbom({ record, binaryName: plan.binaryName, binarySha256: binarySha, goVersionOutput: goVersion.stdout, modules: ctx.modules ?? [], epoch: record.source.commitTime }), null, 2)}\n`,
+    await write(
+      `${base}.spdx.json`,
+      'sbom',
+      `${JSON.stringify(spdxSbom({ record, binaryName: plan.binaryName, binarySha256: binarySha, goVersionOutput: goVersion.stdout, modules: results.get('modules'), epoch: record.source.commitTime }), null, 2)}\n`,
     );
-    await writeFile(path.join(dir, PUBLIC_KEY_FILE), key.publicKeyArmored);
+    await write(PUBLIC_KEY_FILE, 'public-key', key.publicKeyArmored);
 
     const subjects = [];
     for (const f of [...rpms, binary]) subjects.push({ name: path.basename(f), sha256: sha256(await readFile(f)) });
@@ -57,14 +62,16 @@ export const signAndAttest: Step<BuildContext> = {
       startedOn: started,
       finishedOn: new Date().toISOString(),
     });
-    await writeFile(path.join(dir, `${base}.provenance.json`), `${JSON.stringify(statement, null, 2)}\n`);
+    await write(`${base}.provenance.json`, 'provenance', `${JSON.stringify(statement, null, 2)}\n`);
 
     // SHA256SUMS covers every file of the output: the packages and attestations here, and the verified result.
-    const result = (await readdir(resultDir(ctx)))
-      .filter((f) => f !== MODULES_FILE)
-      .map((f) => path.join(resultDir(ctx), f));
-    const here = (await readdir(dir)).map((f) => path.join(dir, f));
-    await writeFile(path.join(dir, 'SHA256SUMS'), await sha256sums([...here, ...result]));
+    const result = results
+      .get('result')
+      .filter((a) => a.kind !== 'modules')
+      .map((a) => a.path);
+    await write('SHA256SUMS', 'sums', await sha256sums([...made.map((a) => a.path), ...result]));
     await signDetached(path.join(dir, 'SHA256SUMS'), key, docker, image);
+    made.push({ name: 'SHA256SUMS.asc', path: path.join(dir, 'SHA256SUMS.asc'), kind: 'sums-signature' });
+    results.set('packages', made);
   },
 };

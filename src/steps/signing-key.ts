@@ -4,30 +4,25 @@
 
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
-import { newWorkspace } from '../workspace.js';
 import { prepareSigningKey } from '../signing.js';
 import type { Step } from '../step.js';
-
-export const unlessPackaging = (ctx: BuildContext) =>
-  ctx.request.package ? undefined : 'packaging turned off (--no-package)';
+import { unlessPackaging, workspaceOf } from './shared.js';
 
 export const signingKey: Step<BuildContext> = {
   name: 'signing key',
   writes: true,
   skip: unlessPackaging,
   async run(ctx) {
-    const workspace =
-      ctx.workspace ?? (await newWorkspace(ctx.request.cacheDir, `${ctx.plan!.component}-${ctx.plan!.version.tag}`));
-    ctx.workspace = workspace;
-    ctx.signingKey = await prepareSigningKey(ctx.request.signing, {
-      docker: ctx.deps.docker,
-      log: ctx.deps.log,
-      image: ctx.request.packagerImage,
-      scratchRoot: workspace,
-      devKeyDir: path.join(ctx.request.cacheDir, 'dev-signing-key'),
-    });
-    ctx.deps.log.info(
-      `  key ${ctx.signingKey.fingerprint}${ctx.signingKey.development ? ' (development key, NOT FOR PRODUCTION)' : ''}`,
+    const key = ctx.results.set(
+      'signingKey',
+      await prepareSigningKey(ctx.request.signing, {
+        docker: ctx.deps.docker,
+        log: ctx.deps.log,
+        image: ctx.request.packagerImage,
+        scratchRoot: await workspaceOf(ctx),
+        devKeyDir: path.join(ctx.request.cacheDir, 'dev-signing-key'),
+      }),
     );
+    ctx.deps.log.info(`  key ${key.fingerprint}${key.development ? ' (development key, NOT FOR PRODUCTION)' : ''}`);
   },
 };

@@ -1,11 +1,9 @@
 // Step: keep the verified packages and attestations under their input key, so the same inputs reuse them.
 
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { type DirContent, writeDirAtomically } from '../atomic-dir.js';
 import type { BuildContext } from '../context.js';
 import type { Step } from '../step.js';
-import { packagesDir, unlessPackagesCached } from './reuse-packages.js';
+import { packagesDir, unlessPackagesCached } from './shared.js';
 
 export const storePackages: Step<BuildContext> = {
   name: 'store packages',
@@ -13,8 +11,8 @@ export const storePackages: Step<BuildContext> = {
   skip: unlessPackagesCached,
   async run(ctx) {
     const content: DirContent = {};
-    for (const name of await readdir(ctx.packageDir!)) content[name] = { copyFrom: path.join(ctx.packageDir!, name) };
+    for (const a of ctx.results.get('packages')) content[a.name] = { copyFrom: a.path };
     await writeDirAtomically(packagesDir(ctx), content);
-    ctx.cachedPackages = packagesDir(ctx);
+    ctx.results.set('cachedPackages', packagesDir(ctx));
   },
 };

@@ -1,46 +1,54 @@
 // Step: the last word — `nokmem verify` on the signed packages, as a user would run it: signature by the key,
 // EL7 compatibility, the nokmem proof on the binary extracted from each RPM, and SHA256SUMS.
 
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { VerificationFailed } from '../errors.js';
-import { loadVersionTable } from '../specs.js';
 import type { Step } from '../step.js';
-import { verifyPackages } from '../verify/packages.js';
-import { resultDir } from './reuse.js';
-import { unlessPackagesCached } from './reuse-packages.js';
-import { PUBLIC_KEY_FILE } from './sign-and-attest.js';
+import { verifyPackages as verifyPackageDir } from '../verify/packages.js';
+import { unlessPackagesCached } from './shared.js';
 
-export const verifyPackagesStep: Step<BuildContext> = {
+export const verifyPackages: Step<BuildContext> = {
   name: 'verify packages',
   writes: true,
   skip: unlessPackagesCached,
   async run(ctx) {
-    const dir = ctx.packageDir!;
+    const { plan, results } = ctx;
+    const workspace = results.get('workspace');
+    const packages = results.get('packages');
     // SHA256SUMS lists the result files too: check against the whole output as it will be written.
-    const staged = await mkdtemp(path.join(ctx.workspace!, '.verify-'));
+    const staged = await mkdtemp(path.join(workspace, '.verify-'));
     try {
-      for (const d of [dir, resultDir(ctx)])
-        for (const f of await readdir(d)) await writeFile(path.join(staged, f), await readFile(path.join(d, f)));
-      const report = await verifyPackages(staged, path.join(dir, PUBLIC_KEY_FILE), {
+      for (const a of [...packages, ...results.get('result')])
+        if (a.kind !== 'modules') await copyFile(a.path, path.join(staged, a.name));
+      const publicKey = packages.find((a) => a.kind === 'public-key')!;
+      const report = await verifyPackageDir(staged, path.join(staged, publicKey.name), {
         docker: ctx.deps.docker,
         runner: ctx.deps.runner,
         image: ctx.request.packagerImage,
-        scratchRoot: ctx.workspace!,
+        scratchRoot: workspace,
         functional: ctx.request.functional,
-        table: await loadVersionTable(ctx.request.specsDir),
+        // what the plan knows, not worked out again from the package header
+        expect: {
+          component: plan.component,
+          tag: plan.version.tag,
+          fsPackage: plan.fsPackage,
+          marker:
+            (results.maybe('recipe') ?? plan.recipe)?.marker ??
+            results.get('record').verification.checks.some((c) => c.name === 'nokmem marker'),
+        },
       });
       for (const pkg of report.packages)
         for (const c of pkg.checks)
           ctx.deps.log.info(`  ${c.status.padEnd(7)} ${path.basename(pkg.file)} ${c.name}: ${c.detail}`);
       for (const c of report.sums) ctx.deps.log.info(`  ${c.status.padEnd(7)} ${c.name}: ${c.detail}`);
       if (!report.ok) {
-        const failed = [...report.packages.flatMap((p) => p.checks), ...report.sums]
-          .filter((c) => c.status === 'fail')
-          .map((c) => `${c.name}: ${c.detail}`);
+        // The checks were just printed: the error is one short line naming the failed ones.
+        const failed = [...report.packages.flatMap((p) => p.checks), ...report.sums].filter((c) => c.status === 'fail');
         throw new VerificationFailed(
-          `the packages failed verification (${failed.join('; ')}); nothing was written to ${ctx.request.outDir}`,
+          `the packages failed verification (${[...new Set(failed.map((c) => c.name))].join(', ')}); nothing was written to ${ctx.request.outDir}`,
+          failed,
         );
       }
     } finally {

@@ -4,51 +4,53 @@
 import type { BuildContext } from '../context.js';
 import { VerificationFailed } from '../errors.js';
 import type { Step } from '../step.js';
-import { describeFailures, verifyBinary } from '../verify/index.js';
+import { verifyBinary } from '../verify/index.js';
 import { toolchainProbe, vendorsJsonIterator } from '../verify/toolchain-probe.js';
 import { verdictOf } from '../verify/verdict.js';
-import { goBuildCache } from './compile.js';
-import { unlessCached } from './reuse.js';
+import { goBuildCache, unlessCached } from './shared.js';
 
 export const verify: Step<BuildContext> = {
   name: 'verify',
   writes: true,
   skip: unlessCached,
   async run(ctx) {
-    const plan = ctx.plan!;
+    const { plan, results } = ctx;
+    const tree = results.get('tree');
     const verdict = await verifyBinary(
       {
-        binary: ctx.binary!,
+        binary: results.get('binary'),
         component: plan.component,
         tag: plan.version.tag,
         commit: plan.source.commit,
-        expect: { fsPackage: plan.fsPackage, marker: plan.marker },
+        expect: { fsPackage: plan.fsPackage, marker: results.get('recipe').marker },
       },
       {
         docker: ctx.deps.docker,
         runner: ctx.deps.runner,
         toolImage: plan.image,
         sandboxImage: ctx.request.packagerImage,
-        scratchRoot: ctx.workspace!,
+        scratchRoot: results.get('workspace'),
         functional: ctx.request.functional,
       },
     );
     // The toolchain decision, checked at run time where the tree vendors json-iterator (kubernetes ~1.12-1.22).
-    const checks = vendorsJsonIterator(ctx.tree!)
+    const checks = vendorsJsonIterator(tree)
       ? [
           ...verdict.checks,
           await toolchainProbe(
-            { tree: ctx.tree!, mountPath: plan.mountPath, image: plan.image, goCache: goBuildCache(ctx) },
+            { tree, mountPath: plan.mountPath, image: plan.image, goCache: goBuildCache(ctx) },
             ctx.deps.docker,
           ),
         ]
       : verdict.checks;
-    ctx.verdict = verdictOf(checks);
-    for (const check of ctx.verdict.checks)
-      ctx.deps.log.info(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`);
-    if (!ctx.verdict.ok) {
+    const final = results.set('verdict', verdictOf(checks));
+    for (const check of final.checks) ctx.deps.log.info(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`);
+    if (!final.ok) {
+      // The checks were just printed: the error is one short line naming the failed ones.
+      const failed = final.checks.filter((c) => c.status === 'fail');
       throw new VerificationFailed(
-        `${plan.component} ${plan.version.tag} failed verification (${describeFailures(ctx.verdict) || 'no check passed'}); nothing was written to ${ctx.request.outDir}`,
+        `${plan.component} ${plan.version.tag} failed verification (${failed.length ? failed.map((c) => c.name).join(', ') : 'no check passed'}); nothing was written to ${ctx.request.outDir}`,
+        failed,
       );
     }
   },

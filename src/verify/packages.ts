@@ -15,7 +15,7 @@ import { tagFromRpmVersion } from '../rpm/spec.js';
 import { GNUPG_MOUNT } from '../signing.js';
 import type { VersionTable } from '../specs.js';
 import { eraFor, fsPackageFor } from '../specs.js';
-import { parseVersion } from '../version.js';
+import { type Component, parseVersion } from '../version.js';
 import { verifyBinary } from './index.js';
 import { type Check, type Verdict, fail, pass, skipped, verdictOf } from './verdict.js';
 
@@ -33,13 +33,40 @@ export interface PackagesReport {
   sums: Check[];
 }
 
+/** What the binary in the packages must be, when the caller knows it (a build's plan). */
+export interface PackageExpectation {
+  component: Component;
+  tag: string;
+  fsPackage: string;
+  marker: boolean;
+}
+
 export interface PackageVerifyTools {
   docker: Docker;
   runner: Runner;
   image: string;
   scratchRoot: string;
   functional: boolean;
-  table: VersionTable;
+  /**
+   * The build that made the packages knows what they hold; `nokmem verify PACKAGE` does not, and works it out from
+   * the package header and the version table.
+   */
+  expect: PackageExpectation | { table: VersionTable };
+}
+
+/** What the binary of a package must be: given by the build, or read from its header against the version table. */
+function expectationOf(name: string, version: string, expect: PackageVerifyTools['expect']): PackageExpectation {
+  if ('component' in expect) return expect;
+  const component = componentOfPackage(name) ?? 'runc';
+  const tag = tagFromRpmVersion(version);
+  const spec = expect.table[component];
+  let era;
+  try {
+    era = eraFor(spec, parseVersion(component, tag));
+  } catch {
+    era = undefined; // a fork's own version (e.g. v1.0.0-rc5+dev) is not an upstream release
+  }
+  return { component, tag, fsPackage: fsPackageFor(spec, era), marker: era?.marker ?? false };
 }
 
 /** The fingerprint of an armored public key (read once per run, not per package). */
@@ -81,7 +108,8 @@ export async function verifyRpm(
       return { file: rpm, ...verdictOf(checks) };
     }
     // kubelet is /usr/bin/kubelet; runc-nokmem's or a fork's runtime is the one ELF file in /usr/libexec/<name>/.
-    const component = componentOfPackage(facts.name) ?? 'runc';
+    const expected = expectationOf(facts.name, facts.version, tools.expect);
+    const { component } = expected;
     const own = elves.files.filter((f) => path.relative(extract, f).startsWith(`usr/libexec/${facts.name}/`));
     const binary = component === 'kubelet' ? path.join(extract, 'usr/bin/kubelet') : own.length === 1 ? own[0]! : '';
     if (!binary || !existsSync(binary)) {
@@ -93,16 +121,13 @@ export async function verifyRpm(
       );
       return { file: rpm, ...verdictOf(checks) };
     }
-    const tag = tagFromRpmVersion(facts.version);
-    const spec = tools.table[component];
-    let era;
-    try {
-      era = eraFor(spec, parseVersion(component, tag));
-    } catch {
-      era = undefined; // a fork's own version (e.g. v1.0.0-rc5+dev) is not an upstream release
-    }
     const proof = await verifyBinary(
-      { binary, component, tag, expect: { fsPackage: fsPackageFor(spec, era), marker: era?.marker ?? false } },
+      {
+        binary,
+        component,
+        tag: expected.tag,
+        expect: { fsPackage: expected.fsPackage, marker: expected.marker },
+      },
       {
         docker: tools.docker,
         runner: tools.runner,

@@ -7,24 +7,29 @@ import { sha256 } from '../attest.js';
 import type { BuildContext, BuildRecord } from '../context.js';
 import { NOKMEM_VERSION } from '../meta.js';
 import type { Step } from '../step.js';
-import { MODULES_FILE, resultDir, unlessCached } from './reuse.js';
+import { MODULES_FILE, resultArtifacts, resultDir, unlessCached } from './shared.js';
 
 async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
   const bytes = await readFile(file);
   return { sha256: sha256(bytes), size: bytes.length };
 }
 
-export const store: Step<BuildContext> = {
+export const storeResult: Step<BuildContext> = {
   name: 'store result',
   writes: true,
   skip: unlessCached,
   async run(ctx) {
-    const plan = ctx.plan!;
-    const files: DirContent = { [plan.binaryName]: { copyFrom: ctx.binary! } };
-    const digests: BuildRecord['files'] = { [plan.binaryName]: await sha256File(ctx.binary!) };
-    if (ctx.applied) {
-      files['nokmem.patch'] = { text: ctx.applied.diff };
-      digests['nokmem.patch'] = { sha256: sha256(ctx.applied.diff), size: Buffer.byteLength(ctx.applied.diff) };
+    const { plan, results } = ctx;
+    const binary = results.get('binary');
+    const applied = results.maybe('applied');
+    const recipe = results.get('recipe');
+    const toolchain = results.maybe('toolchain') ?? plan.toolchain;
+    const inspection = results.get('inspection');
+    const files: DirContent = { [plan.binaryName]: { copyFrom: binary } };
+    const digests: BuildRecord['files'] = { [plan.binaryName]: await sha256File(binary) };
+    if (applied) {
+      files['nokmem.patch'] = { text: applied.diff };
+      digests['nokmem.patch'] = { sha256: sha256(applied.diff), size: Buffer.byteLength(applied.diff) };
     }
     const record: BuildRecord = {
       schema: 'nokmem/build-record@1',
@@ -35,11 +40,11 @@ export const store: Step<BuildContext> = {
         tag: plan.source.tag,
         commit: plan.source.commit,
         pinned: plan.source.pinned,
-        commitTime: ctx.commitTime ?? 0,
+        commitTime: results.get('commitTime'),
       },
-      method: plan.method === 'from-tree' ? 'none' : plan.method,
+      method: recipe.method,
       reason: plan.reason,
-      inspection: ctx.inspection ? { method: ctx.inspection.method, evidence: ctx.inspection.evidence } : undefined,
+      inspection: { method: inspection.method, evidence: inspection.evidence },
       fork: plan.fork
         ? {
             name: plan.fork.name,
@@ -53,35 +58,36 @@ export const store: Step<BuildContext> = {
           }
         : undefined,
       patch:
-        plan.patch && ctx.applied
+        recipe.patch && applied
           ? {
-              recipe: `patches/${plan.patch.name}.yaml`,
-              recipeDigest: plan.patch.digest,
+              recipe: `patches/${recipe.patch.name}.yaml`,
+              recipeDigest: recipe.patch.digest,
               diffDigest: `sha256:${digests['nokmem.patch']?.sha256}`,
               file: 'nokmem.patch',
             }
           : null,
-      go: { upstream: plan.goVersion, used: ctx.goUsed ?? 'unknown' },
-      toolchain: plan.toolchain
+      go: { upstream: plan.goVersion, used: results.get('goUsed') },
+      toolchain: toolchain
         ? {
-            image: plan.toolchain.image,
-            go: plan.toolchain.go,
-            why: plan.toolchain.why,
-            tree: ctx.treeToolchain ?? {},
+            image: toolchain.image,
+            go: toolchain.go,
+            why: toolchain.why,
+            tree: results.maybe('treeToolchain') ?? {},
             expected: plan.toolchainNeeds,
-            ...(plan.toolchain.risk ? { risk: plan.toolchain.risk } : {}),
+            ...(toolchain.risk ? { risk: toolchain.risk } : {}),
           }
         : undefined,
       image: { reference: plan.image, id: plan.imageId ?? '' },
-      flags: { make: plan.make, env: plan.env },
+      flags: { make: [...recipe.make], env: { ...recipe.env } },
       files: digests,
-      verification: ctx.verdict!,
+      verification: results.get('verdict'),
       builtAt: new Date().toISOString(),
       nokmem: NOKMEM_VERSION,
     };
     files['build-record.json'] = { text: `${JSON.stringify(record, null, 2)}\n` };
-    files[MODULES_FILE] = { text: `${JSON.stringify(ctx.modules ?? [], null, 2)}\n` };
+    files[MODULES_FILE] = { text: `${JSON.stringify(results.get('modules'), null, 2)}\n` };
     await writeDirAtomically(resultDir(ctx), files);
-    ctx.record = record;
+    results.set('record', record);
+    results.set('result', resultArtifacts(ctx, record));
   },
 };

@@ -4,15 +4,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import type { VendoredModule } from '../attest.js';
 import type { BuildContext, BuildRecord } from '../context.js';
 import { StepSkipped } from '../errors.js';
 import type { Step } from '../step.js';
-
-export const resultDir = (ctx: BuildContext) => path.join(ctx.request.cacheDir, 'builds', ctx.plan!.cacheKey);
-
-/** The vendored module list, kept with a cached result for the SBOM; not part of the output. */
-export const MODULES_FILE = 'modules.json';
+import type { VendoredModule } from '../vendored.js';
+import { MODULES_FILE, resultArtifacts, resultDir } from './shared.js';
 
 /**
  * What this run asks to prove that the cached result did not (undefined: nothing). A result proven with
@@ -26,7 +22,7 @@ export function weakerProof(record: BuildRecord, functional: boolean): string | 
   return undefined;
 }
 
-export const reuse: Step<BuildContext> = {
+export const reuseCachedBuild: Step<BuildContext> = {
   name: 'reuse cached build',
   writes: false,
   async run(ctx) {
@@ -39,14 +35,14 @@ export const reuse: Step<BuildContext> = {
       throw new StepSkipped(
         `the cached build is weaker than this run asks for (${weaker}); building and proving again`,
       );
-    ctx.cachedResult = dir;
-    ctx.record = record;
-    ctx.modules = JSON.parse(
-      await readFile(path.join(dir, MODULES_FILE), 'utf8').catch(() => '[]'),
-    ) as VendoredModule[];
+    const { results } = ctx;
+    results.set('cachedResult', dir);
+    results.set('record', record);
+    results.set(
+      'modules',
+      JSON.parse(await readFile(path.join(dir, MODULES_FILE), 'utf8').catch(() => '[]')) as VendoredModule[],
+    );
+    results.set('result', resultArtifacts(ctx, record));
     ctx.deps.log.info(`  cache hit: ${dir}`);
   },
 };
-
-/** The skip rule of every step that a cache hit makes unnecessary. */
-export const unlessCached = (ctx: BuildContext) => (ctx.cachedResult ? 'cache hit' : undefined);

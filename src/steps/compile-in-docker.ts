@@ -6,36 +6,25 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { CommandFailed, UserError } from '../errors.js';
-import { vendoredModules } from '../attest.js';
 import type { Step } from '../step.js';
-import { unlessCached } from './reuse.js';
+import { vendoredModules } from '../vendored.js';
+import { goBuildCache, unlessCached } from './shared.js';
 
-/**
- * The Go build cache of this build's toolchain, reused across runs (NOKMEM_GO_BUILD_CACHE or <cache>/go-build):
- * one directory per Go version, so a rebuilt image with the same Go keeps its cache (Go keys its cache entries by
- * the compiler itself, so sharing is safe).
- */
-export function goBuildCache(ctx: BuildContext): string {
-  const plan = ctx.plan!;
-  const key = plan.toolchain
-    ? `go${plan.toolchain.go}`
-    : (plan.imageId ?? plan.image).replace(/^sha256:/, '').slice(0, 16);
-  return path.join(ctx.request.goBuildCacheDir ?? path.join(ctx.request.cacheDir, 'go-build'), key);
-}
-
-export const compile: Step<BuildContext> = {
+export const compileInDocker: Step<BuildContext> = {
   name: 'compile in Docker',
   writes: true,
   skip: unlessCached,
   async run(ctx) {
-    const plan = ctx.plan!;
+    const { plan, results } = ctx;
     const { docker, log } = ctx.deps;
+    const tree = results.get('tree');
+    const { make, env } = results.get('recipe');
     const goCache = goBuildCache(ctx);
     await docker.prepareWritable(goCache);
     // A project that picks its own GOCACHE inside the tree gets the shared cache mounted there (made here, so that
     // Docker does not create the mount point, and its parents, as root).
-    if (plan.goCacheInTree) await mkdir(path.join(ctx.tree!, plan.goCacheInTree), { recursive: true });
-    await docker.prepareWritable(ctx.tree!);
+    if (plan.goCacheInTree) await mkdir(path.join(tree, plan.goCacheInTree), { recursive: true });
+    await docker.prepareWritable(tree);
     let output = '';
     // The workspace is removed when the run ends; the log of the last build of this version stays.
     const logFile = path.join(
@@ -45,13 +34,13 @@ export const compile: Step<BuildContext> = {
     );
     await mkdir(path.dirname(logFile), { recursive: true });
     const mounts = [
-      { host: ctx.tree!, container: plan.mountPath },
+      { host: tree, container: plan.mountPath },
       { host: goCache, container: '/gocache' },
       ...(plan.goCacheInTree
         ? [{ host: goCache, container: path.posix.join(plan.mountPath, plan.goCacheInTree) }]
         : []),
     ];
-    log.info(`  ${plan.image}: make ${plan.make.join(' ')}`);
+    log.info(`  ${plan.image}: make ${make.join(' ')}`);
     try {
       const version = await docker.run({
         image: plan.image,
@@ -59,13 +48,13 @@ export const compile: Step<BuildContext> = {
         mounts: [],
         purpose: 'ask the builder image for its Go version',
       });
-      ctx.goUsed = version.stdout.trim().replace(/^go version /, '');
+      results.set('goUsed', version.stdout.trim().replace(/^go version /, ''));
       await docker.run({
         image: plan.image,
-        command: ['make', ...plan.make],
+        command: ['make', ...make],
         mounts,
         workdir: plan.mountPath,
-        env: plan.env,
+        env: { ...env },
         onOutput: (chunk) => {
           output += chunk;
           log.detail(chunk);
@@ -85,9 +74,9 @@ export const compile: Step<BuildContext> = {
       throw error;
     }
     await writeFile(logFile, output);
-    ctx.modules = await vendoredModules(ctx.tree!);
-    ctx.binary = path.join(ctx.tree!, plan.artifact);
-    if (!existsSync(ctx.binary))
+    results.set('modules', await vendoredModules(tree));
+    const binary = results.set('binary', path.join(tree, plan.artifact));
+    if (!existsSync(binary))
       throw new UserError(
         `the build of ${plan.component} ${plan.version.tag} finished but did not produce ${plan.artifact}; see ${logFile}`,
       );

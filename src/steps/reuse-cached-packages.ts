@@ -11,11 +11,7 @@ import { NOKMEM_VERSION } from '../meta.js';
 import { RPMBUILD_DEFINES } from '../rpm/build.js';
 import { RPM_SPECS_DIR } from '../rpm/spec.js';
 import type { Step } from '../step.js';
-import { unlessPackaging } from './signing-key.js';
-
-export const packagesDir = (ctx: BuildContext) => path.join(ctx.request.cacheDir, 'packages', ctx.packageKey!);
-export const unlessPackagesCached = (ctx: BuildContext) =>
-  unlessPackaging(ctx) ?? (ctx.cachedPackages ? 'packages cached' : undefined);
+import { packageArtifacts, packagesDir, unlessPackaging } from './shared.js';
 
 async function templatesDigest(): Promise<string> {
   const hash = createHash('sha256');
@@ -30,26 +26,27 @@ async function templatesDigest(): Promise<string> {
   return hash.digest('hex');
 }
 
-export const reusePackages: Step<BuildContext> = {
+export const reuseCachedPackages: Step<BuildContext> = {
   name: 'reuse cached packages',
   writes: true,
   skip: unlessPackaging,
   async run(ctx) {
     const inputs = {
       nokmem: NOKMEM_VERSION,
-      build: ctx.plan!.cacheKey,
+      build: ctx.plan.cacheKey,
       // The packages' own verification ran with the binary's proofs: a stronger proof makes new packages.
-      proofs: ctx.record?.verification.checks.map((c) => `${c.name}:${c.status}`) ?? [],
-      key: ctx.signingKey!.fingerprint,
+      proofs: ctx.results.get('record').verification.checks.map((c) => `${c.name}:${c.status}`),
+      key: ctx.results.get('signingKey').fingerprint,
       iteration: ctx.request.releaseIteration,
       templates: await templatesDigest(),
       defines: RPMBUILD_DEFINES,
     };
-    ctx.packageKey = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32);
+    ctx.results.set('packageKey', createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32));
     const dir = packagesDir(ctx);
     if (!existsSync(path.join(dir, 'SHA256SUMS.asc')))
       throw new StepSkipped('no earlier packages with identical inputs');
-    ctx.cachedPackages = dir;
+    ctx.results.set('cachedPackages', dir);
+    ctx.results.set('packages', await packageArtifacts(dir));
     ctx.deps.log.info(`  cache hit: ${dir}`);
   },
 };

@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuildContext, ForkPatch } from '../context.js';
+import type { ForkPatch, SourceContext } from '../context.js';
 import { InputError, PinMismatch, StepSkipped } from '../errors.js';
 import type { Step } from '../step.js';
-import { unlessCached } from './reuse.js';
+import { unlessCached } from './shared.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -49,22 +49,22 @@ export async function localPatch(patch: ForkPatch, forkName: string, cacheDir: s
   return cached;
 }
 
-export const forkPatches: Step<BuildContext> = {
+export const applyForkPatches: Step<SourceContext> = {
   name: 'apply fork patches',
   writes: true,
-  skip: (ctx) => unlessCached(ctx) ?? (ctx.plan!.fork ? undefined : 'not a fork'),
+  skip: (ctx) => unlessCached(ctx) ?? (ctx.plan.fork ? undefined : 'not a fork'),
   async run(ctx) {
-    const fork = ctx.plan!.fork!;
+    const fork = ctx.plan.fork!;
     if (fork.patches.length === 0) throw new StepSkipped(`fork ${fork.name} has no patches of its own`);
     for (const patch of fork.patches) {
       const file = await localPatch(patch, fork.name, ctx.request.cacheDir);
       const r = await ctx.deps.runner.run('git', ['apply', '--whitespace=nowarn', file], {
-        cwd: ctx.tree!,
+        cwd: ctx.results.get('tree'),
         allowFailure: true,
       });
       if (r.exitCode !== 0) {
         throw new PinMismatch(
-          `fork ${fork.name}: ${patch.name} does not apply to ${ctx.plan!.source.commit} (${r.stderr.trim().split('\n')[0] ?? ''}); check the patch and the commit in specs/forks.yaml`,
+          `fork ${fork.name}: ${patch.name} does not apply to ${ctx.plan.source.commit} (${r.stderr.trim().split('\n')[0] ?? ''}); check the patch and the commit in specs/forks.yaml`,
         );
       }
       ctx.deps.log.info(

@@ -1,0 +1,16 @@
+// Step: write the pinned commit's tree into a fresh workspace (no .git, so the build is told its version).
+
+import path from 'node:path';
+import type { SourceContext } from '../context.js';
+import type { Step } from '../step.js';
+import { unlessCached, workspaceOf } from './shared.js';
+
+export const checkOut: Step<SourceContext> = {
+  name: 'check out',
+  writes: true,
+  skip: unlessCached,
+  async run(ctx) {
+    const tree = ctx.results.set('tree', path.join(await workspaceOf(ctx), 'src'));
+    await ctx.results.get('sources').exportTree(ctx.plan.source.commit, tree);
+  },
+};

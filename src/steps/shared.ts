@@ -1,0 +1,102 @@
+// What several steps share: the skip rules, where a build's results live in the cache, the workspace, the Go
+// build cache, and runc's make recipe for a method the tree decides. Steps import from here, never from each other.
+
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Artifact, BuildContext, BuildRecord, BuildRequest, Recipe, SourceContext } from '../context.js';
+import { PUBLIC_KEY_FILE } from '../signing.js';
+import { newWorkspace } from '../workspace.js';
+
+/** The skip rule of every step that a cache hit makes unnecessary. */
+export const unlessCached = (ctx: SourceContext) => (ctx.results.has('cachedResult') ? 'cache hit' : undefined);
+
+export const unlessPackaging = (ctx: SourceContext) =>
+  ctx.request.package ? undefined : 'packaging turned off (--no-package)';
+
+export const unlessPackagesCached = (ctx: SourceContext) =>
+  unlessPackaging(ctx) ?? (ctx.results.has('cachedPackages') ? 'packages cached' : undefined);
+
+/** The result cache entry of this build's inputs. */
+export const resultDir = (ctx: BuildContext) => path.join(ctx.request.cacheDir, 'builds', ctx.plan.cacheKey);
+
+/** The package cache entry of this build's packaging inputs. */
+export const packagesDir = (ctx: BuildContext) =>
+  path.join(ctx.request.cacheDir, 'packages', ctx.results.get('packageKey'));
+
+/** The vendored module list, kept with a cached result for the SBOM; not part of the output. */
+export const MODULES_FILE = 'modules.json';
+
+/** This run's workspace, made by the first step that needs one (removed when the run ends). */
+export async function workspaceOf(ctx: SourceContext): Promise<string> {
+  return (
+    ctx.results.maybe('workspace') ??
+    ctx.results.set(
+      'workspace',
+      await newWorkspace(ctx.request.cacheDir, `${ctx.plan.component}-${ctx.plan.version.tag}`),
+    )
+  );
+}
+
+/**
+ * The Go build cache of this build's toolchain, reused across runs (NOKMEM_GO_BUILD_CACHE or <cache>/go-build):
+ * one directory per Go version, so a rebuilt image with the same Go keeps its cache (Go keys its cache entries by
+ * the compiler itself, so sharing is safe).
+ */
+export function goBuildCache(ctx: BuildContext): string {
+  const { toolchain, imageId, image } = ctx.plan;
+  const key = toolchain ? `go${toolchain.go}` : (imageId ?? image).replace(/^sha256:/, '').slice(0, 16);
+  return path.join(goBuildCacheRoot(ctx.request), key);
+}
+
+const goBuildCacheRoot = (request: BuildRequest) => request.goBuildCacheDir ?? path.join(request.cacheDir, 'go-build');
+
+/** The environment of every Go build in the builder image. */
+export const buildEnv = (layout: 'gopath' | 'modules'): Record<string, string> => ({
+  GOPATH: '/go',
+  GOCACHE: '/gocache',
+  GO111MODULE: layout === 'gopath' ? 'off' : 'on',
+  GOPROXY: 'off',
+});
+
+/** The build recipe for a method the tree inspection chose (forks): runc's own make interface. */
+export function forkRecipe(
+  method: Recipe['method'],
+  layout: 'gopath' | 'modules',
+  commit: string,
+): Pick<Recipe, 'make' | 'env'> {
+  const tags = method === 'build-tag' ? 'seccomp nokmem' : 'seccomp';
+  return {
+    make: ['static', `BUILDTAGS=${tags}`, `COMMIT=${commit}`],
+    env: { ...buildEnv(layout), ...(layout === 'modules' ? { GOFLAGS: '-mod=vendor' } : {}) },
+  };
+}
+
+/** The files of a verified result in the result cache, by what they are (the record says whether a patch is kept). */
+export function resultArtifacts(ctx: BuildContext, record: BuildRecord): Artifact[] {
+  const dir = resultDir(ctx);
+  const at = (name: string, kind: Artifact['kind']): Artifact => ({ name, path: path.join(dir, name), kind });
+  return [
+    at(ctx.plan.binaryName, 'binary'),
+    ...(record.patch ? [at(record.patch.file, 'patch')] : []),
+    at('build-record.json', 'build-record'),
+    at(MODULES_FILE, 'modules'),
+  ];
+}
+
+/** What a file of the packages phase is, by its name. */
+export function packageArtifactKind(name: string): Artifact['kind'] {
+  if (name.endsWith('.rpm')) return 'rpm';
+  if (name.endsWith('.spdx.json')) return 'sbom';
+  if (name.endsWith('.provenance.json')) return 'provenance';
+  if (name === PUBLIC_KEY_FILE) return 'public-key';
+  if (name === 'SHA256SUMS') return 'sums';
+  if (name === 'SHA256SUMS.asc') return 'sums-signature';
+  throw new Error(`bug: ${name} is not a file the packages phase makes`);
+}
+
+/** The packages and attestations kept in a package cache entry. */
+export async function packageArtifacts(dir: string): Promise<Artifact[]> {
+  return (await readdir(dir))
+    .sort()
+    .map((name) => ({ name, path: path.join(dir, name), kind: packageArtifactKind(name) }));
+}
