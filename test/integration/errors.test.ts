@@ -300,6 +300,26 @@ describe('bad input and broken surroundings', () => {
     assert.ok(!exists(cache), 'no fetch, no cache in a dry run');
   });
 
+  it('--dry-run prints the whole plan when prerequisites are missing, marks each with what makes it, exit 0', async () => {
+    const args = ['build', ...wb.common, '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--dry-run'];
+    const noImage = await nokmem([...args, '--out', wb.out('dry-missing'), '--image', 'nokmem-builder:no-such-tag']);
+    assert.equal(noImage.exitCode, 0, noImage.stderr);
+    assert.match(noImage.stdout, /^method {6}source-patch: /m);
+    assert.match(noImage.stdout, /^image {7}nokmem-builder:no-such-tag \(MISSING\)$/m);
+    assert.match(noImage.stdout, /^MISSING {5}builder image: .* — make it with: nokmem builder-image --offline$/m);
+    assert.doesNotMatch(noImage.stdout, /^MISSING {5}Docker engine/m);
+
+    const noDocker = await nokmem([...args, '--out', wb.out('dry-no-docker')], {
+      DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+    });
+    assert.equal(noDocker.exitCode, 0, noDocker.stderr);
+    assert.match(noDocker.stdout, /^output {6}/m);
+    assert.match(noDocker.stdout, /^MISSING {5}Docker engine: .* — make it with: start dockerd/m);
+    assert.match(noDocker.stdout, /^MISSING {5}builder image: not checked: the Docker engine is not reachable$/m);
+    assert.match(noDocker.stdout, /^MISSING {5}packager image: not checked/m);
+    assert.ok(!exists(wb.out('dry-no-docker')));
+  });
+
   it('in GitHub Actions: one log group per step, and a job summary table', async () => {
     const summary = `${wb.root}/summary.md`;
     const r = await nokmem(

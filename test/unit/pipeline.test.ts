@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { buildSteps, planSteps, prepareSteps } from '../../src/pipeline.ts';
+import type { Step } from '../../src/step.ts';
+
+const stepsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/steps');
+const kebab = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+const camel = (name: string) => kebab(name).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+describe('pipeline', () => {
+  it('plans (resolve, preflight), then applies, in the documented order', () => {
+    assert.deepEqual(
+      planSteps.map((s) => s.name),
+      ['resolve', 'preflight'],
+    );
+    assert.deepEqual(
+      buildSteps.map((s) => s.name),
+      [
+        'signing key',
+        'reuse cached build',
+        'fetch source',
+        'check out',
+        'apply fork patches',
+        'inspect tree',
+        'apply nokmem method',
+        'compile in Docker',
+        'verify',
+        'store result',
+        'reuse cached packages',
+        'package RPM',
+        'sign and attest',
+        'verify packages',
+        'store packages',
+        'write output',
+      ],
+    );
+    assert.ok(prepareSteps.every((s) => buildSteps.includes(s as never)));
+  });
+
+  it('gives each step one name: its file, its export and its log line', async () => {
+    const steps = [...planSteps, ...buildSteps] as Step<unknown>[];
+    const files = (await readdir(stepsDir)).filter((f) => f.endsWith('.ts') && f !== 'shared.ts');
+    assert.deepEqual(files.sort(), steps.map((s) => `${kebab(s.name)}.ts`).sort());
+    for (const step of steps) {
+      const module = (await import(path.join(stepsDir, `${kebab(step.name)}.ts`))) as Record<string, unknown>;
+      assert.equal(module[camel(step.name)], step, `${kebab(step.name)}.ts exports ${camel(step.name)}`);
+    }
+  });
+
+  it('only planning steps run before the plan exists, and they write nothing', () => {
+    assert.ok(planSteps.every((s) => !s.writes));
+  });
+});
