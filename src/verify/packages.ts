@@ -10,7 +10,7 @@ import type { Docker } from '../docker.js';
 import { InputError } from '../errors.js';
 import type { Runner } from '../runner.js';
 import { componentOfPackage } from '../rpm/build.js';
-import { elfChecks, inspectRpm, rpmChecks } from '../rpm/inspect.js';
+import { elfChecks, inspectRpm, rpmChecks } from './rpm.js';
 import { tagFromRpmVersion } from '../rpm/spec.js';
 import { GNUPG_MOUNT } from '../signing.js';
 import type { VersionTable } from '../specs.js';

@@ -8,8 +8,8 @@ import path from 'node:path';
 import type { Docker } from '../docker.js';
 import { readElfLinkage } from '../elf.js';
 import { PROJECT_ROOT } from '../specs.js';
-import { el7Check } from '../verify/index.js';
-import { type Check, fail, pass } from '../verify/verdict.js';
+import { el7Check } from './index.js';
+import { type Check, fail, pass } from './verdict.js';
 
 /** rpmlib() features that EL7's rpm 4.11 understands. Anything else makes yum refuse the package. */
 export const EL7_RPMLIB = new Set([
@@ -142,7 +142,7 @@ export async function inspectRpm(
     image,
     command: ['sh', '/probe/inspect.sh', '/probe/package.rpm', '/probe/key.asc', '/extract'],
     mounts: [
-      { host: path.join(PROJECT_ROOT, 'src/rpm/inspect.sh'), container: '/probe/inspect.sh', readOnly: true },
+      { host: path.join(PROJECT_ROOT, 'src/verify/rpm-inspect.sh'), container: '/probe/inspect.sh', readOnly: true },
       { host: rpm, container: '/probe/package.rpm', readOnly: true },
       { host: publicKeyFile, container: '/probe/key.asc', readOnly: true },
       { host: extractTo, container: '/extract' },
