@@ -10,7 +10,7 @@ import type { SigningConfig, SigningKey } from './signing.js';
 import type { SourceCache } from './source.js';
 import type { VendoredModule } from './vendored.js';
 import type { TreeInspection } from './inspect-tree.js';
-import type { Era } from './specs.js';
+import type { Era, PatchRecipe } from './specs.js';
 import type { ToolchainChoice, ToolchainNeeds, TreeToolchainFacts } from './toolchain.js';
 import type { Verdict } from './verify/verdict.js';
 import type { Component, ReleaseVersion } from './version.js';
@@ -91,7 +91,10 @@ export interface Recipe {
 export interface PatchRef {
   readonly name: string;
   readonly root: string;
+  /** sha256 of the recipe file as it was read */
   readonly digest: string;
+  /** the recipe itself, read once by resolve */
+  readonly recipe: PatchRecipe;
 }
 
 export interface ForkPlan {

@@ -1,6 +1,7 @@
 // Loads and validates the data in specs/ (the version table and the pins) and patches/ (the recipes).
 // This is the only module that knows the files' shapes; an unknown or misspelt key is an error naming it.
 
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,14 +172,21 @@ function formatIssues(file: string, error: z.ZodError): string {
 }
 
 export async function loadYaml<T>(file: string, schema: z.ZodType<T>): Promise<T> {
-  let text: string;
+  return (await loadYamlWithDigest(file, schema)).value;
+}
+
+/** A YAML file, checked against its schema, and the sha256 of the bytes that were read ("sha256:<hex>"). */
+export async function loadYamlWithDigest<T>(file: string, schema: z.ZodType<T>): Promise<{ value: T; digest: string }> {
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch {
     throw new InputError(
       `${file} cannot be read; pass --specs DIR pointing at a directory with versions.yaml and pins.yaml`,
     );
   }
+  const text = bytes.toString('utf8');
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   let data: unknown;
   try {
     data = YAML.parse(text, { merge: true });
@@ -188,7 +196,7 @@ export async function loadYaml<T>(file: string, schema: z.ZodType<T>): Promise<T
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw new InputError(formatIssues(file, parsed.error));
-  return parsed.data;
+  return { value: parsed.data, digest };
 }
 
 export async function loadVersionTable(specsDir = DEFAULT_SPECS_DIR): Promise<VersionTable> {
@@ -211,6 +219,14 @@ export async function writePin(specsDir: string, component: Component, tag: stri
 
 export async function loadPatchRecipe(name: string, patchesDir = DEFAULT_PATCHES_DIR): Promise<PatchRecipe> {
   return loadYaml(path.join(patchesDir, `${name}.yaml`), PatchRecipe);
+}
+
+/** A patch recipe and the digest of its file, read once (the plan carries both). */
+export async function loadPatchRecipeWithDigest(
+  name: string,
+  patchesDir = DEFAULT_PATCHES_DIR,
+): Promise<{ value: PatchRecipe; digest: string }> {
+  return loadYamlWithDigest(path.join(patchesDir, `${name}.yaml`), PatchRecipe);
 }
 
 export function eraFor(spec: ComponentSpec, version: ReleaseVersion): Era | undefined {

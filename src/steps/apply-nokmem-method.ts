@@ -7,7 +7,6 @@ import path from 'node:path';
 import type { SourceContext } from '../context.js';
 import { StepSkipped } from '../errors.js';
 import { applyRecipe } from '../patch.js';
-import { loadPatchRecipe } from '../specs.js';
 import type { Step } from '../step.js';
 import { unlessCached, workspaceOf } from './shared.js';
 
@@ -19,8 +18,7 @@ export const applyNokmemMethod: Step<SourceContext> = {
     const { method, make, patch } = ctx.results.get('recipe');
     if (method === 'build-tag') throw new StepSkipped(`build tag: ${make.join(' ')}`);
     if (method === 'none' || !patch) throw new StepSkipped('not affected: built as upstream ships it (--force)');
-    const recipe = await loadPatchRecipe(patch.name, ctx.request.patchesDir);
-    const applied = ctx.results.set('applied', await applyRecipe(ctx.results.get('tree'), patch.root, recipe));
+    const applied = ctx.results.set('applied', await applyRecipe(ctx.results.get('tree'), patch.root, patch.recipe));
     await writeFile(path.join(await workspaceOf(ctx), 'nokmem.patch'), applied.diff);
     const pruned = applied.removedImports.length ? `; dropped unused imports ${applied.removedImports.join(', ')}` : '';
     ctx.deps.log.info(`  ${patch.name} applied to ${applied.files.join(', ')}${pruned}`);

@@ -6,10 +6,18 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ForkPatch, PlanningContext, Recipe, ResolvedPlan } from '../context.js';
+import type { ForkPatch, PatchRef, PlanningContext, Recipe, ResolvedPlan } from '../context.js';
 import { InputError } from '../errors.js';
 import { SourceCache, normalizeRemote } from '../source.js';
-import { eraFor, fsPackageFor, loadForks, loadPins, loadVersionTable, toolchainFor } from '../specs.js';
+import {
+  eraFor,
+  fsPackageFor,
+  loadForks,
+  loadPatchRecipeWithDigest,
+  loadPins,
+  loadVersionTable,
+  toolchainFor,
+} from '../specs.js';
 import type { Step } from '../step.js';
 import { buildEnv } from './shared.js';
 import { parseVersion } from '../version.js';
@@ -18,10 +26,10 @@ function render(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
-async function recipeDigest(patchesDir: string, name: string): Promise<string> {
-  return `sha256:${createHash('sha256')
-    .update(await readFile(path.join(patchesDir, `${name}.yaml`)))
-    .digest('hex')}`;
+/** The patch recipe of an era, read once: the plan carries it and the digest of its file. */
+async function patchRef(patchesDir: string, name: string, root: string): Promise<PatchRef> {
+  const { value, digest } = await loadPatchRecipeWithDigest(name, patchesDir);
+  return { name, root, digest, recipe: value };
 }
 
 /** A fork of runc, built by commit: the method, make line and patch are filled in by the tree inspection. */
@@ -84,11 +92,7 @@ async function resolveFork(ctx: PlanningContext, name: string): Promise<Resolved
     mountPath: `/go/src/${spec.importPath}`,
     artifact: spec.artifact,
     binaryName: fork.binary,
-    forkPatchRecipe: {
-      name: 'libcontainer-nokmem',
-      root: spec.libcontainerRoot,
-      digest: await recipeDigest(request.patchesDir, 'libcontainer-nokmem'),
-    },
+    forkPatchRecipe: await patchRef(request.patchesDir, 'libcontainer-nokmem', spec.libcontainerRoot),
     fsPackage: spec.libcontainerPackage,
     outputDir: path.join(request.outDir, name),
     package: request.package,
@@ -172,7 +176,7 @@ export const resolve: Step<PlanningContext> = {
     for (const [k, v] of Object.entries(era.env ?? {})) env[k] = render(v, values);
     let patch: Recipe['patch'];
     if (method === 'source-patch' && era.patch && era.patchRoot) {
-      patch = { name: era.patch, root: era.patchRoot, digest: await recipeDigest(request.patchesDir, era.patch) };
+      patch = await patchRef(request.patchesDir, era.patch, era.patchRoot);
     }
     const recipe: Recipe = {
       method,
