@@ -4,7 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { UserError } from '../../src/errors.ts';
-import { DEFAULT_SPECS_DIR, eraFor, goVersionFor, loadPins, loadVersionTable, writePin } from '../../src/specs.ts';
+import {
+  DEFAULT_SPECS_DIR,
+  eraFor,
+  goVersionFor,
+  loadPins,
+  loadVersionTable,
+  toolchainFor,
+  writePin,
+} from '../../src/specs.ts';
 import { type Component, parseVersion } from '../../src/version.ts';
 
 // The table of FACTS.md ("Which versions need what"), boundary by boundary.
@@ -59,6 +67,15 @@ describe('specs/versions.yaml', () => {
     await assert.rejects(
       loadVersionTable(dir),
       (e: unknown) => e instanceof UserError && /runc: .*"imprtPath"/.test(e.message),
+    );
+  });
+
+  it('has the upstream Go per patch release where upstream changed it (kubelet 1.16.7+ on Go 1.13)', async () => {
+    const kubelet = (await loadVersionTable()).kubelet;
+    const go = (v: string) => toolchainFor(kubelet, parseVersion('kubelet', v))?.go;
+    assert.deepEqual(
+      [go('v1.16.0'), go('v1.16.6'), go('v1.16.7'), go('v1.16.8'), go('v1.16.15')],
+      ['1.12.9', '1.12.9', '1.13.6', '1.13.8', '1.13.15'],
     );
   });
 });
