@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { run } from '../../helpers/doctor-host.ts';
+import { type BinaryFacts } from '../../../src/doctor/probe.ts';
+import { place, run } from '../../helpers/doctor-host.ts';
 
 describe('doctor places binaries by commit', () => {
   it('a runc with kmem code reachable only for an explicit limit (docker 17.03, by commit) is not affected', async () => {
@@ -60,5 +61,44 @@ describe('doctor places binaries by commit', () => {
       /nvidia-runtime-2\.0\.0-docker18\.09\.2/,
     );
     assert.match(r.nextStep, /nvidia-runtime-\* build that matches it/);
+  });
+});
+
+describe('placer', () => {
+  const binary = (role: BinaryFacts['role'], version?: string): BinaryFacts => ({
+    role,
+    path: `/usr/bin/${role}`,
+    foundBy: 'test',
+    kmemCode: true,
+    marker: false,
+    version,
+  });
+
+  it('places a release by its version, with or without the v, through specs/versions.yaml', async () => {
+    const p = await place();
+    assert.equal(p(binary('kubelet', 'Kubernetes v1.12.4')).method, 'source-patch');
+    assert.equal(p(binary('kubelet', 'Kubernetes v1.16.15')).method, 'build-tag');
+    assert.equal(p(binary('kubelet', 'Kubernetes v1.22.3')).method, 'not-affected');
+    assert.equal(p(binary('runc', 'runc version 1.0.0-rc5\nspec: 1.0.0')).method, 'source-patch');
+    assert.equal(p(binary('docker-runc', 'runc version v1.0.0-rc10')).method, 'build-tag');
+    assert.equal(p(binary('runc', 'runc version 1.1.4\ncommit: v1.1.4-0-g5fd4c4d1')).method, 'not-affected');
+  });
+
+  it('a commit in specs/forks.yaml wins over the version the binary claims', async () => {
+    const p = await place();
+    const fork = 'runc version 1.0.0-rc5+dev; commit: a592beb5bc4c4092b1b1bac971afed27687340c5';
+    assert.match(p(binary('docker-runc', fork)).by, /docker-ce-18\.06\.2/);
+    assert.equal(
+      p(binary('runc', 'runc version 1.0.0-rc2; commit: 54296cf40ad8143b62dbcaa1d90e520a2136ddfe')).method,
+      'not-affected',
+    );
+  });
+
+  it('cannot place a binary without a version, a development build, or a release older than the table', async () => {
+    const p = await place();
+    assert.equal(p(binary('runc')).method, 'unknown');
+    assert.equal(p(binary('runc', 'runc version 1.0.0-rc5+dev; commit: 0123456789abcdef')).method, 'unknown');
+    assert.equal(p(binary('kubelet', 'Kubernetes v1.7.16')).method, 'unknown');
+    assert.equal(p(binary('kubelet', 'kubelet: garbage')).method, 'unknown');
   });
 });
