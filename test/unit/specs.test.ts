@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
-import { UserError } from '../../src/errors.ts';
-import { DEFAULT_SPECS_DIR, eraFor, goVersionFor, loadPins, loadVersionTable, writePin } from '../../src/specs.ts';
+import { after, describe, it } from 'node:test';
+import { InputError, UserError } from '../../src/errors.ts';
+import {
+  DEFAULT_SPECS_DIR,
+  eraFor,
+  fsPackageFor,
+  goVersionFor,
+  loadForkSpecs,
+  loadPatchRecipe,
+  loadPins,
+  loadVersionTable,
+  toolchainFor,
+  writePin,
+} from '../../src/specs.ts';
 import { type Component, parseVersion } from '../../src/version.ts';
 
 // The table of FACTS.md ("Which versions need what"), boundary by boundary.
@@ -61,6 +72,15 @@ describe('specs/versions.yaml', () => {
       (e: unknown) => e instanceof UserError && /runc: .*"imprtPath"/.test(e.message),
     );
   });
+
+  it('has the upstream Go per patch release where upstream changed it (kubelet 1.16.7+ on Go 1.13)', async () => {
+    const kubelet = (await loadVersionTable()).kubelet;
+    const go = (v: string) => toolchainFor(kubelet, parseVersion('kubelet', v))?.go;
+    assert.deepEqual(
+      [go('v1.16.0'), go('v1.16.6'), go('v1.16.7'), go('v1.16.8'), go('v1.16.15')],
+      ['1.12.9', '1.12.9', '1.13.6', '1.13.8', '1.13.15'],
+    );
+  });
 });
 
 describe('specs/pins.yaml', () => {
@@ -82,5 +102,55 @@ describe('specs/pins.yaml', () => {
     const text = await readFile(path.join(dir, 'pins.yaml'), 'utf8');
     assert.match(text, /# keep me/);
     assert.equal((await loadPins(dir)).kubelet['v1.12.4'], 'f49fa022dbe63faafd0da106ef7e05a29721d3f1');
+  });
+});
+
+describe('loading specs', () => {
+  const COMMIT = '4fc53a81fb7c994640722ac585fa9ca548971871';
+  const made: string[] = [];
+  after(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+  async function specsDir(files: Record<string, string>): Promise<string> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'specs-'));
+    made.push(dir);
+    for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+    return dir;
+  }
+
+  it('a file that is missing, not YAML, or of the wrong shape is bad input', async () => {
+    await assert.rejects(loadPins(await specsDir({})), InputError);
+    await assert.rejects(loadPins(await specsDir({ 'pins.yaml': 'runc: [unclosed\n' })), InputError);
+    await assert.rejects(loadPins(await specsDir({ 'pins.yaml': 'runc:\n  v1.0.0-rc5: 4fc53a8\n' })), InputError);
+    await assert.rejects(loadPins(await specsDir({ 'pins.yaml': `rnuc:\n  v1.0.0-rc5: ${COMMIT}\n` })), InputError);
+    await assert.rejects(loadVersionTable(await specsDir({ 'versions.yaml': 'runc: {}\n' })), InputError);
+    await assert.rejects(
+      loadForkSpecs(path.join(await specsDir({ 'forks.yaml': 'forks: [1, 2]\n' }), 'forks.yaml')),
+      InputError,
+    );
+    await assert.rejects(loadPatchRecipe('no-such-recipe'), InputError);
+  });
+
+  it('reads a component without pins as none', async () => {
+    const pins = await loadPins(await specsDir({ 'pins.yaml': `runc:\n  v1.0.0-rc5: ${COMMIT}\nkubelet:\n` }));
+    assert.deepEqual(pins, { runc: { 'v1.0.0-rc5': COMMIT }, kubelet: {} });
+  });
+
+  it('reads the real patch recipe and the forks file', async () => {
+    const recipe = await loadPatchRecipe('libcontainer-nokmem');
+    assert.ok(recipe.rewrite.length >= 1);
+    const forks = await loadForkSpecs(path.join(DEFAULT_SPECS_DIR, 'forks.yaml'));
+    assert.ok(Object.keys(forks.forks).length > 0);
+  });
+
+  it('names the cgroupfs package as the linker does: under the vendor/ of kubernetes where the era says so', async () => {
+    const table = await loadVersionTable();
+    assert.equal(
+      fsPackageFor(table.kubelet, eraFor(table.kubelet, parseVersion('kubelet', 'v1.12.4'))),
+      'k8s.io/kubernetes/vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs',
+    );
+    assert.equal(
+      fsPackageFor(table.runc, eraFor(table.runc, parseVersion('runc', 'v1.0.0-rc5'))),
+      'github.com/opencontainers/runc/libcontainer/cgroups/fs',
+    );
+    assert.equal(fsPackageFor(table.runc, undefined), 'github.com/opencontainers/runc/libcontainer/cgroups/fs');
   });
 });

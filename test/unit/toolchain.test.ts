@@ -1,14 +1,12 @@
-// The toolchain rule (src/toolchain.ts) and the builder-image recipes that run here (src/builder-image.ts):
-// which Go builds a tree into a binary that behaves like upstream's, and what is refused.
+// The toolchain rule (src/toolchain.ts): which Go builds a tree into a binary that behaves like upstream's, and
+// what is refused.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { execa } from 'execa';
-import { ARCHIVE_SED, officialDockerfile, offlinePackages } from '../../src/builder-image.ts';
-import { DEFAULT_SPECS_DIR, loadVersionTable, toolchainFor } from '../../src/specs.ts';
+import { DEFAULT_SPECS_DIR } from '../../src/specs.ts';
 import {
   ToolchainRefused,
   chooseToolchain,
@@ -17,7 +15,6 @@ import {
   readTreeToolchainFacts,
   toolchainProblem,
 } from '../../src/toolchain.ts';
-import { parseVersion } from '../../src/version.ts';
 
 const specs = await loadToolchains(DEFAULT_SPECS_DIR);
 const offline = [
@@ -111,15 +108,6 @@ describe('toolchain rule', () => {
     assert.match(toolchainProblem('1.19', { reflect2: 'unknown' }, specs) ?? '', /reflect2/);
     assert.equal(toolchainProblem('1.19', { reflect2: 'v1.0.2' }, specs), undefined);
   });
-
-  it('has the upstream Go per patch release where upstream changed it (kubelet 1.16.7+ on Go 1.13)', async () => {
-    const kubelet = (await loadVersionTable()).kubelet;
-    const go = (v: string) => toolchainFor(kubelet, parseVersion('kubelet', v))?.go;
-    assert.deepEqual(
-      [go('v1.16.0'), go('v1.16.6'), go('v1.16.7'), go('v1.16.8'), go('v1.16.15')],
-      ['1.12.9', '1.12.9', '1.13.6', '1.13.8', '1.13.15'],
-    );
-  });
 });
 
 describe('tree toolchain facts', () => {
@@ -159,47 +147,5 @@ describe('tree toolchain facts', () => {
     assert.deepEqual(await readTreeToolchainFacts(runc), {
       minimumGo: { version: '1.13', from: 'go.mod go directive' },
     });
-  });
-});
-
-describe('builder images', () => {
-  it('every offline image has what a real kubernetes build needs (rsync, make, gcc)', () => {
-    for (const image of specs.offline)
-      for (const p of ['rsync', 'make', 'gcc', 'libc6-dev'])
-        assert.ok(offlinePackages(image, specs).includes(p), `${image.image} lacks ${p}`);
-    assert.deepEqual(specs.offline.map((o) => o.go).sort(), ['1.15', '1.19']);
-  });
-
-  it("the official-image Dockerfile points apt at Debian's archive and installs rsync and libseccomp", () => {
-    const { dockerfile } = officialDockerfile('1.10.4', specs);
-    assert.match(dockerfile, /^FROM golang:1\.10\.4(@sha256:[0-9a-f]{64})?$/m);
-    assert.match(dockerfile, /archive\.debian\.org/);
-    assert.match(dockerfile, /Check-Valid-Until=false update/);
-    assert.match(dockerfile, /install -y --no-install-recommends libseccomp-dev pkg-config rsync/);
-    assert.match(dockerfile, /LABEL dev\.nokmem\.go-version="1\.10\.4"/);
-  });
-
-  it('the archive rewrite turns stretch and buster sources into archive.debian.org and drops -updates', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-sources-'));
-    const file = path.join(dir, 'sources.list');
-    await writeFile(
-      file,
-      [
-        'deb http://deb.debian.org/debian stretch main',
-        'deb http://security.debian.org/debian-security stretch/updates main',
-        'deb http://deb.debian.org/debian stretch-updates main',
-        'deb http://deb.debian.org/debian buster main',
-        'deb http://security.debian.org buster/updates main',
-        '',
-      ].join('\n'),
-    );
-    await execa('sed', ['-i', ...ARCHIVE_SED.flatMap((e) => ['-e', e]), file]);
-    assert.deepEqual((await readFile(file, 'utf8')).split('\n'), [
-      'deb http://archive.debian.org/debian stretch main',
-      'deb http://archive.debian.org/debian-security stretch/updates main',
-      'deb http://archive.debian.org/debian buster main',
-      'deb http://archive.debian.org/debian-security buster/updates main',
-      '',
-    ]);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.ts';
-import { inRange, parseVersion } from '../../src/version.ts';
+import { COMPONENTS, inRange, isComponent, parseVersion } from '../../src/version.ts';
 
 describe('parseVersion', () => {
   it('accepts a tag with or without the leading v', () => {
@@ -24,5 +24,34 @@ describe('parseVersion', () => {
     assert.ok(inRange(parseVersion('runc', 'v1.0.0-rc93'), '>1.0.0-rc.10'));
     assert.ok(!inRange(parseVersion('runc', 'v1.0.0-rc10'), '<=1.0.0-rc.5'));
     assert.ok(inRange(parseVersion('runc', 'v1.0.0'), '>=1.0.0-rc.94'));
+  });
+});
+
+describe('comparable versions', () => {
+  it('rewrites runc rcN as rc.N and leaves other versions as they are', () => {
+    assert.equal(parseVersion('runc', 'v1.0.0-rc93').comparable, '1.0.0-rc.93');
+    assert.equal(parseVersion('kubelet', 'v1.12.4').comparable, '1.12.4');
+    assert.equal(parseVersion('kubelet', 'v1.21.0-beta.1').comparable, '1.21.0-beta.1');
+  });
+
+  it('a refused version is a usage error: exit code 2', () => {
+    assert.throws(
+      () => parseVersion('runc', 'v1.0'),
+      (e: unknown) => e instanceof UsageError && e.exitCode === 2,
+    );
+  });
+
+  it('inRange takes pre-releases into account, as the version table needs', () => {
+    assert.ok(inRange(parseVersion('runc', 'v1.0.0-rc5'), '>=1.0.0-rc.2 <1.0.0-rc.6'));
+    assert.ok(inRange(parseVersion('kubelet', 'v1.21.1'), '>=1.15.0 <1.21.2'));
+    assert.ok(!inRange(parseVersion('kubelet', 'v1.21.2'), '>=1.15.0 <1.21.2'));
+  });
+});
+
+describe('isComponent', () => {
+  it('knows runc and kubelet only', () => {
+    assert.deepEqual([...COMPONENTS], ['runc', 'kubelet']);
+    assert.ok(isComponent('runc') && isComponent('kubelet'));
+    assert.ok(!isComponent('docker') && !isComponent('Runc') && !isComponent(''));
   });
 });

@@ -2,10 +2,17 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { PACKAGES, RPM_SPECS_DIR, renderSpec, rpmVersion, specValues, tagFromRpmVersion } from '../../src/rpm/spec.ts';
+import {
+  PACKAGES,
+  RPM_SPECS_DIR,
+  renderSpec,
+  rpmVersion,
+  specValues,
+  tagFromRpmVersion,
+} from '../../../src/rpm/spec.ts';
 
 // Golden files: NOKMEM_UPDATE_GOLDEN=1 npm run test:unit rewrites them; review the diff before committing.
-const GOLDEN = path.resolve(import.meta.dirname, '../golden');
+const GOLDEN = path.resolve(import.meta.dirname, '../../golden');
 
 const cases = [
   {

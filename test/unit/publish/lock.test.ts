@@ -8,9 +8,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { acquireLock } from '../../src/publish/lock.ts';
+import { acquireLock } from '../../../src/publish/lock.ts';
 
-const HOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/lock-holder.ts');
+const HOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../helpers/lock-holder.ts');
 let dir: string;
 
 before(async () => {

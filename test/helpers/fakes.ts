@@ -1,0 +1,200 @@
+// Fakes of the two side-effect interfaces the pipeline takes in its deps, so a step or a module can be unit
+// tested without Docker: a Runner that answers from a script and records every call, and a FakeDocker with the
+// public surface of the Docker class. Both fail the way the real ones do (CommandFailed for a failed command,
+// MissingPrerequisite for an engine that is not there); a call the script does not expect is a test bug and
+// throws a plain Error naming it. Integration tests use the real ones.
+
+import { mkdir } from 'node:fs/promises';
+import type { ContainerRun, Docker } from '../../src/docker.ts';
+import { MissingPrerequisite } from '../../src/errors.ts';
+import {
+  type RunOptions,
+  type RunResult,
+  type Runner,
+  commandFailed,
+  quoteForDisplay,
+  tail,
+} from '../../src/runner.ts';
+
+/** What a scripted command answers. Missing fields are empty output and exit code 0. */
+export interface ScriptedResult {
+  stdout?: string;
+  stderr?: string;
+  exitCode?: number;
+  stdoutBytes?: Buffer;
+}
+
+export interface RunnerCall {
+  command: string;
+  args: readonly string[];
+  options: RunOptions;
+}
+
+/** Which calls an entry answers: the command, a prefix of the arguments, arguments it must contain, or a test. */
+export interface CallMatcher {
+  command?: string;
+  /** The first arguments, each equal to the string or matching the RegExp. */
+  args?: readonly (string | RegExp)[];
+  /** Arguments that must appear somewhere. */
+  includes?: readonly string[];
+  when?: (call: RunnerCall) => boolean;
+}
+
+export interface ScriptEntry extends CallMatcher {
+  /** The answer, or a function of the call that makes it (it may also throw, e.g. to fake a spawn failure). */
+  result?: ScriptedResult | ((call: RunnerCall) => ScriptedResult | Promise<ScriptedResult>);
+  /** Answer only this many calls, then let later entries answer (a retry, a state that changes). */
+  times?: number;
+}
+
+export function matches(m: CallMatcher, call: RunnerCall): boolean {
+  if (m.command !== undefined && m.command !== call.command) return false;
+  if (m.args) {
+    if (m.args.length > call.args.length) return false;
+    for (const [i, want] of m.args.entries()) {
+      const got = call.args[i] ?? '';
+      if (typeof want === 'string' ? want !== got : !want.test(got)) return false;
+    }
+  }
+  if (m.includes && !m.includes.every((a) => call.args.includes(a))) return false;
+  return m.when ? m.when(call) : true;
+}
+
+export interface FakeRunner extends Runner {
+  /** Every call, in order, answered or not. */
+  readonly calls: RunnerCall[];
+  /** The calls that match, e.g. `runner.callsTo({ command: 'docker', args: ['rm'] })`. */
+  callsTo(m: CallMatcher): RunnerCall[];
+}
+
+/**
+ * A Runner that answers from `script`: the first entry that matches (and has answers left) answers. Like the
+ * real runner, a non-zero exit code throws CommandFailed unless the call allows failure.
+ */
+export function fakeRunner(script: readonly ScriptEntry[] = []): FakeRunner {
+  const entries = script.map((e) => ({ ...e, left: e.times ?? Infinity }));
+  const calls: RunnerCall[] = [];
+  return {
+    calls,
+    callsTo: (m) => calls.filter((c) => matches(m, c)),
+    async run(command, args, options = {}): Promise<RunResult> {
+      const call: RunnerCall = { command, args: [...args], options };
+      calls.push(call);
+      const entry = entries.find((e) => e.left > 0 && matches(e, call));
+      if (!entry) throw new Error(`fakeRunner: no scripted answer for ${quoteForDisplay(command, args)}`);
+      entry.left--;
+      const scripted = typeof entry.result === 'function' ? await entry.result(call) : (entry.result ?? {});
+      const result: RunResult = {
+        stdout: scripted.stdout ?? '',
+        stderr: scripted.stderr ?? '',
+        exitCode: scripted.exitCode ?? 0,
+        stdoutBytes: scripted.stdoutBytes,
+      };
+      if (result.exitCode !== 0 && !options.allowFailure)
+        throw commandFailed(
+          quoteForDisplay(command, args),
+          result.exitCode,
+          tail(result.stderr || result.stdout),
+          options.purpose,
+        );
+      return result;
+    },
+  };
+}
+
+/** The public surface of the Docker class: what steps and modules call. */
+export type DockerSurface = Pick<Docker, keyof Docker>;
+
+/** A scripted container run: which runs it answers (by image, command, or a test) and with what. */
+export interface ContainerScript {
+  image?: string;
+  /** The first words of the container's command, each equal to the string or matching the RegExp. */
+  command?: readonly (string | RegExp)[];
+  when?: (spec: ContainerRun) => boolean;
+  result?: ScriptedResult | ((spec: ContainerRun) => ScriptedResult | Promise<ScriptedResult>);
+  times?: number;
+}
+
+/**
+ * Docker without an engine. `engine` is what `docker version` would say (undefined: not reachable); `images`
+ * maps references to ids; `containers` scripts what `run` answers. Every container run and every directory made
+ * writable is recorded.
+ */
+export class FakeDocker implements DockerSurface {
+  readonly runs: ContainerRun[] = [];
+  readonly writable: string[] = [];
+  readonly removed: string[] = [];
+  private readonly scripts: (ContainerScript & { left: number })[];
+
+  constructor(
+    readonly options: {
+      engine?: string;
+      images?: Record<string, string>;
+      containers?: readonly ContainerScript[];
+      buildUser?: string;
+    } = { engine: '27.0.0' },
+  ) {
+    this.scripts = (options.containers ?? []).map((s) => ({ ...s, left: s.times ?? Infinity }));
+  }
+
+  asInvokingUser(): Docker {
+    return asDocker(this);
+  }
+
+  async ping(): Promise<string> {
+    if (this.options.engine === undefined)
+      throw new MissingPrerequisite('the Docker engine is not reachable (fake); start dockerd, then run again');
+    return this.options.engine;
+  }
+
+  async imageId(image: string): Promise<string | undefined> {
+    return this.options.images?.[image];
+  }
+
+  buildUser(): string {
+    return this.options.buildUser ?? '10001:10001';
+  }
+
+  async prepareWritable(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    this.writable.push(dir);
+  }
+
+  async run(spec: ContainerRun): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+    this.runs.push(spec);
+    const script = this.scripts.find(
+      (s) =>
+        s.left > 0 &&
+        (s.image === undefined || s.image === spec.image) &&
+        (s.command === undefined ||
+          s.command.every((w, i) => (typeof w === 'string' ? w === spec.command[i] : w.test(spec.command[i] ?? '')))) &&
+        (s.when === undefined || s.when(spec)),
+    );
+    if (!script)
+      throw new Error(`FakeDocker: no scripted answer for ${spec.image} ${quoteForDisplay('', spec.command).trim()}`);
+    script.left--;
+    const r = typeof script.result === 'function' ? await script.result(spec) : (script.result ?? {});
+    const result = { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.exitCode ?? 0 };
+    if (result.exitCode !== 0 && !spec.allowFailure)
+      throw commandFailed(
+        quoteForDisplay('docker', ['run', spec.image, ...spec.command]),
+        result.exitCode,
+        tail(result.stderr || result.stdout),
+        spec.purpose,
+      );
+    return result;
+  }
+
+  async remove(name: string): Promise<void> {
+    this.removed.push(name);
+  }
+}
+
+/**
+ * A FakeDocker where a Docker is expected (Deps['docker'], a module's docker parameter). The cast is needed only
+ * because Docker is a class with private fields, which TypeScript compares by name, not by shape; `implements
+ * DockerSurface` above checks the public surface at compile time.
+ */
+export function asDocker(fake: FakeDocker): Docker {
+  return fake as unknown as Docker;
+}

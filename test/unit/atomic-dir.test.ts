@@ -1,0 +1,81 @@
+// Directories that appear whole or not at all (src/atomic-dir.ts): a finished write replaces the old directory
+// in one rename; a failed one leaves the old directory as it was, and no partial sibling behind.
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { writeDirAtomically } from '../../src/atomic-dir.ts';
+
+let root = '';
+before(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'nokmem-atomic-'));
+});
+after(() => rm(root, { recursive: true, force: true }));
+const tempDir = () => mkdtemp(path.join(root, 'd-'));
+
+describe('writeDirAtomically', () => {
+  it('writes text and copied files into a directory others can read', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'source.bin'), 'binary bytes');
+    const out = path.join(dir, 'out');
+    await writeDirAtomically(out, {
+      'notes.txt': { text: 'hello\n' },
+      'copy.bin': { copyFrom: path.join(dir, 'source.bin') },
+    });
+    assert.deepEqual((await readdir(out)).sort(), ['copy.bin', 'notes.txt']);
+    assert.equal(await readFile(path.join(out, 'notes.txt'), 'utf8'), 'hello\n');
+    assert.equal(await readFile(path.join(out, 'copy.bin'), 'utf8'), 'binary bytes');
+    assert.equal((await stat(out)).mode & 0o777, 0o755);
+    assert.deepEqual((await readdir(dir)).sort(), ['out', 'source.bin'], 'no staging directory left');
+  });
+
+  it('replaces an older directory whole: none of its files survive', async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'out');
+    await writeDirAtomically(out, { 'old.txt': { text: 'old' }, 'both.txt': { text: 'old' } });
+    await writeDirAtomically(out, { 'both.txt': { text: 'new' } });
+    assert.deepEqual(await readdir(out), ['both.txt']);
+    assert.equal(await readFile(path.join(out, 'both.txt'), 'utf8'), 'new');
+    assert.deepEqual(await readdir(dir), ['out']);
+  });
+
+  it('creates missing parents', async () => {
+    const out = path.join(await tempDir(), 'a', 'b', 'out');
+    await writeDirAtomically(out, { f: { text: 'x' } });
+    assert.equal(await readFile(path.join(out, 'f'), 'utf8'), 'x');
+  });
+
+  it('a failure leaves nothing: no directory, no partial sibling, not even the parent it made', async () => {
+    const dir = await tempDir();
+    const parent = path.join(dir, 'new-parent');
+    const out = path.join(parent, 'out');
+    await assert.rejects(
+      writeDirAtomically(out, {
+        'first.txt': { text: 'written before the failure' },
+        'second.bin': { copyFrom: path.join(dir, 'does-not-exist') },
+      }),
+    );
+    assert.ok(!existsSync(out));
+    assert.ok(!existsSync(parent), 'the parent this call created is removed again');
+    assert.deepEqual(await readdir(dir), []);
+  });
+
+  it('a failure keeps the older directory as it was, and a parent that was there before', async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'out');
+    await writeDirAtomically(out, { 'kept.txt': { text: 'kept' } });
+    await mkdir(path.join(dir, 'unrelated'));
+    await assert.rejects(
+      writeDirAtomically(out, {
+        'kept.txt': { text: 'would replace' },
+        'broken.bin': { copyFrom: path.join(dir, 'does-not-exist') },
+      }),
+    );
+    assert.deepEqual(await readdir(out), ['kept.txt']);
+    assert.equal(await readFile(path.join(out, 'kept.txt'), 'utf8'), 'kept');
+    assert.deepEqual((await readdir(dir)).sort(), ['out', 'unrelated']);
+  });
+});

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { memoryCgroupMount, readTrace } from '../../../src/verify/functional-proof.ts';
+
+describe('functional proof parsers', () => {
+  it('finds the cgroup-v1 memory mount and ignores cgroup2', () => {
+    const mountinfo = [
+      '30 25 0:26 / /sys/fs/cgroup/unified rw,relatime shared:4 - cgroup2 cgroup2 rw',
+      '34 25 0:30 / /sys/fs/cgroup/memory rw,relatime shared:8 - cgroup cgroup rw,memory',
+    ].join('\n');
+    assert.equal(memoryCgroupMount(mountinfo), '/sys/fs/cgroup/memory');
+    assert.equal(memoryCgroupMount(mountinfo.split('\n')[0] ?? ''), undefined);
+  });
+
+  it('reads a trace: kmem access, cgroup creation, limit', () => {
+    const dir = '/sys/fs/cgroup/memory/x';
+    const trace = [
+      `12 mkdirat(AT_FDCWD, "${dir}", 0755) = 0`,
+      `12 openat(AT_FDCWD, "${dir}/memory.kmem.limit_in_bytes", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0700) = 5`,
+      '12 write(5, "1", 1) = 1',
+      `12 openat(AT_FDCWD, "${dir}/memory.limit_in_bytes", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0700) = 5`,
+    ].join('\n');
+    const found = readTrace(trace, 'x');
+    assert.equal(found.kmemAccess.length, 1);
+    assert.ok(found.createdCgroup && found.setLimit);
+    assert.equal(
+      readTrace(
+        trace
+          .split('\n')
+          .filter((l) => !l.includes('kmem'))
+          .join('\n'),
+        'x',
+      ).kmemAccess.length,
+      0,
+    );
+    // runc rc93 opens cgroup files with openat2 relative to the cgroup root
+    const rc93 = readTrace(
+      '7 openat2(3, "memory/x/memory.limit_in_bytes", {flags=O_WRONLY}, 24) = 9\n7 mkdirat(AT_FDCWD, "/sys/fs/cgroup/memory/x", 0755) = 0',
+      'x',
+    );
+    assert.ok(rc93.setLimit && rc93.createdCgroup);
+  });
+});
