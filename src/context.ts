@@ -2,7 +2,7 @@
 // interfaces, the plan (made once by resolve and preflight, before any long work, then read-only), and the
 // results, each set once by the step that makes it. Steps read the plan and the results; nothing else carries state.
 
-import type { Docker } from './docker.js';
+import type { DockerEngine } from './docker.js';
 import type { Logger } from './log.js';
 import type { AppliedPatch } from './patch.js';
 import type { Runner } from './runner.js';
@@ -50,7 +50,7 @@ export interface BuildRequest {
 
 export interface Deps {
   runner: Runner;
-  docker: Docker;
+  docker: DockerEngine;
   log: Logger;
   /** Running in GitHub Actions: fold each step's log into a group. */
   logGroups?: boolean;

@@ -41,7 +41,7 @@ export class Docker {
    * The same engine for what gets published (repository metadata, its signature, the GnuPG home that signs it):
    * owned by the invoking user, never by BUILD_UID, which any host account with that uid could change.
    */
-  asInvokingUser(): Docker {
+  asInvokingUser(): DockerEngine {
     return new Docker(this.runner, true);
   }
 
@@ -130,6 +130,12 @@ export class Docker {
 }
 
 /** A container name nokmem owns: the pid says which run it belongs to. */
+/**
+ * What code that uses the engine depends on: the public surface of Docker. Deps and tools take this, so that a
+ * test can pass a fake engine (test/helpers/fakes.ts) where the class, with its private fields, would not fit.
+ */
+export type DockerEngine = Pick<Docker, keyof Docker>;
+
 export function containerName(): string {
   return `nokmem-${process.pid}-${randomBytes(4).toString('hex')}`;
 }

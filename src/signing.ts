@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Docker } from './docker.js';
+import type { DockerEngine } from './docker.js';
 import { InputError } from './errors.js';
 import { removeOnInterrupt } from './interrupt.js';
 import type { Logger } from './log.js';
@@ -45,7 +45,7 @@ const GNUPG = '/gnupg';
 
 export class Gpg {
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: DockerEngine,
     private readonly image: string,
   ) {}
 
@@ -125,7 +125,7 @@ export const WRONG_PASSPHRASE =
 
 export async function prepareSigningKey(
   config: SigningConfig,
-  deps: { docker: Docker; log: Logger; image: string; scratchRoot: string; devKeyDir: string },
+  deps: { docker: DockerEngine; log: Logger; image: string; scratchRoot: string; devKeyDir: string },
 ): Promise<SigningKey> {
   const gpg = new Gpg(deps.docker, deps.image);
   const home = await privateDir(gnupgParent(deps.scratchRoot), `${GNUPG_PREFIX}${process.pid}-`);
@@ -195,7 +195,7 @@ export async function prepareSigningKey(
 }
 
 /** The development key, made once per cache (RSA 4096, no passphrase) and exported as armored text. */
-async function developmentKey(gpg: Gpg, deps: { docker: Docker; devKeyDir: string }): Promise<string> {
+async function developmentKey(gpg: Gpg, deps: { docker: DockerEngine; devKeyDir: string }): Promise<string> {
   const keyFile = path.join(deps.devKeyDir, 'dev-signing-key.asc');
   if (existsSync(keyFile)) return readFile(keyFile, 'utf8');
   const home = await privateDir(path.dirname(deps.devKeyDir), '.devkey-');

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Docker } from '../docker.js';
+import type { DockerEngine } from '../docker.js';
 import { InputError, VerificationFailed } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Runner } from '../runner.js';
@@ -43,7 +43,7 @@ async function collectRpms(inputs: string[]): Promise<string[]> {
 
 export async function publish(
   request: PublishRequest,
-  deps: { docker: Docker; runner: Runner; log: Logger },
+  deps: { docker: DockerEngine; runner: Runner; log: Logger },
 ): Promise<PublishResult> {
   const rpms = await collectRpms(request.inputs);
   const workDir = path.join(request.cacheDir, 'work');

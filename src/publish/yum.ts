@@ -24,7 +24,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
-import type { Docker } from '../docker.js';
+import type { DockerEngine } from '../docker.js';
 import { InputError, PinMismatch } from '../errors.js';
 import type { Logger } from '../log.js';
 import { signDetached } from '../rpm/build.js';
@@ -61,7 +61,7 @@ export interface PublishOptions {
   key: SigningKey;
   keep: number;
   baseUrl: string;
-  docker: Docker;
+  docker: DockerEngine;
   image: string;
   log: Logger;
   lockWaitMs?: number;

@@ -4,7 +4,7 @@
 
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Docker } from '../docker.js';
+import type { DockerEngine } from '../docker.js';
 import { UserError } from '../errors.js';
 import { GNUPG_MOUNT, type SigningKey, signingCommand, unlockArgs } from '../signing.js';
 import type { Component } from '../version.js';
@@ -29,7 +29,7 @@ export async function buildRpm(
   binary: string,
   inputs: SpecInputs,
   workDir: string,
-  docker: Docker,
+  docker: DockerEngine,
   image: string,
   overrides: [string, string][] = [],
 ): Promise<BuiltRpm> {
@@ -74,7 +74,7 @@ export async function buildRpm(
 }
 
 /** Adds both signatures: the v4 header signature and the v3 header+payload one that EL7's rpm 4.11 checks. */
-export async function signRpms(files: string[], key: SigningKey, docker: Docker, image: string): Promise<void> {
+export async function signRpms(files: string[], key: SigningKey, docker: DockerEngine, image: string): Promise<void> {
   const dirs = [...new Set(files.map((f) => path.dirname(f)))];
   if (dirs.length !== 1) throw new Error('bug: sign RPMs from one directory at a time');
   await docker.prepareWritable(dirs[0]!);
@@ -107,7 +107,12 @@ export async function signRpms(files: string[], key: SigningKey, docker: Docker,
 }
 
 /** A detached, armored signature of a file (SHA256SUMS.asc). */
-export async function signDetached(file: string, key: SigningKey, docker: Docker, image: string): Promise<string> {
+export async function signDetached(
+  file: string,
+  key: SigningKey,
+  docker: DockerEngine,
+  image: string,
+): Promise<string> {
   const out = `${file}.asc`;
   await docker.prepareWritable(path.dirname(file));
   const signing = signingCommand(key, [

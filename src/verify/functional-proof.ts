@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Docker } from '../docker.js';
+import type { DockerEngine } from '../docker.js';
 import type { Runner } from '../runner.js';
 import { type Check, fail, pass, skipped } from './verdict.js';
 
@@ -128,7 +128,7 @@ const PROOF_SCRIPT = [
 ].join('\n');
 
 /** strace inside the sandbox image (nokmem's offline images carry it: specs/toolchains.yaml `common`). */
-async function straceIn(docker: Docker, image: string): Promise<string | undefined> {
+async function straceIn(docker: DockerEngine, image: string): Promise<string | undefined> {
   const own = await docker.run({
     image,
     command: ['sh', '-c', 'command -v strace'],
@@ -141,7 +141,7 @@ async function straceIn(docker: Docker, image: string): Promise<string | undefin
 
 export async function functionalProof(
   binary: string,
-  tools: { runner: Runner; docker: Docker; image: string; scratchRoot: string },
+  tools: { runner: Runner; docker: DockerEngine; image: string; scratchRoot: string },
 ): Promise<Check> {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) {
     return skipped(

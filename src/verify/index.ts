@@ -1,7 +1,7 @@
 // Verification of one binary: it starts on EL7 (static, or no GLIBC_ need above 2.17), it reports the right
 // version, and it is nokmem by the static proof and, for runc, the functional proof.
 
-import type { Docker } from '../docker.js';
+import type { DockerEngine } from '../docker.js';
 import { glibcAtMost, readElfLinkage } from '../elf.js';
 import type { Runner } from '../runner.js';
 import type { Component } from '../version.js';
@@ -22,7 +22,7 @@ export interface VerifyTarget {
 }
 
 export interface VerifyTools {
-  docker: Docker;
+  docker: DockerEngine;
   runner: Runner;
   /** An image with a Go toolchain (go tool nm / objdump) to inspect the binary in. */
   toolImage: string;

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseSha256sums, sha256 } from '../attest.js';
-import type { Docker } from '../docker.js';
+import type { DockerEngine } from '../docker.js';
 import { InputError } from '../errors.js';
 import type { Runner } from '../runner.js';
 import { componentOfPackage } from '../rpm/build.js';
@@ -42,7 +42,7 @@ export interface PackageExpectation {
 }
 
 export interface PackageVerifyTools {
-  docker: Docker;
+  docker: DockerEngine;
   runner: Runner;
   image: string;
   scratchRoot: string;
@@ -70,7 +70,7 @@ function expectationOf(name: string, version: string, expect: PackageVerifyTools
 }
 
 /** The fingerprint of an armored public key (read once per run, not per package). */
-export async function keyFingerprint(publicKeyFile: string, docker: Docker, image: string): Promise<string> {
+export async function keyFingerprint(publicKeyFile: string, docker: DockerEngine, image: string): Promise<string> {
   const r = await docker.run({
     image,
     command: ['gpg', '--batch', '--with-colons', '--show-keys', '/probe/key.asc'],

@@ -5,7 +5,7 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Docker } from '../docker.js';
+import type { DockerEngine } from '../docker.js';
 import { readElfLinkage } from '../elf.js';
 import { PROJECT_ROOT } from '../specs.js';
 import { el7Check } from './index.js';
@@ -134,7 +134,7 @@ export async function inspectRpm(
   rpm: string,
   publicKeyFile: string,
   extractTo: string,
-  docker: Docker,
+  docker: DockerEngine,
   image: string,
 ): Promise<RpmFacts> {
   await docker.prepareWritable(extractTo);

@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Docker } from '../docker.js';
+import type { DockerEngine } from '../docker.js';
 import { PROJECT_ROOT } from '../specs.js';
 import { type Check, fail, pass } from './verdict.js';
 
@@ -112,7 +112,7 @@ export function functionTableChecks(table: FunctionTable): Check[] {
 
 async function functionTableProof(
   mount: { host: string; container: string; readOnly: boolean }[],
-  docker: Docker,
+  docker: DockerEngine,
   toolImage: string,
 ): Promise<Check[]> {
   const r = await docker
@@ -140,7 +140,7 @@ async function functionTableProof(
 export async function staticProof(
   binary: string,
   expect: StaticExpectations,
-  docker: Docker,
+  docker: DockerEngine,
   toolImage: string,
 ): Promise<Check[]> {
   const bytes = await readFile(binary);

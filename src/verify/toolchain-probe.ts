@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Docker } from '../docker.js';
+import type { DockerEngine } from '../docker.js';
 import { PROJECT_ROOT } from '../specs.js';
 import { type Check, fail, pass } from './verdict.js';
 
@@ -26,7 +26,7 @@ export function vendorsJsonIterator(tree: string): boolean {
   return existsSync(path.join(tree, JSONITER));
 }
 
-export async function toolchainProbe(target: ProbeTarget, docker: Docker): Promise<Check> {
+export async function toolchainProbe(target: ProbeTarget, docker: DockerEngine): Promise<Check> {
   const dir = path.join(target.tree, '_nokmem_probe');
   await mkdir(dir, { recursive: true });
   await copyFile(path.join(PROJECT_ROOT, 'src/verify/jsonprobe/main.go'), path.join(dir, 'main.go'));

@@ -5,7 +5,7 @@
 // throws a plain Error naming it. Integration tests use the real ones.
 
 import { mkdir } from 'node:fs/promises';
-import type { ContainerRun, Docker } from '../../src/docker.ts';
+import type { ContainerRun, DockerEngine } from '../../src/docker.ts';
 import { MissingPrerequisite } from '../../src/errors.ts';
 import {
   type RunOptions,
@@ -102,9 +102,6 @@ export function fakeRunner(script: readonly ScriptEntry[] = []): FakeRunner {
   };
 }
 
-/** The public surface of the Docker class: what steps and modules call. */
-export type DockerSurface = Pick<Docker, keyof Docker>;
-
 /** A scripted container run: which runs it answers (by image, command, or a test) and with what. */
 export interface ContainerScript {
   image?: string;
@@ -120,7 +117,7 @@ export interface ContainerScript {
  * maps references to ids; `containers` scripts what `run` answers. Every container run and every directory made
  * writable is recorded.
  */
-export class FakeDocker implements DockerSurface {
+export class FakeDocker implements DockerEngine {
   readonly runs: ContainerRun[] = [];
   readonly writable: string[] = [];
   readonly removed: string[] = [];
@@ -137,8 +134,8 @@ export class FakeDocker implements DockerSurface {
     this.scripts = (options.containers ?? []).map((s) => ({ ...s, left: s.times ?? Infinity }));
   }
 
-  asInvokingUser(): Docker {
-    return asDocker(this);
+  asInvokingUser(): DockerEngine {
+    return this;
   }
 
   async ping(): Promise<string> {
@@ -188,13 +185,4 @@ export class FakeDocker implements DockerSurface {
   async remove(name: string): Promise<void> {
     this.removed.push(name);
   }
-}
-
-/**
- * A FakeDocker where a Docker is expected (Deps['docker'], a module's docker parameter). The cast is needed only
- * because Docker is a class with private fields, which TypeScript compares by name, not by shape; `implements
- * DockerSurface` above checks the public surface at compile time.
- */
-export function asDocker(fake: FakeDocker): Docker {
-  return fake as unknown as Docker;
 }

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import type { PlanningContext } from '../../../src/context.ts';
+import { MissingPrerequisite } from '../../../src/errors.ts';
+import { preflight } from '../../../src/steps/preflight.ts';
+import { FakeDocker, fakeRunner } from '../../helpers/fakes.ts';
+import { buildRequest, resolved, tempDir, testDeps } from '../../helpers/steps.ts';
+
+const GO119 = 'nokmem-builder:debian-go1.19';
+let root = '';
+before(async () => {
+  root = await tempDir();
+});
+after(() => rm(root, { recursive: true, force: true }));
+
+/** git is there, the remote answers; the engine's images are listed by the runner, as Docker's CLI would. */
+const machine = (images: Record<string, string>) =>
+  fakeRunner([
+    { command: 'git', args: ['--version'], result: { stdout: 'git version 2.39.5\n' } },
+    { command: 'git', args: ['ls-remote'], result: {} },
+    {
+      command: 'docker',
+      args: ['image', 'ls'],
+      result: { stdout: Object.keys(images).join('\n') },
+    },
+    {
+      command: 'docker',
+      args: ['image', 'inspect'],
+      result: (call) => ({
+        stdout: call.args.at(-1) === GO119 ? '1.19.8\n' : '',
+        exitCode: images[call.args.at(-1)!] ? 0 : 1,
+      }),
+    },
+    { command: 'docker', args: ['run'], includes: ['check-tools'], result: { stdout: '' } },
+  ]);
+
+async function planning(dryRun: boolean, images: Record<string, string>, engine?: string) {
+  const request = buildRequest(root, { dryRun, remote: 'file:///srv/runc.git' });
+  const deps = testDeps(machine(images), new FakeDocker({ engine, images }));
+  const ctx: PlanningContext = { request, deps, resolved: await resolved(request, deps) };
+  return { ctx, deps };
+}
+
+describe('preflight', () => {
+  it('completes the plan and freezes it: toolchain, image id, cache key, every prerequisite there', async () => {
+    const { ctx } = await planning(false, { [GO119]: 'sha256:119' }, '27.0.0');
+    await preflight.run(ctx);
+    const plan = ctx.plan!;
+    assert.ok(Object.isFrozen(plan));
+    assert.equal(plan.image, GO119);
+    assert.equal(plan.imageId, 'sha256:119');
+    assert.equal(plan.toolchain?.go, '1.19.8');
+    assert.match(plan.cacheKey, /^[0-9a-f]{32}$/);
+    assert.deepEqual(
+      plan.prerequisites.map((p) => [p.what, p.ok]),
+      [
+        ['git', true],
+        ['Docker engine', true],
+        ['builder image', true],
+        ['build tools', true],
+        ['packager image', true],
+      ],
+    );
+  });
+
+  it('a build stops at the first missing prerequisite, with the class that says so', async () => {
+    const { ctx } = await planning(false, {}, undefined);
+    await assert.rejects(preflight.run(ctx), MissingPrerequisite);
+    assert.equal(ctx.plan, undefined);
+  });
+
+  it('a dry run marks each missing prerequisite with what makes it, and still makes the plan', async () => {
+    const { ctx } = await planning(true, {}, '27.0.0');
+    await preflight.run(ctx);
+    const missing = ctx.plan!.prerequisites.filter((p) => !p.ok);
+    assert.deepEqual(
+      missing.map((p) => p.what),
+      ['builder image', 'build tools', 'packager image'],
+    );
+    assert.equal(missing[0]?.fix, 'nokmem builder-image --offline');
+    assert.equal(ctx.plan!.toolchain, undefined);
+    assert.match(ctx.plan!.cacheKey, /^[0-9a-f]{32}$/);
+
+    const noEngine = await planning(true, {}, undefined);
+    await preflight.run(noEngine.ctx);
+    assert.deepEqual(
+      noEngine.ctx.plan!.prerequisites.filter((p) => !p.ok).map((p) => p.what),
+      ['Docker engine', 'builder image', 'build tools', 'packager image'],
+    );
+    assert.equal(noEngine.deps.fake.runs.length, 0, 'nothing ran in a container');
+  });
+});

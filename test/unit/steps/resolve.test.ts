@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { InputError } from '../../../src/errors.ts';
+import { buildRequest, resolved, testDeps } from '../../helpers/steps.ts';
+
+describe('resolve', () => {
+  it('makes a frozen plan from specs/: era, pin, recipe with the patch recipe read once, outputs', async () => {
+    const deps = testDeps();
+    const plan = await resolved(buildRequest('/tmp/r'), deps);
+    assert.ok(Object.isFrozen(plan));
+    assert.equal(plan.method, 'source-patch');
+    assert.equal(plan.source.commit, '4fc53a81fb7c994640722ac585fa9ca548971871');
+    assert.equal(plan.source.pinned, true);
+    assert.equal(plan.recipe?.method, 'source-patch');
+    assert.equal(plan.recipe?.patch?.name, 'libcontainer-nokmem');
+    assert.match(plan.recipe?.patch?.digest ?? '', /^sha256:[0-9a-f]{64}$/);
+    assert.ok(plan.recipe?.patch?.recipe.rewrite.length, 'the recipe itself travels in the plan');
+    assert.ok(plan.recipe?.make.some((a) => a.startsWith('COMMIT=4fc53a81')));
+    assert.equal(plan.outputDir, '/tmp/r/out/runc-v1.0.0-rc5');
+    assert.equal(deps.runner.calls.length, 0, 'a pinned release asks no remote');
+  });
+
+  it('a fork: method and recipe are left to the tree, the nokmem recipe is ready for it', async () => {
+    const plan = await resolved(buildRequest('/tmp/r', { fork: 'docker-ce-18.06.2', version: '' }));
+    assert.equal(plan.method, 'from-tree');
+    assert.equal(plan.recipe, undefined);
+    assert.equal(plan.forkPatchRecipe?.name, 'libcontainer-nokmem');
+    assert.equal(plan.fork?.name, 'docker-ce-18.06.2');
+    assert.equal(plan.source.byCommit, true);
+  });
+
+  it('input it cannot plan is an InputError: an unknown fork, a version that is not affected', async () => {
+    await assert.rejects(resolved(buildRequest('/tmp/r', { fork: 'no-such-fork', version: '' })), InputError);
+    await assert.rejects(resolved(buildRequest('/tmp/r', { version: 'v1.0.0-rc1' })), InputError);
+  });
+});

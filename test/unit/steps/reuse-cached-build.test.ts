@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { BuildRecord } from '../../../src/context.ts';
+import { StepSkipped } from '../../../src/errors.ts';
+import { reuseCachedBuild } from '../../../src/steps/reuse-cached-build.ts';
+import { buildRequest, newResults, plan, removeTempDirs, tempDir, testDeps } from '../../helpers/steps.ts';
+
+after(removeTempDirs);
+
+const record = (functional: string) =>
+  ({
+    patch: { file: 'nokmem.patch' },
+    verification: {
+      ok: true,
+      checks: [{ name: 'functional (strace)', status: functional === 'pass' ? 'pass' : 'skipped', detail: functional }],
+    },
+  }) as unknown as BuildRecord;
+
+async function cached(functionalDetail: string, wantFunctional: boolean) {
+  const root = await tempDir();
+  const request = buildRequest(root, { functional: wantFunctional });
+  const p = await plan(request);
+  const dir = path.join(root, 'cache', 'builds', p.cacheKey);
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'build-record.json'), JSON.stringify(record(functionalDetail)));
+  await writeFile(path.join(dir, 'modules.json'), '[{"path":"github.com/a/b","version":"v1"}]');
+  const results = newResults();
+  return { ctx: { request, deps: testDeps(), plan: p, results }, results, dir };
+}
+
+describe('reuse cached build', () => {
+  it('a hit sets the cached result, its record, modules and artifacts (the patch because the record has one)', async () => {
+    const { ctx, results, dir } = await cached('pass', true);
+    await reuseCachedBuild.run(ctx);
+    assert.equal(results.get('cachedResult'), dir);
+    assert.deepEqual(results.get('modules'), [{ path: 'github.com/a/b', version: 'v1' }]);
+    assert.deepEqual(
+      results.get('result').map((a) => [a.name, a.kind]),
+      [
+        ['runc', 'binary'],
+        ['nokmem.patch', 'patch'],
+        ['build-record.json', 'build-record'],
+        ['modules.json', 'modules'],
+      ],
+    );
+  });
+
+  it('a result proven with --no-functional is not reused by a run that wants the functional proof', async () => {
+    const { ctx, results } = await cached('skipped (--no-functional)', true);
+    await assert.rejects(reuseCachedBuild.run(ctx), StepSkipped);
+    assert.equal(results.has('cachedResult'), false);
+    const weaker = await cached('skipped (--no-functional)', false);
+    await reuseCachedBuild.run(weaker.ctx);
+    assert.ok(weaker.results.has('cachedResult'));
+  });
+
+  it('no earlier build: a skip, nothing set', async () => {
+    const root = await tempDir();
+    const request = buildRequest(root);
+    const results = newResults();
+    await assert.rejects(
+      reuseCachedBuild.run({ request, deps: testDeps(), plan: await plan(request), results }),
+      StepSkipped,
+    );
+    assert.equal(results.has('record'), false);
+  });
+});
