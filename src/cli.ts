@@ -49,9 +49,10 @@ export async function main(argv: string[], env: CliEnv = processEnv(), program =
     const json = argv.includes('--json');
     if (error instanceof UserError) {
       // A failed verification has printed its checks already: its message is the one short line after them.
+      // With --json, the error object names its kind (the class), which scripts decide by, never by wording.
       env.err(`nokmem: error: ${redact(error.message)}\n`);
       if (json && !(error instanceof VerificationFailed && error.reported))
-        env.out(`${JSON.stringify({ ok: false, error: redact(error.message) })}\n`);
+        env.out(`${JSON.stringify({ ok: false, kind: error.name, error: redact(error.message) })}\n`);
       return error.exitCode;
     }
     // A bug: the stack (and the step it happened in, and every cause), exit 70 (EX_SOFTWARE).

@@ -107,11 +107,13 @@ describe('main: exit codes by class', () => {
     ['InputError', () => new InputError('bad input'), 1],
     ['PinMismatch', () => new PinMismatch('moved'), 1],
   ] as const) {
-    it(`${kind}: exit ${code}, one line on stderr, an error object on stdout with --json`, async () => {
+    it(`${kind}: exit ${code}, one line on stderr, an error object naming the class with --json`, async () => {
       const c = capture();
       assert.equal(await main(argv('boom', '--json'), c.env, withBoom(c, make)), code);
       assert.equal(c.stderr().trimEnd().split('\n').length, 1);
-      assert.equal((JSON.parse(c.stdout()) as { ok: boolean }).ok, false);
+      const json = JSON.parse(c.stdout()) as { ok: boolean; kind: string };
+      assert.equal(json.ok, false);
+      assert.equal(json.kind, kind);
     });
   }
 
