@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Entry point for the installed command: runs the TypeScript CLI through tsx.
+// Entry point for the installed command: loads the TypeScript CLI through tsx and runs it.
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/cli.ts');
+const { run } = await import('../src/cli.ts');
+await run();

@@ -17,7 +17,8 @@ import type { Component, ReleaseVersion } from './version.js';
 
 export interface BuildRequest {
   component: Component;
-  version: string;
+  /** Parsed once, from the command line; undefined for a fork (its version is in forks.yaml). */
+  version?: ReleaseVersion;
   /** A fork of runc from specs/forks.yaml, built by commit; its method comes from the tree. */
   fork?: string;
   forksFile: string;
@@ -46,6 +47,8 @@ export interface BuildRequest {
   allowToolchainRisk: boolean;
   /** Where the Go build cache lives (default <cacheDir>/go-build); one subdirectory per image. */
   goBuildCacheDir?: string;
+  /** Who builds and which run, for the provenance statement (from the CI environment, read by the command line). */
+  provenance: { builderId: string; invocationId?: string };
 }
 
 export interface Deps {

@@ -1,11 +1,12 @@
 // Places a kubelet or runc binary in the method table by what it reports (`runc --version`: version and commit;
 // `kubelet --version`: the Kubernetes version), never by the strings in it: a runc that enables kmem only for an
-// explicit kernel-memory limit contains memory.kmem.limit_in_bytes too. Forks are matched by commit.
+// explicit kernel-memory limit contains memory.kmem.limit_in_bytes too. Forks are matched by commit. The version
+// text is read as `nokmem verify` reads it (src/verify/identify.ts).
 
 import { forCommit } from '../forks.js';
 import type { ForkSpecs, VersionTable } from '../specs.js';
 import { eraFor } from '../specs.js';
-import { parseVersion } from '../version.js';
+import { readVersionOutput, releaseOf } from '../verify/identify.js';
 import type { BinaryFacts } from './probe.js';
 
 export interface Placement {
@@ -20,27 +21,17 @@ export function placer(table: VersionTable, forks: ForkSpecs): Placer {
   return (b) => {
     const text = b.version ?? '';
     if (!text) return { method: 'unknown', by: 'its version could not be read' };
-    const commit = /commit:\s*([0-9a-f]{7,40})/i.exec(text)?.[1];
+    const component = b.role === 'kubelet' ? 'kubelet' : 'runc';
+    const { version, commit } = readVersionOutput(component, text);
     if (commit) {
       const hit = forCommit(forks, commit);
       if (hit?.kind === 'fork')
         return { method: hit.fork.method ?? 'unknown', by: `commit ${commit} is specs/forks.yaml's ${hit.name}` };
       if (hit?.kind === 'not-affected') return { method: 'not-affected', by: `commit ${commit}: ${hit.entry.reason}` };
     }
-    const component = b.role === 'kubelet' ? 'kubelet' : 'runc';
-    const m =
-      component === 'kubelet'
-        ? /Kubernetes (v\d+\.\d+\.\d+)\s*$/m.exec(text)
-        : /runc version (v?1\.0\.0-rc\d+|v?\d+\.\d+\.\d+)(?:\s|$|;)/.exec(text);
-    if (m) {
-      try {
-        const v = parseVersion(component, m[1]!.startsWith('v') ? m[1]! : `v${m[1]}`);
-        const era = eraFor(table[component], v);
-        if (era && era.method !== 'unknown') return { method: era.method, by: `${component} ${v.tag}: ${era.reason}` };
-      } catch {
-        // not a release version: fall through
-      }
-    }
+    const v = releaseOf(component, version);
+    const era = v && eraFor(table[component], v);
+    if (v && era && era.method !== 'unknown') return { method: era.method, by: `${component} ${v.tag}: ${era.reason}` };
     return {
       method: 'unknown',
       by: `"${text}" is neither a release in specs/versions.yaml nor a commit in specs/forks.yaml`,

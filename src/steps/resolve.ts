@@ -110,7 +110,7 @@ export const resolve: Step<PlanningContext> = {
       ctx.resolved = Object.freeze(await resolveFork(ctx, request.fork));
       return;
     }
-    const version = parseVersion(request.component, request.version);
+    const version = request.version!;
     const table = await loadVersionTable(request.specsDir);
     const spec = table[request.component];
     const era = eraFor(spec, version);

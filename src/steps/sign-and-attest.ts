@@ -53,12 +53,8 @@ export const signAndAttest: Step<BuildContext> = {
     const statement = provenance({
       record,
       subjects,
-      builderId: process.env.GITHUB_ACTIONS
-        ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/.github/workflows/release.yml`
-        : `urn:nokmem:builder:local`,
-      invocationId: process.env.GITHUB_RUN_ID
-        ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`
-        : `urn:nokmem:build:${plan.cacheKey}`,
+      builderId: ctx.request.provenance.builderId,
+      invocationId: ctx.request.provenance.invocationId ?? `urn:nokmem:build:${plan.cacheKey}`,
       startedOn: started,
       finishedOn: new Date().toISOString(),
     });

@@ -1,6 +1,7 @@
 // Runs the real CLI as a user would (a child process), and the shared setup of the integration tests:
 // fixture upstreams made by the tests, a specs directory pinned to their commits, one cache for all builds.
 
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -32,6 +33,29 @@ export async function nokmem(
     timeout: options.timeoutMs ?? 600_000,
   });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+const FAIL_ROW = /^\s*FAIL\s+(\S.*?)\s{2,}(.*)$/gm;
+
+/** The failed rows of the check tables a verification printed on stdout, each as "name: detail". */
+export function failedRows(stdout: string): string[] {
+  return [...stdout.matchAll(FAIL_ROW)].map((m) => `${m[1]}: ${m[2]}`);
+}
+
+/**
+ * A failed verification printed its checks once: each failed check in its table on stdout and nowhere else (not
+ * again in the error message), and stderr ends with one short line.
+ */
+export function assertReportedOnce(r: CliResult): void {
+  const rows = [...r.stdout.matchAll(FAIL_ROW)];
+  assert.ok(rows.length > 0, `no failed check in the table:\n${r.stdout}`);
+  const outsideTable = r.stdout.split('\n').filter((l) => !/^\s*(PASS|FAIL|SKIPPED)\s/.test(l));
+  for (const [, , detail] of rows) {
+    assert.ok(!outsideTable.some((l) => l.includes(detail!)), `printed again on stdout: ${detail}`);
+    assert.ok(!r.stderr.includes(detail!), `printed again on stderr: ${detail}`);
+  }
+  const last = r.stderr.trimEnd().split('\n').pop() ?? '';
+  assert.ok(last.length < 200, `the last line is ${last.length} characters: ${last}`);
 }
 
 export interface Workbench {

@@ -18,6 +18,7 @@ import {
 import { silentLogger } from '../../src/log.ts';
 import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR } from '../../src/specs.ts';
 import { resolve } from '../../src/steps/resolve.ts';
+import { parseVersion } from '../../src/version.ts';
 import { FakeDocker, type FakeRunner, fakeRunner } from './fakes.ts';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
@@ -38,7 +39,7 @@ export async function removeTempDirs(): Promise<void> {
 export function buildRequest(root: string, overrides: Partial<BuildRequest> = {}): BuildRequest {
   return {
     component: 'runc',
-    version: 'v1.0.0-rc5',
+    version: parseVersion('runc', 'v1.0.0-rc5'),
     forksFile: path.join(DEFAULT_SPECS_DIR, 'forks.yaml'),
     outDir: path.join(root, 'out'),
     cacheDir: path.join(root, 'cache'),
@@ -53,6 +54,7 @@ export function buildRequest(root: string, overrides: Partial<BuildRequest> = {}
     signing: {},
     releaseIteration: 1,
     allowToolchainRisk: false,
+    provenance: { builderId: 'urn:nokmem:builder:test' },
     ...overrides,
   };
 }

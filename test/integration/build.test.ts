@@ -9,7 +9,16 @@ import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import YAML from 'yaml';
 import type { BuildRecord } from '../../src/context.ts';
-import { TEST_IMAGE, type Workbench, buildByHand, exists, nokmem, workbench } from '../helpers/cli.ts';
+import {
+  TEST_IMAGE,
+  type Workbench,
+  assertReportedOnce,
+  buildByHand,
+  exists,
+  failedRows,
+  nokmem,
+  workbench,
+} from '../helpers/cli.ts';
 
 let wb: Workbench;
 
@@ -162,6 +171,46 @@ describe('runc, source-patch era (rc5)', () => {
     assert.ok(cgroup, 'the proof names its cgroup');
     assert.ok(!exists(path.join('/sys/fs/cgroup/memory', cgroup)), `${cgroup} was left on the host`);
     assert.match(r.stderr, /^nokmem: error: .* is not a verified nokmem runc v1\.0\.0-rc5/m);
+  });
+
+  it('verify identifies a bare runc without --runc; a failure prints each check once and ends with a short line', async () => {
+    const verify = (binary: string, ...extra: string[]) =>
+      nokmem(['verify', binary, '--image', TEST_IMAGE, '--specs', wb.specs, '--no-functional', ...extra]);
+    interface Identified {
+      ok: boolean;
+      component: string;
+      version: string;
+      identified: { component: string; version: string; commit?: string };
+    }
+    const built = path.join(wb.out('rc5'), 'runc-v1.0.0-rc5', 'runc');
+    const good = await verify(built, '--json');
+    assert.equal(good.exitCode, 0, good.stderr);
+    const verdict = JSON.parse(good.stdout) as Identified;
+    assert.equal(verdict.ok, true);
+    assert.deepEqual(
+      [verdict.identified.component, verdict.identified.version, verdict.identified.commit],
+      ['runc', 'v1.0.0-rc5', wb.runc.tags['v1.0.0-rc5']],
+    );
+
+    const tree = path.join(wb.root, 'unpatched-rc5-identify');
+    await buildByHand(wb.runc.dir, 'v1.0.0-rc5', tree, 'github.com/opencontainers/runc', [
+      'static',
+      `COMMIT=${wb.runc.tags['v1.0.0-rc5']}`,
+    ]);
+    const bad = await verify(path.join(tree, 'runc'));
+    assert.equal(bad.exitCode, 1, bad.stderr);
+    assert.deepEqual(
+      failedRows(bad.stdout).map((row) => row.split(':')[0]),
+      ['no kmem file name', 'nokmem marker', 'kmem symbols', 'Apply calls no kmem'],
+    );
+    assertReportedOnce(bad);
+
+    // a claim is checked against what the binary is: another version is a PinMismatch
+    const wrong = await verify(built, '--runc', 'v1.0.0-rc6', '--json');
+    assert.equal(wrong.exitCode, 1, wrong.stderr);
+    assert.equal((JSON.parse(wrong.stdout) as { kind: string }).kind, 'PinMismatch');
+    const kubelet = await verify(built, '--kubelet', 'v1.12.4', '--json');
+    assert.equal((JSON.parse(kubelet.stdout) as { kind: string }).kind, 'PinMismatch');
   });
 });
 

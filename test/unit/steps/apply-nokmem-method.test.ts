@@ -13,12 +13,13 @@ import {
   testDeps,
   removeTempDirs,
 } from '../../helpers/steps.ts';
+import { parseVersion } from '../../../src/version.ts';
 
 after(removeTempDirs);
 
 async function applying(era: string, version: string) {
   const root = await tempDir();
-  const request = buildRequest(root, { version });
+  const request = buildRequest(root, { version: parseVersion('runc', version) });
   const plan = await resolved(request);
   const results = newResults();
   results.set('workspace', root);

@@ -39,7 +39,7 @@ describe('inspect tree', () => {
   });
 
   it('a fork: the tree decides the recipe (build tag and its make line); the plan stays as it was', async () => {
-    const request = buildRequest('/tmp/i', { fork: 'docker-ce-18.09.2', version: '' });
+    const request = buildRequest('/tmp/i', { fork: 'docker-ce-18.09.2', version: undefined });
     const { ctx, results } = await inspecting('v1.0.0-rc6', request);
     const before = JSON.stringify(ctx.plan);
     await inspectTree.run(ctx);
@@ -51,9 +51,12 @@ describe('inspect tree', () => {
   });
 
   it('a fork whose tree contradicts forks.yaml or its claimed release is a PinMismatch', async () => {
-    const tagged = buildRequest('/tmp/i', { fork: 'docker-ce-18.09.2', version: '' });
+    const tagged = buildRequest('/tmp/i', { fork: 'docker-ce-18.09.2', version: undefined });
     await assert.rejects(inspectTree.run((await inspecting('v1.0.0-rc5', tagged)).ctx), PinMismatch);
-    const { ctx } = await inspecting('v1.0.0-rc1', buildRequest('/tmp/i', { fork: 'docker-1.12.6', version: '' }));
+    const { ctx } = await inspecting(
+      'v1.0.0-rc1',
+      buildRequest('/tmp/i', { fork: 'docker-1.12.6', version: undefined }),
+    );
     await assert.rejects(inspectTree.run(ctx), PinMismatch);
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError } from '../../../src/errors.ts';
 import { buildRequest, resolved, testDeps } from '../../helpers/steps.ts';
+import { parseVersion } from '../../../src/version.ts';
 
 describe('resolve', () => {
   it('makes a frozen plan from specs/: era, pin, recipe with the patch recipe read once, outputs', async () => {
@@ -21,7 +22,7 @@ describe('resolve', () => {
   });
 
   it('a fork: method and recipe are left to the tree, the nokmem recipe is ready for it', async () => {
-    const plan = await resolved(buildRequest('/tmp/r', { fork: 'docker-ce-18.06.2', version: '' }));
+    const plan = await resolved(buildRequest('/tmp/r', { fork: 'docker-ce-18.06.2', version: undefined }));
     assert.equal(plan.method, 'from-tree');
     assert.equal(plan.recipe, undefined);
     assert.equal(plan.forkPatchRecipe?.name, 'libcontainer-nokmem');
@@ -30,7 +31,7 @@ describe('resolve', () => {
   });
 
   it('input it cannot plan is an InputError: an unknown fork, a version that is not affected', async () => {
-    await assert.rejects(resolved(buildRequest('/tmp/r', { fork: 'no-such-fork', version: '' })), InputError);
-    await assert.rejects(resolved(buildRequest('/tmp/r', { version: 'v1.0.0-rc1' })), InputError);
+    await assert.rejects(resolved(buildRequest('/tmp/r', { fork: 'no-such-fork', version: undefined })), InputError);
+    await assert.rejects(resolved(buildRequest('/tmp/r', { version: parseVersion('runc', 'v1.0.0-rc1') })), InputError);
   });
 });
