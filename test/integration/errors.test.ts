@@ -125,53 +125,69 @@ function errorLine(stderr: string): string {
   return lines[0] ?? '';
 }
 
-const cases: { name: string; args: string[]; env?: Record<string, string>; exit: number; message: RegExp }[] = [
+/** kind: the error's class, as `--json` names it; tests decide by it, the message is what a person reads. */
+const cases: {
+  name: string;
+  args: string[];
+  env?: Record<string, string>;
+  exit: number;
+  kind: string;
+  message: RegExp;
+}[] = [
   {
     name: 'a version without a patch number',
     args: ['--kubelet', '1.12'],
     exit: 2,
+    kind: 'UsageError',
     message: /kubelet version "1\.12" is not a release version; expected a full tag like v1\.12\.4/,
   },
   {
     name: '"latest"',
     args: ['--runc', 'latest'],
     exit: 2,
+    kind: 'UsageError',
     message: /runc version "latest" is not a release version; expected a full tag like v1\.0\.0-rc5/,
   },
   {
     name: 'a version with shell syntax',
     args: ['--kubelet', 'v1.12.4;id'],
     exit: 2,
+    kind: 'UsageError',
     message: /"v1\.12\.4;id" is not a release version/,
   },
   {
     name: 'both components',
     args: ['--kubelet', 'v1.12.4', '--runc', 'v1.0.0-rc5'],
     exit: 2,
+    kind: 'UsageError',
     message: /give one of --kubelet VERSION, --runc VERSION or --fork NAME, not several/,
   },
   {
     name: 'an unaffected version',
     args: ['--kubelet', 'v1.22.3'],
     exit: 1,
+    kind: 'InputError',
     message: /kubelet v1\.22\.3 is not affected .*Use --force to build it anyway/,
   },
   {
     name: 'a tag the remote lacks',
     args: ['--runc', 'v1.0.0-rc7', 'REMOTE'],
     exit: 1,
+    kind: 'InputError',
     message: /tag v1\.0\.0-rc7 is not on file:\/\/.*; check the version, or point --remote at a mirror/,
   },
   {
     name: 'an unpinned tag the remote lacks',
     args: ['--runc', 'v1.0.0-rc8', 'REMOTE'],
     exit: 1,
+    kind: 'InputError',
     message: /tag v1\.0\.0-rc8 is not on file:\/\//,
   },
   {
     name: 'a pin mismatch',
     args: ['--runc', 'v1.0.0-rc6', 'REMOTE'],
     exit: 1,
+    kind: 'PinMismatch',
     message:
       /runc v1\.0\.0-rc6 on file:\/\/.* is commit [0-9a-f]{40}, but specs\/pins\.yaml pins [0-9a-f]{40}; a moved tag is a mistake or an attack/,
   },
@@ -179,6 +195,7 @@ const cases: { name: string; args: string[]; env?: Record<string, string>; exit:
     name: 'a patch that does not apply',
     args: ['--runc', 'v1.0.0-rc4', 'ODD'],
     exit: 1,
+    kind: 'PinMismatch',
     message: /does not apply: func EnableKernelMemoryAccounting not found in libcontainer\/cgroups\/fs\/memory\.go/,
   },
   {
@@ -186,12 +203,14 @@ const cases: { name: string; args: string[]; env?: Record<string, string>; exit:
     args: ['--runc', 'v1.0.0-rc5', 'REMOTE'],
     env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
     exit: 1,
+    kind: 'MissingPrerequisite',
     message: /the Docker engine is not reachable .*; start dockerd or set DOCKER_HOST/,
   },
   {
     name: 'a remote that does not exist',
     args: ['--runc', 'v1.0.0-rc5', '--remote', '/nonexistent/runc.git'],
     exit: 1,
+    kind: 'InputError',
     message:
       /cannot fetch v1\.0\.0-rc5 from file:\/\/\/nonexistent\/runc\.git: '\/nonexistent\/runc\.git' does not appear to be a git repository; check --remote/,
   },
@@ -199,24 +218,28 @@ const cases: { name: string; args: string[]; env?: Record<string, string>; exit:
     name: 'a version in a not-affected era that was never released',
     args: ['--runc', 'v1.0.0-rc99', 'REMOTE'],
     exit: 1,
+    kind: 'InputError',
     message: /tag v1\.0\.0-rc99 is not on file:\/\/.*, so runc v1\.0\.0-rc99 is not a release; check the version$/,
   },
   {
     name: 'a read-only --out',
     args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--out', 'READONLY/out'],
     exit: 1,
+    kind: 'InputError',
     message: /cannot write to .*\/read-only\/out \(read-only file system\); choose a writable --out$/,
   },
   {
     name: 'a read-only --cache-dir',
     args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--cache-dir', 'READONLY/cache'],
     exit: 1,
+    kind: 'InputError',
     message: /cannot write to .*\/read-only\/cache \(read-only file system\); choose a writable --cache-dir$/,
   },
   {
     name: 'a --cache-dir under /proc',
     args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--cache-dir', '/proc/nokmem-cache'],
     exit: 1,
+    kind: 'InputError',
     message:
       /--cache-dir \/proc\/nokmem-cache is under \/proc, a kernel file system that cannot hold files; choose a normal writable directory/,
   },
@@ -224,6 +247,7 @@ const cases: { name: string; args: string[]; env?: Record<string, string>; exit:
     name: 'a dry run with an unreachable remote',
     args: ['--runc', 'v1.0.0-rc5', '--remote', '/nonexistent/runc.git', '--dry-run'],
     exit: 1,
+    kind: 'InputError',
     message:
       /cannot read file:\/\/\/nonexistent\/runc\.git: '\/nonexistent\/runc\.git' does not appear to be a git repository; check --remote/,
   },
@@ -231,12 +255,14 @@ const cases: { name: string; args: string[]; env?: Record<string, string>; exit:
     name: 'a builder image that is not there',
     args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', 'nokmem-builder:no-such-tag'],
     exit: 1,
+    kind: 'MissingPrerequisite',
     message: /builder image nokmem-builder:no-such-tag is not in the Docker engine; build it with/,
   },
   {
     name: 'a builder image without rsync',
     args: ['--kubelet', 'v1.12.4', 'KUBE_REMOTE', '--image', NO_RSYNC],
     exit: 1,
+    kind: 'MissingPrerequisite',
     message:
       /^nokmem: error: builder image nokmem-test:no-rsync lacks rsync, which a real kubelet build needs \(kubernetes' hack\/lib\/golang\.sh places its code generators with rsync\)/,
   },
@@ -244,12 +270,14 @@ const cases: { name: string; args: string[]; env?: Record<string, string>; exit:
     name: 'a builder image without make',
     args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', NO_MAKE],
     exit: 1,
+    kind: 'MissingPrerequisite',
     message: /builder image nokmem-test:no-make lacks make, which a real runc build needs/,
   },
   {
     name: "a builder image whose Go is below the tree's minimum",
     args: ['--kubelet', 'v1.12.4', 'KUBE_REMOTE', '--image', OLD_GO],
     exit: 1,
+    kind: 'ToolchainRefused',
     message:
       /nokmem-test:go-too-old \(Go 1\.9\.7\) is unsafe for this tree: Go 1\.9\.7 is older than the tree's minimum Go 1\.10\.2; use an image with Go >= 1\.10\.2/,
   },
@@ -264,8 +292,9 @@ describe('bad input and broken surroundings', () => {
         remotes[a] ? ['--remote', remotes[a]] : [a.replace(/^READONLY\//, `${readOnly}/`)],
       );
       // the case's own options come last, so they win over the common ones
-      const r = await nokmem(['build', ...wb.common, '--out', out, ...args], c.env);
+      const r = await nokmem(['build', ...wb.common, '--out', out, ...args, '--json'], c.env);
       assert.equal(r.exitCode, c.exit, r.stderr);
+      assert.equal((JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { kind?: string }).kind, c.kind);
       assert.match(errorLine(r.stderr), c.message);
       assert.ok(!exists(out), `${out} must not exist`);
     });
