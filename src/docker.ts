@@ -4,7 +4,8 @@
 // a killed docker client does not stop its container.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { MissingPrerequisite } from './errors.js';
 import { trackContainer } from './interrupt.js';
 import type { Runner } from './runner.js';
@@ -66,6 +67,76 @@ export class Docker {
       allowFailure: true,
     });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  /**
+   * Which of `tools` the image lacks (`command -v` in a throwaway container; exitCode is not 0 when the image has
+   * no shell to ask). An image id names the image's contents, so the answer that none is missing is kept in
+   * `memo.dir` (when `memo.write`) and a later run with the same image id starts no container to ask again.
+   */
+  async missingTools(
+    image: string,
+    imageId: string,
+    tools: readonly string[],
+    memo?: { dir: string; write: boolean },
+  ): Promise<{ exitCode: number; missing: string[] }> {
+    const file = memo && path.join(memo.dir, `${imageId.replace(/^sha256:/, '')}.tools.json`);
+    const known = file
+      ? ((await readFile(file, 'utf8')
+          .then((text) => JSON.parse(text) as unknown)
+          .catch(() => [])) as string[])
+      : [];
+    if (Array.isArray(known) && tools.every((t) => known.includes(t))) return { exitCode: 0, missing: [] };
+    const probe = await this.runner.run(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        image,
+        'sh',
+        '-c',
+        'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done',
+        'check-tools',
+        ...tools,
+      ],
+      { allowFailure: true, timeoutMs: 60_000 },
+    );
+    const missing = probe.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    if (file && memo?.write && probe.exitCode === 0 && missing.length === 0) {
+      await mkdir(memo.dir, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, `${JSON.stringify([...new Set([...known, ...tools])].sort())}\n`);
+      await rename(tmp, file);
+    }
+    return { exitCode: probe.exitCode, missing };
+  }
+
+  /**
+   * `go version` in the image (as the purpose says, for the build record). Kept per image id in `memo.dir`, like
+   * the tool probe: the Go of an image id cannot change.
+   */
+  async goVersion(image: string, memo?: { dir: string; imageId: string }): Promise<string> {
+    const file = memo && path.join(memo.dir, `${memo.imageId.replace(/^sha256:/, '')}.go-version`);
+    const known = file ? (await readFile(file, 'utf8').catch(() => '')).trim() : '';
+    if (known) return known;
+    const r = await this.run({
+      image,
+      command: ['go', 'version'],
+      mounts: [],
+      purpose: 'ask the builder image for its Go version',
+    });
+    const version = r.stdout.trim();
+    if (file && version) {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(`${file}.${process.pid}.tmp`, `${version}\n`);
+      await rename(`${file}.${process.pid}.tmp`, file);
+    }
+    return version;
   }
 
   /** The user the container runs as, and a host directory made writable for it. */

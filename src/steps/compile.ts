@@ -53,13 +53,13 @@ export const compile: Step<BuildContext> = {
     ];
     log.info(`  ${plan.image}: make ${plan.make.join(' ')}`);
     try {
-      const version = await docker.run({
-        image: plan.image,
-        command: ['go', 'version'],
-        mounts: [],
-        purpose: 'ask the builder image for its Go version',
-      });
-      ctx.goUsed = version.stdout.trim().replace(/^go version /, '');
+      // Kept per image id in the cache: the Go of an image does not change.
+      const images = path.join(ctx.request.cacheDir, 'images');
+      const version = await docker.goVersion(
+        plan.image,
+        plan.imageId ? { dir: images, imageId: plan.imageId } : undefined,
+      );
+      ctx.goUsed = version.replace(/^go version /, '');
       await docker.run({
         image: plan.image,
         command: ['make', ...plan.make],

@@ -127,26 +127,10 @@ export const preflight: Step<BuildContext> = {
       );
     plan.imageId = imageId;
     const tools = BUILD_TOOLS[plan.component];
-    const probe = await runner.run(
-      'docker',
-      [
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        plan.image,
-        'sh',
-        '-c',
-        'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done',
-        'check-tools',
-        ...tools,
-      ],
-      { allowFailure: true, timeoutMs: 60_000 },
-    );
-    const missing = probe.stdout
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean);
+    // Remembered per image id in the cache (not in a dry run, which writes nothing).
+    const memo = { dir: path.join(ctx.request.cacheDir, 'images'), write: !ctx.request.dryRun };
+    const probe = await docker.missingTools(plan.image, imageId, tools, memo);
+    const { missing } = probe;
     if (probe.exitCode !== 0 || missing.length) {
       throw new MissingPrerequisite(
         `builder image ${plan.image} lacks ${missing.length ? missing.join(', ') : `a shell to check for ${tools.join(', ')}`}, which a real ${plan.component} build needs` +
