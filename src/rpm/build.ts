@@ -77,6 +77,7 @@ export async function buildRpm(
 export async function signRpms(files: string[], key: SigningKey, docker: Docker, image: string): Promise<void> {
   const dirs = [...new Set(files.map((f) => path.dirname(f)))];
   if (dirs.length !== 1) throw new Error('bug: sign RPMs from one directory at a time');
+  await key.ready();
   await docker.prepareWritable(dirs[0]!);
   const extra = ['--batch', '--no-tty', ...unlockArgs(key)].join(' ');
   const signing = signingCommand(key, [
@@ -109,6 +110,7 @@ export async function signRpms(files: string[], key: SigningKey, docker: Docker,
 /** A detached, armored signature of a file (SHA256SUMS.asc). */
 export async function signDetached(file: string, key: SigningKey, docker: Docker, image: string): Promise<string> {
   const out = `${file}.asc`;
+  await key.ready();
   await docker.prepareWritable(path.dirname(file));
   const signing = signingCommand(key, [
     'gpg',
