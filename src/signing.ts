@@ -8,12 +8,13 @@
 // With no key configured, a development key is made once and kept in the cache with its fingerprint and public
 // key, and every run says plainly that its packages are not for production; it has no passphrase to check, so it
 // is imported only when something is signed (a cache hit signs nothing and starts no container). gpg and rpmsign
-// run in the packager image (the host needs neither).
+// run in the packager image (the host needs neither); asked for a session, the packaging commands of the run share
+// one packager container (Docker.session) with the GNUPGHOME, the workspace and the results mounted.
 
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Docker } from './docker.js';
+import { type Docker, type DockerSession, hostMount } from './docker.js';
 import { CommandFailed, InputError } from './errors.js';
 import { removeOnInterrupt } from './interrupt.js';
 import type { Logger } from './log.js';
@@ -35,9 +36,14 @@ export interface SigningKey {
   hasPassphrase: boolean;
   /** Kept in memory only; fed to gpg on stdin by signingCommand. */
   readonly passphrase?: string;
+  /**
+   * Where the packaging commands of this run go: one packager container session when prepareSigningKey was asked
+   * for one (see Docker.session), otherwise the Docker it was given.
+   */
+  packager: Docker;
   /** The key is in gnupgHome (a cached development key is imported at its first use). */
   ready(): Promise<void>;
-  /** Removes the GNUPGHOME. */
+  /** Removes the GNUPGHOME and ends the packager session. */
   dispose(): Promise<void>;
 }
 
@@ -117,7 +123,10 @@ export function signingCommand(
   command: string[],
 ): { command: string[]; input?: string } {
   if (key.passphrase === undefined) return { command };
-  return { command: ['sh', '-c', UNLOCK_SCRIPT, 'unlock', key.fingerprint, ...command], input: `${key.passphrase}\n` };
+  return {
+    command: ['sh', '-c', UNLOCK_SCRIPT, 'unlock', key.fingerprint, ...command],
+    input: `${key.passphrase}\n`,
+  };
 }
 
 export const WRONG_PASSPHRASE =
@@ -175,12 +184,19 @@ export async function prepareSigningKey(
     image: string;
     scratchRoot: string;
     devKeyDir: string;
+    /**
+     * Share one packager container among the run's packaging commands, with the GNUPGHOME and scratchRoot
+     * mounted, and these directories read-only (where the verified results are).
+     */
+    session?: { readOnly: string[] };
   },
 ): Promise<SigningKey> {
   const gpg = new Gpg(deps.docker, deps.image);
   const home = await privateDir(gnupgParent(deps.scratchRoot), `${GNUPG_PREFIX}${process.pid}-`);
   const forget = removeOnInterrupt(home);
+  let session: DockerSession | undefined;
   const dispose = async () => {
+    await session?.close();
     await rm(home, { recursive: true, force: true });
     forget();
   };
@@ -195,6 +211,14 @@ export async function prepareSigningKey(
     }
     if (armored) registerSecret(armored);
     if (config.passphrase) registerSecret(config.passphrase);
+    session = deps.session
+      ? deps.docker.session(deps.image, [
+          { host: home, container: GNUPG },
+          hostMount(deps.scratchRoot),
+          ...deps.session.readOnly.map((dir) => hostMount(dir, true)),
+        ])
+      : undefined;
+    const packager = session ?? deps.docker;
     if (!armored) {
       const dev = await developmentKey(gpg, deps);
       deps.log.warn(DEV_KEY_NOTICE);
@@ -203,12 +227,20 @@ export async function prepareSigningKey(
       let imported: Promise<void> | undefined;
       const ready = () =>
         (imported ??= (async () => {
-          await gpg.run(home, ['--import'], {
+          await new Gpg(packager, deps.image).run(home, ['--import'], {
             input: dev.armored,
             purpose: 'import the development signing key',
           });
         })());
-      return { gnupgHome: home, ...dev.facts, development: true, hasPassphrase: false, ready, dispose };
+      return {
+        gnupgHome: home,
+        ...dev.facts,
+        development: true,
+        hasPassphrase: false,
+        packager,
+        ready,
+        dispose,
+      };
     }
     await deps.docker.prepareWritable(home);
     await chmod(home, 0o700);
@@ -246,6 +278,7 @@ export async function prepareSigningKey(
       development: false,
       hasPassphrase: Boolean(config.passphrase),
       passphrase: config.passphrase,
+      packager,
       ready: () => Promise.resolve(),
       dispose,
     };
@@ -312,7 +345,9 @@ async function developmentKey(gpg: Gpg, deps: { docker: Docker; devKeyDir: strin
       await writeFile(`${keyFile}.tmp`, armored, { mode: 0o600 });
       await rename(`${keyFile}.tmp`, keyFile);
     }
-    await writeFile(`${factsFile}.tmp`, `${JSON.stringify(facts, null, 2)}\n`, { mode: 0o600 });
+    await writeFile(`${factsFile}.tmp`, `${JSON.stringify(facts, null, 2)}\n`, {
+      mode: 0o600,
+    });
     await rename(`${factsFile}.tmp`, factsFile);
     return { armored, facts };
   } finally {

@@ -45,7 +45,7 @@ export const packageRpm: Step<BuildContext> = {
         upstream: plan.fork ? `${plan.fork.name} (a fork of runc)` : undefined,
       },
       ctx.workspace!,
-      ctx.deps.docker,
+      ctx.signingKey!.packager,
       ctx.request.packagerImage,
     );
     await rename(rpm.file, path.join(ctx.packageDir, path.basename(rpm.file)));

@@ -5,6 +5,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { provenance, sha256, sha256sums, spdxSbom } from '../attest.js';
 import type { BuildContext } from '../context.js';
+import { hostMount } from '../docker.js';
 import { signDetached, signRpms } from '../rpm/build.js';
 import type { Step } from '../step.js';
 import { MODULES_FILE, resultDir } from './reuse.js';
@@ -18,7 +19,7 @@ export const signAndAttest: Step<BuildContext> = {
   skip: unlessPackagesCached,
   async run(ctx) {
     const started = new Date().toISOString();
-    const { docker } = ctx.deps;
+    const docker = ctx.signingKey!.packager;
     const image = ctx.request.packagerImage;
     const plan = ctx.plan!;
     const record = ctx.record!;
@@ -29,10 +30,11 @@ export const signAndAttest: Step<BuildContext> = {
 
     const binary = path.join(resultDir(ctx), plan.binaryName);
     const binarySha = sha256(await readFile(binary));
+    const probe = hostMount(binary, true);
     const goVersion = await docker.run({
       image,
-      command: ['go', 'version', '-m', '/probe/binary'],
-      mounts: [{ host: binary, container: '/probe/binary', readOnly: true }],
+      command: ['go', 'version', '-m', probe.container],
+      mounts: [probe],
       purpose: 'read the Go build information',
       allowFailure: true,
     });

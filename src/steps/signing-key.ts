@@ -7,6 +7,7 @@ import type { BuildContext } from '../context.js';
 import { newWorkspace } from '../workspace.js';
 import { prepareSigningKey } from '../signing.js';
 import type { Step } from '../step.js';
+import { resultDir } from './reuse.js';
 
 export const unlessPackaging = (ctx: BuildContext) =>
   ctx.request.package ? undefined : 'packaging turned off (--no-package)';
@@ -25,6 +26,8 @@ export const signingKey: Step<BuildContext> = {
       image: ctx.request.packagerImage,
       scratchRoot: workspace,
       devKeyDir: path.join(ctx.request.cacheDir, 'dev-signing-key'),
+      // packaging, signing and package verification share one packager container, which reads the results
+      session: { readOnly: [path.dirname(resultDir(ctx))] },
     });
     ctx.deps.log.info(
       `  key ${ctx.signingKey.fingerprint}${ctx.signingKey.development ? ' (development key, NOT FOR PRODUCTION)' : ''}`,

@@ -20,11 +20,13 @@ export const verifyPackagesStep: Step<BuildContext> = {
     const dir = ctx.packageDir!;
     // SHA256SUMS lists the result files too: check against the whole output as it will be written.
     const staged = await mkdtemp(path.join(ctx.workspace!, '.verify-'));
+    const docker = ctx.signingKey!.packager;
     try {
+      await docker.prepareWritable(staged);
       for (const d of [dir, resultDir(ctx)])
         for (const f of await readdir(d)) await writeFile(path.join(staged, f), await readFile(path.join(d, f)));
       const report = await verifyPackages(staged, path.join(dir, PUBLIC_KEY_FILE), {
-        docker: ctx.deps.docker,
+        docker,
         runner: ctx.deps.runner,
         image: ctx.request.packagerImage,
         scratchRoot: ctx.workspace!,

@@ -79,6 +79,8 @@ export async function verifyBinary(target: VerifyTarget, tools: VerifyTools): Pr
       command: ['/probe/binary', '--version'],
       mounts: [{ host: target.binary, container: '/probe/binary', readOnly: true }],
       purpose: `run ${target.component} --version`,
+      // It runs the binary under test: in a container of its own, never a shared session.
+      isolated: true,
     })
     .catch((e: Error) => ({ stdout: '', stderr: e.message }));
   checks.push(
