@@ -15,7 +15,7 @@ import { tagFromRpmVersion } from '../rpm/spec.js';
 import type { VersionTable } from '../specs.js';
 import { eraFor, fsPackageFor } from '../specs.js';
 import { parseVersion } from '../version.js';
-import { verifyBinary } from './index.js';
+import { allInOrder, verifyBinary } from './index.js';
 import { type Check, type Verdict, fail, pass, skipped, verdictOf } from './verdict.js';
 
 export const NOT_TRUSTED = 'not run: the package is not signed by the project key';
@@ -196,12 +196,17 @@ export async function verifyPackages(
     : [target];
   if (rpms.length === 0) throw new InputError(`${target} holds no .rpm files; give an RPM or a directory of them`);
   const fingerprint = await keyFingerprint(publicKeyFile, tools.docker, tools.image);
-  const packages: PackageVerdict[] = [];
-  for (const rpm of rpms) packages.push(await verifyRpm(rpm, publicKeyFile, fingerprint, tools));
   const dir = isDir ? target : path.dirname(target);
-  const sums =
+  // The sums are checked while the packages are (one package after another).
+  const [packages, sums] = await allInOrder<[PackageVerdict[], Check[]]>(
+    (async () => {
+      const verdicts: PackageVerdict[] = [];
+      for (const rpm of rpms) verdicts.push(await verifyRpm(rpm, publicKeyFile, fingerprint, tools));
+      return verdicts;
+    })(),
     isDir || existsSync(path.join(dir, 'SHA256SUMS'))
-      ? await verifySums(dir, rpms, publicKeyFile, fingerprint, tools)
-      : [];
+      ? verifySums(dir, rpms, publicKeyFile, fingerprint, tools)
+      : Promise.resolve([]),
+  );
   return { ok: packages.every((p) => p.ok) && sums.every((c) => c.status !== 'fail'), packages, sums };
 }
