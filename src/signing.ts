@@ -4,18 +4,22 @@
 // fed to gpg on stdin and the passphrase is never written anywhere: each signing container first unlocks the
 // key through --passphrase-fd 0 (the container's gpg-agent keeps it for the command that follows), so neither
 // is ever an argument, a file, a log line or an artifact. The key is imported and a test signature made in the
-// preflight, before any long work.
-// With no key configured, a development key is made once and kept in the cache, and every run says plainly
-// that its packages are not for production. gpg and rpmsign run in the packager image (the host needs neither).
+// preflight, before any long work, in one container that ends with it (and its agent with the passphrase).
+// With no key configured, a development key is made once and kept in the cache with its fingerprint and public
+// key, and every run says plainly that its packages are not for production; it has no passphrase to check, so it
+// is imported only when something is signed (a cache hit signs nothing and starts no container). gpg and rpmsign
+// run in the packager image (the host needs neither); asked for a session, the packaging commands of the run share
+// one packager container (Docker.session) with the GNUPGHOME, the workspace and the results mounted.
 
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DockerEngine } from './docker.js';
-import { InputError } from './errors.js';
+import { type DockerEngine, type DockerEngineSession, hostMount } from './docker.js';
+import { CommandFailed, InputError } from './errors.js';
 import { removeOnInterrupt } from './interrupt.js';
 import type { Logger } from './log.js';
 import { registerSecret } from './redact.js';
+import { tail } from './runner.js';
 
 /** The name of the armored public key shipped with the packages (clients import it as the repository's gpgkey). */
 export const PUBLIC_KEY_FILE = 'RPM-GPG-KEY-nokmem';
@@ -35,6 +39,14 @@ export interface SigningKey {
   hasPassphrase: boolean;
   /** Kept in memory only; fed to gpg on stdin by signingCommand. */
   readonly passphrase?: string;
+  /**
+   * Where the packaging commands of this run go: one packager container session when prepareSigningKey was asked
+   * for one (see Docker.session), otherwise the Docker it was given.
+   */
+  packager: DockerEngine;
+  /** The key is in gnupgHome (a cached development key is imported at its first use). */
+  ready(): Promise<void>;
+  /** Removes the GNUPGHOME and ends the packager session. */
   dispose(): Promise<void>;
 }
 
@@ -68,25 +80,22 @@ export class Gpg {
     });
   }
 
-  async fingerprint(home: string): Promise<string> {
-    const r = await this.run(home, ['--with-colons', '--list-secret-keys'], { purpose: 'read the signing key' });
-    const fpr = r.stdout
-      .split('\n')
-      .find((l) => l.startsWith('fpr:'))
-      ?.split(':')[9];
-    if (!fpr)
-      throw new InputError(
-        'the signing key has no secret key; give an armored PRIVATE key in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE',
-      );
-    const algo = r.stdout
-      .split('\n')
-      .find((l) => l.startsWith('sec:'))
-      ?.split(':');
-    if (algo && algo[3] !== '1')
-      throw new InputError(
-        'the signing key is not an RSA key; EL7 rpm verifies RSA signatures only: use an RSA 4096 key',
-      );
-    return fpr;
+  /** A shell script with the GNUPGHOME mounted (several gpg commands in one container). */
+  script(
+    home: string,
+    script: string,
+    args: string[],
+    options: { input?: string; purpose: string; allowFailure?: boolean },
+  ) {
+    return this.docker.run({
+      image: this.image,
+      command: ['sh', '-c', script, 'gpg-script', ...args],
+      mounts: [{ host: home, container: GNUPG }],
+      env: { GNUPGHOME: GNUPG },
+      input: options.input,
+      purpose: options.purpose,
+      allowFailure: options.allowFailure,
+    });
   }
 }
 
@@ -117,25 +126,84 @@ export function signingCommand(
   command: string[],
 ): { command: string[]; input?: string } {
   if (key.passphrase === undefined) return { command };
-  return { command: ['sh', '-c', UNLOCK_SCRIPT, 'unlock', key.fingerprint, ...command], input: `${key.passphrase}\n` };
+  return {
+    command: ['sh', '-c', UNLOCK_SCRIPT, 'unlock', key.fingerprint, ...command],
+    input: `${key.passphrase}\n`,
+  };
 }
 
 export const WRONG_PASSPHRASE =
   'NOKMEM_SIGNING_PASSPHRASE does not unlock the key in NOKMEM_SIGNING_KEY (or NOKMEM_SIGNING_KEY_FILE); set the right passphrase';
 
+// One container: import the key, list it, make a test signature, export the public key; the caller judges the
+// sections in that order. Its stdin is the passphrase line, then the armored key: `read` (a shell builtin) takes
+// the line, gpg --import the rest, and the passphrase reaches the test signature through a pipe from printf (a
+// builtin too), so neither is ever an argument or a file.
+const PREPARE_SCRIPT = [
+  'IFS= read -r passphrase',
+  'gpg --batch --no-tty --quiet --import >/dev/null 2>&1 || exit 91',
+  'echo "== keys"; gpg --batch --no-tty --quiet --with-colons --list-secret-keys',
+  'fpr=$(gpg --batch --no-tty --quiet --with-colons --list-secret-keys | awk -F: \'$1 == "fpr" { print $10; exit }\')',
+  '[ -n "$fpr" ] || exit 0',
+  'echo "== unlock"',
+  'printf "%s\\n" "$passphrase" | gpg --batch --no-tty --quiet --pinentry-mode loopback --passphrase-fd 0 --local-user "$fpr" --output /dev/null --sign /etc/hostname >/dev/null 2>&1',
+  'echo "exit=$?"',
+  'echo "== public"; gpg --batch --no-tty --quiet --armor --export "$fpr"',
+].join('\n');
+
+function sections(text: string): Map<string, string> {
+  const found = new Map<string, string>();
+  let current = '';
+  // Each section as the command printed it: every line ends with a newline.
+  for (const line of text.replace(/\n$/, '').split('\n')) {
+    const m = /^== (\w+)$/.exec(line);
+    if (m) current = m[1]!;
+    else if (current) found.set(current, `${found.get(current) ?? ''}${line}\n`);
+  }
+  return found;
+}
+
+/** The fingerprint in a `--with-colons --list-secret-keys` listing; refuses no secret key and keys other than RSA. */
+export function secretKeyFingerprint(listing: string): string {
+  const lines = listing.split('\n');
+  const fpr = lines.find((l) => l.startsWith('fpr:'))?.split(':')[9];
+  if (!fpr)
+    throw new InputError(
+      'the signing key has no secret key; give an armored PRIVATE key in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE',
+    );
+  const algo = lines.find((l) => l.startsWith('sec:'))?.split(':');
+  if (algo && algo[3] !== '1')
+    throw new InputError(
+      'the signing key is not an RSA key; EL7 rpm verifies RSA signatures only: use an RSA 4096 key',
+    );
+  return fpr;
+}
+
 export async function prepareSigningKey(
   config: SigningConfig,
-  deps: { docker: DockerEngine; log: Logger; image: string; scratchRoot: string; devKeyDir: string },
+  deps: {
+    docker: DockerEngine;
+    log: Logger;
+    image: string;
+    scratchRoot: string;
+    devKeyDir: string;
+    /**
+     * Share one packager container among the run's packaging commands, with the GNUPGHOME and scratchRoot
+     * mounted, and these directories read-only (where the verified results are).
+     */
+    session?: { readOnly: string[] };
+  },
 ): Promise<SigningKey> {
   const gpg = new Gpg(deps.docker, deps.image);
   const home = await privateDir(gnupgParent(deps.scratchRoot), `${GNUPG_PREFIX}${process.pid}-`);
   const forget = removeOnInterrupt(home);
+  let session: DockerEngineSession | undefined;
   const dispose = async () => {
+    await session?.close();
     await rm(home, { recursive: true, force: true });
     forget();
   };
   try {
-    let development = false;
     let armored = config.armoredKey;
     if (!armored && config.keyFile) {
       armored = await readFile(config.keyFile, 'utf8').catch(() => {
@@ -146,46 +214,75 @@ export async function prepareSigningKey(
     }
     if (armored) registerSecret(armored);
     if (config.passphrase) registerSecret(config.passphrase);
+    session = deps.session
+      ? deps.docker.session(deps.image, [
+          { host: home, container: GNUPG },
+          hostMount(deps.scratchRoot),
+          ...deps.session.readOnly.map((dir) => hostMount(dir, true)),
+        ])
+      : undefined;
+    const packager = session ?? deps.docker;
     if (!armored) {
-      development = true;
-      armored = await developmentKey(gpg, deps);
+      const dev = await developmentKey(gpg, deps);
       deps.log.warn(DEV_KEY_NOTICE);
+      await deps.docker.prepareWritable(home);
+      await chmod(home, 0o700);
+      let imported: Promise<void> | undefined;
+      const ready = () =>
+        (imported ??= (async () => {
+          await new Gpg(packager, deps.image).run(home, ['--import'], {
+            input: dev.armored,
+            purpose: 'import the development signing key',
+          });
+        })());
+      return {
+        gnupgHome: home,
+        ...dev.facts,
+        development: true,
+        hasPassphrase: false,
+        packager,
+        ready,
+        dispose,
+      };
     }
     await deps.docker.prepareWritable(home);
     await chmod(home, 0o700);
-    // gpg ≥ 2.1 imports a protected secret key in batch mode without its passphrase; the test signature checks it.
-    await gpg.run(home, ['--import'], { input: armored, purpose: 'import the signing key' }).catch(() => {
+    // gpg ≥ 2.1 imports a protected secret key in batch mode without its passphrase; the test signature checks it,
+    // so that a wrong passphrase stops the run before the compile, not after it.
+    const r = await gpg.script(home, PREPARE_SCRIPT, [], {
+      input: `${config.passphrase ?? ''}\n${armored}`,
+      purpose: 'import the signing key and make a test signature',
+      allowFailure: true,
+    });
+    if (r.exitCode === 91)
       throw new InputError(
         'the signing key could not be imported; give an armored OpenPGP private key (gpg --export-secret-keys --armor) in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE',
       );
-    });
-    const fingerprint = await gpg.fingerprint(home);
-    // A test signature now, so that a wrong passphrase stops the run before the compile, not after it.
-    const probe = signingCommand({ fingerprint, passphrase: config.passphrase ?? '' }, ['true']);
-    const unlocked = await deps.docker.run({
-      image: deps.image,
-      command: probe.command,
-      input: probe.input,
-      mounts: [{ host: home, container: GNUPG }],
-      env: { GNUPGHOME: GNUPG },
-      purpose: 'make a test signature',
-      allowFailure: true,
-    });
-    if (unlocked.exitCode !== 0) {
+    const found = sections(r.stdout);
+    if (r.exitCode !== 0 || !found.has('keys'))
+      throw new CommandFailed(
+        `import the signing key: the packager container exited ${r.exitCode} — ${tail(r.stderr)}`,
+        'gpg --import',
+        r.exitCode,
+        tail(r.stderr),
+      );
+    const fingerprint = secretKeyFingerprint(found.get('keys') ?? '');
+    if (!/^exit=0$/m.test(found.get('unlock') ?? '')) {
       throw new InputError(
         config.passphrase
           ? WRONG_PASSPHRASE
           : 'the signing key is protected by a passphrase; set NOKMEM_SIGNING_PASSPHRASE',
       );
     }
-    const pub = await gpg.run(home, ['--armor', '--export', fingerprint], { purpose: 'export the public key' });
     return {
       gnupgHome: home,
       fingerprint,
-      publicKeyArmored: pub.stdout,
-      development,
+      publicKeyArmored: found.get('public') ?? '',
+      development: false,
       hasPassphrase: Boolean(config.passphrase),
       passphrase: config.passphrase,
+      packager,
+      ready: () => Promise.resolve(),
       dispose,
     };
   } catch (error) {
@@ -194,13 +291,27 @@ export async function prepareSigningKey(
   }
 }
 
-/** The development key, made once per cache (RSA 4096, no passphrase) and exported as armored text. */
-async function developmentKey(gpg: Gpg, deps: { docker: DockerEngine; devKeyDir: string }): Promise<string> {
+interface DevelopmentKey {
+  armored: string;
+  facts: { fingerprint: string; publicKeyArmored: string };
+}
+
+/**
+ * The development key, made once per cache (RSA 4096, no passphrase), with its fingerprint and public key beside
+ * it, so that a run that signs nothing needs no container to know them.
+ */
+async function developmentKey(gpg: Gpg, deps: { docker: DockerEngine; devKeyDir: string }): Promise<DevelopmentKey> {
   const keyFile = path.join(deps.devKeyDir, 'dev-signing-key.asc');
-  if (existsSync(keyFile)) return readFile(keyFile, 'utf8');
+  const factsFile = path.join(deps.devKeyDir, 'dev-signing-key.json');
+  if (existsSync(keyFile) && existsSync(factsFile)) {
+    const facts = JSON.parse(await readFile(factsFile, 'utf8')) as DevelopmentKey['facts'];
+    if (facts.fingerprint && facts.publicKeyArmored) return { armored: await readFile(keyFile, 'utf8'), facts };
+  }
   const home = await privateDir(path.dirname(deps.devKeyDir), '.devkey-');
   try {
     await deps.docker.prepareWritable(home);
+    // A key kept from before its facts were (or its facts lost): read them from the key itself.
+    const existing = existsSync(keyFile) ? await readFile(keyFile, 'utf8') : undefined;
     const params = [
       'Key-Type: RSA',
       'Key-Length: 4096',
@@ -212,14 +323,36 @@ async function developmentKey(gpg: Gpg, deps: { docker: DockerEngine; devKeyDir:
       '%commit',
       '',
     ].join('\n');
-    await gpg.run(home, ['--gen-key'], { input: params, purpose: 'make a development signing key' });
-    const exported = await gpg.run(home, ['--armor', '--export-secret-keys'], {
-      purpose: 'export the development key',
-    });
+    const r = await gpg.script(
+      home,
+      [
+        `gpg --batch --no-tty --quiet ${existing ? '--import' : '--gen-key'} >/dev/null`,
+        'echo "== keys"; gpg --batch --no-tty --quiet --with-colons --list-secret-keys',
+        'echo "== secret"; gpg --batch --no-tty --quiet --armor --export-secret-keys',
+        'echo "== public"; gpg --batch --no-tty --quiet --armor --export',
+      ].join(' && '),
+      [],
+      {
+        input: existing ?? params,
+        purpose: existing ? 'read the development signing key' : 'make a development signing key',
+      },
+    );
+    const found = sections(r.stdout);
+    const armored = existing ?? found.get('secret') ?? '';
+    const facts = {
+      fingerprint: secretKeyFingerprint(found.get('keys') ?? ''),
+      publicKeyArmored: found.get('public') ?? '',
+    };
     await mkdir(deps.devKeyDir, { recursive: true, mode: 0o700 });
-    await writeFile(`${keyFile}.tmp`, exported.stdout, { mode: 0o600 });
-    await rename(`${keyFile}.tmp`, keyFile);
-    return exported.stdout;
+    if (!existing) {
+      await writeFile(`${keyFile}.tmp`, armored, { mode: 0o600 });
+      await rename(`${keyFile}.tmp`, keyFile);
+    }
+    await writeFile(`${factsFile}.tmp`, `${JSON.stringify(facts, null, 2)}\n`, {
+      mode: 0o600,
+    });
+    await rename(`${factsFile}.tmp`, factsFile);
+    return { armored, facts };
   } finally {
     await rm(home, { recursive: true, force: true });
   }

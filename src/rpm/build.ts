@@ -1,10 +1,11 @@
 // rpmbuild and rpmsign, in the packager container. The packaged binary stays byte-identical to the verified one
 // (no strip, no build-id links: see the spec headers), the payload is xz (EL7's rpm 4.11 cannot read zstd), and
-// SOURCE_DATE_EPOCH with a fixed build host makes the same inputs give the same bytes.
+// SOURCE_DATE_EPOCH with a fixed build host makes the same inputs give the same bytes (wherever _topdir is).
+// Host paths are mounted with hostMount, so that a packager session (Docker.session) can run these commands.
 
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DockerEngine } from '../docker.js';
+import { type DockerEngine, hostMount } from '../docker.js';
 import { UserError } from '../errors.js';
 import { GNUPG_MOUNT, type SigningKey, signingCommand, unlockArgs } from '../signing.js';
 import type { Component } from '../version.js';
@@ -49,6 +50,7 @@ export async function buildRpm(
   await writeFile(path.join(top, 'SPECS', `${values.name}.spec`), spec);
   await docker.prepareWritable(top);
   const defines = [...RPMBUILD_DEFINES, ...overrides].flatMap(([k, v]) => ['--define', `${k} ${v}`]);
+  const topdir = hostMount(top);
   await docker.run({
     image,
     command: [
@@ -57,11 +59,11 @@ export async function buildRpm(
       '--target',
       'x86_64',
       '--define',
-      '_topdir /rpmbuild',
+      `_topdir ${topdir.container}`,
       ...defines,
-      `/rpmbuild/SPECS/${values.name}.spec`,
+      `${topdir.container}/SPECS/${values.name}.spec`,
     ],
-    mounts: [{ host: top, container: '/rpmbuild' }],
+    mounts: [topdir],
     env: { SOURCE_DATE_EPOCH: String(inputs.epoch), TZ: 'UTC', LC_ALL: 'C' },
     purpose: `package ${values.name}`,
   });
@@ -77,7 +79,9 @@ export async function buildRpm(
 export async function signRpms(files: string[], key: SigningKey, docker: DockerEngine, image: string): Promise<void> {
   const dirs = [...new Set(files.map((f) => path.dirname(f)))];
   if (dirs.length !== 1) throw new Error('bug: sign RPMs from one directory at a time');
+  await key.ready();
   await docker.prepareWritable(dirs[0]!);
+  const rpmDir = hostMount(dirs[0]!);
   const extra = ['--batch', '--no-tty', ...unlockArgs(key)].join(' ');
   const signing = signingCommand(key, [
     'rpmsign',
@@ -91,16 +95,13 @@ export async function signRpms(files: string[], key: SigningKey, docker: DockerE
     '__gpg /usr/bin/gpg',
     '--define',
     `_gpg_sign_cmd_extra_args ${extra}`,
-    ...files.map((f) => `/rpms/${path.basename(f)}`),
+    ...files.map((f) => `${rpmDir.container}/${path.basename(f)}`),
   ]);
   await docker.run({
     image,
     command: signing.command,
     input: signing.input,
-    mounts: [
-      { host: key.gnupgHome, container: GNUPG_MOUNT },
-      { host: dirs[0]!, container: '/rpms' },
-    ],
+    mounts: [{ host: key.gnupgHome, container: GNUPG_MOUNT }, rpmDir],
     env: { GNUPGHOME: GNUPG_MOUNT },
     purpose: 'sign the packages',
   });
@@ -114,7 +115,9 @@ export async function signDetached(
   image: string,
 ): Promise<string> {
   const out = `${file}.asc`;
+  await key.ready();
   await docker.prepareWritable(path.dirname(file));
+  const files = hostMount(path.dirname(file));
   const signing = signingCommand(key, [
     'gpg',
     '--batch',
@@ -127,17 +130,14 @@ export async function signDetached(
     '--armor',
     '--detach-sign',
     '--output',
-    `/files/${path.basename(out)}`,
-    `/files/${path.basename(file)}`,
+    `${files.container}/${path.basename(out)}`,
+    `${files.container}/${path.basename(file)}`,
   ]);
   await docker.run({
     image,
     command: signing.command,
     input: signing.input,
-    mounts: [
-      { host: key.gnupgHome, container: GNUPG_MOUNT },
-      { host: path.dirname(file), container: '/files' },
-    ],
+    mounts: [{ host: key.gnupgHome, container: GNUPG_MOUNT }, files],
     env: { GNUPGHOME: GNUPG_MOUNT },
     purpose: `sign ${path.basename(file)}`,
   });

@@ -42,13 +42,13 @@ export const compileInDocker: Step<BuildContext> = {
     ];
     log.info(`  ${plan.image}: make ${make.join(' ')}`);
     try {
-      const version = await docker.run({
-        image: plan.image,
-        command: ['go', 'version'],
-        mounts: [],
-        purpose: 'ask the builder image for its Go version',
-      });
-      results.set('goUsed', version.stdout.trim().replace(/^go version /, ''));
+      // Kept per image id in the cache: the Go of an image does not change.
+      const images = path.join(ctx.request.cacheDir, 'images');
+      const version = await docker.goVersion(
+        plan.image,
+        plan.imageId ? { dir: images, imageId: plan.imageId } : undefined,
+      );
+      results.set('goUsed', version.replace(/^go version /, ''));
       await docker.run({
         image: plan.image,
         command: ['make', ...make],

@@ -45,7 +45,7 @@ export const packageRpm: Step<BuildContext> = {
         upstream: plan.fork ? `${plan.fork.name} (a fork of runc)` : undefined,
       },
       workspace,
-      ctx.deps.docker,
+      results.get('signingKey').packager,
       ctx.request.packagerImage,
     );
     const name = path.basename(rpm.file);

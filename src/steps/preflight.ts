@@ -215,7 +215,7 @@ export const preflight: Step<PlanningContext> = {
           );
         await needs.check(
           'build tools',
-          () => requireBuildTools(runner, image, plan),
+          () => requireBuildTools(docker, image, imageId!, plan, request),
           (tools) => `${tools.join(', ')} in ${image}`,
         );
       } else needs.notChecked('build tools', 'no builder image');
@@ -247,28 +247,18 @@ export const preflight: Step<PlanningContext> = {
 };
 
 /** The tools a real build of this component runs, present in the image (or a MissingPrerequisite naming them). */
-async function requireBuildTools(runner: PlanningContext['deps']['runner'], image: string, plan: ResolvedPlan) {
+async function requireBuildTools(
+  docker: PlanningContext['deps']['docker'],
+  image: string,
+  imageId: string,
+  plan: ResolvedPlan,
+  request: PlanningContext['request'],
+) {
   const tools = BUILD_TOOLS[plan.component];
-  const probe = await runner.run(
-    'docker',
-    [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      image,
-      'sh',
-      '-c',
-      'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done',
-      'check-tools',
-      ...tools,
-    ],
-    { allowFailure: true, timeoutMs: 60_000 },
-  );
-  const missing = probe.stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
+  // Remembered per image id in the cache (not in a dry run, which writes nothing).
+  const memo = { dir: path.join(request.cacheDir, 'images'), write: !request.dryRun };
+  const probe = await docker.missingTools(image, imageId, tools, memo);
+  const { missing } = probe;
   if (probe.exitCode !== 0 || missing.length) {
     throw new MissingPrerequisite(
       `builder image ${image} lacks ${missing.length ? missing.join(', ') : `a shell to check for ${tools.join(', ')}`}, which a real ${plan.component} build needs` +

@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { provenance, sha256, sha256sums, spdxSbom } from '../attest.js';
 import type { Artifact, BuildContext } from '../context.js';
+import { hostMount } from '../docker.js';
 import { signDetached, signRpms } from '../rpm/build.js';
 import { PUBLIC_KEY_FILE } from '../signing.js';
 import type { Step } from '../step.js';
@@ -16,12 +17,12 @@ export const signAndAttest: Step<BuildContext> = {
   skip: unlessPackagesCached,
   async run(ctx) {
     const started = new Date().toISOString();
-    const { docker } = ctx.deps;
-    const image = ctx.request.packagerImage;
     const { plan, results } = ctx;
+    const key = results.get('signingKey');
+    const docker = key.packager;
+    const image = ctx.request.packagerImage;
     const record = results.get('record');
     const dir = results.get('packageDir');
-    const key = results.get('signingKey');
     const rpm = results.get('rpm');
     const rpms = [rpm.path];
     await signRpms(rpms, key, docker, image);
@@ -33,10 +34,11 @@ export const signAndAttest: Step<BuildContext> = {
 
     const binary = results.get('result').find((a) => a.kind === 'binary')!.path;
     const binarySha = sha256(await readFile(binary));
+    const probe = hostMount(binary, true);
     const goVersion = await docker.run({
       image,
-      command: ['go', 'version', '-m', '/probe/binary'],
-      mounts: [{ host: binary, container: '/probe/binary', readOnly: true }],
+      command: ['go', 'version', '-m', probe.container],
+      mounts: [probe],
       purpose: 'read the Go build information',
       allowFailure: true,
     });

@@ -19,12 +19,14 @@ export const verifyPackages: Step<BuildContext> = {
     const packages = results.get('packages');
     // SHA256SUMS lists the result files too: check against the whole output as it will be written.
     const staged = await mkdtemp(path.join(workspace, '.verify-'));
+    const docker = results.get('signingKey').packager;
     try {
+      await docker.prepareWritable(staged);
       for (const a of [...packages, ...results.get('result')])
         if (a.kind !== 'modules') await copyFile(a.path, path.join(staged, a.name));
       const publicKey = packages.find((a) => a.kind === 'public-key')!;
       const report = await verifyPackageDir(staged, path.join(staged, publicKey.name), {
-        docker: ctx.deps.docker,
+        docker,
         runner: ctx.deps.runner,
         image: ctx.request.packagerImage,
         scratchRoot: workspace,

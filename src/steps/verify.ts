@@ -25,7 +25,8 @@ export const verify: Step<BuildContext> = {
         expect: { fsPackage: plan.fsPackage, marker: results.get('recipe').marker },
       },
       {
-        docker: ctx.deps.docker,
+        // The packager session when packaging follows (it serves the commands that do not run the binary).
+        docker: ctx.results.maybe('signingKey')?.packager ?? ctx.deps.docker,
         runner: ctx.deps.runner,
         toolImage: plan.image,
         sandboxImage: ctx.request.packagerImage,

@@ -176,6 +176,7 @@ export async function functionalProof(
       image: tools.image,
       user: '0:0',
       options: sandboxOptions(),
+      isolated: true,
       command: ['sh', '-c', PROOF_SCRIPT, 'proof', id, strace],
       mounts: [
         { host: binary, container: '/probe/runc', readOnly: true },

@@ -44,6 +44,8 @@ export async function runVersion(
       command: ['/probe/binary', '--version'],
       mounts: [{ host: binary, container: '/probe/binary', readOnly: true }],
       purpose: `run ${what} --version`,
+      // It runs the binary under test: in a container of its own, never a shared session.
+      isolated: true,
     })
     .then((r) => ({ stdout: r.stdout, stderr: r.stderr }))
     .catch((e: Error) => ({ stdout: '', stderr: e.message }));
@@ -99,28 +101,44 @@ export function versionCheck(component: Component, tag: string, output: string, 
   return pass('version string', output.trim().split('\n').slice(0, 2).join('; '));
 }
 
+/**
+ * Waits for every one of them (none is left running behind a failure), then gives their results in order or the
+ * first failure.
+ */
+export async function allInOrder<T extends unknown[]>(...work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as T;
+}
+
+/** The checks are independent (each reads the binary, or runs it in a container of its own): they run at once. */
 export async function verifyBinary(target: VerifyTarget, tools: VerifyTools): Promise<Verdict> {
-  const checks: Check[] = [await el7Check(target.binary)];
-  const run = target.versionRun ?? (await runVersion(target.binary, target.component, tools.docker, tools.toolImage));
-  checks.push(
-    run.stdout
+  const version = async (): Promise<Check> => {
+    const run = target.versionRun ?? (await runVersion(target.binary, target.component, tools.docker, tools.toolImage));
+    return run.stdout
       ? versionCheck(target.component, target.tag, run.stdout, target.commit)
-      : fail('version string', `${target.component} --version failed: ${run.stderr.slice(0, 300)}`),
+      : fail('version string', `${target.component} --version failed: ${run.stderr.slice(0, 300)}`);
+  };
+  const functional = async (): Promise<Check[]> => {
+    if (target.component !== 'runc') return [];
+    if (!tools.functional) return [skipped('functional (strace)', 'turned off with --no-functional')];
+    return [
+      await functionalProof(target.binary, {
+        runner: tools.runner,
+        docker: tools.docker,
+        image: tools.sandboxImage ?? tools.toolImage,
+        scratchRoot: tools.scratchRoot,
+      }),
+    ];
+  };
+  const [el7, versionString, statics, functionals] = await allInOrder<[Check, Check, Check[], Check[]]>(
+    el7Check(target.binary),
+    version(),
+    staticProof(target.binary, target.expect, tools.docker, tools.toolImage),
+    functional(),
   );
-  checks.push(...(await staticProof(target.binary, target.expect, tools.docker, tools.toolImage)));
-  if (target.component === 'runc') {
-    checks.push(
-      tools.functional
-        ? await functionalProof(target.binary, {
-            runner: tools.runner,
-            docker: tools.docker,
-            image: tools.sandboxImage ?? tools.toolImage,
-            scratchRoot: tools.scratchRoot,
-          })
-        : skipped('functional (strace)', 'turned off with --no-functional'),
-    );
-  }
-  return verdictOf(checks);
+  return verdictOf([el7, versionString, ...statics, ...functionals]);
 }
 
 export function describeFailures(verdict: Verdict): string {

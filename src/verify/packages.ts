@@ -6,17 +6,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseSha256sums, sha256 } from '../attest.js';
-import type { DockerEngine } from '../docker.js';
+import { type DockerEngine, hostMount } from '../docker.js';
 import { InputError } from '../errors.js';
 import type { Runner } from '../runner.js';
 import { componentOfPackage } from '../rpm/build.js';
 import { elfChecks, inspectRpm, rpmChecks } from './rpm.js';
 import { tagFromRpmVersion } from '../rpm/spec.js';
-import { GNUPG_MOUNT } from '../signing.js';
 import type { VersionTable } from '../specs.js';
 import { eraFor, fsPackageFor } from '../specs.js';
 import { type Component, parseVersion } from '../version.js';
-import { verifyBinary } from './index.js';
+import { allInOrder, verifyBinary } from './index.js';
 import { type Check, type Verdict, fail, pass, skipped, verdictOf } from './verdict.js';
 
 export const NOT_TRUSTED = 'not run: the package is not signed by the project key';
@@ -71,10 +70,11 @@ function expectationOf(name: string, version: string, expect: PackageVerifyTools
 
 /** The fingerprint of an armored public key (read once per run, not per package). */
 export async function keyFingerprint(publicKeyFile: string, docker: DockerEngine, image: string): Promise<string> {
+  const key = hostMount(publicKeyFile, true);
   const r = await docker.run({
     image,
-    command: ['gpg', '--batch', '--with-colons', '--show-keys', '/probe/key.asc'],
-    mounts: [{ host: publicKeyFile, container: '/probe/key.asc', readOnly: true }],
+    command: ['gpg', '--batch', '--with-colons', '--show-keys', key.container],
+    mounts: [key],
     purpose: 'read the public key',
     allowFailure: true,
   });
@@ -178,36 +178,27 @@ export async function verifySums(
     checks.push(fail('SHA256SUMS signature', 'SHA256SUMS.asc is missing'));
     return checks;
   }
-  const home = await mkdtemp(path.join(tools.scratchRoot, '.gpgv-'));
-  try {
-    await tools.docker.prepareWritable(home);
-    const r = await tools.docker.run({
-      image: tools.image,
-      command: [
-        'sh',
-        '-c',
-        'gpg --batch --quiet --import /probe/key.asc 2>/dev/null && gpg --batch --status-fd 1 --verify /probe/SHA256SUMS.asc /probe/SHA256SUMS 2>&1',
-        'verify-sums',
-      ],
-      mounts: [
-        { host: home, container: GNUPG_MOUNT },
-        { host: publicKeyFile, container: '/probe/key.asc', readOnly: true },
-        { host: sumsFile, container: '/probe/SHA256SUMS', readOnly: true },
-        { host: `${sumsFile}.asc`, container: '/probe/SHA256SUMS.asc', readOnly: true },
-      ],
-      env: { GNUPGHOME: GNUPG_MOUNT },
-      purpose: 'check the signature of SHA256SUMS',
-      allowFailure: true,
-    });
-    const valid = r.stdout.split('\n').some((l) => l.startsWith('[GNUPG:] VALIDSIG ') && l.includes(fingerprint));
-    checks.push(
-      valid
-        ? pass('SHA256SUMS signature', `signed by ${fingerprint.slice(-16)}`)
-        : fail('SHA256SUMS signature', `SHA256SUMS.asc is not a valid signature by ${fingerprint.slice(-16)}`),
-    );
-  } finally {
-    await rm(home, { recursive: true, force: true });
-  }
+  // A keyring of only the project key, in a directory of the container's own (it holds nothing secret).
+  const files = [hostMount(publicKeyFile, true), hostMount(sumsFile, true), hostMount(`${sumsFile}.asc`, true)];
+  const r = await tools.docker.run({
+    image: tools.image,
+    command: [
+      'sh',
+      '-c',
+      'GNUPGHOME=$(mktemp -d) && export GNUPGHOME && gpg --batch --quiet --import "$1" 2>/dev/null && gpg --batch --status-fd 1 --verify "$3" "$2" 2>&1; code=$?; rm -rf "$GNUPGHOME"; exit $code',
+      'verify-sums',
+      ...files.map((f) => f.container),
+    ],
+    mounts: files,
+    purpose: 'check the signature of SHA256SUMS',
+    allowFailure: true,
+  });
+  const valid = r.stdout.split('\n').some((l) => l.startsWith('[GNUPG:] VALIDSIG ') && l.includes(fingerprint));
+  checks.push(
+    valid
+      ? pass('SHA256SUMS signature', `signed by ${fingerprint.slice(-16)}`)
+      : fail('SHA256SUMS signature', `SHA256SUMS.asc is not a valid signature by ${fingerprint.slice(-16)}`),
+  );
   return checks;
 }
 
@@ -230,12 +221,17 @@ export async function verifyPackages(
     : [target];
   if (rpms.length === 0) throw new InputError(`${target} holds no .rpm files; give an RPM or a directory of them`);
   const fingerprint = await keyFingerprint(publicKeyFile, tools.docker, tools.image);
-  const packages: PackageVerdict[] = [];
-  for (const rpm of rpms) packages.push(await verifyRpm(rpm, publicKeyFile, fingerprint, tools));
   const dir = isDir ? target : path.dirname(target);
-  const sums =
+  // The sums are checked while the packages are (one package after another).
+  const [packages, sums] = await allInOrder<[PackageVerdict[], Check[]]>(
+    (async () => {
+      const verdicts: PackageVerdict[] = [];
+      for (const rpm of rpms) verdicts.push(await verifyRpm(rpm, publicKeyFile, fingerprint, tools));
+      return verdicts;
+    })(),
     isDir || existsSync(path.join(dir, 'SHA256SUMS'))
-      ? await verifySums(dir, rpms, publicKeyFile, fingerprint, tools)
-      : [];
+      ? verifySums(dir, rpms, publicKeyFile, fingerprint, tools)
+      : Promise.resolve([]),
+  );
   return { ok: packages.every((p) => p.ok) && sums.every((c) => c.status !== 'fail'), packages, sums };
 }

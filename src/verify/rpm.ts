@@ -3,9 +3,9 @@
 // proof re-run on the binary extracted from the package. `rpm -K` alone passes unsigned packages: the check
 // here runs rpmkeys with _pkgverify_level=signature against a database holding only the project key.
 
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { DockerEngine } from '../docker.js';
+import { type DockerEngine, hostMount } from '../docker.js';
 import { readElfLinkage } from '../elf.js';
 import { PROJECT_ROOT } from '../specs.js';
 import { el7Check } from './index.js';
@@ -138,15 +138,12 @@ export async function inspectRpm(
   image: string,
 ): Promise<RpmFacts> {
   await docker.prepareWritable(extractTo);
+  const mounts = [hostMount(rpm, true), hostMount(publicKeyFile, true), hostMount(extractTo)];
+  const script = await readFile(path.join(PROJECT_ROOT, 'src/verify/rpm-inspect.sh'), 'utf8');
   const r = await docker.run({
     image,
-    command: ['sh', '/probe/inspect.sh', '/probe/package.rpm', '/probe/key.asc', '/extract'],
-    mounts: [
-      { host: path.join(PROJECT_ROOT, 'src/verify/rpm-inspect.sh'), container: '/probe/inspect.sh', readOnly: true },
-      { host: rpm, container: '/probe/package.rpm', readOnly: true },
-      { host: publicKeyFile, container: '/probe/key.asc', readOnly: true },
-      { host: extractTo, container: '/extract' },
-    ],
+    command: ['sh', '-c', script, 'inspect.sh', ...mounts.map((m) => m.container)],
+    mounts,
     env: { LC_ALL: 'C' },
     purpose: `inspect ${path.basename(rpm)}`,
   });

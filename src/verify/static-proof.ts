@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DockerEngine } from '../docker.js';
+import { type DockerEngine, type Mount, hostMount } from '../docker.js';
 import { PROJECT_ROOT } from '../specs.js';
 import { type Check, fail, pass } from './verdict.js';
 
@@ -110,15 +110,11 @@ export function functionTableChecks(table: FunctionTable): Check[] {
   return checks;
 }
 
-async function functionTableProof(
-  mount: { host: string; container: string; readOnly: boolean }[],
-  docker: DockerEngine,
-  toolImage: string,
-): Promise<Check[]> {
+async function functionTableProof(mount: Mount[], docker: DockerEngine, toolImage: string): Promise<Check[]> {
   const r = await docker
     .run({
       image: toolImage,
-      command: ['go', 'run', '/probe/gofuncs.go', '/probe/binary'],
+      command: ['go', 'run', '/probe/gofuncs.go', mount[0]!.container],
       mounts: [
         ...mount,
         { host: path.join(PROJECT_ROOT, 'src/verify/gofuncs/main.go'), container: '/probe/gofuncs.go', readOnly: true },
@@ -145,11 +141,11 @@ export async function staticProof(
 ): Promise<Check[]> {
   const bytes = await readFile(binary);
   const checks = stringChecks(bytes, expect);
-  const mount = [{ host: binary, container: '/probe/binary', readOnly: true }];
+  const mount = [hostMount(binary, true)];
   const nm = await docker
     .run({
       image: toolImage,
-      command: ['go', 'tool', 'nm', '/probe/binary'],
+      command: ['go', 'tool', 'nm', mount[0]!.container],
       mounts: mount,
       purpose: 'list the symbols of the binary',
     })
@@ -180,7 +176,7 @@ export async function staticProof(
   const applySymbol = applies[0]!;
   const dis = await docker.run({
     image: toolImage,
-    command: ['go', 'tool', 'objdump', '-s', `^${escapeRe(applySymbol)}$`, '/probe/binary'],
+    command: ['go', 'tool', 'objdump', '-s', `^${escapeRe(applySymbol)}$`, mount[0]!.container],
     mounts: mount,
     purpose: 'disassemble (*MemoryGroup).Apply',
   });

@@ -5,7 +5,7 @@
 // throws a plain Error naming it. Integration tests use the real ones.
 
 import { mkdir } from 'node:fs/promises';
-import type { ContainerRun, DockerEngine } from '../../src/docker.ts';
+import type { ContainerRun, DockerEngine, DockerEngineSession, Mount } from '../../src/docker.ts';
 import { MissingPrerequisite } from '../../src/errors.ts';
 import {
   type RunOptions,
@@ -129,6 +129,10 @@ export class FakeDocker implements DockerEngine {
       images?: Record<string, string>;
       containers?: readonly ContainerScript[];
       buildUser?: string;
+      /** What missingTools answers (default: nothing missing). */
+      missingTools?: string[];
+      /** What goVersion answers. */
+      go?: string;
     } = { engine: '27.0.0' },
   ) {
     this.scripts = (options.containers ?? []).map((s) => ({ ...s, left: s.times ?? Infinity }));
@@ -136,6 +140,30 @@ export class FakeDocker implements DockerEngine {
 
   asInvokingUser(): DockerEngine {
     return this;
+  }
+
+  /** The fake has no containers to share: a session is the fake itself, and closing it records the close. */
+  readonly sessions: { image: string; roots: Mount[]; closed: boolean }[] = [];
+  session(image: string, roots: Mount[]): DockerEngineSession {
+    const record = { image, roots, closed: false };
+    this.sessions.push(record);
+    return Object.assign(Object.create(this) as FakeDocker, {
+      close: async () => {
+        record.closed = true;
+      },
+    });
+  }
+
+  async missingTools(
+    _image: string,
+    _imageId: string,
+    _tools: readonly string[],
+  ): Promise<{ exitCode: number; missing: string[] }> {
+    return { exitCode: 0, missing: this.options.missingTools ?? [] };
+  }
+
+  async goVersion(_image: string): Promise<string> {
+    return this.options.go ?? 'go version go1.19.8 linux/amd64';
   }
 
   async ping(): Promise<string> {

@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { InputError } from '../../src/errors.ts';
-import { GNUPG_MOUNT, Gpg, type SigningKey, gnupgParent, signingCommand, unlockArgs } from '../../src/signing.ts';
+import {
+  GNUPG_MOUNT,
+  Gpg,
+  type SigningKey,
+  gnupgParent,
+  secretKeyFingerprint,
+  signingCommand,
+  unlockArgs,
+} from '../../src/signing.ts';
 import { FakeDocker } from '../helpers/fakes.ts';
 
 const FPR = 'D0D777394E3F2397D2D44B41D52D9CC9255CE5C7';
@@ -27,13 +35,18 @@ const key = (passphrase?: string): SigningKey => ({
   development: false,
   hasPassphrase: passphrase !== undefined,
   passphrase,
+  packager: new FakeDocker(),
+  ready: async () => {},
   dispose: async () => {},
 });
 
 describe('Gpg', () => {
   it('runs gpg in the packager image, batch mode, with the GnuPG home mounted', async () => {
     const docker = new FakeDocker({ containers: [{ command: ['gpg'], result: { stdout: secretKeys(1) } }] });
-    assert.equal(await new Gpg(docker, 'packager:1').fingerprint('/host/gnupg'), FPR);
+    const listing = await new Gpg(docker, 'packager:1').run('/host/gnupg', ['--with-colons', '--list-secret-keys'], {
+      purpose: 'list the secret keys',
+    });
+    assert.equal(secretKeyFingerprint(listing.stdout), FPR);
     const [run] = docker.runs;
     assert.equal(run?.image, 'packager:1');
     assert.deepEqual(run?.command.slice(0, 3), ['gpg', '--batch', '--no-tty']);
@@ -41,11 +54,9 @@ describe('Gpg', () => {
     assert.equal(run?.env?.GNUPGHOME, GNUPG_MOUNT);
   });
 
-  it('refuses a key without its secret part, and a key that is not RSA (EL7 rpm checks RSA only)', async () => {
-    const noSecret = new FakeDocker({ containers: [{ command: ['gpg'], result: { stdout: '' } }] });
-    await assert.rejects(new Gpg(noSecret, 'packager:1').fingerprint('/h'), InputError);
-    const eddsa = new FakeDocker({ containers: [{ command: ['gpg'], result: { stdout: secretKeys(22) } }] });
-    await assert.rejects(new Gpg(eddsa, 'packager:1').fingerprint('/h'), InputError);
+  it('refuses a key without its secret part, and a key that is not RSA (EL7 rpm checks RSA only)', () => {
+    assert.throws(() => secretKeyFingerprint(''), InputError);
+    assert.throws(() => secretKeyFingerprint(secretKeys(22)), InputError);
   });
 });
 
