@@ -9,6 +9,9 @@
 //   5. when the real kubernetes tree is on this machine (scripts/setup.sh fetches it): the real kubelet v1.20.2,
 //      cold (empty Go build cache), warm (Go build cache reused, result cache empty) and a cache hit.
 // Usage: npm run bench [-- --image IMAGE] [-- --remote PATH_OR_URL --tag TAG] [-- --no-kubelet]
+//   Without --remote, the runc in 1. and 2. is the fixture (v1.0.0-rc6); with --remote (a real runc mirror, e.g.
+//   the one `fetch` makes), it is that remote's --tag (default v1.0.0-rc5), pinned by this repository's specs/,
+//   and the compile by hand runs the plan's own make line and environment on the same tree.
 
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -43,22 +46,51 @@ async function seconds(run: () => Promise<unknown>): Promise<number> {
 }
 
 try {
-  const runc = await makeRuncUpstream(path.join(root, 'upstream'));
-  const tag = 'v1.0.0-rc6';
+  const real = values.remote
+    ? values.remote.includes('://')
+      ? values.remote
+      : `file://${path.resolve(values.remote)}`
+    : undefined;
   const specs = path.join(root, 'specs');
   await mkdir(specs);
-  await $`cp ${path.resolve(import.meta.dirname, '../specs/versions.yaml')} ${path.resolve(import.meta.dirname, '../specs/toolchains.yaml')} ${specs}/`;
-  await writeFile(path.join(specs, 'pins.yaml'), `runc:\n  ${tag}: ${runc.tags[tag]}\nkubelet: {}\n`);
+  let tag: string;
+  let buildRemote: string;
+  let gitDir: string;
+  if (real) {
+    // The real runc: this repository's specs (its pins), the tag as the remote has it.
+    tag = values.tag ?? 'v1.0.0-rc5';
+    buildRemote = real;
+    gitDir = real.replace(/^file:\/\//, '');
+    await $`cp ${path.resolve(import.meta.dirname, '../specs')}/. ${specs}/ -r`;
+  } else {
+    const runc = await makeRuncUpstream(path.join(root, 'upstream'));
+    tag = 'v1.0.0-rc6';
+    buildRemote = runc.url;
+    gitDir = path.join(runc.dir, '.git');
+    await $`cp ${path.resolve(import.meta.dirname, '../specs/versions.yaml')} ${path.resolve(import.meta.dirname, '../specs/toolchains.yaml')} ${specs}/`;
+    await writeFile(path.join(specs, 'pins.yaml'), `runc:\n  ${tag}: ${runc.tags[tag]}\nkubelet: {}\n`);
+  }
   const build = (cache: string) =>
-    $`node --import tsx ${cli} build --json --runc ${tag} --remote ${runc.url} --specs ${specs} --cache-dir ${cache} --image ${image} --out ${path.join(root, 'out')}`;
+    $`node --import tsx ${cli} build --json --runc ${tag} --remote ${buildRemote} --specs ${specs} --cache-dir ${cache} --image ${image} --out ${path.join(root, 'out')}`;
 
   type StepReport = { name: string; status: string; seconds: number };
-  const stepsOf = (stdout: string) => (JSON.parse(stdout) as { steps: StepReport[] }).steps;
+  type Planned = {
+    steps: StepReport[];
+    plan: {
+      source: { commit: string };
+      mountPath: string;
+      recipe: { make: string[]; env: Record<string, string> };
+    };
+  };
+  const stepsOf = (stdout: string) => (JSON.parse(stdout) as Planned).steps;
   let steps: StepReport[] = [];
   let hitSteps: StepReport[] = [];
   let usedSteps: StepReport[] = [];
+  let planned: Planned['plan'] | undefined;
   const cold = await seconds(async () => {
-    steps = stepsOf((await build(path.join(root, 'cache'))).stdout);
+    const out = (await build(path.join(root, 'cache'))).stdout;
+    steps = stepsOf(out);
+    planned = (JSON.parse(out) as Planned).plan;
   });
   const hit = await seconds(async () => {
     hitSteps = stepsOf((await build(path.join(root, 'cache'))).stdout);
@@ -81,7 +113,7 @@ try {
   const inputs = {
     component: 'runc' as const,
     tag,
-    commit: runc.tags[tag]!,
+    commit: planned!.source.commit,
     methodSummary: 'benchmark',
     epoch: 1519776000,
     iteration: 1,
@@ -89,24 +121,21 @@ try {
   await buildRpm(binary, inputs, path.join(root, 'repro-a'), docker, image);
   const repro = await seconds(() => buildRpm(binary, inputs, path.join(root, 'repro-b'), docker, image));
 
-  // The same compile by hand: export the tree, hand it to the build user, run make in the same image with an
-  // empty Go build cache, like the pipeline's cold run.
+  // The same compile by hand: export the tree, hand it to the build user, run the plan's make line with the plan's
+  // environment in the same image with an empty Go build cache, like the pipeline's cold run.
   const tree = path.join(root, 'hand', 'src');
   const goCache = path.join(root, 'hand', 'gocache');
   await mkdir(tree, { recursive: true });
   await mkdir(goCache, { recursive: true });
-  await $`git -C ${runc.dir} archive ${tag} | tar -x -C ${tree}`;
+  await $`git --git-dir ${gitDir} archive ${planned!.source.commit} | tar -x -C ${tree}`;
   await $`chown -R 10001:10001 ${path.join(root, 'hand')}`;
+  const envArgs = Object.entries(planned!.recipe.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   const hand = await seconds(
     () =>
-      $`docker run --rm --network none --user 10001:10001 -e HOME=/tmp -e GOPATH=/go -e GOCACHE=/gocache -e GO111MODULE=off -v ${tree}:/go/src/github.com/opencontainers/runc -v ${goCache}:/gocache -w /go/src/github.com/opencontainers/runc ${image} make static ${'BUILDTAGS=seccomp nokmem'} COMMIT=${runc.tags[tag]}`,
+      $`docker run --rm --network none --user 10001:10001 -e HOME=/tmp ${envArgs} -v ${tree}:${planned!.mountPath} -v ${goCache}:/gocache -w ${planned!.mountPath} ${image} make ${planned!.recipe.make}`,
   );
 
-  const remote = values.remote
-    ? values.remote.includes('://')
-      ? values.remote
-      : `file://${path.resolve(values.remote)}`
-    : runc.url;
+  const remote = real ?? buildRemote;
   const fetchTag = values.tag ?? tag;
   const shallowDir = path.join(root, 'shallow.git');
   const shallow = await seconds(async () => {
@@ -118,7 +147,7 @@ try {
   const size = async (dir: string) => (await $`du -sk ${dir}`).stdout.split('\t')[0];
 
   const rows: [string, string][] = [
-    [`cold pipeline build (runc ${tag}, fixture), fresh cache`, `${cold.toFixed(1)} s`],
+    [`cold pipeline build (runc ${tag}, ${real ? 'real' : 'fixture'}), fresh cache`, `${cold.toFixed(1)} s`],
     ['cold pipeline build, cache used before', `${coldUsed.toFixed(1)} s`],
     ['same compile by hand, same image', `${hand.toFixed(1)} s`],
     [

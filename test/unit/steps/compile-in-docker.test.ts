@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { CommandFailed, UserError } from '../../../src/errors.ts';
+import { compileInDocker } from '../../../src/steps/compile-in-docker.ts';
+import { FakeDocker } from '../../helpers/fakes.ts';
+import { buildRequest, newResults, plan, removeTempDirs, tempDir, testDeps } from '../../helpers/steps.ts';
+
+after(removeTempDirs);
+
+/** A builder "image" whose make writes the artifact into the mounted tree, or fails. */
+async function compiling(make: 'builds' | 'fails' | 'makes nothing') {
+  const root = await tempDir();
+  const request = buildRequest(root);
+  const p = await plan(request);
+  const results = newResults();
+  const tree = path.join(root, 'work', 'src');
+  await mkdir(tree, { recursive: true });
+  results.set('tree', tree);
+  results.set('recipe', p.recipe!);
+  const fake = new FakeDocker({
+    engine: '27.0.0',
+    containers: [
+      {
+        command: ['make'],
+        result: async (spec) => {
+          if (make === 'fails') return { exitCode: 2, stderr: 'cc1: out of memory' };
+          const mount = spec.mounts.find((m) => m.container === p.mountPath)!;
+          if (make === 'builds') await writeFile(path.join(mount.host, p.artifact), 'ELF');
+          return { stdout: 'go build ...\n' };
+        },
+      },
+    ],
+  });
+  return { ctx: { request, deps: testDeps(undefined, fake), plan: p, results }, results, fake, root, p };
+}
+
+describe('compile in Docker', () => {
+  it("runs the plan's make line with its environment, the tree and the shared Go build cache mounted", async () => {
+    const { ctx, results, fake, p } = await compiling('builds');
+    await compileInDocker.run(ctx);
+    const [run] = fake.runs;
+    assert.deepEqual(run?.command, ['make', ...p.recipe!.make]);
+    assert.deepEqual(run?.env, { ...p.recipe!.env });
+    assert.equal(run?.image, p.image);
+    assert.deepEqual(
+      run?.mounts.map((m) => m.container),
+      [p.mountPath, '/gocache'],
+    );
+    assert.equal(results.get('binary'), path.join(results.get('tree'), p.artifact));
+    assert.match(results.get('goUsed'), /^go1\.19\.8/);
+    assert.deepEqual(results.get('modules'), []);
+  });
+
+  it('a failed make is a CommandFailed that keeps the command as its cause and names the full log', async () => {
+    const { ctx, results } = await compiling('fails');
+    await assert.rejects(compileInDocker.run(ctx), (e: unknown) => {
+      assert.ok(e instanceof CommandFailed);
+      assert.ok(e.cause instanceof CommandFailed, 'the command it wraps is its cause');
+      const log = /full log: (\S+);/.exec(e.message)?.[1] ?? '';
+      assert.ok(existsSync(log), `${log} exists`);
+      return true;
+    });
+    assert.equal(results.has('binary'), false);
+  });
+
+  it('a make that succeeds without the artifact is a user error, with the log', async () => {
+    const { ctx, root } = await compiling('makes nothing');
+    await assert.rejects(compileInDocker.run(ctx), UserError);
+    assert.ok(existsSync(path.join(root, 'cache', 'logs', 'runc-v1.0.0-rc5.build.log')));
+  });
+});

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Artifact } from '../../../src/context.ts';
+import { storePackages } from '../../../src/steps/store-packages.ts';
+import { buildRequest, newResults, plan, removeTempDirs, tempDir, testDeps } from '../../helpers/steps.ts';
+
+after(removeTempDirs);
+
+describe('store packages', () => {
+  it('keeps the packages and attestations it is given under the package key', async () => {
+    const root = await tempDir();
+    const request = buildRequest(root);
+    const p = await plan(request);
+    const results = newResults();
+    const made: Artifact[] = [];
+    for (const [name, kind] of [
+      ['runc-nokmem-1.0.0~rc5-1.x86_64.rpm', 'rpm'],
+      ['SHA256SUMS', 'sums'],
+      ['SHA256SUMS.asc', 'sums-signature'],
+    ] as const) {
+      await writeFile(path.join(root, name), name);
+      made.push({ name, path: path.join(root, name), kind });
+    }
+    results.set('packages', made);
+    results.set('packageKey', 'k'.repeat(32));
+    await storePackages.run({ request, deps: testDeps(), plan: p, results });
+    const dir = results.get('cachedPackages');
+    assert.equal(dir, path.join(root, 'cache', 'packages', 'k'.repeat(32)));
+    assert.deepEqual((await readdir(dir)).sort(), made.map((a) => a.name).sort());
+  });
+});
