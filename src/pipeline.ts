@@ -19,7 +19,8 @@
 //   reuse cached packages  identical binary, key and templates packaged before? then skip to "write output"
 //   package RPM        rpmbuild in the packager container (binary byte-identical, xz payload, reproducible)
 //   sign and attest    rpmsign (v4 + v3), SBOM, provenance, public key, SHA256SUMS + detached signature
-//   verify packages    `nokmem verify` on the result: signature, EL7 compatibility, nokmem proof, sums
+//   verify packages    `nokmem verify` on the result: signature, EL7 compatibility, sums, and the packaged binary
+//                      is the verified one, byte for byte (else it is proven again)
 //   store packages     into the package cache
 //   write output       into the output directory, atomically
 //

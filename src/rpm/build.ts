@@ -13,7 +13,8 @@ import { PACKAGES, RPM_SPECS_DIR, type SpecInputs, renderSpec, specValues } from
 
 /** rpmbuild settings for EL7-readable, reproducible packages. */
 export const RPMBUILD_DEFINES: [string, string][] = [
-  ['_binary_payload', 'w2.xzdio'],
+  // xz preset 1: about half the time of preset 2 for a 10 MB Go binary, 1 % larger; EL7's rpm reads any xz preset.
+  ['_binary_payload', 'w1.xzdio'],
   ['_binary_filedigest_algorithm', '8'],
   ['_buildhost', 'nokmem'],
   ['use_source_date_epoch_as_buildtime', '1'],

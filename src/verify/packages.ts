@@ -16,6 +16,7 @@ import type { VersionTable } from '../specs.js';
 import { eraFor, fsPackageFor } from '../specs.js';
 import { type Component, parseVersion } from '../version.js';
 import { allInOrder, verifyBinary } from './index.js';
+import { PROBE_NAME } from './toolchain-probe.js';
 import { type Check, type Verdict, fail, pass, skipped, verdictOf } from './verdict.js';
 
 export const NOT_TRUSTED = 'not run: the package is not signed by the project key';
@@ -38,6 +39,11 @@ export interface PackageExpectation {
   tag: string;
   fsPackage: string;
   marker: boolean;
+  /**
+   * The binary this build verified: its sha256 and the checks that proved it. A packaged binary with these exact
+   * bytes carries that proof (the checks are functions of the bytes); any other bytes are proven again.
+   */
+  proven?: { sha256: string; checks: readonly Check[] };
 }
 
 export interface PackageVerifyTools {
@@ -118,6 +124,16 @@ export async function verifyRpm(
           'nokmem proof',
           `the package has no ${facts.name === 'kubelet' ? '/usr/bin/kubelet' : `single runtime binary in /usr/libexec/${facts.name}/`}`,
         ),
+      );
+      return { file: rpm, ...verdictOf(checks) };
+    }
+    const proven = expected.proven;
+    if (proven && sha256(await readFile(binary)) === proven.sha256) {
+      const same = `the packaged binary is byte-identical to the one this build verified (sha256 ${proven.sha256.slice(0, 16)}…)`;
+      checks.push(
+        ...proven.checks
+          .filter((c) => c.name !== 'EL7 glibc' && c.name !== PROBE_NAME)
+          .map((c) => ({ ...c, detail: `${c.detail}; ${same}` })),
       );
       return { file: rpm, ...verdictOf(checks) };
     }
