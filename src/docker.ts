@@ -197,19 +197,7 @@ export class Docker {
 
   async run(spec: ContainerRun): Promise<ContainerResult> {
     const name = containerName();
-    const args = [
-      'run',
-      '--rm',
-      '--name',
-      name,
-      '--network',
-      'none',
-      '--user',
-      spec.user ?? this.buildUser(),
-      '--env',
-      'HOME=/tmp',
-      ...(spec.options ?? []),
-    ];
+    const args = [...runArgs(name, spec.user ?? this.buildUser()), ...(spec.options ?? [])];
     if (spec.input !== undefined) args.push('--interactive');
     for (const [k, v] of Object.entries(spec.env ?? {})) args.push('--env', `${k}=${v}`);
     for (const m of spec.mounts) args.push('--volume', `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`);
@@ -249,6 +237,11 @@ export type DockerEngine = Pick<Docker, keyof Docker>;
 
 /** A session (Docker.session): the engine's surface, and close() to remove its container. */
 export type DockerEngineSession = DockerEngine & { close(): Promise<void> };
+
+/** How every container of nokmem starts: named (so it can be removed), removed when it ends, no network. */
+function runArgs(name: string, user: string): string[] {
+  return ['run', '--rm', '--name', name, '--network', 'none', '--user', user, '--env', 'HOME=/tmp'];
+}
 
 export function containerName(): string {
   return `nokmem-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -359,20 +352,7 @@ export class DockerSession extends Docker {
     this.started ??= (async () => {
       const name = containerName();
       this.untrack = trackContainer(name);
-      const user = this.buildUser();
-      const args = [
-        'run',
-        '--detach',
-        '--rm',
-        '--name',
-        name,
-        '--network',
-        'none',
-        '--user',
-        user,
-        '--env',
-        'HOME=/tmp',
-      ];
+      const args = [...runArgs(name, this.buildUser()), '--detach'];
       for (const root of this.roots) {
         await mkdir(root.host, { recursive: true });
         if (!root.readOnly) await this.handOver(root.host);
