@@ -1,14 +1,38 @@
 // Directories that appear whole or not at all: files are written into a hidden sibling, which is then renamed
-// into place. A failure removes the sibling (and the parent, if this call created it and it is empty).
+// into place. A failure removes the sibling (and the parent, if this call created it and it is empty). A disk that
+// is full, read-only or not ours is the user's to fix (an InputError with the fs error as cause), not a bug.
 
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { InputError } from './errors.js';
 import { removeOnInterrupt } from './interrupt.js';
 
 export type DirContent = Record<string, { copyFrom: string; mode?: number } | { text: string }>;
 
+const UNWRITABLE: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};
+
 export async function writeDirAtomically(finalDir: string, content: DirContent): Promise<void> {
+  try {
+    await write(finalDir, content);
+  } catch (error) {
+    const reason = UNWRITABLE[(error as NodeJS.ErrnoException).code ?? ''];
+    if (!reason) throw error;
+    throw new InputError(
+      `cannot write ${finalDir} (${reason}); free space or choose a writable directory, then run again`,
+      1,
+      { cause: error },
+    );
+  }
+}
+
+async function write(finalDir: string, content: DirContent): Promise<void> {
   const parent = path.dirname(finalDir);
   const createdParent = !existsSync(parent);
   await mkdir(parent, { recursive: true });

@@ -43,11 +43,12 @@ export function commandFailed(
   const what = purpose ? `${purpose}: ` : '';
   const code = exitCode === undefined ? 'could not start' : `exited ${exitCode}`;
   const tail = stderrTail ? ` — ${stderrTail}` : '';
+  // Every field is masked, not only the message: a field may be logged or serialised later.
   return new CommandFailed(
     redact(`${what}\`${command}\` ${code}${tail}`),
-    command,
+    redact(command),
     exitCode,
-    stderrTail,
+    redact(stderrTail),
     cause === undefined ? undefined : { cause },
   );
 }

@@ -7,7 +7,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
 import { writeDirAtomically } from '../../src/atomic-dir.ts';
+import { InputError } from '../../src/errors.ts';
 
 let root = '';
 before(async () => {
@@ -78,4 +80,25 @@ describe('writeDirAtomically', () => {
     assert.equal(await readFile(path.join(out, 'kept.txt'), 'utf8'), 'kept');
     assert.deepEqual((await readdir(dir)).sort(), ['out', 'unrelated']);
   });
+
+  it(
+    'a full disk is an InputError naming the directory (the fs error is its cause), and leaves nothing',
+    {
+      skip: process.getuid?.() !== 0 ? 'mounting a small tmpfs needs root' : false,
+    },
+    async () => {
+      const disk = await tempDir();
+      await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk]);
+      try {
+        const out = path.join(disk, 'out', 'runc-v1.0.0-rc5');
+        await assert.rejects(
+          writeDirAtomically(out, { runc: { text: 'x'.repeat(512 * 1024) } }),
+          (e: unknown) => e instanceof InputError && (e.cause as NodeJS.ErrnoException).code === 'ENOSPC',
+        );
+        assert.deepEqual(await readdir(disk), []);
+      } finally {
+        await execa('umount', [disk]);
+      }
+    },
+  );
 });

@@ -70,6 +70,12 @@ describe('commandFailed', () => {
     assert.equal(e.exitCode, 1);
     assert.ok(!e.message.includes('\n'), 'one line');
   });
+
+  it('masks a registered secret in every field it keeps, not only in the message', () => {
+    registerSecret('s3cr3t-passphrase-value');
+    const e = commandFailed('gpg --passphrase s3cr3t-passphrase-value', 2, 'bad s3cr3t-passphrase-value', undefined);
+    for (const text of [e.message, e.command, e.stderrTail]) assert.ok(!text.includes('s3cr3t'), text);
+  });
 });
 
 describe('realRunner', () => {
