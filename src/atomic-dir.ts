@@ -62,3 +62,15 @@ async function write(finalDir: string, content: DirContent): Promise<void> {
     throw error;
   }
 }
+
+/** One file that appears whole or not at all: written beside its place (this process's own name), then renamed. */
+export async function writeFileAtomically(file: string, data: string | Buffer, mode?: number): Promise<void> {
+  const partial = `${file}.${process.pid}.partial`;
+  try {
+    await writeFile(partial, data, mode === undefined ? undefined : { mode });
+    await rename(partial, file);
+  } catch (error) {
+    await rm(partial, { force: true }).catch(() => undefined); // the write's own error is the one to report
+    throw error;
+  }
+}

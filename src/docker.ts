@@ -12,7 +12,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomically } from './atomic-dir.js';
 import path from 'node:path';
 import { CommandFailed, MissingPrerequisite } from './errors.js';
 import { trackContainer } from './interrupt.js';
@@ -127,31 +128,28 @@ export class Docker {
           .catch(() => [])) as string[])
       : [];
     if (Array.isArray(known) && tools.every((t) => known.includes(t))) return { exitCode: 0, missing: [] };
-    const probe = await this.runner.run(
-      'docker',
-      [
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        image,
+    // A named, tracked container like every other (removed on interrupt).
+    const probe = await this.run({
+      image,
+      command: [
         'sh',
         '-c',
         'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done',
         'check-tools',
         ...tools,
       ],
-      { allowFailure: true, timeoutMs: 60_000 },
-    );
+      mounts: [],
+      purpose: `check ${image} for ${tools.join(', ')}`,
+      allowFailure: true,
+      timeoutMs: 60_000,
+    });
     const missing = probe.stdout
       .split('\n')
       .map((l) => l.trim())
       .filter(Boolean);
     if (file && memo?.write && probe.exitCode === 0 && missing.length === 0) {
       await mkdir(memo.dir, { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify([...new Set([...known, ...tools])].sort())}\n`);
-      await rename(tmp, file);
+      await writeFileAtomically(file, `${JSON.stringify([...new Set([...known, ...tools])].sort())}\n`);
     }
     return { exitCode: probe.exitCode, missing };
   }
@@ -173,8 +171,7 @@ export class Docker {
     const version = r.stdout.trim();
     if (file && version) {
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(`${file}.${process.pid}.tmp`, `${version}\n`);
-      await rename(`${file}.${process.pid}.tmp`, file);
+      await writeFileAtomically(file, `${version}\n`);
     }
     return version;
   }

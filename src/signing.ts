@@ -12,7 +12,8 @@
 // one packager container (Docker.session) with the GNUPGHOME, the workspace and the results mounted.
 
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { writeFileAtomically } from './atomic-dir.js';
 import path from 'node:path';
 import { type DockerEngine, type DockerEngineSession, hostMount } from './docker.js';
 import { CommandFailed, InputError } from './errors.js';
@@ -344,14 +345,8 @@ async function developmentKey(gpg: Gpg, deps: { docker: DockerEngine; devKeyDir:
       publicKeyArmored: found.get('public') ?? '',
     };
     await mkdir(deps.devKeyDir, { recursive: true, mode: 0o700 });
-    if (!existing) {
-      await writeFile(`${keyFile}.tmp`, armored, { mode: 0o600 });
-      await rename(`${keyFile}.tmp`, keyFile);
-    }
-    await writeFile(`${factsFile}.tmp`, `${JSON.stringify(facts, null, 2)}\n`, {
-      mode: 0o600,
-    });
-    await rename(`${factsFile}.tmp`, factsFile);
+    if (!existing) await writeFileAtomically(keyFile, armored, 0o600);
+    await writeFileAtomically(factsFile, `${JSON.stringify(facts, null, 2)}\n`, 0o600);
     return { armored, facts };
   } finally {
     await rm(home, { recursive: true, force: true });

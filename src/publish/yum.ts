@@ -24,6 +24,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from '../atomic-dir.js';
 import type { DockerEngine } from '../docker.js';
 import { InputError, PinMismatch } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -246,8 +247,7 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
     await rename(tmpLink, path.join(repo, 'repodata'));
     result.generation = generation;
     // The .repo file describes the repository now live, so it changes only after the switch.
-    await writeFile(path.join(repo, `${REPO_FILE}.partial`), repoFile(options.baseUrl));
-    await rename(path.join(repo, `${REPO_FILE}.partial`), path.join(repo, REPO_FILE));
+    await writeFileAtomically(path.join(repo, REPO_FILE), repoFile(options.baseUrl));
 
     // 5. Only now: retired packages and generations older than the last few.
     for (const f of retired) {

@@ -5,7 +5,8 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../atomic-dir.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ForkPatch, SourceContext } from '../context.js';
@@ -44,8 +45,7 @@ export async function localPatch(patch: ForkPatch, forkName: string, cacheDir: s
     );
   }
   await mkdir(path.dirname(cached), { recursive: true });
-  await writeFile(`${cached}.part`, bytes);
-  await rename(`${cached}.part`, cached);
+  await writeFileAtomically(cached, bytes);
   return cached;
 }
 

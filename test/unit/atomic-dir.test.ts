@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { writeDirAtomically } from '../../src/atomic-dir.ts';
+import { writeDirAtomically, writeFileAtomically } from '../../src/atomic-dir.ts';
 import { InputError } from '../../src/errors.ts';
 
 let root = '';
@@ -101,4 +101,25 @@ describe('writeDirAtomically', () => {
       }
     },
   );
+});
+
+describe('writeFileAtomically', () => {
+  it('replaces a file whole, with the mode asked for, and leaves no partial file beside it', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'facts.json');
+    await writeFile(file, 'old');
+    await writeFileAtomically(file, 'new', 0o600);
+    assert.equal(await readFile(file, 'utf8'), 'new');
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.deepEqual(await readdir(dir), ['facts.json']);
+  });
+
+  it('a failed write leaves the old file and no partial file', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'facts.json');
+    await writeFile(file, 'old');
+    await mkdir(`${file}.${process.pid}.partial`); // the partial name is taken: the write fails
+    await assert.rejects(writeFileAtomically(file, 'new'));
+    assert.equal(await readFile(file, 'utf8'), 'old');
+  });
 });
