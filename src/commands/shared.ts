@@ -115,23 +115,3 @@ export function checkTable(checks: readonly Check[], indent = '', width = nameWi
 export function nameWidth(checks: readonly Check[]): number {
   return Math.max(22, ...checks.map((c) => c.name.length + 2));
 }
-
-/**
- * The one short line a failed verification ends with, after its table: what failed, how many of how many
- * checks, and their names (each once). Details are in the table, never here.
- */
-export function failureSummary(subject: string, checks: readonly Check[]): string {
-  const failed = checks.filter((c) => c.status === 'fail');
-  if (failed.length === 0) return `${subject}: no check passed`;
-  const names = [...new Set(failed.map((c) => c.name))];
-  // At most about 80 characters of names: the rest are counted, and all of them are in the table above.
-  const shown: string[] = [];
-  for (const [i, name] of names.entries()) {
-    if (shown.join(', ').length + name.length > 80) {
-      shown.push(`${names.length - i} more`);
-      break;
-    }
-    shown.push(name);
-  }
-  return `${subject}: ${failed.length} of ${checks.length} checks failed (${shown.join(', ')})`;
-}

@@ -15,17 +15,9 @@ import { DEFAULT_SPECS_DIR, type ForkSpecs, loadForkSpecs, loadVersionTable } fr
 import { type Claim, identifyBinary } from '../verify/identify.js';
 import { verifyBinary } from '../verify/index.js';
 import { verifyPackages } from '../verify/packages.js';
+import { failureSummary } from '../verify/verdict.js';
 import { parseVersion } from '../version.js';
-import {
-  type CliEnv,
-  checkTable,
-  failureSummary,
-  nameWidth,
-  packagerImage,
-  selectComponent,
-  toolImage,
-  writeJson,
-} from './shared.js';
+import { type CliEnv, checkTable, nameWidth, packagerImage, selectComponent, toolImage, writeJson } from './shared.js';
 
 interface VerifyOptions {
   key?: string;

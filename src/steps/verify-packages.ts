@@ -9,6 +9,7 @@ import type { BuildContext } from '../context.js';
 import { VerificationFailed } from '../errors.js';
 import type { Step } from '../step.js';
 import { verifyPackages as verifyPackageDir } from '../verify/packages.js';
+import { failureSummary } from '../verify/verdict.js';
 import { unlessPackagesCached } from './shared.js';
 
 export const verifyPackages: Step<BuildContext> = {
@@ -54,10 +55,10 @@ export const verifyPackages: Step<BuildContext> = {
       for (const c of report.sums) ctx.deps.log.info(`  ${c.status.padEnd(7)} ${c.name}: ${c.detail}`);
       if (!report.ok) {
         // The checks were just printed: the error is one short line naming the failed ones.
-        const failed = [...report.packages.flatMap((p) => p.checks), ...report.sums].filter((c) => c.status === 'fail');
+        const all = [...report.packages.flatMap((p) => p.checks), ...report.sums];
         throw new VerificationFailed(
-          `the packages failed verification (${[...new Set(failed.map((c) => c.name))].join(', ')}); nothing was written to ${ctx.request.outDir}`,
-          failed,
+          `${failureSummary('the packages failed verification', all)}; nothing was written to ${ctx.request.outDir}`,
+          all.filter((c) => c.status === 'fail'),
         );
       }
     } finally {

@@ -6,7 +6,7 @@ import { VerificationFailed } from '../errors.js';
 import type { Step } from '../step.js';
 import { verifyBinary } from '../verify/index.js';
 import { toolchainProbe, vendorsJsonIterator } from '../verify/toolchain-probe.js';
-import { verdictOf } from '../verify/verdict.js';
+import { failureSummary, verdictOf } from '../verify/verdict.js';
 import { goBuildCache, unlessCached } from './shared.js';
 
 export const verify: Step<BuildContext> = {
@@ -48,10 +48,9 @@ export const verify: Step<BuildContext> = {
     for (const check of final.checks) ctx.deps.log.info(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`);
     if (!final.ok) {
       // The checks were just printed: the error is one short line naming the failed ones.
-      const failed = final.checks.filter((c) => c.status === 'fail');
       throw new VerificationFailed(
-        `${plan.component} ${plan.version.tag} failed verification (${failed.length ? failed.map((c) => c.name).join(', ') : 'no check passed'}); nothing was written to ${ctx.request.outDir}`,
-        failed,
+        `${failureSummary(`${plan.component} ${plan.version.tag} failed verification`, final.checks)}; nothing was written to ${ctx.request.outDir}`,
+        final.checks.filter((c) => c.status === 'fail'),
       );
     }
   },

@@ -140,10 +140,3 @@ export async function verifyBinary(target: VerifyTarget, tools: VerifyTools): Pr
   );
   return verdictOf([el7, versionString, ...statics, ...functionals]);
 }
-
-export function describeFailures(verdict: Verdict): string {
-  return verdict.checks
-    .filter((c) => c.status === 'fail')
-    .map((c) => `${c.name}: ${c.detail}`)
-    .join('; ');
-}

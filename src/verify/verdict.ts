@@ -21,3 +21,23 @@ export function verdictOf(checks: Check[]): Verdict {
 export const pass = (name: string, detail: string): Check => ({ name, status: 'pass', detail });
 export const fail = (name: string, detail: string): Check => ({ name, status: 'fail', detail });
 export const skipped = (name: string, detail: string): Check => ({ name, status: 'skipped', detail });
+
+/**
+ * The one short line a failed verification ends with, after its table: what failed, how many of how many
+ * checks, and their names (each once). Details are in the table, never here.
+ */
+export function failureSummary(subject: string, checks: readonly Check[]): string {
+  const failed = checks.filter((c) => c.status === 'fail');
+  if (failed.length === 0) return `${subject}: no check passed`;
+  const names = [...new Set(failed.map((c) => c.name))];
+  // At most about 80 characters of names: the rest are counted, and all of them are in the table above.
+  const shown: string[] = [];
+  for (const [i, name] of names.entries()) {
+    if (shown.join(', ').length + name.length > 80) {
+      shown.push(`${names.length - i} more`);
+      break;
+    }
+    shown.push(name);
+  }
+  return `${subject}: ${failed.length} of ${checks.length} checks failed (${shown.join(', ')})`;
+}
