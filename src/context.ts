@@ -121,6 +121,8 @@ export interface ResolvedPlan {
   readonly goVersion: string;
   /** What this version is expected to need of Go (specs/versions.yaml); the tree inspection has the last word. */
   readonly toolchainNeeds: ToolchainNeeds;
+  /** For a version nothing safe can build: which later versions the table calls not affected (upstream only). */
+  readonly laterUnaffected?: string;
   /** The recipe specs/ gives; undefined for a fork (the tree decides). */
   readonly recipe?: Recipe;
   /** Where the tree is mounted in the container and how it builds. */

@@ -8,7 +8,7 @@ import type { BuildContext } from '../context.js';
 import { CommandFailed, UserError } from '../errors.js';
 import type { Step } from '../step.js';
 import { vendoredModules } from '../vendored.js';
-import { goBuildCache, unlessCached } from './shared.js';
+import { goBuildCache, imageFactsDir, unlessCached } from './shared.js';
 
 export const compileInDocker: Step<BuildContext> = {
   name: 'compile in Docker',
@@ -43,7 +43,7 @@ export const compileInDocker: Step<BuildContext> = {
     log.info(`  ${plan.image}: make ${make.join(' ')}`);
     try {
       // Kept per image id in the cache: the Go of an image does not change.
-      const images = path.join(ctx.request.cacheDir, 'images');
+      const images = imageFactsDir(ctx.request);
       const version = await docker.goVersion(
         plan.image,
         plan.imageId ? { dir: images, imageId: plan.imageId } : undefined,

@@ -14,8 +14,8 @@ import type { BuildPlan, PlanningContext, Prerequisite, ResolvedPlan } from '../
 import { InputError, MissingPrerequisite } from '../errors.js';
 import { NOKMEM_VERSION } from '../meta.js';
 import { SourceCache } from '../source.js';
-import { loadVersionTable } from '../specs.js';
 import type { Step } from '../step.js';
+import { imageFactsDir } from './shared.js';
 import { type ToolchainChoice, ToolchainRefused, chooseToolchain, loadToolchains } from '../toolchain.js';
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
@@ -57,17 +57,6 @@ export async function requireWritableDir(dir: string, option: string): Promise<v
 
 /** Tools a real build runs inside the builder image (kubernetes' hack/lib/golang.sh places binaries with rsync). */
 export const BUILD_TOOLS = { runc: ['make', 'gcc', 'go'], kubelet: ['make', 'gcc', 'go', 'rsync'] } as const;
-
-/** For a version nothing safe can build: the first later version the table calls not affected. */
-async function laterUnaffected(plan: ResolvedPlan, specsDir: string): Promise<string | undefined> {
-  if (plan.fork) return undefined;
-  const spec = (await loadVersionTable(specsDir))[plan.component];
-  const at = spec.eras.findIndex((e) => e === plan.era || e.versions === plan.era.versions);
-  const next = spec.eras.slice(at + 1).find((e) => e.method === 'not-affected');
-  return next
-    ? `${plan.component} ${next.versions.replace(/^>=/, '')} and later are not affected: consider moving to one`
-    : undefined;
-}
 
 /** The key of a build's inputs in the result cache. */
 function cacheKeyOf(
@@ -194,7 +183,7 @@ export const preflight: Step<PlanningContext> = {
             {
               override,
               allowRisk: request.allowToolchainRisk,
-              hint: await laterUnaffected(plan, request.specsDir),
+              hint: plan.laterUnaffected,
             },
           );
         },
@@ -256,7 +245,7 @@ async function requireBuildTools(
 ) {
   const tools = BUILD_TOOLS[plan.component];
   // Remembered per image id in the cache (not in a dry run, which writes nothing).
-  const memo = { dir: path.join(request.cacheDir, 'images'), write: !request.dryRun };
+  const memo = { dir: imageFactsDir(request), write: !request.dryRun };
   const probe = await docker.missingTools(image, imageId, tools, memo);
   const { missing } = probe;
   if (probe.exitCode !== 0 || missing.length) {

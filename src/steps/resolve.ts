@@ -10,6 +10,7 @@ import type { ForkPatch, PatchRef, PlanningContext, Recipe, ResolvedPlan } from 
 import { InputError } from '../errors.js';
 import { SourceCache, normalizeRemote } from '../source.js';
 import {
+  type Era,
   eraFor,
   fsPackageFor,
   loadForks,
@@ -99,6 +100,14 @@ async function resolveFork(ctx: PlanningContext, name: string): Promise<Resolved
     libcontainerRoot: spec.libcontainerRoot,
     fork: { name, patches, claims: claims?.tag, method: fork.method, packageName: fork.package },
   };
+}
+
+/** The first later era the table calls not affected, as advice for a version nothing safe can build. */
+function laterUnaffected(component: string, eras: readonly Era[], era: Era): string | undefined {
+  const next = eras.slice(eras.indexOf(era) + 1).find((e) => e.method === 'not-affected');
+  return next
+    ? `${component} ${next.versions.replace(/^>=/, '')} and later are not affected: consider moving to one`
+    : undefined;
 }
 
 export const resolve: Step<PlanningContext> = {
@@ -196,6 +205,7 @@ export const resolve: Step<PlanningContext> = {
       goVersion,
       toolchainNeeds: { upstream: goVersion, minimumGo: toolchain.minimum, reflect2: toolchain.reflect2 },
       recipe,
+      laterUnaffected: laterUnaffected(request.component, spec.eras, era),
       mountPath: `/go/src/${spec.importPath}`,
       goCacheInTree: spec.goCacheInTree,
       artifact: spec.artifact,

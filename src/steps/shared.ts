@@ -23,6 +23,9 @@ export const resultDir = (ctx: BuildContext) => path.join(ctx.request.cacheDir, 
 export const packagesDir = (ctx: BuildContext) =>
   path.join(ctx.request.cacheDir, 'packages', ctx.results.get('packageKey'));
 
+/** What nokmem learnt of an image (its tools, its Go), kept per image id. */
+export const imageFactsDir = (request: BuildRequest) => path.join(request.cacheDir, 'images');
+
 /** The vendored module list, kept with a cached result for the SBOM; not part of the output. */
 export const MODULES_FILE = 'modules.json';
 

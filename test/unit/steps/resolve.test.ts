@@ -30,6 +30,17 @@ describe('resolve', () => {
     assert.equal(plan.source.byCommit, true);
   });
 
+  it('names the later versions that are not affected, for when nothing safe can build this one', async () => {
+    const kubelet = await resolved(
+      buildRequest('/tmp/r', { component: 'kubelet', version: parseVersion('kubelet', 'v1.21.0') }),
+    );
+    assert.match(kubelet.laterUnaffected ?? '', /^kubelet 1\.21\.2 and later are not affected/);
+    assert.equal(
+      (await resolved(buildRequest('/tmp/r', { fork: 'docker-ce-18.06.2', version: undefined }))).laterUnaffected,
+      undefined,
+    );
+  });
+
   it('input it cannot plan is an InputError: an unknown fork, a version that is not affected', async () => {
     await assert.rejects(resolved(buildRequest('/tmp/r', { fork: 'no-such-fork', version: undefined })), InputError);
     await assert.rejects(resolved(buildRequest('/tmp/r', { version: parseVersion('runc', 'v1.0.0-rc1') })), InputError);
