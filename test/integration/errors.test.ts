@@ -300,6 +300,27 @@ describe('bad input and broken surroundings', () => {
     });
   }
 
+  it('a --specs file with a tag YAML cannot resolve: the one error line is the last line, no YAMLWarning after it', async () => {
+    const specs = path.join(wb.root, 'specs-js-function');
+    await mkdir(specs, { recursive: true });
+    for (const f of await readdir(wb.specs))
+      await writeFile(path.join(specs, f), await readFile(path.join(wb.specs, f)));
+    await writeFile(
+      path.join(specs, 'versions.yaml'),
+      `${await readFile(path.join(wb.specs, 'versions.yaml'), 'utf8')}x: !!js/function "function () {}"\n`,
+    );
+    const out = wb.out('js-function');
+    const r = await nokmem(['build', ...wb.common, '--specs', specs, '--runc', 'v1.0.0-rc5', '--out', out]);
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.match(
+      errorLine(r.stderr),
+      /versions\.yaml: line \d+, column \d+: unresolved tag !!js\/function; fix the file$/,
+    );
+    assert.match(r.stderr.trimEnd().split('\n').at(-1) ?? '', /^nokmem: error: /);
+    assert.doesNotMatch(r.stderr, /YAMLWarning|Unresolved tag/);
+    assert.ok(!exists(out));
+  });
+
   it('--dry-run prints the plan and writes nothing', async () => {
     const out = wb.out('dry');
     const cache = `${wb.root}/dry-run-cache`;
