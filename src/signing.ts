@@ -170,7 +170,7 @@ export function secretKeyFingerprint(listing: string): string {
   const fpr = lines.find((l) => l.startsWith('fpr:'))?.split(':')[9];
   if (!fpr)
     throw new InputError(
-      'the signing key has no secret key; give an armored PRIVATE key in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE',
+      'NOKMEM_SIGNING_KEY (or NOKMEM_SIGNING_KEY_FILE) holds no secret key, only a public one; give the armored PRIVATE key (gpg --export-secret-keys --armor)',
     );
   const algo = lines.find((l) => l.startsWith('sec:'))?.split(':');
   if (algo && algo[3] !== '1')
@@ -260,7 +260,8 @@ export async function prepareSigningKey(
         'the signing key could not be imported; give an armored OpenPGP private key (gpg --export-secret-keys --armor) in NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE',
       );
     const found = sections(r.stdout);
-    if (r.exitCode !== 0 || !found.has('keys'))
+    // An empty listing (a public key imports fine) is no section at all: secretKeyFingerprint names it.
+    if (r.exitCode !== 0 || !/^== keys$/m.test(r.stdout))
       throw new CommandFailed(
         `import the signing key: the packager container exited ${r.exitCode} — ${tail(r.stderr)}`,
         'gpg --import',

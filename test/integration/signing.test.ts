@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { ROOT, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
-import { type TestKey, makeTestKey, signingEnv } from '../helpers/keys.ts';
+import { type TestKey, makeTestKey, publicKeyOf, signingEnv } from '../helpers/keys.ts';
 
 let wb: Workbench;
 let key: TestKey;
@@ -49,6 +49,20 @@ describe('signing key', () => {
     assert.ok(!r.stderr.includes('not the passphrase'));
     assert.ok(!exists(out), 'something was written to --out');
     assert.ok(Date.now() - started < 60_000, `took ${Date.now() - started} ms`);
+  });
+
+  it('a public key in NOKMEM_SIGNING_KEY: one line saying it holds no secret key, before any compile', async () => {
+    const out = wb.out('public-key');
+    const r = await nokmem(['build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', out, ...wb.common], {
+      NOKMEM_SIGNING_KEY: await publicKeyOf(key),
+    });
+    assert.equal(r.exitCode, 1, r.stderr);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('nokmem: '));
+    assert.deepEqual(errors, [
+      'nokmem: error: NOKMEM_SIGNING_KEY (or NOKMEM_SIGNING_KEY_FILE) holds no secret key, only a public one; give the armored PRIVATE key (gpg --export-secret-keys --armor)',
+    ]);
+    assert.doesNotMatch(r.stderr, /compile|exited 0/);
+    assert.ok(!exists(out), 'something was written to --out');
   });
 
   it('the next run removes the workspace of a run that died, with its GNUPGHOME and passphrase', async () => {
