@@ -222,7 +222,7 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
       purpose: 'write the repository metadata',
     });
     const newMd = path.join(staging, 'repodata');
-    await signDetached(path.join(newMd, 'repomd.xml'), options.key, docker, image);
+    await signDetached(path.join(newMd, 'repomd.xml'), options.key);
     crash(options, 'after-metadata');
 
     const generation = `.repodata-${new Date().toISOString().replace(/[-:.TZ]/g, '')}-${process.pid}`;

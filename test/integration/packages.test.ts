@@ -240,7 +240,7 @@ describe('dnf installs the packages with gpgcheck=1', () => {
     const stub = path.join(stubDir, 'RPMS', 'noarch', 'el7-base-stub-1-1.noarch.rpm');
     const key = await keyFor(projectKey, 'stub');
     try {
-      await signRpms([stub], key, docker, TEST_IMAGE);
+      await signRpms([stub], key);
     } finally {
       await key.dispose();
     }
@@ -332,7 +332,7 @@ describe('verify catches tampering, naming the problem', () => {
     const work = path.join(wb.root, `tamper-${name}`);
     await mkdir(work, { recursive: true });
     const rpm = await buildRpm(binary, inputs, work, docker, TEST_IMAGE, overrides);
-    if (sign) await signRpms([rpm.file], sign, docker, TEST_IMAGE);
+    if (sign) await signRpms([rpm.file], sign);
     return rpm.file;
   }
 
@@ -393,7 +393,7 @@ describe('verify catches tampering, naming the problem', () => {
     const work = path.join(wb.root, 'tamper-renamed');
     await mkdir(work, { recursive: true });
     const rpm = await buildRpm(good(), { ...inputs, iteration: 3 }, work, docker, TEST_IMAGE);
-    await signRpms([rpm.file], key, docker, TEST_IMAGE);
+    await signRpms([rpm.file], key);
     assert.equal(path.basename(rpm.file), 'runc-nokmem-1.0.0~rc5-3.x86_64.rpm');
     const renamed = path.join(work, 'runc-nokmem-1.0.0~rc5-1.x86_64.rpm');
     await copyFile(rpm.file, renamed);
@@ -508,7 +508,7 @@ describe('an untrusted package is never executed', () => {
     const work = path.join(wb.root, 'trust-other');
     await mkdir(work, { recursive: true });
     const rpm = await buildRpm(binary, inputs, work, docker, TEST_IMAGE);
-    await signRpms([rpm.file], other, docker, TEST_IMAGE);
+    await signRpms([rpm.file], other);
     await assertNotRun(rpm.file);
   });
 });

@@ -78,7 +78,7 @@ async function testRpm(
       { docker, log: silentLogger, image: TEST_IMAGE, scratchRoot: top, devKeyDir: path.join(top, 'dev') },
     );
     try {
-      await signRpms([file], k, docker, TEST_IMAGE);
+      await signRpms([file], k);
     } finally {
       await k.dispose();
     }
@@ -152,7 +152,7 @@ before(async () => {
   );
   try {
     const files = (await readdir(official)).map((f) => path.join(official, f));
-    await signRpms(files, offKey, docker, TEST_IMAGE);
+    await signRpms(files, offKey);
     await writeFile(path.join(wb.root, 'official.asc'), offKey.publicKeyArmored);
   } finally {
     await offKey.dispose();
