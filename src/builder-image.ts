@@ -37,6 +37,26 @@ export function offlineRevision(image: OfflineImage, specs: ToolchainSpecs): str
   return `3:${image.suite}:${offlinePackages(image, specs).join(',')}`;
 }
 
+/** What a builder made from the official golang image installs on top of it. */
+const OFFICIAL_PACKAGES = ['libseccomp-dev', 'pkg-config', 'rsync', 'make', 'gcc', 'libc6-dev', 'git'];
+
+/** The revision label of a builder made from golang:<goVersion>: its Go and the package list. */
+export function officialRevision(goVersion: string): string {
+  return `official:${goVersion}:${OFFICIAL_PACKAGES.join(',')}`;
+}
+
+/**
+ * Whether an image is one `nokmem builder-image` made for building, as its labels say: an offline image under its
+ * own name with the current package list, or an official-image builder whose revision names the Go it carries.
+ * Labels are inherited: an image made FROM a builder (a test image, with its Go label changed or a tool removed)
+ * carries the builder's revision, but not under the builder's name, and not with its Go.
+ */
+export function madeForBuilding(image: string, revision: string, go: string, specs: ToolchainSpecs): boolean {
+  const offline = specs.offline.find((o) => o.image === image);
+  if (offline) return revision === offlineRevision(offline, specs);
+  return revision === officialRevision(go);
+}
+
 export interface OfflineImageOptions {
   mirror: string;
   workDir?: string;
@@ -130,7 +150,11 @@ export function officialDockerfile(goVersion: string, specs: ToolchainSpecs): { 
   const known = specs.official.images?.[goVersion];
   const from = known ? `golang:${goVersion}@${known.digest}` : `golang:${goVersion}`;
   const archived = known ? specs.official.suiteArchived.includes(known.suite) : true;
-  const lines = [`FROM ${from}`, `LABEL ${GO_VERSION_LABEL}="${goVersion}"`];
+  const lines = [
+    `FROM ${from}`,
+    `LABEL ${GO_VERSION_LABEL}="${goVersion}"`,
+    `LABEL ${REVISION_LABEL}="${officialRevision(goVersion)}"`,
+  ];
   if (archived) {
     lines.push(
       `# ${known ? `${known.suite} has` : 'the images of Go <= 1.16 are stretch/buster, which have'} left the main Debian mirror: use Debian's archive`,
@@ -141,7 +165,7 @@ export function officialDockerfile(goVersion: string, specs: ToolchainSpecs): { 
   lines.push(
     '# cgo and libseccomp for runc (seccomp tag); rsync for kubernetes (hack/lib/golang.sh)',
     `RUN apt-get ${archived ? '-o Acquire::Check-Valid-Until=false ' : ''}update \\`,
-    ' && apt-get install -y --no-install-recommends libseccomp-dev pkg-config rsync make gcc libc6-dev git \\',
+    ` && apt-get install -y --no-install-recommends ${OFFICIAL_PACKAGES.join(' ')} \\`,
     ' && rm -rf /var/lib/apt/lists/*',
     '',
   );
@@ -188,11 +212,14 @@ export async function offlineImageIsCurrent(
   return r.exitCode === 0 && r.stdout.trim() === offlineRevision(image, specs);
 }
 
-/** The nokmem builder images the engine has, with the Go each carries (from its label). */
-export async function availableBuilderImages(runner: Runner): Promise<AvailableImage[]> {
+/**
+ * The builder images the engine has that nokmem made for building (madeForBuilding), with the Go each carries
+ * (from its label). Nothing else is ever chosen without --image.
+ */
+export async function availableBuilderImages(runner: Runner, specs: ToolchainSpecs): Promise<AvailableImage[]> {
   const r = await runner.run(
     'docker',
-    ['image', 'ls', '--filter', `label=${GO_VERSION_LABEL}`, '--format', '{{.Repository}}:{{.Tag}}'],
+    ['image', 'ls', '--filter', `label=${REVISION_LABEL}`, '--format', '{{.Repository}}:{{.Tag}}'],
     { allowFailure: true },
   );
   if (r.exitCode !== 0) return [];
@@ -201,8 +228,20 @@ export async function availableBuilderImages(runner: Runner): Promise<AvailableI
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.includes('<none>'))) {
-    const go = await imageGoVersion(runner, image);
-    if (go) images.push({ image, go });
+    const labels = await runner.run(
+      'docker',
+      [
+        'image',
+        'inspect',
+        '--format',
+        `{{index .Config.Labels "${REVISION_LABEL}"}}\t{{index .Config.Labels "${GO_VERSION_LABEL}"}}`,
+        image,
+      ],
+      { allowFailure: true },
+    );
+    if (labels.exitCode !== 0) continue;
+    const [revision = '', go = ''] = labels.stdout.trim().split('\t');
+    if (/^\d+\.\d+/.test(go) && madeForBuilding(image, revision, go, specs)) images.push({ image, go });
   }
   return images;
 }

@@ -16,7 +16,7 @@ import * as publish from './commands/publish.js';
 import * as release from './commands/release.js';
 import { type CliEnv, processEnv } from './commands/shared.js';
 import * as verify from './commands/verify.js';
-import { UserError, VerificationFailed, bugReport } from './errors.js';
+import { UsageError, UserError, VerificationFailed, bugReport } from './errors.js';
 import { installInterruptCleanup } from './interrupt.js';
 import { NOKMEM_VERSION } from './meta.js';
 import { redact } from './redact.js';
@@ -37,7 +37,30 @@ export function makeProgram(env: CliEnv = processEnv()): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const command of COMMANDS) command.register(program, env);
+  refuseOptionLikeValues(program);
   return program;
+}
+
+/**
+ * An option that takes a value takes the next word even when it starts with "-": `--remote --dry-run` (an empty
+ * shell variable) made --dry-run the remote and started a real build, and `--remote -oProxyCommand=…` reached git.
+ * Every value option of every command refuses a value written like an option (a lone "-" is a value).
+ */
+function refuseOptionLikeValues(command: Command): void {
+  for (const option of command.options) {
+    if (!(option.required || option.optional) || option.variadic) continue;
+    const parse = option.parseArg;
+    option.argParser((value: string, previous: unknown) => {
+      if (/^-./.test(value)) {
+        const name = option.long ?? option.short ?? option.flags;
+        throw new UsageError(
+          `${name} needs a value, but got ${JSON.stringify(value)}, which is written like an option; give the value right after ${name} (a path that starts with "-" as ./-name)`,
+        );
+      }
+      return parse ? (parse as (v: string, p: unknown) => unknown)(value, previous) : value;
+    });
+  }
+  for (const sub of command.commands) refuseOptionLikeValues(sub);
 }
 
 /** Parses argv (node's: [node, script, ...args]) and runs the command; returns the exit code. */

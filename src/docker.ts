@@ -1,67 +1,41 @@
 // Docker, as the pipeline uses it: is the engine there, which image (by id) builds, and running a command in
 // a throwaway container with no network, as a non-root user, with the Go build cache mounted. Every container
-// has a name nokmem owns (nokmem-<pid>-<random>) and is removed when its run fails, on interrupt and on exit:
-// a killed docker client does not stop its container.
+// has a name nokmem owns (nokmem-<pid>-<random>) and labels naming its owner beyond the pid (src/owner.ts); it
+// is removed when its run fails, on interrupt and on exit, and a later run removes the containers of owners that
+// are provably dead (sweepDeadContainers): a killed docker client does not stop its container.
 //
 // Starting a container costs a few tenths of a second, more than most packaging commands take. A DockerSession
-// (Docker.session) is one long-lived container of one image with a few directories mounted, started at its
-// first use; a run whose mounts it already has becomes a `docker exec` in it, any other run (another image,
-// other mounts, extra options such as the functional proof's sandbox, a time limit, or `isolated`: it executes
-// the binary under test) still gets a throwaway container. Commands that want to be served by a session name
-// their host paths with hostMount, which places every host path at the same container path in both.
+// (Docker.session) is one long-lived container of one image with a few directories mounted (and private tmpfs
+// directories, such as the signing GNUPGHOME), started at its first use; a run whose mounts it already has
+// becomes a `docker exec` in it, any other run (another image, other mounts, extra options such as the
+// functional proof's sandbox, a time limit, or `isolated`: it executes the binary under test) still gets a
+// throwaway container. A session's main process waits on its stdin, which is a pipe from this process: when
+// nokmem ends, however it ends (kill -9 included), the pipe closes, the container ends and --rm removes it, with
+// whatever its tmpfs held. Commands that want to be served by a session name their host paths with hostMount.
 
-import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, readFile } from 'node:fs/promises';
-import { writeFileAtomically } from './atomic-dir.js';
-import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { type Mount, reachable } from './docker-mounts.js';
 import { CommandFailed, MissingPrerequisite } from './errors.js';
 import { trackContainer } from './interrupt.js';
+import {
+  type ContainerResult,
+  type ContainerRun,
+  type SessionOptions,
+  TIED_MAIN,
+  type TiedContainer,
+  containerName,
+  runArgs,
+  startTied,
+  sweepDeadContainers,
+} from './containers.js';
+import { goVersion, missingTools } from './image-facts.js';
 import { type Runner, commandFailed, quoteForDisplay, tail } from './runner.js';
+
+export { type Mount, hostMount } from './docker-mounts.js';
+export { type ContainerResult, type ContainerRun, type SessionOptions, containerName } from './containers.js';
 
 /** The user the compile runs as inside the container (never root). */
 export const BUILD_UID = 10001;
-
-export interface Mount {
-  host: string;
-  container: string;
-  readOnly?: boolean;
-}
-
-/**
- * A host path as nokmem's containers see it: under /host, at its own path. The same in a throwaway container and
- * in a session, so a command written with it runs in either.
- */
-export function hostMount(host: string, readOnly = false): Mount {
-  const absolute = path.resolve(host);
-  return { host: absolute, container: path.posix.join('/host', absolute), readOnly };
-}
-
-export interface ContainerRun {
-  image: string;
-  command: string[];
-  mounts: Mount[];
-  workdir?: string;
-  env?: Record<string, string>;
-  /** Fed to the container's stdin (e.g. a key, which must never be an argument). */
-  input?: string | Buffer;
-  onOutput?: (chunk: string) => void;
-  purpose: string;
-  allowFailure?: boolean;
-  /** Run as this user instead of the unprivileged build user (the sandboxed functional proof runs as root). */
-  user?: string;
-  /** More `docker run` options (capabilities, security options, cgroup namespace). */
-  options?: string[];
-  timeoutMs?: number;
-  /** Never in a shared session: the command executes the binary under test, which sees only its own mounts. */
-  isolated?: boolean;
-}
-
-export interface ContainerResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
 
 export class Docker {
   /** asInvoker: containers run as the invoking user (root when root) and no directory is handed to BUILD_UID. */
@@ -75,8 +49,13 @@ export class Docker {
    * fit it are executed; close() removes it. A writable root is handed to the container's user (the directory
    * itself, not its contents), so that what packaging makes beneath it is reachable.
    */
-  session(image: string, roots: Mount[]): DockerEngineSession {
-    return new DockerSession(this.runner, this.asInvoker, image, roots);
+  session(image: string, roots: Mount[], options: SessionOptions = {}): DockerEngineSession {
+    return new DockerSession(this.runner, this.asInvoker, image, roots, options.tmpfs ?? []);
+  }
+
+  /** Removes the containers of owners that are provably dead (containers.ts); returns their names. */
+  sweepDeadContainers(): Promise<string[]> {
+    return sweepDeadContainers(this.runner);
   }
 
   /**
@@ -110,70 +89,19 @@ export class Docker {
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
   }
 
-  /**
-   * Which of `tools` the image lacks (`command -v` in a throwaway container; exitCode is not 0 when the image has
-   * no shell to ask). An image id names the image's contents, so the answer that none is missing is kept in
-   * `memo.dir` (when `memo.write`) and a later run with the same image id starts no container to ask again.
-   */
-  async missingTools(
+  /** Which of `tools` the image lacks (image-facts.ts: remembered per image id in `memo.dir`). */
+  missingTools(
     image: string,
     imageId: string,
     tools: readonly string[],
     memo?: { dir: string; write: boolean },
   ): Promise<{ exitCode: number; missing: string[] }> {
-    const file = memo && path.join(memo.dir, `${imageId.replace(/^sha256:/, '')}.tools.json`);
-    const known = file
-      ? ((await readFile(file, 'utf8')
-          .then((text) => JSON.parse(text) as unknown)
-          .catch(() => [])) as string[])
-      : [];
-    if (Array.isArray(known) && tools.every((t) => known.includes(t))) return { exitCode: 0, missing: [] };
-    // A named, tracked container like every other (removed on interrupt).
-    const probe = await this.run({
-      image,
-      command: [
-        'sh',
-        '-c',
-        'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done',
-        'check-tools',
-        ...tools,
-      ],
-      mounts: [],
-      purpose: `check ${image} for ${tools.join(', ')}`,
-      allowFailure: true,
-      timeoutMs: 60_000,
-    });
-    const missing = probe.stdout
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean);
-    if (file && memo?.write && probe.exitCode === 0 && missing.length === 0) {
-      await mkdir(memo.dir, { recursive: true });
-      await writeFileAtomically(file, `${JSON.stringify([...new Set([...known, ...tools])].sort())}\n`);
-    }
-    return { exitCode: probe.exitCode, missing };
+    return missingTools((spec) => this.run(spec), image, imageId, tools, memo);
   }
 
-  /**
-   * `go version` in the image (as the purpose says, for the build record). Kept per image id in `memo.dir`, like
-   * the tool probe: the Go of an image id cannot change.
-   */
-  async goVersion(image: string, memo?: { dir: string; imageId: string }): Promise<string> {
-    const file = memo && path.join(memo.dir, `${memo.imageId.replace(/^sha256:/, '')}.go-version`);
-    const known = file ? (await readFile(file, 'utf8').catch(() => '')).trim() : '';
-    if (known) return known;
-    const r = await this.run({
-      image,
-      command: ['go', 'version'],
-      mounts: [],
-      purpose: 'ask the builder image for its Go version',
-    });
-    const version = r.stdout.trim();
-    if (file && version) {
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFileAtomically(file, `${version}\n`);
-    }
-    return version;
+  /** `go version` in the image (image-facts.ts: remembered per image id in `memo.dir`). */
+  goVersion(image: string, memo?: { dir: string; imageId: string }): Promise<string> {
+    return goVersion((spec) => this.run(spec), image, memo);
   }
 
   /** The user the container runs as, and a host directory made writable for it. */
@@ -193,6 +121,7 @@ export class Docker {
   }
 
   async run(spec: ContainerRun): Promise<ContainerResult> {
+    if (spec.needsSession) throw new Error(`bug: ${spec.purpose} must run in a session's container`);
     const name = containerName();
     const args = [...runArgs(name, spec.user ?? this.buildUser()), ...(spec.options ?? [])];
     if (spec.input !== undefined) args.push('--interactive');
@@ -225,7 +154,6 @@ export class Docker {
   }
 }
 
-/** A container name nokmem owns: the pid says which run it belongs to. */
 /**
  * What code that uses the engine depends on: the public surface of Docker. Deps and tools take this, so that a
  * test can pass a fake engine (test/helpers/fakes.ts) where the class, with its private fields, would not fit.
@@ -235,38 +163,28 @@ export type DockerEngine = Pick<Docker, keyof Docker>;
 /** A session (Docker.session): the engine's surface, and close() to remove its container. */
 export type DockerEngineSession = DockerEngine & { close(): Promise<void> };
 
-/** How every container of nokmem starts: named (so it can be removed), removed when it ends, no network. */
-function runArgs(name: string, user: string): string[] {
-  return ['run', '--rm', '--name', name, '--network', 'none', '--user', user, '--env', 'HOME=/tmp'];
-}
-
-export function containerName(): string {
-  return `nokmem-${process.pid}-${randomBytes(4).toString('hex')}`;
-}
-
-/** Whether uid:gid may use a file or directory with these stats, by its mode bits (read, write, search). */
-function permits(stats: Stats, uid: number, gid: number, bits: number): boolean {
-  if (uid === 0) return true;
-  const shift = stats.uid === uid ? 6 : stats.gid === gid ? 3 : 0;
-  return ((stats.mode >> shift) & bits) === bits;
-}
-
 /** See Docker.session. */
 export class DockerSession extends Docker {
   private started?: Promise<string>;
   private untrack?: () => void;
+  /** The docker client of the container, and its stdin: the container lives as long as this stays open. */
+  private client?: TiedContainer;
 
   constructor(
     runner: Runner,
     asInvoker: boolean,
     readonly image: string,
     private readonly roots: Mount[],
+    private readonly tmpfs: string[] = [],
   ) {
     super(runner, asInvoker);
   }
 
   override async run(spec: ContainerRun): Promise<ContainerResult> {
-    if (!(await this.fits(spec))) return super.run(spec);
+    if (!(await this.fits(spec))) {
+      if (spec.needsSession) throw new Error(`bug: ${spec.purpose} must run in the session's container, and cannot`);
+      return super.run({ ...spec, needsSession: false });
+    }
     const name = await this.start();
     const args = ['exec'];
     if (spec.input !== undefined) args.push('--interactive');
@@ -302,10 +220,14 @@ export class DockerSession extends Docker {
   /** Removes the container, if it was started; a later run starts a new one. */
   async close(): Promise<void> {
     const started = this.started;
+    const client = this.client;
     this.started = undefined;
+    this.client = undefined;
     if (!started) return;
     const name = await started.catch(() => undefined);
+    client?.stdin.end();
     if (name) await this.remove(name);
+    await client?.done.catch(() => undefined);
     this.untrack?.();
   }
 
@@ -318,29 +240,7 @@ export class DockerSession extends Docker {
       const root = this.roots.find((r) => m.host === r.host || m.host.startsWith(`${r.host}/`));
       if (!root || m.container !== root.container + m.host.slice(root.host.length)) return false;
       if (root.readOnly && !m.readOnly) return false;
-      if (!(await this.reachable(root, m.host, !m.readOnly))) return false;
-    }
-    return true;
-  }
-
-  /**
-   * A bind mount of a file works whatever its parents' permissions; inside a mounted root, the container's user
-   * must be able to walk to it. Symbolic links (which a bind mount resolves on the host) are not followed.
-   */
-  private async reachable(root: Mount, target: string, write: boolean): Promise<boolean> {
-    const [uid, gid] = this.buildUser().split(':').map(Number) as [number, number];
-    let dir = root.host;
-    const parts = path.relative(root.host, target).split(path.sep).filter(Boolean);
-    for (const [i, part] of ['', ...parts].entries()) {
-      if (part) dir = path.join(dir, part);
-      // A writable root is the container user's (handed over when the session starts).
-      else if (!root.readOnly) continue;
-      const stats = await lstat(dir).catch(() => undefined);
-      if (!stats || stats.isSymbolicLink()) return false;
-      const last = i === parts.length;
-      const { S_IROTH: r, S_IWOTH: w, S_IXOTH: x } = constants;
-      const need = !last ? x : (stats.isDirectory() ? r | x : r) | (write ? w : 0);
-      if (!permits(stats, uid, gid, need)) return false;
+      if (!(await reachable(this.buildUser(), root, m.host, !m.readOnly))) return false;
     }
     return true;
   }
@@ -349,15 +249,19 @@ export class DockerSession extends Docker {
     this.started ??= (async () => {
       const name = containerName();
       this.untrack = trackContainer(name);
-      const args = [...runArgs(name, this.buildUser()), '--detach'];
+      const user = this.buildUser();
+      const [uid, gid] = user.split(':');
+      const args = [...runArgs(name, user), '--interactive'];
+      for (const dir of this.tmpfs)
+        args.push('--tmpfs', `${dir}:rw,nosuid,nodev,noexec,size=64m,mode=0700,uid=${uid},gid=${gid}`);
       for (const root of this.roots) {
         await mkdir(root.host, { recursive: true });
         if (!root.readOnly) await this.handOver(root.host);
         args.push('--volume', `${root.host}:${root.container}${root.readOnly ? ':ro' : ''}`);
       }
-      args.push('--entrypoint', 'sleep', this.image, 'infinity');
+      args.push('--entrypoint', TIED_MAIN[0]!, this.image, ...TIED_MAIN.slice(1));
       try {
-        await this.runner.run('docker', args, { purpose: `start a packager container of ${this.image}` });
+        this.client = await startTied(this.runner, args, `start a packager container of ${this.image}`);
       } catch (error) {
         await this.remove(name);
         this.untrack();

@@ -2,6 +2,7 @@
 // explicit, output is masked for secrets, and a failure becomes a CommandFailed that names the command, its
 // exit code and the tail of its stderr. Tests swap the Runner for a fake where a real tool cannot run.
 
+import type { Readable } from 'node:stream';
 import { execa, execaSync } from 'execa';
 import { CommandFailed } from './errors.js';
 import { trackChild } from './interrupt.js';
@@ -11,7 +12,8 @@ export interface RunOptions {
   cwd?: string;
   /** Added to the small base environment (PATH, HOME, locale, Docker client settings). */
   env?: Record<string, string | undefined>;
-  input?: string | Buffer;
+  /** The child's stdin: text, bytes, or a stream (a pipe that stays open as long as the caller keeps it). */
+  input?: string | Buffer | Readable;
   /** Stream the child's stdin from this file. */
   inputFile?: string;
   timeoutMs?: number;

@@ -8,8 +8,25 @@ import path from 'node:path';
 import { InputError } from './errors.js';
 import type { Runner } from './runner.js';
 
+/**
+ * The transports git may use for a remote, whatever the user's or the system's git configuration says
+ * (GIT_ALLOW_PROTOCOL overrides protocol.*.allow): never ext::, fd:: or a remote helper that runs a command.
+ */
+const GIT_ALLOW_PROTOCOL = 'file:git:http:https:ssh';
+/** The environment of every git command that talks to a remote. */
+const REMOTE_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL };
+
+/** A remote must never be read by git as one of its options (`-oProxyCommand=…`, `--upload-pack=…`). */
+function refuseOptionLike(remote: string): void {
+  if (remote.startsWith('-'))
+    throw new InputError(
+      `--remote ${JSON.stringify(remote)} starts with "-", so git would read it as an option; give a URL or a path (write a path that starts with "-" as ./-name)`,
+    );
+}
+
 /** A plain path becomes a file:// URL: git only does shallow fetches over a transport. */
 export function normalizeRemote(remote: string): string {
+  refuseOptionLike(remote);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(remote) || /^[\w.-]+@[\w.-]+:/.test(remote)) return remote;
   return `file://${path.resolve(remote)}`;
 }
@@ -39,7 +56,7 @@ export class SourceCache {
     return this.runner.run('git', ['--git-dir', this.gitDir, ...args], {
       purpose,
       allowFailure,
-      env: { GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' },
+      env: { ...REMOTE_ENV, GIT_CONFIG_NOSYSTEM: '1' },
     });
   }
 
@@ -62,11 +79,12 @@ export class SourceCache {
 
   /** Asks the remote which commit a tag points to, without fetching anything. */
   async remoteCommit(remote: string, tag: string): Promise<string | undefined> {
-    const r = await this.runner.run('git', ['ls-remote', '--tags', remote, `refs/tags/${tag}`, `refs/tags/${tag}^{}`], {
-      purpose: `ask ${remote} for tag ${tag}`,
-      env: { GIT_TERMINAL_PROMPT: '0' },
-      allowFailure: true,
-    });
+    refuseOptionLike(remote);
+    const r = await this.runner.run(
+      'git',
+      ['ls-remote', '--tags', '--', remote, `refs/tags/${tag}`, `refs/tags/${tag}^{}`],
+      { purpose: `ask ${remote} for tag ${tag}`, env: REMOTE_ENV, allowFailure: true },
+    );
     if (r.exitCode !== 0)
       throw new InputError(
         `cannot read tags from ${remote}: ${gitReason(r.stderr, 'git ls-remote failed')}; check --remote and the network`,
@@ -86,11 +104,12 @@ export class SourceCache {
 
   /** Fails with git's reason when the remote cannot be read (a dry run proves it is reachable, changing nothing). */
   async checkReachable(remote: string): Promise<void> {
-    const r = await this.runner.run('git', ['ls-remote', '--heads', remote, 'refs/heads/nokmem-reachability-probe'], {
-      purpose: `check that ${remote} is reachable`,
-      env: { GIT_TERMINAL_PROMPT: '0' },
-      allowFailure: true,
-    });
+    refuseOptionLike(remote);
+    const r = await this.runner.run(
+      'git',
+      ['ls-remote', '--heads', '--', remote, 'refs/heads/nokmem-reachability-probe'],
+      { purpose: `check that ${remote} is reachable`, env: REMOTE_ENV, allowFailure: true },
+    );
     if (r.exitCode !== 0)
       throw new InputError(
         `cannot read ${remote}: ${gitReason(r.stderr, 'git ls-remote failed')}; check --remote and the network`,
@@ -99,9 +118,10 @@ export class SourceCache {
 
   /** Fetches one tag, shallow, and returns the commit it points to. */
   async fetchTag(remote: string, tag: string): Promise<string> {
+    refuseOptionLike(remote);
     await this.init();
     const r = await this.git(
-      ['fetch', '--quiet', '--depth', '1', '--no-tags', remote, `+refs/tags/${tag}:refs/tags/${tag}`],
+      ['fetch', '--quiet', '--depth', '1', '--no-tags', '--', remote, `+refs/tags/${tag}:refs/tags/${tag}`],
       `fetch ${tag} from ${remote}`,
       true,
     );
@@ -133,9 +153,10 @@ export class SourceCache {
 
   /** Fetches one commit (a fork has no upstream tag), shallow. */
   async fetchCommit(remote: string, commit: string): Promise<void> {
+    refuseOptionLike(remote);
     await this.init();
     const r = await this.git(
-      ['fetch', '--quiet', '--depth', '1', '--no-tags', remote, commit],
+      ['fetch', '--quiet', '--depth', '1', '--no-tags', '--', remote, commit],
       `fetch ${commit} from ${remote}`,
       true,
     );

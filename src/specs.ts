@@ -167,8 +167,20 @@ function formatIssues(file: string, error: z.ZodError): string {
   const first = error.issues[0];
   if (!first) return `${file} is not valid`;
   const where = first.path.join('.') || '(top level)';
-  const keys = first.code === 'unrecognized_keys' ? ` ${first.keys.map((k) => JSON.stringify(k)).join(', ')}` : '';
+  const named = first.code === 'unrecognized_keys' ? first.keys.map((k) => JSON.stringify(k)) : [];
+  // zod 4 names the keys in its message already; older messages did not
+  const keys = named.length && !named.every((k) => first.message.includes(k)) ? ` ${named.join(', ')}` : '';
   return `${file}: ${where}: ${first.message}${keys}; fix the file (see the comment at its top)`;
+}
+
+/** "line 2, column 15: unresolved tag !!js/function" from a YAMLWarning. */
+function yamlWarning(warning: YAML.YAMLWarning): string {
+  const where = warning.linePos?.[0];
+  const what = (warning.message.split('\n')[0] ?? '')
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .replace(/^Unresolved tag: tag:yaml\.org,2002:/, 'unresolved tag !!')
+    .replace(/^Unresolved tag: /, 'unresolved tag ');
+  return where ? `line ${where.line}, column ${where.col}: ${what}` : what;
 }
 
 export async function loadYaml<T>(file: string, schema: z.ZodType<T>): Promise<T> {
@@ -187,13 +199,14 @@ export async function loadYamlWithDigest<T>(file: string, schema: z.ZodType<T>):
   }
   const text = bytes.toString('utf8');
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  let data: unknown;
-  try {
-    data = YAML.parse(text, { merge: true });
-  } catch (error) {
-    const first = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-    throw new InputError(`${file} is not valid YAML: ${first}; fix the file`);
-  }
+  // parseDocument only collects warnings; YAML.parse would hand them to process.emitWarning, which Node prints
+  // after our one error line. A warning (an unknown tag such as !!js/function) is bad input like an error.
+  const doc = YAML.parseDocument(text, { merge: true });
+  const [error] = doc.errors;
+  if (error) throw new InputError(`${file} is not valid YAML: ${error.message.split('\n')[0]}; fix the file`);
+  const [warning] = doc.warnings;
+  if (warning) throw new InputError(`${file}: ${yamlWarning(warning)}; fix the file`);
+  const data: unknown = doc.toJS();
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw new InputError(formatIssues(file, parsed.error));
   return { value: parsed.data, digest };

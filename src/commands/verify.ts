@@ -66,6 +66,7 @@ async function verifyPackaged(env: CliEnv, target: string, file: string, options
   const table = await loadVersionTable(path.resolve(options.specs));
   const docker = new Docker(realRunner);
   await docker.ping();
+  await docker.sweepDeadContainers();
   const report = await verifyPackages(file, path.resolve(options.key), {
     docker,
     runner: realRunner,
@@ -109,6 +110,7 @@ async function verifyBare(env: CliEnv, target: string, file: string, options: Ve
   const specs = { table: await loadVersionTable(path.resolve(options.specs)), forks: await forksFor(options) };
   const docker = new Docker(realRunner);
   await docker.ping();
+  await docker.sweepDeadContainers();
   const tools = {
     docker,
     runner: realRunner,

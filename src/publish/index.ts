@@ -2,10 +2,11 @@
 // target). Nothing unverified is ever published.
 
 import { existsSync } from 'node:fs';
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DockerEngine } from '../docker.js';
 import { InputError, VerificationFailed } from '../errors.js';
+import { removeOnInterrupt } from '../interrupt.js';
 import type { Logger } from '../log.js';
 import type { Runner } from '../runner.js';
 import { type SigningConfig, prepareSigningKey } from '../signing.js';
@@ -48,17 +49,25 @@ export async function publish(
   const rpms = await collectRpms(request.inputs);
   const workDir = path.join(request.cacheDir, 'work');
   await sweepDeadWorkspaces(request.cacheDir);
+  await deps.docker.sweepDeadContainers();
+  await mkdir(workDir, { recursive: true });
+  // The signing container's scratch space (and the public key verify reads): this run's own, swept if it dies.
+  const keyDir = await mkdtemp(path.join(workDir, `publish-${process.pid}-`));
+  const forget = removeOnInterrupt(keyDir);
   // Everything that ends up in or signs the repository is made as the invoking user (see asInvokingUser).
   const publisher = deps.docker.asInvokingUser();
   const key = await prepareSigningKey(request.signing, {
     docker: publisher,
     log: deps.log,
     image: request.image,
-    scratchRoot: workDir,
+    scratchRoot: keyDir,
     devKeyDir: path.join(request.cacheDir, 'dev-signing-key'),
+  }).catch(async (error: unknown) => {
+    await rm(keyDir, { recursive: true, force: true });
+    throw error;
   });
   try {
-    const publicKey = path.join(key.gnupgHome, 'publish-key.asc');
+    const publicKey = path.join(keyDir, 'publish-key.asc');
     await writeFile(publicKey, key.publicKeyArmored);
     const tools = {
       docker: deps.docker,
@@ -94,5 +103,7 @@ export async function publish(
     return result;
   } finally {
     await key.dispose();
+    await rm(keyDir, { recursive: true, force: true });
+    forget();
   }
 }

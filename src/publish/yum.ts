@@ -32,13 +32,15 @@ import { signDetached } from '../rpm/build.js';
 import { type Nevra, canonicalFileName, nevr, readNevra } from '../rpm/header.js';
 import type { SigningKey } from '../signing.js';
 import { PUBLIC_KEY_FILE } from '../signing.js';
+import { linkName, partialName, stagingName, sweepDeadPublishes } from './leftovers.js';
 import { acquireLock } from './lock.js';
 
 export const REPO_FILE = 'nokmem.repo';
 /** Metadata generations kept on disk, so a client holding an older repomd.xml still finds its files. */
 export const KEEP_GENERATIONS = 3;
 
-export type CrashPoint = 'after-packages' | 'after-metadata' | 'before-swap';
+type CrashAt = 'after-packages' | 'after-metadata' | 'before-swap';
+export type CrashPoint = CrashAt | `${CrashAt}:hold`;
 
 export interface PublishInput extends Nevra {
   rpm: string;
@@ -82,7 +84,12 @@ const sha256 = async (file: string) =>
     .update(await readFile(file))
     .digest('hex');
 
-function crash(options: PublishOptions, point: CrashPoint): void {
+/** The test hook: exit at the point as a crash would, or (`<point>:hold`) wait there to be killed. */
+async function crash(options: PublishOptions, point: CrashPoint): Promise<void> {
+  if (options.crashAt === `${point}:hold`) {
+    process.stderr.write(`nokmem: holding at ${point}\n`);
+    await new Promise(() => {});
+  }
   if (options.crashAt === point) {
     process.stderr.write(`nokmem: simulated crash at ${point}\n`);
     process.exit(137);
@@ -143,8 +150,9 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
     waitMs: options.lockWaitMs ?? 600_000,
     onWait: (pid) => log.info(`  waiting for the publish of pid ${pid} to finish`),
   });
-  const staging = path.join(repo, `.staging-${process.pid}`);
+  const staging = path.join(repo, stagingName());
   try {
+    for (const gone of await sweepDeadPublishes(repo)) log.info(`  removed ${gone}, left by a publish that died`);
     // The repository's key: a repository is signed by one key, forever.
     const keyFile = path.join(repo, PUBLIC_KEY_FILE);
     if (existsSync(keyFile) && (await readFile(keyFile, 'utf8')).trim() !== options.key.publicKeyArmored.trim()) {
@@ -178,11 +186,11 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
       incoming.push({ rpm: pkg.rpm, target });
     }
     for (const { rpm, target } of incoming) {
-      await copyFile(rpm, `${target}.partial`);
-      await rename(`${target}.partial`, target);
+      await copyFile(rpm, partialName(target));
+      await rename(partialName(target), target);
       result.added.push(path.basename(target));
     }
-    crash(options, 'after-packages');
+    await crash(options, 'after-packages');
 
     // 2. Retention: keep the newest N releases of each name-version.
     const groups = new Map<string, { file: string; release: string }[]>();
@@ -222,8 +230,8 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
       purpose: 'write the repository metadata',
     });
     const newMd = path.join(staging, 'repodata');
-    await signDetached(path.join(newMd, 'repomd.xml'), options.key, docker, image);
-    crash(options, 'after-metadata');
+    await signDetached(path.join(newMd, 'repomd.xml'), options.key);
+    await crash(options, 'after-metadata');
 
     const generation = `.repodata-${new Date().toISOString().replace(/[-:.TZ]/g, '')}-${process.pid}`;
     const genDir = path.join(repo, generation);
@@ -238,10 +246,10 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
       }
     }
     if (!existsSync(keyFile)) await writeFile(keyFile, options.key.publicKeyArmored);
-    crash(options, 'before-swap');
+    await crash(options, 'before-swap');
 
     // 4. The switch: one rename of a symlink.
-    const tmpLink = path.join(repo, `.repodata-link-${process.pid}`);
+    const tmpLink = path.join(repo, linkName());
     await rm(tmpLink, { force: true });
     await symlink(generation, tmpLink);
     await rename(tmpLink, path.join(repo, 'repodata'));
@@ -282,7 +290,10 @@ export async function syncToRemote(
   await rsync([`${repo}/${PUBLIC_KEY_FILE}`, `${repo}/${REPO_FILE}`, dest], 'upload the key and the .repo file');
   await rsync([`${repo}/repodata`, dest], 'switch the remote repository to the new metadata');
   await rsync(
-    ['--delete', '--exclude', '.publish.lock*', '--exclude', '.staging-*', `${repo}/`, dest],
+    [
+      '--delete',
+      ...['.publish.lock*', '.staging-*', '.repodata-link-*', '*.partial*'].flatMap((p) => ['--exclude', p]),
+    ].concat([`${repo}/`, dest]),
     'remove retired packages and metadata remotely',
   );
 }

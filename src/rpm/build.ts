@@ -3,11 +3,12 @@
 // SOURCE_DATE_EPOCH with a fixed build host makes the same inputs give the same bytes (wherever _topdir is).
 // Host paths are mounted with hostMount, so that a packager session (Docker.session) can run these commands.
 
-import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type DockerEngine, hostMount } from '../docker.js';
 import { UserError } from '../errors.js';
-import { GNUPG_MOUNT, type SigningKey, signingCommand, unlockArgs } from '../signing.js';
+import { GNUPG, signingCommand } from '../gpg.js';
+import type { SigningKey } from '../signing.js';
 import type { Component } from '../version.js';
 import { PACKAGES, RPM_SPECS_DIR, type SpecInputs, renderSpec, specValues } from './spec.js';
 
@@ -76,54 +77,57 @@ export async function buildRpm(
   return { file: path.join(top, 'RPMS', 'x86_64', rpms[0]!), spec };
 }
 
-/** Adds both signatures: the v4 header signature and the v3 header+payload one that EL7's rpm 4.11 checks. */
-export async function signRpms(files: string[], key: SigningKey, docker: DockerEngine, image: string): Promise<void> {
-  const dirs = [...new Set(files.map((f) => path.dirname(f)))];
-  if (dirs.length !== 1) throw new Error('bug: sign RPMs from one directory at a time');
+/**
+ * Adds both signatures: the v4 header signature and the v3 header+payload one that EL7's rpm 4.11 checks. Only the
+ * packager container holds the key, so the packages go through its scratch directory: copied in, signed, copied back.
+ */
+export async function signRpms(files: string[], key: SigningKey): Promise<void> {
+  const names = files.map((f) => path.basename(f));
+  if (new Set(names).size !== names.length) throw new Error('bug: sign RPMs of distinct file names at a time');
   await key.ready();
-  await docker.prepareWritable(dirs[0]!);
-  const rpmDir = hostMount(dirs[0]!);
-  const extra = ['--batch', '--no-tty', ...unlockArgs(key)].join(' ');
-  const signing = signingCommand(key, [
-    'rpmsign',
-    '--addsign',
-    '--rpmv3',
-    '--define',
-    `_gpg_name ${key.fingerprint}`,
-    '--define',
-    '_gpg_digest_algo sha256',
-    '--define',
-    '__gpg /usr/bin/gpg',
-    '--define',
-    `_gpg_sign_cmd_extra_args ${extra}`,
-    ...files.map((f) => `${rpmDir.container}/${path.basename(f)}`),
-  ]);
-  await docker.run({
-    image,
-    command: signing.command,
-    input: signing.input,
-    mounts: [{ host: key.gnupgHome, container: GNUPG_MOUNT }, rpmDir],
-    env: { GNUPGHOME: GNUPG_MOUNT },
-    purpose: 'sign the packages',
-  });
+  const dir = await mkdtemp(path.join(key.scratch, '.sign-'));
+  try {
+    for (const f of files) await copyFile(f, path.join(dir, path.basename(f)));
+    await key.packager.prepareWritable(dir);
+    const rpmDir = hostMount(dir);
+    const signing = signingCommand(key, (unlock) => [
+      'rpmsign',
+      '--addsign',
+      '--rpmv3',
+      '--define',
+      `_gpg_name ${key.fingerprint}`,
+      '--define',
+      '_gpg_digest_algo sha256',
+      '--define',
+      '__gpg /usr/bin/gpg',
+      '--define',
+      `_gpg_sign_cmd_extra_args ${['--batch', '--no-tty', ...unlock].join(' ')}`,
+      ...names.map((name) => `${rpmDir.container}/${name}`),
+    ]);
+    await key.packager.run({
+      image: key.image,
+      command: signing.command,
+      input: signing.stdinPrefix,
+      mounts: [rpmDir],
+      env: { GNUPGHOME: GNUPG },
+      purpose: 'sign the packages',
+      needsSession: true,
+    });
+    for (const f of files) await copyFile(path.join(dir, path.basename(f)), f);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
-/** A detached, armored signature of a file (SHA256SUMS.asc). */
-export async function signDetached(
-  file: string,
-  key: SigningKey,
-  docker: DockerEngine,
-  image: string,
-): Promise<string> {
+/** A detached, armored signature of a file (SHA256SUMS.asc, repomd.xml.asc): the file in on stdin, the signature out. */
+export async function signDetached(file: string, key: SigningKey): Promise<string> {
   const out = `${file}.asc`;
   await key.ready();
-  await docker.prepareWritable(path.dirname(file));
-  const files = hostMount(path.dirname(file));
-  const signing = signingCommand(key, [
+  const signing = signingCommand(key, (unlock) => [
     'gpg',
     '--batch',
     '--no-tty',
-    ...unlockArgs(key),
+    ...unlock,
     '--local-user',
     key.fingerprint,
     '--digest-algo',
@@ -131,17 +135,20 @@ export async function signDetached(
     '--armor',
     '--detach-sign',
     '--output',
-    `${files.container}/${path.basename(out)}`,
-    `${files.container}/${path.basename(file)}`,
+    '-',
   ]);
-  await docker.run({
-    image,
+  const r = await key.packager.run({
+    image: key.image,
     command: signing.command,
-    input: signing.input,
-    mounts: [{ host: key.gnupgHome, container: GNUPG_MOUNT }, files],
-    env: { GNUPGHOME: GNUPG_MOUNT },
+    input: Buffer.concat([Buffer.from(signing.stdinPrefix ?? ''), await readFile(file)]),
+    mounts: [],
+    env: { GNUPGHOME: GNUPG },
     purpose: `sign ${path.basename(file)}`,
+    needsSession: true,
   });
+  if (!r.stdout.includes('-----BEGIN PGP SIGNATURE-----'))
+    throw new Error(`bug: gpg made no signature of ${path.basename(file)}`);
+  await writeFile(out, r.stdout);
   return out;
 }
 

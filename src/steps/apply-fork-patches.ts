@@ -58,7 +58,7 @@ export const applyForkPatches: Step<SourceContext> = {
     if (fork.patches.length === 0) throw new StepSkipped(`fork ${fork.name} has no patches of its own`);
     for (const patch of fork.patches) {
       const file = await localPatch(patch, fork.name, ctx.request.cacheDir);
-      const r = await ctx.deps.runner.run('git', ['apply', '--whitespace=nowarn', file], {
+      const r = await ctx.deps.runner.run('git', ['apply', '--whitespace=nowarn', '--', file], {
         cwd: ctx.results.get('tree'),
         allowFailure: true,
       });

@@ -178,7 +178,7 @@ export const preflight: Step<PlanningContext> = {
           return chooseToolchain(
             what,
             plan.toolchainNeeds,
-            override ? [] : await availableBuilderImages(runner),
+            override ? [] : await availableBuilderImages(runner, specs),
             specs,
             {
               override,

@@ -31,12 +31,14 @@ export const MODULES_FILE = 'modules.json';
 
 /** This run's workspace, made by the first step that needs one (removed when the run ends). */
 export async function workspaceOf(ctx: SourceContext): Promise<string> {
-  return (
-    ctx.results.maybe('workspace') ??
-    ctx.results.set(
-      'workspace',
-      await newWorkspace(ctx.request.cacheDir, `${ctx.plan.component}-${ctx.plan.version.tag}`),
-    )
+  const known = ctx.results.maybe('workspace');
+  if (known) return known;
+  // What runs that died left behind goes first: their containers (a killed docker client does not stop its
+  // container), then their workspaces (newWorkspace).
+  await ctx.deps.docker.sweepDeadContainers();
+  return ctx.results.set(
+    'workspace',
+    await newWorkspace(ctx.request.cacheDir, `${ctx.plan.component}-${ctx.plan.version.tag}`),
   );
 }
 

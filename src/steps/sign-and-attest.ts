@@ -25,7 +25,7 @@ export const signAndAttest: Step<BuildContext> = {
     const dir = results.get('packageDir');
     const rpm = results.get('rpm');
     const rpms = [rpm.path];
-    await signRpms(rpms, key, docker, image);
+    await signRpms(rpms, key);
     const made: Artifact[] = [rpm];
     const write = async (name: string, kind: Artifact['kind'], content: string) => {
       await writeFile(path.join(dir, name), content);
@@ -68,7 +68,7 @@ export const signAndAttest: Step<BuildContext> = {
       .filter((a) => a.kind !== 'modules')
       .map((a) => a.path);
     await write('SHA256SUMS', 'sums', await sha256sums([...made.map((a) => a.path), ...result]));
-    await signDetached(path.join(dir, 'SHA256SUMS'), key, docker, image);
+    await signDetached(path.join(dir, 'SHA256SUMS'), key);
     made.push({ name: 'SHA256SUMS.asc', path: path.join(dir, 'SHA256SUMS.asc'), kind: 'sums-signature' });
     results.set('packages', made);
   },

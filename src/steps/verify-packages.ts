@@ -3,7 +3,7 @@
 // the one this build verified (then it carries that proof, which is a function of its bytes); if it is not, it
 // is proven again from scratch, as `nokmem verify` does for a package it knows nothing about.
 
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { VerificationFailed } from '../errors.js';
@@ -22,13 +22,17 @@ export const verifyPackages: Step<BuildContext> = {
     const packages = results.get('packages');
     // SHA256SUMS lists the result files too: check against the whole output as it will be written.
     const staged = await mkdtemp(path.join(workspace, '.verify-'));
+    const cleanup = [staged];
     const docker = results.get('signingKey').packager;
     try {
       await docker.prepareWritable(staged);
       for (const a of [...packages, ...results.get('result')])
         if (a.kind !== 'modules') await copyFile(a.path, path.join(staged, a.name));
-      const publicKey = packages.find((a) => a.kind === 'public-key')!;
-      const report = await verifyPackageDir(staged, path.join(staged, publicKey.name), {
+      // The key this run signed with, as it holds it: never the copy inside what is verified.
+      const trusted = path.join(workspace, `.trusted-${path.basename(staged)}.asc`);
+      await writeFile(trusted, results.get('signingKey').publicKeyArmored);
+      cleanup.push(trusted);
+      const report = await verifyPackageDir(staged, trusted, {
         docker,
         runner: ctx.deps.runner,
         image: ctx.request.packagerImage,
@@ -62,7 +66,7 @@ export const verifyPackages: Step<BuildContext> = {
         );
       }
     } finally {
-      await rm(staged, { recursive: true, force: true });
+      for (const made of cleanup) await rm(made, { recursive: true, force: true });
     }
   },
 };

@@ -3,14 +3,15 @@
 // proofs re-run on the binary extracted from the package, and SHA256SUMS with its detached signature.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseSha256sums, sha256 } from '../attest.js';
 import { type DockerEngine, hostMount } from '../docker.js';
 import { InputError } from '../errors.js';
 import type { Runner } from '../runner.js';
 import { componentOfPackage } from '../rpm/build.js';
-import { elfChecks, inspectRpm, rpmChecks } from './rpm.js';
+import { readNevra } from '../rpm/header.js';
+import { elfChecks, fileNameCheck, inspectRpm, rpmChecks } from './rpm.js';
 import { tagFromRpmVersion } from '../rpm/spec.js';
 import type { VersionTable } from '../specs.js';
 import { eraFor, fsPackageFor } from '../specs.js';
@@ -218,6 +219,38 @@ export async function verifySums(
   return checks;
 }
 
+/**
+ * What `nokmem verify` adds to a package's verdict: its file name must be what its header says (publish, which
+ * names packages by their header itself, does not need this).
+ */
+async function withFileName(verdict: PackageVerdict): Promise<PackageVerdict> {
+  const header = await readNevra(verdict.file).catch(() => undefined);
+  if (!header) return verdict; // not a readable RPM: its verdict says so already
+  return { file: verdict.file, ...verdictOf([...verdict.checks, fileNameCheck(verdict.file, header)]) };
+}
+
+/**
+ * The key a verification trusts must come from elsewhere than what it verifies: whoever replaced the packages and
+ * SHA256SUMS in a directory replaced the RPM-GPG-KEY-nokmem beside them too. Refused: a key file inside `dir` (by
+ * any path that resolves there, e.g. a symbolic link), or the same file as one in it (a hard link).
+ */
+export async function refuseShippedKey(dir: string, publicKeyFile: string): Promise<void> {
+  const fix = `pass the project's key from a copy you trust, held outside ${dir}`;
+  const [realDir, realKey] = await Promise.all([realpath(dir), realpath(publicKeyFile)]);
+  if (realKey.startsWith(`${realDir}${path.sep}`))
+    throw new InputError(
+      `--key ${publicKeyFile} is inside ${dir}, which is being verified: a key shipped with the packages proves nothing; ${fix}`,
+    );
+  const key = await stat(realKey);
+  for (const name of await readdir(realDir)) {
+    const other = await stat(path.join(realDir, name)).catch(() => undefined);
+    if (other?.isFile() && other.ino === key.ino && other.dev === key.dev)
+      throw new InputError(
+        `--key ${publicKeyFile} is the same file as ${path.join(dir, name)}, which is being verified: a key shipped with the packages proves nothing; ${fix}`,
+      );
+  }
+}
+
 /** Verifies one RPM, or every RPM in a directory together with its SHA256SUMS. */
 export async function verifyPackages(
   target: string,
@@ -229,6 +262,7 @@ export async function verifyPackages(
       `public key ${publicKeyFile} does not exist; pass the project's key (RPM-GPG-KEY-nokmem) with --key`,
     );
   const isDir = (await stat(target)).isDirectory();
+  await refuseShippedKey(isDir ? target : path.dirname(target), publicKeyFile);
   const rpms = isDir
     ? (await readdir(target))
         .filter((f) => f.endsWith('.rpm'))
@@ -242,7 +276,8 @@ export async function verifyPackages(
   const [packages, sums] = await allInOrder<[PackageVerdict[], Check[]]>(
     (async () => {
       const verdicts: PackageVerdict[] = [];
-      for (const rpm of rpms) verdicts.push(await verifyRpm(rpm, publicKeyFile, fingerprint, tools));
+      for (const rpm of rpms)
+        verdicts.push(await withFileName(await verifyRpm(rpm, publicKeyFile, fingerprint, tools)));
       return verdicts;
     })(),
     isDir || existsSync(path.join(dir, 'SHA256SUMS'))

@@ -7,6 +7,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type DockerEngine, hostMount } from '../docker.js';
 import { readElfLinkage } from '../elf.js';
+import { type Nevra, canonicalFileName } from '../rpm/header.js';
 import { PROJECT_ROOT } from '../specs.js';
 import { el7Check } from './index.js';
 import { type Check, fail, pass } from './verdict.js';
@@ -167,4 +168,20 @@ export async function elfChecks(root: string): Promise<{ files: string[]; checks
     checks.push({ ...c, name: `EL7 glibc ${path.relative(root, file)}` });
   }
   return { files, checks };
+}
+
+/**
+ * A package's file name must be what its header says (N-V-R.A.rpm): a package verified on its own is known by its
+ * name, and a renamed one (release 3 under release 1's name) would pass as what it is not. The one rewrite
+ * allowed is GitHub's: release asset names have every `~` replaced by `.`.
+ */
+export function fileNameCheck(file: string, header: Nevra): Check {
+  const name = path.basename(file);
+  const canonical = canonicalFileName(header);
+  if (name === canonical || name === canonical.replaceAll('~', '.'))
+    return pass('file name', `${name} is ${canonical.replace(/\.rpm$/, '')} (its header)`);
+  return fail(
+    'file name',
+    `${name} holds ${canonical.replace(/\.rpm$/, '')} (its header); a renamed package is not the package its name says`,
+  );
 }

@@ -5,7 +5,7 @@
 // throws a plain Error naming it. Integration tests use the real ones.
 
 import { mkdir } from 'node:fs/promises';
-import type { ContainerRun, DockerEngine, DockerEngineSession, Mount } from '../../src/docker.ts';
+import type { ContainerRun, DockerEngine, DockerEngineSession, Mount, SessionOptions } from '../../src/docker.ts';
 import { MissingPrerequisite } from '../../src/errors.ts';
 import {
   type RunOptions,
@@ -143,15 +143,22 @@ export class FakeDocker implements DockerEngine {
   }
 
   /** The fake has no containers to share: a session is the fake itself, and closing it records the close. */
-  readonly sessions: { image: string; roots: Mount[]; closed: boolean }[] = [];
-  session(image: string, roots: Mount[]): DockerEngineSession {
-    const record = { image, roots, closed: false };
+  readonly sessions: { image: string; roots: Mount[]; tmpfs: string[]; closed: boolean }[] = [];
+  session(image: string, roots: Mount[], options: SessionOptions = {}): DockerEngineSession {
+    const record = { image, roots, tmpfs: options.tmpfs ?? [], closed: false };
     this.sessions.push(record);
     return Object.assign(Object.create(this) as FakeDocker, {
       close: async () => {
         record.closed = true;
       },
     });
+  }
+
+  /** The containers of dead owners it was asked to remove (it has none). */
+  sweeps = 0;
+  async sweepDeadContainers(): Promise<string[]> {
+    this.sweeps++;
+    return [];
   }
 
   async missingTools(

@@ -34,3 +34,23 @@ export async function makeTestKey(name: string, passphrase: string): Promise<Tes
 export function signingEnv(key: TestKey): Record<string, string> {
   return { NOKMEM_SIGNING_KEY: key.armoredPrivate, NOKMEM_SIGNING_PASSPHRASE: key.passphrase };
 }
+
+/** The armored public part of a test key (what a user might put in NOKMEM_SIGNING_KEY by mistake). */
+export async function publicKeyOf(key: TestKey): Promise<string> {
+  const r = await execa(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '-i',
+      '--network',
+      'none',
+      TEST_IMAGE,
+      'sh',
+      '-c',
+      'export GNUPGHOME=$(mktemp -d); gpg --batch --quiet --import 2>/dev/null; gpg --batch --quiet --armor --export',
+    ],
+    { input: key.armoredPrivate },
+  );
+  return r.stdout;
+}

@@ -80,11 +80,13 @@ async function makeOddMirror(): Promise<string> {
   return `file://${dir}`;
 }
 
-// Builder images that break a real build, made from the test image without any registry.
-const NO_RSYNC = 'nokmem-test:no-rsync';
-const NO_MAKE = 'nokmem-test:no-make';
+// Builder images that break a real build, made from the test image without any registry; named after this test
+// process, so that two runs of this file (another worktree's) neither share nor remove each other's images.
+const TEST_IMAGES = `nokmem-test-${process.pid}`;
+const NO_RSYNC = `${TEST_IMAGES}:no-rsync`;
+const NO_MAKE = `${TEST_IMAGES}:no-make`;
 // Labelled as an old Go (the label is what nokmem reads for the images it makes): below the fixture's minimum.
-const OLD_GO = 'nokmem-test:go-too-old';
+const OLD_GO = `${TEST_IMAGES}:go-too-old`;
 
 async function derivedImage(tag: string, lines: string[]): Promise<void> {
   await execa('docker', ['build', '--network', 'none', '--quiet', '--tag', tag, '-'], {
@@ -263,23 +265,25 @@ const cases: {
     args: ['--kubelet', 'v1.12.4', 'KUBE_REMOTE', '--image', NO_RSYNC],
     exit: 1,
     kind: 'MissingPrerequisite',
-    message:
-      /^nokmem: error: builder image nokmem-test:no-rsync lacks rsync, which a real kubelet build needs \(kubernetes' hack\/lib\/golang\.sh places its code generators with rsync\)/,
+    message: new RegExp(
+      `^nokmem: error: builder image ${NO_RSYNC} lacks rsync, which a real kubelet build needs \\(kubernetes' hack/lib/golang\\.sh places its code generators with rsync\\)`,
+    ),
   },
   {
     name: 'a builder image without make',
     args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', NO_MAKE],
     exit: 1,
     kind: 'MissingPrerequisite',
-    message: /builder image nokmem-test:no-make lacks make, which a real runc build needs/,
+    message: new RegExp(`builder image ${NO_MAKE} lacks make, which a real runc build needs`),
   },
   {
     name: "a builder image whose Go is below the tree's minimum",
     args: ['--kubelet', 'v1.12.4', 'KUBE_REMOTE', '--image', OLD_GO],
     exit: 1,
     kind: 'ToolchainRefused',
-    message:
-      /nokmem-test:go-too-old \(Go 1\.9\.7\) is unsafe for this tree: Go 1\.9\.7 is older than the tree's minimum Go 1\.10\.2; use an image with Go >= 1\.10\.2/,
+    message: new RegExp(
+      `${OLD_GO} \\(Go 1\\.9\\.7\\) is unsafe for this tree: Go 1\\.9\\.7 is older than the tree's minimum Go 1\\.10\\.2; use an image with Go >= 1\\.10\\.2`,
+    ),
   },
 ];
 
@@ -299,6 +303,27 @@ describe('bad input and broken surroundings', () => {
       assert.ok(!exists(out), `${out} must not exist`);
     });
   }
+
+  it('a --specs file with a tag YAML cannot resolve: the one error line is the last line, no YAMLWarning after it', async () => {
+    const specs = path.join(wb.root, 'specs-js-function');
+    await mkdir(specs, { recursive: true });
+    for (const f of await readdir(wb.specs))
+      await writeFile(path.join(specs, f), await readFile(path.join(wb.specs, f)));
+    await writeFile(
+      path.join(specs, 'versions.yaml'),
+      `${await readFile(path.join(wb.specs, 'versions.yaml'), 'utf8')}x: !!js/function "function () {}"\n`,
+    );
+    const out = wb.out('js-function');
+    const r = await nokmem(['build', ...wb.common, '--specs', specs, '--runc', 'v1.0.0-rc5', '--out', out]);
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.match(
+      errorLine(r.stderr),
+      /versions\.yaml: line \d+, column \d+: unresolved tag !!js\/function; fix the file$/,
+    );
+    assert.match(r.stderr.trimEnd().split('\n').at(-1) ?? '', /^nokmem: error: /);
+    assert.doesNotMatch(r.stderr, /YAMLWarning|Unresolved tag/);
+    assert.ok(!exists(out));
+  });
 
   it('--dry-run prints the plan and writes nothing', async () => {
     const out = wb.out('dry');
@@ -327,6 +352,17 @@ describe('bad input and broken surroundings', () => {
     assert.match(r.stderr, /compile in Docker: skipped \(dry run\)/);
     assert.ok(!exists(out));
     assert.ok(!exists(cache), 'no fetch, no cache in a dry run');
+  });
+
+  it('without --image, a test image (made FROM a builder, its labels inherited) is never chosen as the builder', async () => {
+    const common = wb.common.slice(0, wb.common.indexOf('--image'));
+    for (const version of ['v1.0.0-rc5', 'v1.0.0-rc4']) {
+      const r = await nokmem(['build', ...common, '--runc', version, '--remote', wb.runc.url, '--dry-run']);
+      assert.equal(r.exitCode, 0, r.stderr);
+      // runc takes any Go, and the oldest safe one is chosen: before the fix, the test image labelled Go 1.9.7
+      assert.match(r.stdout, /^image {7}nokmem-builder:debian-go1\.(15|19) sha256:/m);
+      assert.ok(!r.stdout.includes(TEST_IMAGES) && !r.stderr.includes(TEST_IMAGES), r.stdout);
+    }
   });
 
   it('--dry-run prints the whole plan when prerequisites are missing, marks each with what makes it, exit 0', async () => {

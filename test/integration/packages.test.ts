@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -122,16 +122,10 @@ describe('build with a signing key from the environment', () => {
 
   it('nokmem verify passes the output directory with the project key, table and --json', async () => {
     const dir = path.join(runcOut, 'runc-v1.0.0-rc5');
-    const r = await nokmem([
-      'verify',
-      dir,
-      '--key',
-      path.join(dir, 'RPM-GPG-KEY-nokmem'),
-      '--image',
-      TEST_IMAGE,
-      '--specs',
-      wb.specs,
-    ]);
+    // the project key as a user holds it: a copy outside what is verified
+    const trusted = path.join(wb.root, 'trusted-RPM-GPG-KEY-nokmem');
+    await copyFile(path.join(dir, 'RPM-GPG-KEY-nokmem'), trusted);
+    const r = await nokmem(['verify', dir, '--key', trusted, '--image', TEST_IMAGE, '--specs', wb.specs]);
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^runc-nokmem-1\.0\.0~rc5-1\.x86_64\.rpm: OK$/m);
     assert.match(r.stdout, /PASS +functional \(strace\)/);
@@ -139,7 +133,7 @@ describe('build with a signing key from the environment', () => {
       'verify',
       dir,
       '--key',
-      path.join(dir, 'RPM-GPG-KEY-nokmem'),
+      trusted,
       '--image',
       TEST_IMAGE,
       '--specs',
@@ -148,6 +142,25 @@ describe('build with a signing key from the environment', () => {
       '--no-functional',
     ]);
     assert.equal((JSON.parse(j.stdout) as { ok: boolean }).ok, true);
+  });
+
+  it('nokmem verify refuses the key shipped in the directory it verifies, by any path, in one line', async () => {
+    const dir = path.join(runcOut, 'runc-v1.0.0-rc5');
+    const shipped = path.join(dir, 'RPM-GPG-KEY-nokmem');
+    const viaLink = path.join(wb.root, 'linked-RPM-GPG-KEY-nokmem');
+    await symlink(shipped, viaLink);
+    for (const [target, key] of [
+      [dir, shipped],
+      [dir, viaLink],
+      [await rpmOf(dir), shipped],
+    ] as const) {
+      const r = await nokmem(['verify', target, '--key', key, '--image', TEST_IMAGE, '--specs', wb.specs]);
+      assert.equal(r.exitCode, 1, r.stdout + r.stderr);
+      assert.deepEqual(r.stderr.split('\n').filter(Boolean), [
+        `nokmem: error: --key ${key} is inside ${dir}, which is being verified: a key shipped with the packages proves nothing; pass the project's key from a copy you trust, held outside ${dir}`,
+      ]);
+      assert.equal(r.stdout, '');
+    }
   });
 
   it('the packaged binary is byte-identical to the verified one', async () => {
@@ -227,7 +240,7 @@ describe('dnf installs the packages with gpgcheck=1', () => {
     const stub = path.join(stubDir, 'RPMS', 'noarch', 'el7-base-stub-1-1.noarch.rpm');
     const key = await keyFor(projectKey, 'stub');
     try {
-      await signRpms([stub], key, docker, TEST_IMAGE);
+      await signRpms([stub], key);
     } finally {
       await key.dispose();
     }
@@ -319,7 +332,7 @@ describe('verify catches tampering, naming the problem', () => {
     const work = path.join(wb.root, `tamper-${name}`);
     await mkdir(work, { recursive: true });
     const rpm = await buildRpm(binary, inputs, work, docker, TEST_IMAGE, overrides);
-    if (sign) await signRpms([rpm.file], sign, docker, TEST_IMAGE);
+    if (sign) await signRpms([rpm.file], sign);
     return rpm.file;
   }
 
@@ -373,6 +386,29 @@ describe('verify catches tampering, naming the problem', () => {
     await verifyFails(
       await packaged('kmem', path.join(tree, 'runc'), key),
       /no kmem file name: the binary contains "memory\.kmem\.limit_in_bytes"/,
+    );
+  });
+
+  it('a package renamed to another release: one RPM on its own is the package its name says', async () => {
+    const work = path.join(wb.root, 'tamper-renamed');
+    await mkdir(work, { recursive: true });
+    const rpm = await buildRpm(good(), { ...inputs, iteration: 3 }, work, docker, TEST_IMAGE);
+    await signRpms([rpm.file], key);
+    assert.equal(path.basename(rpm.file), 'runc-nokmem-1.0.0~rc5-3.x86_64.rpm');
+    const renamed = path.join(work, 'runc-nokmem-1.0.0~rc5-1.x86_64.rpm');
+    await copyFile(rpm.file, renamed);
+    await verifyFails(
+      renamed,
+      /^file name: runc-nokmem-1\.0\.0~rc5-1\.x86_64\.rpm holds runc-nokmem-1\.0\.0~rc5-3\.x86_64 \(its header\)/,
+    );
+    // GitHub's name for the same release asset (~ becomes .) is the one rewrite allowed
+    const asset = path.join(work, 'runc-nokmem-1.0.0.rc5-3.x86_64.rpm');
+    await copyFile(rpm.file, asset);
+    const r = await nokmem(['verify', asset, '--key', publicKey, '--image', TEST_IMAGE, '--specs', wb.specs]);
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /PASS +file name +runc-nokmem-1\.0\.0\.rc5-3\.x86_64\.rpm is runc-nokmem-1\.0\.0~rc5-3\.x86_64/,
     );
   });
 
@@ -472,7 +508,7 @@ describe('an untrusted package is never executed', () => {
     const work = path.join(wb.root, 'trust-other');
     await mkdir(work, { recursive: true });
     const rpm = await buildRpm(binary, inputs, work, docker, TEST_IMAGE);
-    await signRpms([rpm.file], other, docker, TEST_IMAGE);
+    await signRpms([rpm.file], other);
     await assertNotRun(rpm.file);
   });
 });

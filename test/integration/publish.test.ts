@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { Docker } from '../../src/docker.ts';
@@ -12,7 +13,7 @@ import { silentLogger } from '../../src/log.ts';
 import { signRpms } from '../../src/rpm/build.ts';
 import { realRunner } from '../../src/runner.ts';
 import { prepareSigningKey } from '../../src/signing.ts';
-import { TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
+import { ROOT, TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
 import { type TestKey, makeTestKey, signingEnv } from '../helpers/keys.ts';
 import { serveDirectory } from '../helpers/serve.ts';
 
@@ -78,7 +79,7 @@ async function testRpm(
       { docker, log: silentLogger, image: TEST_IMAGE, scratchRoot: top, devKeyDir: path.join(top, 'dev') },
     );
     try {
-      await signRpms([file], k, docker, TEST_IMAGE);
+      await signRpms([file], k);
     } finally {
       await k.dispose();
     }
@@ -152,7 +153,7 @@ before(async () => {
   );
   try {
     const files = (await readdir(official)).map((f) => path.join(official, f));
-    await signRpms(files, offKey, docker, TEST_IMAGE);
+    await signRpms(files, offKey);
     await writeFile(path.join(wb.root, 'official.asc'), offKey.publicKeyArmored);
   } finally {
     await offKey.dispose();
@@ -320,6 +321,51 @@ describe('nokmem publish', () => {
     }
     const next = await nokmem(publishArgs(path.join(out, 'runc-v1.0.0-rc5')), signingEnv(key));
     assert.equal(next.exitCode, 0, next.stderr);
+    // the crashed publishes' staging (metadata not live, in the served tree) went with the next publish
+    assert.deepEqual(
+      (await readdir(repo)).filter((f) => f.startsWith('.staging-')),
+      [],
+    );
+  });
+
+  it('kill -9 in the middle of a publish: its signing container ends at once, its staging goes with the next publish', async () => {
+    const before = await readlink(path.join(repo, 'repodata'));
+    const child = execa(
+      'node',
+      ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), ...publishArgs(path.join(out, 'runc-v1.0.0-rc5'))],
+      {
+        cwd: ROOT,
+        reject: false,
+        env: { ...signingEnv(key), NOKMEM_TEST_CRASH_AT: 'after-metadata:hold' },
+      },
+    );
+    let log = '';
+    child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const deadline = Date.now() + 300_000;
+    while (!log.includes('nokmem: holding at after-metadata')) {
+      assert.ok(Date.now() < deadline && child.exitCode === null, `the publish never got there: ${log}`);
+      await sleep(50);
+    }
+    const staging = (await readdir(repo)).filter((f) => f.startsWith('.staging-'));
+    assert.equal(staging.length, 1, staging.join(' '));
+    assert.ok(exists(path.join(repo, staging[0]!, 'repodata', 'repomd.xml')));
+    child.kill('SIGKILL');
+    await child;
+    const containers = async () =>
+      (await execa('docker', ['ps', '--all', '--filter', `name=^/nokmem-${child.pid}-`, '--format', '{{.Names}}']))
+        .stdout;
+    const killedAt = Date.now();
+    while ((await containers()) && Date.now() - killedAt < 10_000) await sleep(200);
+    assert.equal(await containers(), '', 'the signing container of the killed publish is still there');
+    assert.ok(exists(path.join(repo, staging[0]!)), 'killed: nothing could remove its staging');
+    assert.equal(await readlink(path.join(repo, 'repodata')), before, 'the old metadata stays live');
+    const next = await nokmem(publishArgs(path.join(out, 'runc-v1.0.0-rc5')), signingEnv(key));
+    assert.equal(next.exitCode, 0, next.stderr);
+    assert.match(next.stderr, new RegExp(`removed ${staging[0]!.replace(/[.]/g, '\\.')}, left by a publish that died`));
+    assert.deepEqual(
+      (await readdir(repo)).filter((f) => f.startsWith('.staging-') || f.startsWith('.repodata-link-')),
+      [],
+    );
   });
 
   it('two publishes at once are serialized, and both land', async () => {

@@ -12,10 +12,12 @@ import {
   availableBuilderImages,
   imageGoVersion,
   officialDockerfile,
+  officialRevision,
   offlinePackages,
+  offlineRevision,
 } from '../../src/builder-image.ts';
 import { DEFAULT_SPECS_DIR } from '../../src/specs.ts';
-import { GO_VERSION_LABEL, loadToolchains } from '../../src/toolchain.ts';
+import { GO_VERSION_LABEL, REVISION_LABEL, loadToolchains } from '../../src/toolchain.ts';
 import { fakeRunner } from '../helpers/fakes.ts';
 
 const specs = await loadToolchains(DEFAULT_SPECS_DIR);
@@ -35,6 +37,11 @@ describe('builder images', () => {
     assert.match(dockerfile, /Check-Valid-Until=false update/);
     assert.match(dockerfile, /install -y --no-install-recommends libseccomp-dev pkg-config rsync/);
     assert.match(dockerfile, /LABEL dev\.nokmem\.go-version="1\.10\.4"/);
+    // the project's own label, with the package list the image was made from
+    assert.match(
+      dockerfile,
+      /LABEL dev\.nokmem\.image-revision="official:1\.10\.4:libseccomp-dev,pkg-config,rsync,make,gcc,libc6-dev,git"/,
+    );
   });
 
   it('the archive rewrite turns stretch and buster sources into archive.debian.org and drops -updates', async () => {
@@ -90,6 +97,15 @@ describe('which Go an image carries', () => {
     assert.equal(await imageGoVersion(runner, 'debian:bookworm'), undefined);
   });
 
+  // What `nokmem builder-image` writes: the project's own label with the package list, beside the Go.
+  const labels = (revision: string, go: string) => ({ stdout: `${revision}\t${go}\n` });
+  const offline = (name: string) =>
+    offlineRevision(
+      specs.offline.find((o) => o.image === name)!,
+      specs,
+    );
+  const inspect = { command: 'docker', args: ['image', 'inspect', '--format', new RegExp(REVISION_LABEL)] };
+
   it('lists the labelled images with their Go, skipping dangling ones and those whose Go is unknown', async () => {
     const runner = fakeRunner([
       {
@@ -97,19 +113,86 @@ describe('which Go an image carries', () => {
         args: ['image', 'ls'],
         result: { stdout: 'nokmem-builder:debian-go1.19\n<none>:<none>\n\nbroken:1\nnokmem-builder:debian-go1.15\n' },
       },
-      { ...label, includes: ['nokmem-builder:debian-go1.19'], result: { stdout: '1.19.8\n' } },
-      { ...label, includes: ['nokmem-builder:debian-go1.15'], result: { stdout: '1.15.15\n' } },
-      { ...label, includes: ['broken:1'], result: { exitCode: 1 } },
+      {
+        ...inspect,
+        includes: ['nokmem-builder:debian-go1.19'],
+        result: labels(offline('nokmem-builder:debian-go1.19'), '1.19.8'),
+      },
+      {
+        ...inspect,
+        includes: ['nokmem-builder:debian-go1.15'],
+        result: labels(offline('nokmem-builder:debian-go1.15'), '1.15.15'),
+      },
+      { ...inspect, includes: ['broken:1'], result: { exitCode: 1 } },
       { ...goVersion, includes: ['broken:1'], result: { exitCode: 1 } },
     ]);
-    assert.deepEqual(await availableBuilderImages(runner), [
+    assert.deepEqual(await availableBuilderImages(runner, specs), [
       { image: 'nokmem-builder:debian-go1.19', go: '1.19.8' },
       { image: 'nokmem-builder:debian-go1.15', go: '1.15.15' },
     ]);
+    assert.deepEqual(runner.callsTo({ command: 'docker', args: ['image', 'ls'] })[0]?.args, [
+      'image',
+      'ls',
+      '--filter',
+      `label=${REVISION_LABEL}`,
+      '--format',
+      '{{.Repository}}:{{.Tag}}',
+    ]);
+  });
+
+  it('offers only images made for building: a test image derived from a builder (labels inherited) is never one', async () => {
+    const official = officialRevision('1.10.4');
+    const runner = fakeRunner([
+      {
+        command: 'docker',
+        args: ['image', 'ls'],
+        result: {
+          stdout: [
+            'nokmem-test:go-too-old',
+            'nokmem-test:no-rsync',
+            'nokmem-builder:debian-go1.15',
+            'nokmem-builder:go1.10.4',
+            'mine:relabelled',
+            'nokmem-builder:debian-go1.19',
+            '',
+          ].join('\n'),
+        },
+      },
+      // FROM nokmem-builder:debian-go1.19 plus LABEL dev.nokmem.go-version="1.9.7": the revision came along
+      {
+        ...inspect,
+        includes: ['nokmem-test:go-too-old'],
+        result: labels(offline('nokmem-builder:debian-go1.19'), '1.9.7'),
+      },
+      {
+        ...inspect,
+        includes: ['nokmem-test:no-rsync'],
+        result: labels(offline('nokmem-builder:debian-go1.19'), '1.19.8'),
+      },
+      // made from an older package list: setup makes it again
+      {
+        ...inspect,
+        includes: ['nokmem-builder:debian-go1.15'],
+        result: labels('2:bullseye:golang-1.15-go', '1.15.15'),
+      },
+      { ...inspect, includes: ['nokmem-builder:go1.10.4'], result: labels(official, '1.10.4') },
+      // an official-image builder whose Go label was changed afterwards
+      { ...inspect, includes: ['mine:relabelled'], result: labels(official, '1.9.7') },
+      {
+        ...inspect,
+        includes: ['nokmem-builder:debian-go1.19'],
+        result: labels(offline('nokmem-builder:debian-go1.19'), '1.19.8'),
+      },
+    ]);
+    assert.deepEqual(await availableBuilderImages(runner, specs), [
+      { image: 'nokmem-builder:go1.10.4', go: '1.10.4' },
+      { image: 'nokmem-builder:debian-go1.19', go: '1.19.8' },
+    ]);
+    assert.equal(runner.callsTo(goVersion).length, 0, 'no container is started to ask');
   });
 
   it('an engine that cannot list images offers none', async () => {
     const runner = fakeRunner([{ command: 'docker', args: ['image', 'ls'], result: { exitCode: 1 } }]);
-    assert.deepEqual(await availableBuilderImages(runner), []);
+    assert.deepEqual(await availableBuilderImages(runner, specs), []);
   });
 });

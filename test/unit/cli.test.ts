@@ -140,6 +140,29 @@ describe('main: exit codes by class', () => {
     assert.equal(await main(argv('verify', '/nonexistent/nokmem-runc'), capture().env), 1);
   });
 
+  it('an option value that is an option (--remote --dry-run): UsageError (2), one line, nothing runs', async () => {
+    // --specs names no directory: before the fix, --dry-run became the remote and the build started (and failed
+    // here reading the specs, exit 1)
+    for (const args of [
+      ['build', '--runc', 'v1.0.0-rc5', '--remote', '--dry-run', '--specs', '/nonexistent/specs'],
+      ['build', '--runc', 'v1.0.0-rc5', '--remote=-oProxyCommand@x:touch /tmp/p', '--specs', '/nonexistent/specs'],
+      ['pin', '--runc', 'v1.0.0-rc5', '--remote', '--write', '--specs', '/nonexistent/specs'],
+      ['verify', '/nonexistent/x.rpm', '--key', '--no-functional'],
+    ]) {
+      const c = capture();
+      assert.equal(await main(argv(...args), c.env), 2, c.stderr());
+      const [option, value] = args.find((a) => a.startsWith('--remote='))?.split('=') ?? [
+        args.find((a, i) => /^--(remote|key)$/.test(a) && args[i + 1]?.startsWith('-'))!,
+        args[args.findIndex((a, i) => /^--(remote|key)$/.test(a) && args[i + 1]?.startsWith('-')) + 1]!,
+      ];
+      assert.equal(
+        c.stderr(),
+        `nokmem: error: ${option} needs a value, but got ${JSON.stringify(value)}, which is written like an option; give the value right after ${option} (a path that starts with "-" as ./-name)\n`,
+      );
+      assert.equal(c.stdout(), '');
+    }
+  });
+
   it('verify with both --runc and --kubelet: UsageError (2)', async () => {
     assert.equal(
       await main(argv('verify', process.execPath, '--runc', 'v1.0.0-rc5', '--kubelet', 'v1.12.4'), capture().env),

@@ -7,6 +7,8 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Readable } from 'node:stream';
+import { TIED_MAIN } from '../../src/containers.ts';
 import { BUILD_UID, type ContainerRun, Docker, containerName, hostMount } from '../../src/docker.ts';
 import { CommandFailed, MissingPrerequisite } from '../../src/errors.ts';
 import type { RunOptions, RunResult, Runner } from '../../src/runner.ts';
@@ -167,9 +169,21 @@ describe('containerName', () => {
 describe('Docker: what it remembers per image id, and the packager session', () => {
   class FakeRunner implements Runner {
     calls: string[][] = [];
+    /** The stdin of each tied container's client (a session's), as the runner got it. */
+    tied: Readable[] = [];
     constructor(private readonly answer: (args: readonly string[]) => Partial<RunResult> = () => ({})) {}
-    run(command: string, args: readonly string[], _options?: RunOptions): Promise<RunResult> {
+    run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
       this.calls.push([command, ...args]);
+      const input = options?.input;
+      if (args.at(-1) === TIED_MAIN.at(-1) && input instanceof Readable) {
+        // a client of a tied container: it is up at once, and ends when its stdin does
+        this.tied.push(input);
+        setImmediate(() => options?.onOutput?.('nokmem-container-ready\n'));
+        return new Promise((resolve) => {
+          input.on('end', () => resolve({ stdout: '', stderr: '', exitCode: 0 }));
+          input.resume();
+        });
+      }
       return Promise.resolve({ stdout: '', stderr: '', exitCode: 0, ...this.answer(args) });
     }
     docker(verb: string): string[][] {
@@ -253,12 +267,42 @@ describe('Docker: what it remembers per image id, and the packager session', () 
       await session.run(run([hostMount(path.join(results, 'runc'), true)], { env: { A: 'b' }, input: 'x' }));
       assert.equal(runner.docker('run').length, 1);
       const [start] = runner.docker('run');
-      assert.ok(start!.includes('--detach') && start!.includes(`${results}:/host${results}:ro`), start!.join(' '));
+      assert.ok(start!.includes('--interactive') && start!.includes(`${results}:/host${results}:ro`), start!.join(' '));
       const execs = runner.docker('exec');
       assert.equal(execs.length, 2);
       assert.deepEqual(execs[1]!.slice(2, 5), ['--interactive', '--env', 'A=b']);
       await session.close();
       assert.equal(runner.docker('rm').length, 1);
+    });
+
+    it('is tied to this process: its main process waits on a stdin only this process holds; close ends it', async () => {
+      const runner = new FakeRunner();
+      const session = new Docker(runner, true).session(IMAGE, [hostMount(work)], { tmpfs: ['/gnupg'] });
+      await session.run(run([hostMount(path.join(work, 'packages'))]));
+      const [start] = runner.docker('run');
+      assert.deepEqual(start!.slice(-5), ['--entrypoint', 'sh', IMAGE, '-c', TIED_MAIN.at(-1)]);
+      assert.ok(start!.includes('--interactive') && start!.includes('--rm') && !start!.includes('--detach'));
+      const uid = process.getuid?.() ?? 0;
+      assert.deepEqual(valuesOf(start!, '--tmpfs'), [
+        `/gnupg:rw,nosuid,nodev,noexec,size=64m,mode=0700,uid=${uid},gid=${process.getgid?.() ?? uid}`,
+      ]);
+      // its owner beyond the pid: boot, PID namespace, pid, start time
+      assert.deepEqual(
+        valuesOf(start!, '--label').map((l) => l.split('=')[0]),
+        ['dev.nokmem.owner.boot', 'dev.nokmem.owner.pidns', 'dev.nokmem.owner.pid', 'dev.nokmem.owner.start'],
+      );
+      const [stdin] = runner.tied;
+      assert.ok(stdin && !stdin.readableEnded);
+      await session.close();
+      assert.ok(stdin.readableEnded, "the container's stdin was not ended");
+    });
+
+    it('a run that needs the session never falls back to a container of its own', async () => {
+      const runner = new FakeRunner();
+      const session = new Docker(runner, true).session(IMAGE, [hostMount(work)], { tmpfs: ['/gnupg'] });
+      await assert.rejects(session.run(run([hostMount(os.tmpdir())], { needsSession: true })), /bug: test must run in/);
+      await assert.rejects(new Docker(runner).run(run([], { needsSession: true })), /bug: test must run in/);
+      assert.equal(runner.docker('run').length, 0);
     });
 
     it('gives a container of its own to what does not fit: isolated, sandbox options, a time limit, other mounts or image', async () => {
@@ -294,7 +338,7 @@ describe('Docker: what it remembers per image id, and the packager session', () 
       } finally {
         await chmod(hidden, 0o700);
       }
-      assert.equal(runner.docker('run').filter((c) => !c.includes('--detach')).length, 1);
+      assert.equal(runner.docker('run').filter((c) => !c.includes('--entrypoint')).length, 1);
       assert.equal(runner.docker('exec').length, 1);
     });
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { InputError } from '../../src/errors.ts';
-import { realRunner } from '../../src/runner.ts';
+import { type Runner, realRunner } from '../../src/runner.ts';
 import { SourceCache, gitReason, normalizeRemote } from '../../src/source.ts';
 
 const GIT_ENV = {
@@ -69,6 +69,16 @@ describe('normalizeRemote', () => {
       'git@github.com:opencontainers/runc.git',
     ])
       assert.equal(normalizeRemote(remote), remote);
+  });
+});
+
+describe('a remote is never read as an option', () => {
+  it('normalizeRemote refuses a value that starts with "-", in one line naming --remote', () => {
+    for (const remote of ['-oProxyCommand@x:touch /tmp/p', '--upload-pack=touch /tmp/p', '--dry-run'])
+      assert.throws(() => normalizeRemote(remote), {
+        name: 'InputError',
+        message: `--remote ${JSON.stringify(remote)} starts with "-", so git would read it as an option; give a URL or a path (write a path that starts with "-" as ./-name)`,
+      });
   });
 });
 
@@ -143,6 +153,49 @@ describe('SourceCache', () => {
     await cache.fetchCommit(remote, second);
     assert.ok(await cache.hasCommit(second));
     await assert.rejects(cache.fetchCommit(remote, '0123456789abcdef0123456789abcdef01234567'), InputError);
+  });
+
+  it('git reads every remote after "--", with only the file, git, http, https and ssh transports allowed', async () => {
+    const calls: { args: readonly string[]; env?: Record<string, string | undefined> }[] = [];
+    const recording: Runner = {
+      run: (command, args, options) => {
+        if (command === 'git') calls.push({ args, env: options?.env });
+        return realRunner.run(command, args, options);
+      },
+    };
+    const cache = new SourceCache(recording, path.join(await mkdtemp(path.join(root, 'cache-')), 'runc.git'));
+    const remote = normalizeRemote(upstream.dir);
+    await cache.checkReachable(remote);
+    await cache.remoteCommit(remote, 'v1.0.0');
+    await cache.fetchTag(remote, 'v1.0.0');
+    await cache.fetchCommit(remote, second);
+    const withRemote = calls.filter((c) => c.args.includes(remote));
+    assert.equal(withRemote.length, 4);
+    for (const c of withRemote) {
+      assert.equal(c.args[c.args.indexOf(remote) - 1], '--', c.args.join(' '));
+      assert.equal(c.env?.GIT_ALLOW_PROTOCOL, 'file:git:http:https:ssh', c.args.join(' '));
+    }
+    // and a remote that starts with "-" never reaches git at all
+    calls.length = 0;
+    await assert.rejects(cache.fetchTag('--upload-pack=touch /tmp/nokmem-p', 'v1.0.0'), InputError);
+    await assert.rejects(cache.remoteCommit('-oProxyCommand@x:touch /tmp/nokmem-p', 'v1.0.0'), InputError);
+    assert.deepEqual(calls, []);
+  });
+
+  it("ext:: runs nothing, even where the user's git configuration allows it", async () => {
+    const home = await mkdtemp(path.join(root, 'home-'));
+    await writeFile(path.join(home, '.gitconfig'), '[protocol "ext"]\n\tallow = always\n');
+    const marker = path.join(home, 'ext-ran');
+    const saved = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      const cache = await newCache();
+      await assert.rejects(cache.remoteCommit(`ext::sh -c touch% ${marker}`, 'v1.0.0'), InputError);
+      await assert.rejects(cache.fetchTag(`ext::sh -c touch% ${marker}`, 'v1.0.0'), InputError);
+    } finally {
+      process.env.HOME = saved;
+    }
+    assert.ok(!existsSync(marker), 'git ran the ext:: command');
   });
 
   it("exportTree: the commit's files, without .git and without the scratch index", async () => {

@@ -129,6 +129,26 @@ describe('loading specs', () => {
     await assert.rejects(loadPatchRecipe('no-such-recipe'), InputError);
   });
 
+  it('a tag YAML cannot resolve (!!js/function) is bad input, with no YAMLWarning printed after the error', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const dir = await specsDir({ 'pins.yaml': `runc:\n  v1.0.0-rc5: !!js/function "function () {}"\n` });
+      await assert.rejects(loadPins(dir), {
+        name: 'InputError',
+        message: /pins\.yaml: line 2, column 15: unresolved tag !!js\/function; fix the file/,
+      });
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(
+      warnings.map((w) => w.name),
+      [],
+    );
+  });
+
   it('reads a component without pins as none', async () => {
     const pins = await loadPins(await specsDir({ 'pins.yaml': `runc:\n  v1.0.0-rc5: ${COMMIT}\nkubelet:\n` }));
     assert.deepEqual(pins, { runc: { 'v1.0.0-rc5': COMMIT }, kubelet: {} });

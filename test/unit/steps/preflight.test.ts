@@ -3,11 +3,15 @@ import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { PlanningContext } from '../../../src/context.ts';
 import { MissingPrerequisite } from '../../../src/errors.ts';
+import { offlineRevision } from '../../../src/builder-image.ts';
+import { DEFAULT_SPECS_DIR } from '../../../src/specs.ts';
 import { preflight } from '../../../src/steps/preflight.ts';
+import { REVISION_LABEL, loadToolchains } from '../../../src/toolchain.ts';
 import { FakeDocker, fakeRunner } from '../../helpers/fakes.ts';
 import { buildRequest, resolved, tempDir, testDeps } from '../../helpers/steps.ts';
 
 const GO119 = 'nokmem-builder:debian-go1.19';
+const toolchains = await loadToolchains(DEFAULT_SPECS_DIR);
 let root = '';
 before(async () => {
   root = await tempDir();
@@ -27,8 +31,12 @@ const machine = (images: Record<string, string>) =>
     {
       command: 'docker',
       args: ['image', 'inspect'],
+      // the labels `nokmem builder-image --offline` writes: the revision (with the package list) and the Go
       result: (call) => ({
-        stdout: call.args.at(-1) === GO119 ? '1.19.8\n' : '',
+        stdout:
+          call.args.at(-1) === GO119
+            ? `${call.args.some((a) => a.includes(REVISION_LABEL)) ? `${offlineRevision(toolchains.offline[0]!, toolchains)}\t` : ''}1.19.8\n`
+            : '',
         exitCode: images[call.args.at(-1)!] ? 0 : 1,
       }),
     },

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type RpmFacts, parseInspection, rpmChecks } from '../../../src/verify/rpm.ts';
+import { type RpmFacts, fileNameCheck, parseInspection, rpmChecks } from '../../../src/verify/rpm.ts';
 
 const KEY = 'D0D777394E3F2397D2D44B41D52D9CC9255CE5C7';
 const SIGNED_BY = 'RSA/SHA256, Sun Nov 22 16:53:22 2026, Key ID d52d9cc9255ce5c7';
@@ -172,5 +172,49 @@ describe('rpmChecks', () => {
       inspection({ requires: ['/bin/sh', 'libc.so.6()(64bit)', 'rpmlib(FileDigests) <= 4.6.0-1'], signature: SIGNED }),
     );
     assert.equal(statuses(facts)['EL7 rpmlib'], 'pass');
+  });
+});
+
+describe('fileNameCheck', () => {
+  const header = { name: 'runc-nokmem', version: '1.0.0~rc5', release: '3', arch: 'x86_64' };
+
+  it('passes a package named as its header says, and the name GitHub gives a release asset (~ becomes .)', () => {
+    for (const name of ['runc-nokmem-1.0.0~rc5-3.x86_64.rpm', 'runc-nokmem-1.0.0.rc5-3.x86_64.rpm'])
+      assert.equal(fileNameCheck(`/d/${name}`, header).status, 'pass', name);
+  });
+
+  it('fails a package renamed to another release, version or arch, naming what the header holds', () => {
+    const check = fileNameCheck('/d/runc-nokmem-1.0.0~rc5-1.x86_64.rpm', header);
+    assert.deepEqual(check, {
+      name: 'file name',
+      status: 'fail',
+      detail:
+        'runc-nokmem-1.0.0~rc5-1.x86_64.rpm holds runc-nokmem-1.0.0~rc5-3.x86_64 (its header); a renamed package is not the package its name says',
+    });
+    for (const name of [
+      'runc-nokmem-1.0.0~rc6-3.x86_64.rpm',
+      'runc-nokmem-1.0.0~rc5-3.noarch.rpm',
+      'runc-1.0.0~rc5-3.x86_64.rpm',
+    ])
+      assert.equal(fileNameCheck(`/d/${name}`, header).status, 'fail', name);
+    // only ~ may become ., not the other way round
+    assert.equal(
+      fileNameCheck('/d/k-1.2.3-0.nokmem.1.x86_64.rpm', {
+        ...header,
+        name: 'k',
+        version: '1.2.3',
+        release: '0~nokmem~1',
+      }).status,
+      'pass',
+    );
+    assert.equal(
+      fileNameCheck('/d/k-1.2.3-0~nokmem~1.x86_64.rpm', {
+        ...header,
+        name: 'k',
+        version: '1.2.3',
+        release: '0.nokmem.1',
+      }).status,
+      'fail',
+    );
   });
 });
