@@ -1,17 +1,22 @@
 // nokmem doctor (src/commands/doctor.ts), run as a user would: a child process.
 
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { execa } from 'execa';
 import { nokmem } from '../../helpers/cli.ts';
 import { node } from '../../helpers/doctor-host.ts';
 
 describe('nokmem doctor', () => {
   it('the command: --root, --json, and the exit code scripts read', async () => {
-    // under --root binaries are not run, so one with kmem code cannot be placed: unknown, exit 3
+    // binaries are never run, so one with kmem code whose file records no version cannot be placed: unknown, exit 3
     const r = await nokmem([
       'doctor',
       '--root',
-      await node({ kubelet: 'kmem', runc: 'kmem', kubepodsKmem: true }),
+      await node({ kubelet: 'kmem', runc: 'kmem', kubepodsKmem: false, kubeletVersion: null, runcVersion: null }),
       '--json',
     ]);
     assert.equal(r.exitCode, 3, r.stderr);
@@ -26,5 +31,38 @@ describe('nokmem doctor', () => {
     const bad = await nokmem(['doctor', '--root', '/nonexistent-root']);
     assert.equal(bad.exitCode, 1);
     assert.match(bad.stderr, /^nokmem: error: \/nonexistent-root has no proc\/; give the root of a node/m);
+  });
+});
+
+describe('nokmem doctor never runs what it inspects', () => {
+  it('a process named kubelet run by nobody from /tmp/x/kubelet: reported, never executed', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'doctor-planted-'));
+    const x = path.join(dir, 'x');
+    await mkdir(x);
+    const marker = path.join(dir, 'ran-as-root');
+    // A program that leaves a marker when it is run with --version, as the old doctor ran it (as root).
+    await writeFile(
+      path.join(x, 'kubelet.c'),
+      `#include <stdio.h>\n#include <string.h>\n#include <unistd.h>\nint main(int c, char **v) {\n  if (c > 1 && !strcmp(v[1], "--version")) { FILE *f = fopen("${marker}", "w"); if (f) fclose(f); puts("Kubernetes v1.22.3"); return 0; }\n  sleep(120); return 0;\n}\n`,
+    );
+    await execa('gcc', ['-o', path.join(x, 'kubelet'), path.join(x, 'kubelet.c')]);
+    await chown(x, 65534, 65534);
+    await chown(path.join(x, 'kubelet'), 65534, 65534);
+    await chmod(dir, 0o755);
+    const child = execa(path.join(x, 'kubelet'), [], { uid: 65534, gid: 65534, stdio: 'ignore', reject: false });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const r = await nokmem(['doctor', '--json']);
+      assert.ok([0, 1, 2, 3].includes(r.exitCode), r.stderr);
+      assert.equal(existsSync(marker), false, 'the doctor ran the planted kubelet');
+      const report = JSON.parse(r.stdout) as { findings: { message: string; level: string }[] };
+      const line = report.findings.find((f) => f.message.includes(path.join(x, 'kubelet')));
+      assert.equal(line?.level, 'bad', r.stdout);
+      assert.match(line?.message ?? '', /owned by uid 65534, not root; its kmem state cannot be trusted/);
+    } finally {
+      child.kill();
+      await child;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
