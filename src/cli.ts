@@ -6,6 +6,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import * as build from './commands/build.js';
+import * as agent from './commands/agent.js';
 import * as builderImage from './commands/builder-image.js';
 import * as doctor from './commands/doctor.js';
 import * as forks from './commands/forks.js';
@@ -23,7 +24,7 @@ import { redact } from './redact.js';
 import { runSyncQuietly } from './runner.js';
 
 /** The commands, in the order --help lists them. */
-const COMMANDS = [build, prepare, verify, publish, release, matrix, forks, doctor, pin, builderImage];
+const COMMANDS = [build, prepare, verify, publish, release, matrix, forks, doctor, agent, pin, builderImage];
 
 /** The program with every command registered; nothing runs until it is parsed. */
 export function makeProgram(env: CliEnv = processEnv()): Command {

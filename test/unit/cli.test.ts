@@ -35,6 +35,7 @@ const COMMANDS = [
   'matrix',
   'forks',
   'doctor',
+  'agent',
   'pin',
   'builder-image',
 ];

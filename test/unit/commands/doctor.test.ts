@@ -66,3 +66,44 @@ describe('nokmem doctor never runs what it inspects', () => {
     }
   });
 });
+
+describe('nokmem doctor --npd and --prometheus', () => {
+  it('exit codes of the custom-plugin contract, and metrics promtool accepts', async () => {
+    const ok = await nokmem([
+      'doctor',
+      '--npd',
+      '--root',
+      await node({ kubelet: 'nokmem', runc: 'nokmem', kubepodsKmem: false }),
+    ]);
+    assert.equal(ok.exitCode, 0, ok.stderr);
+    assert.match(ok.stdout, /^nokmem ok: /);
+    const reboot = await nokmem([
+      'doctor',
+      '--npd',
+      '--root',
+      await node({ kubelet: 'nokmem', runc: 'nokmem', kubepodsKmem: true }),
+    ]);
+    assert.equal(reboot.exitCode, 1);
+    const unknown = await nokmem([
+      'doctor',
+      '--npd',
+      '--root',
+      await node({ kubelet: 'kmem', kubeletVersion: null, kubepodsKmem: false }),
+    ]);
+    assert.equal(unknown.exitCode, 3);
+    const metrics = await nokmem([
+      'doctor',
+      '--prometheus',
+      '--node',
+      'n1',
+      '--root',
+      await node({ kernel: '5.14.0-362.el9.x86_64' }),
+    ]);
+    assert.match(metrics.stdout, /^nokmem_memory_cgroup_ids_used\{node="n1"\} 12$/m);
+    const check = await execa('promtool', ['check', 'metrics'], { input: `${metrics.stdout}\n`, reject: false });
+    assert.equal(check.exitCode, 0, check.stdout + check.stderr);
+    const both = await nokmem(['doctor', '--npd', '--json']);
+    assert.equal(both.exitCode, 2);
+    assert.match(both.stderr, /choose one of --json, --npd/);
+  });
+});
