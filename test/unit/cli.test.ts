@@ -38,6 +38,7 @@ const COMMANDS = [
   'agent',
   'pin',
   'builder-image',
+  'node-image',
 ];
 
 /** A program with one more command, `boom`, whose action throws what it is given. */
