@@ -4,14 +4,16 @@
 // container settings (deploy/daemonset.yaml) are enough for it to read the host.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { NODE_IMAGE, NODE_IMAGE_LABEL } from '../../src/node-image.ts';
 import { OFFLINE_IMAGE } from '../../src/builder-image.ts';
-import { ROOT } from '../helpers/cli.ts';
+import { ROOT, nokmem } from '../helpers/cli.ts';
 import { node } from '../helpers/doctor-host.ts';
 import { daemonSetPodSpec, dockerRunOptions } from '../helpers/pod-spec.ts';
 
@@ -100,6 +102,29 @@ describe("the doctor's image", () => {
       assert.equal(npd.exitCode, 1);
     });
   }
+
+  it('--save writes the docker save tarball and its sha256 beside it; docker load reads it back as the same image', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-node-image-save-'));
+    try {
+      const tarball = path.join(dir, 'nokmem-doctor.tar');
+      const r = await nokmem(['node-image', '--if-outdated', '--save', tarball]);
+      assert.equal(r.exitCode, 0, r.stderr);
+      const digest = createHash('sha256')
+        .update(await readFile(tarball))
+        .digest('hex');
+      assert.equal(await readFile(`${tarball}.sha256`, 'utf8'), `${digest}  nokmem-doctor.tar\n`);
+      const id = String((await execa('docker', ['image', 'inspect', '--format', '{{.Id}}', NODE_IMAGE])).stdout);
+      assert.match(
+        r.stdout,
+        new RegExp(`^saved ${NODE_IMAGE} \\(image ${id}\\) to ${tarball}, sha256 ${digest} `, 'm'),
+      );
+      const load = await execa('docker', ['load', '--input', tarball]);
+      assert.match(String(load.stdout), new RegExp(`Loaded image: ${NODE_IMAGE}`));
+      assert.equal(String((await execa('docker', ['image', 'inspect', '--format', '{{.Id}}', NODE_IMAGE])).stdout), id);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it("the DaemonSet's container settings: no capability, read-only root and mounts, and still it reads the host", async () => {
     const spec = await daemonSetPodSpec();
