@@ -2,8 +2,9 @@
 # Sets up a fresh Debian/Ubuntu machine for nokmem, as root: the tools the pipeline and its tests run
 # (Docker engine, git, strace, debootstrap, gcc), a running dockerd, the npm dependencies, the offline builder
 # images of specs/toolchains.yaml (Debian's Go 1.19 and Go 1.15, made without any container registry), the
-# doctor's image (nokmem node-image), promtool and a registry for the node side's tests, and the real kubernetes
-# tree the tests build (Debian's kubernetes source package). Safe to run again.
+# doctor's image (nokmem node-image), promtool and a registry for the node side's tests, Debian's kubectl 1.20
+# (unpacked) for deploy/'s kustomizations, and the real kubernetes tree the tests build (Debian's kubernetes source
+# package). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,19 @@ npx tsx src/cli.ts builder-image --offline --if-outdated
 step "the doctor's image (node side with its own Node 20, Debian bullseye)"
 # Rebuilt only when its inputs (the compiled node side, specs/, the Node runtime, the suite) change.
 npx tsx src/cli.ts node-image --if-outdated
+
+step "kubectl 1.20 (Debian's kubernetes-client), unpacked for the tests of deploy/'s kustomizations"
+# Its kustomize (v2.0.3) is what the clusters nokmem serves run. Unpacked into the cache, not installed: a kubectl
+# from another source may own /usr/bin/kubectl.
+kubectl_dir=/var/cache/nokmem/kubernetes-client
+if ! "$kubectl_dir/usr/bin/kubectl" version --client >/dev/null 2>&1; then
+  kubectl_tmp=$(mktemp -d)
+  (cd "$kubectl_tmp" && apt-get download -q -o APT::Sandbox::User=root kubernetes-client >/dev/null)
+  rm -rf "$kubectl_dir" && mkdir -p "$kubectl_dir"
+  dpkg-deb -x "$kubectl_tmp"/kubernetes-client_*.deb "$kubectl_dir"
+  rm -rf "$kubectl_tmp"
+fi
+"$kubectl_dir/usr/bin/kubectl" version --client --short 2>/dev/null || "$kubectl_dir/usr/bin/kubectl" version --client
 
 step "real kubernetes tree (Debian's kubernetes source package, for the tests)"
 bash scripts/fetch-kubernetes-source.sh

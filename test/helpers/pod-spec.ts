@@ -1,4 +1,4 @@
-// The DaemonSet's pod spec (deploy/daemonset.yaml), read as Kubernetes would and translated into the `docker run`
+// The DaemonSet's pod spec (deploy/base/daemonset.yaml), read as Kubernetes would and translated into the `docker run`
 // options that give its container the same settings: user, capabilities, no privilege escalation, read-only root
 // file system, the default seccomp profile, and each hostPath volume mounted where the spec says, read-only where
 // it says. A DirectoryOrCreate path this host lacks becomes an empty directory, as the kubelet would make it.
@@ -33,7 +33,7 @@ export interface PodSpec {
   volumes: { name: string; hostPath?: { path: string; type?: string } }[];
 }
 
-export async function daemonSetPodSpec(file = path.join(ROOT, 'deploy/daemonset.yaml')): Promise<PodSpec> {
+export async function daemonSetPodSpec(file = path.join(ROOT, 'deploy/base/daemonset.yaml')): Promise<PodSpec> {
   const doc = YAML.parse(await readFile(file, 'utf8')) as { spec: { template: { spec: PodSpec } } };
   return doc.spec.template.spec;
 }

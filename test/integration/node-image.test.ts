@@ -1,7 +1,7 @@
 // The doctor's image (src/node-image.ts, made by scripts/setup.sh): it runs `doctor --root /host` under
 // `docker run` against this host and a fake EL7 root, each path mounted on its own and read-only, also under a
 // seccomp profile that answers clone3 with EPERM (as docker before 20.10.10 does); and the DaemonSet's
-// container settings (deploy/daemonset.yaml) are enough for it to read the host.
+// container settings (deploy/base/daemonset.yaml) are enough for it to read the host.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

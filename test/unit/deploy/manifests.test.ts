@@ -1,7 +1,8 @@
 // deploy/: the agent's RBAC is exactly patch on nodes and nodes/status (and get on nodes, to read its own Node
 // at start); its container has no capability and no writable host path unless kured is opted in, and then only the
-// sentinel directory; the alerting rules pass `promtool test rules`; every query of the Grafana dashboard parses
-// (each expr checked by `promtool check rules` in a generated rule file).
+// sentinel directory; both kustomizations build with the kustomize of kubectl 1.20 (Debian's kubernetes-client,
+// unpacked by scripts/setup.sh); the alerting rules pass `promtool test rules`; every query of the Grafana
+// dashboard parses (each expr checked by `promtool check rules` in a generated rule file).
 
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -11,13 +12,21 @@ import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import YAML from 'yaml';
 import { ROOT } from '../../helpers/cli.ts';
-import { daemonSetPodSpec } from '../../helpers/pod-spec.ts';
+import { type PodSpec, daemonSetPodSpec } from '../../helpers/pod-spec.ts';
 
 const deploy = (f: string) => path.join(ROOT, 'deploy', f);
+const KUBECTL = process.env.NOKMEM_KUBECTL ?? '/var/cache/nokmem/kubernetes-client/usr/bin/kubectl';
+
+/** `kubectl kustomize <dir>`: the objects it builds, by kind. */
+async function kustomize(dir: string): Promise<Map<string, { spec: { template: { spec: PodSpec } } }>> {
+  const r = await execa(KUBECTL, ['kustomize', deploy(dir)], { reject: false });
+  assert.equal(r.exitCode, 0, `${KUBECTL} kustomize deploy/${dir} (scripts/setup.sh unpacks it):\n${String(r.stderr)}`);
+  return new Map(YAML.parseAllDocuments(String(r.stdout)).map((d) => [d.get('kind') as string, d.toJS()]));
+}
 
 describe('deploy/', () => {
   it('RBAC: get and patch on nodes, patch on nodes/status, nothing else', async () => {
-    const docs = YAML.parseAllDocuments(await readFile(deploy('rbac.yaml'), 'utf8')).map((d) => d.toJS());
+    const docs = YAML.parseAllDocuments(await readFile(deploy('base/rbac.yaml'), 'utf8')).map((d) => d.toJS());
     const role = docs.find((d) => d.kind === 'ClusterRole');
     assert.deepEqual(role.rules, [
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
@@ -37,7 +46,7 @@ describe('deploy/', () => {
       c.volumeMounts.filter((m) => !m.readOnly),
       [],
     );
-    const kustomization = YAML.parse(await readFile(deploy('kustomization.yaml'), 'utf8'));
+    const kustomization = YAML.parse(await readFile(deploy('base/kustomization.yaml'), 'utf8'));
     assert.deepEqual(kustomization.resources, ['namespace.yaml', 'rbac.yaml', 'daemonset.yaml']);
     const patch = YAML.parse(await readFile(deploy('kured/sentinel.yaml'), 'utf8'));
     const podPatch = patch.spec.template.spec;
@@ -51,6 +60,38 @@ describe('deploy/', () => {
     assert.match(flags, /^--alert-filter-regexp=\^Nokmem\.\*$/m);
     const rules = YAML.parse(await readFile(deploy('prometheus/rules.yaml'), 'utf8'));
     for (const r of rules.groups[0].rules) assert.match(r.alert, /^Nokmem/, 'kured filters our alerts by name');
+  });
+
+  it('kubectl apply -k deploy/ and deploy/kured/ build (kubectl 1.20): kured adds the sentinel directory, nothing else', async () => {
+    const base = await kustomize('.');
+    assert.deepEqual([...base.keys()].sort(), [
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'DaemonSet',
+      'Namespace',
+      'ServiceAccount',
+    ]);
+    assert.deepEqual(base.get('DaemonSet')!.spec.template.spec, await daemonSetPodSpec());
+    const kured = await kustomize('kured');
+    assert.deepEqual([...kured.keys()].sort(), [...base.keys()].sort());
+    const withKured = kured.get('DaemonSet')!.spec.template.spec;
+    const without = base.get('DaemonSet')!.spec.template.spec;
+    const byName = <T extends { name: string }>(list: T[]) => [...list].sort((a, b) => a.name.localeCompare(b.name));
+    assert.deepEqual(
+      byName(withKured.volumes),
+      byName([
+        ...without.volumes,
+        { name: 'kured-sentinel', hostPath: { path: '/run/nokmem', type: 'DirectoryOrCreate' } },
+      ]),
+    );
+    const agent = withKured.containers[0]!;
+    assert.deepEqual(
+      agent.volumeMounts.filter((m) => !m.readOnly),
+      [{ name: 'kured-sentinel', mountPath: '/run/nokmem' }],
+    );
+    assert.equal(agent.volumeMounts.length, without.containers[0]!.volumeMounts.length + 1);
+    assert.deepEqual(agent.args, [...without.containers[0]!.args, '--kured-sentinel-dir', '/run/nokmem']);
+    assert.deepEqual(agent.securityContext, without.containers[0]!.securityContext);
   });
 
   it('alerting rules: promtool check rules and promtool test rules', async () => {
