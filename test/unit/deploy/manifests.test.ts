@@ -62,6 +62,33 @@ describe('deploy/', () => {
     for (const r of rules.groups[0].rules) assert.match(r.alert, /^Nokmem/, 'kured filters our alerts by name');
   });
 
+  it('runs only where a label says the node has a cgroup-v1 memory hierarchy (cgroup-v2 nodes lack the mount)', async () => {
+    const doc = YAML.parse(await readFile(deploy('base/daemonset.yaml'), 'utf8'));
+    const pod = doc.spec.template.spec;
+    assert.deepEqual(pod.affinity, {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'nokmem.io/cgroup', operator: 'In', values: ['v1'] }] },
+            {
+              matchExpressions: [
+                { key: 'feature.node.kubernetes.io/kernel-version.major', operator: 'In', values: ['3'] },
+              ],
+            },
+          ],
+        },
+      },
+    });
+    // kubelets before 1.14 do not set kubernetes.io/os: a selector on it would keep the agent off those nodes
+    assert.equal(pod.nodeSelector, undefined);
+    assert.ok(
+      pod.volumes.some((v: { hostPath?: { path: string } }) => v.hostPath?.path === '/sys/fs/cgroup/memory'),
+      'the mount that needs the label',
+    );
+    const rollout = await readFile(path.join(ROOT, 'docs/rollout.md'), 'utf8');
+    assert.match(rollout, /kubectl label node .*nokmem\.io\/cgroup=v1/);
+  });
+
   it('kubectl apply -k deploy/ and deploy/kured/ build (kubectl 1.20): kured adds the sentinel directory, nothing else', async () => {
     const base = await kustomize('.');
     assert.deepEqual([...base.keys()].sort(), [
