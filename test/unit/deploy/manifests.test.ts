@@ -81,6 +81,8 @@ describe('deploy/', () => {
     });
     // kubelets before 1.14 do not set kubernetes.io/os: a selector on it would keep the agent off those nodes
     assert.equal(pod.nodeSelector, undefined);
+    // before 1.17, system-* priority classes are refused outside kube-system: the pods would never be created
+    assert.doesNotMatch(String(pod.priorityClassName ?? ''), /^system-/);
     assert.ok(
       pod.volumes.some((v: { hostPath?: { path: string } }) => v.hostPath?.path === '/sys/fs/cgroup/memory'),
       'the mount that needs the label',
