@@ -4,26 +4,28 @@
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import * as build from './commands/build.js';
+import * as agent from './commands/agent.js';
 import * as builderImage from './commands/builder-image.js';
 import * as doctor from './commands/doctor.js';
 import * as forks from './commands/forks.js';
 import * as matrix from './commands/matrix.js';
+import * as nodeImage from './commands/node-image.js';
 import * as pin from './commands/pin.js';
 import * as prepare from './commands/prepare.js';
 import * as publish from './commands/publish.js';
 import * as release from './commands/release.js';
 import { type CliEnv, processEnv } from './commands/shared.js';
 import * as verify from './commands/verify.js';
-import { UsageError, UserError, VerificationFailed, bugReport } from './errors.js';
+import { UsageError } from './errors.js';
 import { installInterruptCleanup } from './interrupt.js';
 import { NOKMEM_VERSION } from './meta.js';
-import { redact } from './redact.js';
 import { runSyncQuietly } from './runner.js';
+import { runProgram } from './run-program.js';
 
 /** The commands, in the order --help lists them. */
-const COMMANDS = [build, prepare, verify, publish, release, matrix, forks, doctor, pin, builderImage];
+const COMMANDS = [build, prepare, verify, publish, release, matrix, forks, doctor, agent, pin, builderImage, nodeImage];
 
 /** The program with every command registered; nothing runs until it is parsed. */
 export function makeProgram(env: CliEnv = processEnv()): Command {
@@ -64,25 +66,8 @@ function refuseOptionLikeValues(command: Command): void {
 }
 
 /** Parses argv (node's: [node, script, ...args]) and runs the command; returns the exit code. */
-export async function main(argv: string[], env: CliEnv = processEnv(), program = makeProgram(env)): Promise<number> {
-  try {
-    await program.parseAsync(argv);
-    return env.exitCode ?? 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    const json = argv.includes('--json');
-    if (error instanceof UserError) {
-      // A failed verification has printed its checks already: its message is the one short line after them.
-      // With --json, the error object names its kind (the class), which scripts decide by, never by wording.
-      env.err(`nokmem: error: ${redact(error.message)}\n`);
-      if (json && !(error instanceof VerificationFailed && error.reported))
-        env.out(`${JSON.stringify({ ok: false, kind: error.name, error: redact(error.message) })}\n`);
-      return error.exitCode;
-    }
-    // A bug: the stack (and the step it happened in, and every cause), exit 70 (EX_SOFTWARE).
-    env.err(`nokmem: internal error (a bug in nokmem, please report it): ${redact(bugReport(error))}\n`);
-    return 70;
-  }
+export function main(argv: string[], env: CliEnv = processEnv(), program = makeProgram(env)): Promise<number> {
+  return runProgram(argv, env, program);
 }
 
 /** The process's run: cleanup on interrupt, then main with the process's arguments and environment. */

@@ -58,6 +58,12 @@ export const NodeReport = z
     rebootRequestedAt: z.string().nullable(),
     /** Facts the verdict needed and could not read (the verdict is then unknown). */
     missing: z.array(z.string()),
+    /**
+     * The agent's own reboot request (kured opt-in), kept here so it survives the reboot it asks for: the boot it
+     * asked to end, and whether it gave up after one reboot that did not help (no reboot loops). Optional: added
+     * after the first version of the schema.
+     */
+    rebootRequest: z.object({ at: z.string(), bootId: z.string(), gaveUp: z.boolean() }).strict().nullable().optional(),
   })
   .strict();
 export type NodeReport = z.infer<typeof NodeReport>;

@@ -34,6 +34,9 @@ import type { SigningKey } from '../signing.js';
 import { PUBLIC_KEY_FILE } from '../signing.js';
 import { linkName, partialName, stagingName, sweepDeadPublishes } from './leftovers.js';
 import { acquireLock } from './lock.js';
+import { rpmvercmp } from '../rpm/vercmp.js';
+
+export { rpmvercmp };
 
 export const REPO_FILE = 'nokmem.repo';
 /** Metadata generations kept on disk, so a client holding an older repomd.xml still finds its files. */
@@ -94,29 +97,6 @@ async function crash(options: PublishOptions, point: CrashPoint): Promise<void> 
     process.stderr.write(`nokmem: simulated crash at ${point}\n`);
     process.exit(137);
   }
-}
-
-/** rpm's version comparison (rpmvercmp), enough for releases like 0, 0.nokmem.1, 150500.1.1. */
-export function rpmvercmp(a: string, b: string): number {
-  const seg = (s: string) => s.match(/\d+|[A-Za-z]+|~/g) ?? [];
-  const x = seg(a);
-  const y = seg(b);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const p = x[i];
-    const q = y[i];
-    if (p === '~' || q === '~') {
-      if (p !== q) return p === '~' ? -1 : 1;
-      continue;
-    }
-    if (p === undefined) return -1;
-    if (q === undefined) return 1;
-    const pn = /^\d/.test(p);
-    const qn = /^\d/.test(q);
-    if (pn !== qn) return pn ? 1 : -1;
-    const d = pn ? Number(p) - Number(q) : p < q ? -1 : p > q ? 1 : 0;
-    if (d) return d < 0 ? -1 : 1;
-  }
-  return 0;
 }
 
 export function repoFile(baseUrl: string): string {

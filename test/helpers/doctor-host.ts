@@ -1,13 +1,16 @@
-// Hand-made /proc and /sys trees of a node, one per scenario, for the doctor's tests: what doctor reads under
-// --root, and the report it makes of them with the real specs.
+// Hand-made /proc and /sys trees of a node, one per scenario, for the node side's tests: what the doctor reads
+// under --root, and the report it makes of them with the real specs. Binaries are stand-ins that carry what a
+// real one's file records (a Go build info with -ldflags version and commit); the doctor reads them, never runs
+// them.
 
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { assess } from '../../src/doctor/assess.ts';
-import { placer } from '../../src/doctor/place.ts';
-import { probeHost } from '../../src/doctor/probe.ts';
+import { readHostFacts } from '../../src/node/facts/host.ts';
+import { placer } from '../../src/node/place.ts';
+import { assess } from '../../src/node/verdict.ts';
 import { DEFAULT_SPECS_DIR, loadForkSpecs, loadVersionTable } from '../../src/specs.ts';
+import { readVersionOutput } from '../../src/verify/identify.ts';
 
 export interface Scenario {
   kernel?: string;
@@ -18,66 +21,93 @@ export interface Scenario {
   kubelet?: 'kmem' | 'nokmem' | 'none';
   runc?: 'kmem' | 'nokmem';
   kubepodsKmem?: boolean;
-  /** What `runc --version` / `kubelet --version` print (lines joined by "; "), as doctor reads on the real root. */
-  runcVersion?: string;
-  kubeletVersion?: string;
-  /** NVIDIA's runtime at /usr/bin/nvidia-container-runtime, and what its --version prints. */
+  /** What the runc's / kubelet's file records, written as `--version` prints it; null: the file records none. */
+  runcVersion?: string | null;
+  kubeletVersion?: string | null;
+  /** NVIDIA's runtime at /usr/bin/nvidia-container-runtime, and what its file records. */
   nvidia?: 'kmem' | 'nokmem';
   nvidiaVersion?: string;
+  /** Files left out of the tree, as paths under the root. */
+  without?: string[];
+  /** kubelet's file: owner and mode (default root, 0755). */
+  kubeletOwner?: { uid: number; mode: number };
+  /** Lines of the kubelet's log in /var/log/messages. */
+  messages?: string[];
 }
 
 export const RC5 = 'runc version 1.0.0-rc5; commit: 4fc53a81fb7c994640722ac585fa9ca548971871; spec: 1.0.0';
 
-// Stand-ins for binaries: doctor reads their bytes, it does not run them under --root.
-const BINARY = {
-  kmem: 'ELF... memory.kmem.limit_in_bytes ...',
-  nokmem: 'ELF... kernel memory accounting disabled in this runc build ...',
-};
+const INFO_START = Buffer.from('3077af0c9274080241e1c107e6d618e6', 'hex');
+const INFO_END = Buffer.from('f932433186182072008242104116d8f2', 'hex');
+
+/** A stand-in for a Go binary of runc or kubelet: its kmem strings and, unless `version` is null, build info. */
+export function standIn(component: 'runc' | 'kubelet', kind: 'kmem' | 'nokmem', version: string | null): Buffer {
+  const body = Buffer.from(
+    kind === 'kmem'
+      ? 'ELF... memory.kmem.limit_in_bytes ...'
+      : 'ELF... kernel memory accounting disabled in this runc build ...',
+  );
+  if (version === null) return body;
+  const { version: v, commit } = readVersionOutput(component, version);
+  const vars =
+    component === 'runc'
+      ? [v && `-X main.version=${v}`, commit && `-X main.gitCommit=${commit}`]
+      : [v && `-X k8s.io/kubernetes/pkg/version.gitVersion=${v}`];
+  const main = component === 'runc' ? 'github.com/opencontainers/runc' : 'k8s.io/kubernetes/cmd/kubelet';
+  const info = `path\t${main}\nbuild\t-ldflags="${vars.filter(Boolean).join(' ')}"\n`;
+  return Buffer.concat([body, INFO_START, Buffer.from(info), INFO_END]);
+}
 
 /** A node's root (proc/, sys/, usr/bin/...) made as the scenario says. */
 export async function node(s: Scenario): Promise<string> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'doctor-'));
-  const w = async (p: string, text: string) => {
+  const skip = new Set(s.without ?? []);
+  const w = async (p: string, content: string | Buffer) => {
+    if (skip.has(p)) return;
     await mkdir(path.dirname(path.join(root, p)), { recursive: true });
-    await writeFile(path.join(root, p), text);
+    await writeFile(path.join(root, p), content);
   };
   await w('proc/sys/kernel/osrelease', `${s.kernel ?? '3.10.0-1160.el7.x86_64'}\n`);
   await w('proc/cmdline', `${s.cmdline ?? 'BOOT_IMAGE=/vmlinuz-3.10.0 root=/dev/sda1 ro'}\n`);
   await w(
-    'proc/self/mountinfo',
+    'proc/1/mountinfo',
     s.cgroup === 'v2'
       ? '30 25 0:26 / /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw\n'
       : '34 25 0:30 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n',
   );
+  await w('proc/1/cmdline', '/usr/lib/systemd/systemd\0--system\0');
   await w('proc/cgroups', `#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t4\t${s.kernelCgroups ?? 12}\t1\n`);
-  if (s.cgroup !== 'v2') {
+  if (s.cgroup !== 'v2' && !skip.has('sys/fs/cgroup/memory')) {
     for (let i = 0; i < (s.liveCgroups ?? 3); i++)
       await mkdir(path.join(root, `sys/fs/cgroup/memory/system.slice/unit${i}`), { recursive: true });
     if (s.kubepodsKmem !== undefined) {
       await w('sys/fs/cgroup/memory/kubepods/memory.kmem.usage_in_bytes', s.kubepodsKmem ? '1245184\n' : '0\n');
-      if (s.kubepodsKmem) await w('sys/fs/cgroup/memory/kubepods/memory.kmem.slabinfo', 'slabinfo - version: 2.1\n');
+      await mkdir(path.join(root, 'sys/fs/cgroup/memory/kubepods/burstable/pod1234'), { recursive: true });
+      if (s.kubepodsKmem)
+        await w('sys/fs/cgroup/memory/kubepods/burstable/pod1234/memory.kmem.slabinfo', 'slabinfo - version: 2.1\n');
     }
   }
   if ((s.kubelet ?? 'none') !== 'none') {
-    await w('usr/bin/kubelet', BINARY[s.kubelet as 'kmem' | 'nokmem']);
+    const kind = s.kubelet as 'kmem' | 'nokmem';
+    await w(
+      'usr/bin/kubelet',
+      standIn('kubelet', kind, s.kubeletVersion === undefined ? 'Kubernetes v1.12.4' : s.kubeletVersion),
+    );
+    if (s.kubeletOwner) {
+      await chown(path.join(root, 'usr/bin/kubelet'), s.kubeletOwner.uid, s.kubeletOwner.uid);
+      await chmod(path.join(root, 'usr/bin/kubelet'), s.kubeletOwner.mode);
+    }
     await w('proc/4242/cmdline', '/usr/bin/kubelet\0--cgroup-driver=cgroupfs\0');
     await symlink('/usr/bin/kubelet', path.join(root, 'proc/4242/exe'));
     await w('var/lib/kubelet/config.yaml', 'kind: KubeletConfiguration\ncgroupDriver: cgroupfs\n');
   }
-  if (s.runc) await w('usr/bin/runc', BINARY[s.runc]);
-  if (s.nvidia) await w('usr/bin/nvidia-container-runtime', BINARY[s.nvidia]);
+  if (s.runc) await w('usr/bin/runc', standIn('runc', s.runc, s.runcVersion === undefined ? RC5 : s.runcVersion));
+  if (s.nvidia) await w('usr/bin/nvidia-container-runtime', standIn('runc', s.nvidia, s.nvidiaVersion ?? null));
+  if (s.messages) await w('var/log/messages', `${s.messages.join('\n')}\n`);
   return root;
 }
 
 export const place = async () =>
   placer(await loadVersionTable(), await loadForkSpecs(path.join(DEFAULT_SPECS_DIR, 'forks.yaml')));
-/** doctor's report on the scenario's node, with the real placer (specs/versions.yaml and specs/forks.yaml). */
-export const run = async (s: Scenario) => {
-  const root = await node(s);
-  const versions: Record<string, string | undefined> = {
-    [path.join(root, 'usr/bin/runc')]: s.runcVersion ?? RC5,
-    [path.join(root, 'usr/bin/kubelet')]: s.kubeletVersion ?? 'Kubernetes v1.12.4',
-    [path.join(root, 'usr/bin/nvidia-container-runtime')]: s.nvidiaVersion,
-  };
-  return assess(await probeHost(root, async (b) => versions[b]), await place());
-};
+/** The doctor's report on the scenario's node, with the real placer (specs/versions.yaml and specs/forks.yaml). */
+export const run = async (s: Scenario) => assess(await readHostFacts(await node(s)), await place());

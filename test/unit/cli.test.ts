@@ -35,8 +35,10 @@ const COMMANDS = [
   'matrix',
   'forks',
   'doctor',
+  'agent',
   'pin',
   'builder-image',
+  'node-image',
 ];
 
 /** A program with one more command, `boom`, whose action throws what it is given. */

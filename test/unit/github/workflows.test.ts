@@ -49,6 +49,12 @@ describe('.github/workflows', async () => {
     assert.deepEqual(doc.jobs['github-release']?.permissions, { contents: 'write' });
   });
 
+  it("release.yml ships the doctor's image as a docker save tarball with its sha256 beside it", async () => {
+    const text = await readFile(path.join(DIR, 'release.yml'), 'utf8');
+    assert.match(text, /node-image --save nokmem-doctor\.tar$/m);
+    assert.match(text, /release artifacts\/\*\/\* nokmem-doctor\.tar nokmem-doctor\.tar\.sha256 /);
+  });
+
   it("release.yml builds each version with its upstream Go image from the matrix, not Debian's Go 1.19", async () => {
     const text = await readFile(path.join(DIR, 'release.yml'), 'utf8');
     assert.doesNotMatch(text, /debian-go1\.19/);

@@ -1,8 +1,8 @@
-// Placing a binary by what it reports (src/doctor/place.ts): a commit of specs/forks.yaml, or a release.
+// Placing a binary by what it reports (src/node/place.ts): a commit of specs/forks.yaml, or a release.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type BinaryFacts } from '../../../src/doctor/probe.ts';
+import { type BinaryFacts } from '../../../src/node/facts/binaries.ts';
 import { place, run } from '../../helpers/doctor-host.ts';
 
 describe('doctor places binaries by commit', () => {

@@ -1,0 +1,55 @@
+// Fakes of the agent's side effects (src/node/agent/node-writer.ts's Clock and NodeClient), as
+// node-problem-detector tests its condition manager, and a NodeReport to feed them.
+
+import type { NodeClient, NodeCondition } from '../../src/node/agent/node-writer.ts';
+import { type NodeReport, REPORT_SCHEMA } from '../../src/node/report.ts';
+
+export class FakeClock {
+  constructor(public t = Date.parse('2026-12-06T10:00:00Z')) {}
+  now = () => new Date(this.t);
+  advance(ms: number) {
+    this.t += ms;
+  }
+}
+
+export class FakeNodeClient implements NodeClient {
+  labels: Record<string, string> = {};
+  annotations: Record<string, string> = {};
+  conditions: NodeCondition[] = [];
+  calls: string[] = [];
+  failNext = false;
+  async getNode() {
+    this.calls.push('get');
+    return { labels: this.labels, annotations: this.annotations, conditions: this.conditions };
+  }
+  async patchMetadata(_name: string, labels: Record<string, string>, annotations: Record<string, string>) {
+    this.calls.push('patch');
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('connection refused');
+    }
+    Object.assign(this.labels, labels);
+    Object.assign(this.annotations, annotations);
+  }
+  async patchCondition(_name: string, condition: NodeCondition) {
+    this.calls.push('status');
+    this.conditions = [...this.conditions.filter((c) => c.type !== condition.type), condition];
+  }
+}
+
+export const report = (verdict: NodeReport['verdict'], time: string, extra: Partial<NodeReport> = {}): NodeReport => ({
+  schema: REPORT_SCHEMA,
+  time,
+  verdict,
+  nextStep: `next for ${verdict}`,
+  kernel: '3.10.0-957.el7.x86_64',
+  bootFlag: { present: false, honoured: 'no' },
+  kmemOnKubepods: verdict === 'reboot',
+  liveMemoryCgroups: 212,
+  headroom: null,
+  exhaustionErrors: 0,
+  binaries: [],
+  rebootRequestedAt: null,
+  missing: [],
+  ...extra,
+});
