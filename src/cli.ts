@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import * as build from './commands/build.js';
 import * as builderImage from './commands/builder-image.js';
 import * as doctor from './commands/doctor.js';
+import * as fleet from './commands/fleet.js';
 import * as forks from './commands/forks.js';
 import * as matrix from './commands/matrix.js';
 import * as pin from './commands/pin.js';
@@ -23,7 +24,7 @@ import { redact } from './redact.js';
 import { runSyncQuietly } from './runner.js';
 
 /** The commands, in the order --help lists them. */
-const COMMANDS = [build, prepare, verify, publish, release, matrix, forks, doctor, pin, builderImage];
+const COMMANDS = [build, prepare, verify, publish, release, matrix, forks, doctor, fleet, pin, builderImage];
 
 /** The program with every command registered; nothing runs until it is parsed. */
 export function makeProgram(env: CliEnv = processEnv()): Command {
