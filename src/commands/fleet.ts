@@ -4,7 +4,6 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { listNodes, loadCluster, kubeconfigSource } from '../node/cluster.js';
 import { countByStatus, fleetExitCode, fleetRows, parseDuration } from '../node/fleet.js';
 import { formatFleetTable } from '../node/fleet-table.js';
 import { type CliEnv, writeJson } from './shared.js';
@@ -43,6 +42,8 @@ export function register(program: Command, env: CliEnv): void {
       const pageSize = Number(options.pageSize);
       if (!Number.isInteger(pageSize) || pageSize < 1)
         throw new UsageError(`--page-size ${JSON.stringify(options.pageSize)} is not a whole number above 0`);
+      // the client library takes a second to load: only this command pays for it
+      const { kubeconfigSource, listNodes, loadCluster } = await import('../node/cluster.js');
       const cluster = loadCluster(
         kubeconfigSource(options.kubeconfig, env.vars.KUBECONFIG, env.vars.HOME ?? os.homedir(), options.context),
       );
