@@ -78,6 +78,13 @@ export function formatFleetTable(rows: readonly FleetRow[], now: Date): string {
   );
   const counts = countByStatus(rows);
   const summary = ORDER.filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`);
-  const problems = rows.filter((r) => r.problem && r.status !== 'stale').map((r) => `${r.node}: ${r.problem}`);
+  // why a node has no verdict to trust: a report that cannot be read, or the facts an unknown one lacked
+  const problems = rows.flatMap((r) =>
+    r.status === 'bad report'
+      ? [`${r.node}: ${r.problem}`]
+      : r.status === 'unknown' && r.report?.missing.length
+        ? [`${r.node}: unknown, missing ${r.report.missing.join('; ')}`]
+        : [],
+  );
   return `${[...lines, '', `${rows.length} nodes: ${summary.join(', ')}`, ...problems].join('\n')}\n`;
 }

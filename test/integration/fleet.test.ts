@@ -76,7 +76,10 @@ describe('nokmem fleet against a real API server', () => {
     assert.match(row('n-malformed'), /^n-malformed +bad report$/);
     assert.match(row('n-beat'), / +off +0 +unknown +nokmem v1\.20\.2 +nokmem 1\.0\.0-rc93 +ok +no +[45]m$/);
     assert.match(r.stdout, /^8 nodes: 1 reboot, 1 install, 1 unknown, 1 stale, 1 no report, 1 bad report, 2 ok$/m);
-    assert.match(r.stdout, /^n-malformed: report is not JSON$/m);
+    assert.deepEqual(r.stdout.split('\n').slice(11), [
+      'n-malformed: report is not JSON',
+      'n-unknown: unknown, missing kmem on kubepods: /sys/fs/cgroup/memory/kubepods is not mounted',
+    ]);
   });
 
   it('--json has every node with its status, report and age, and the same exit status', async () => {

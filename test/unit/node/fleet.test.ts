@@ -132,6 +132,7 @@ describe('fleet', () => {
             exhaustionErrors: null,
             headroom: { used: 3000, limit: 65535 },
             binaries: [{ role: 'kubelet', path: '/usr/bin/kubelet', state: 'unknown', why: 'not a Go binary' }],
+            missing: ['kernel: /proc/version unreadable', 'boot flag'],
           }),
         ),
         node('node-bad', '{'),
@@ -151,7 +152,11 @@ describe('fleet', () => {
     assert.match(table[2]!, /^node-bad +bad report$/);
     assert.match(table[3]!, /^node-unknown +\? +\? +\? +\? +62535 free \(95%\) +unknown +- +unknown +no +2m$/);
     assert.equal(table[5], '3 nodes: 1 reboot, 1 unknown, 1 bad report');
-    assert.equal(table[6], 'node-bad: report is not JSON');
+    assert.deepEqual(table.slice(6), [
+      'node-bad: report is not JSON',
+      'node-unknown: unknown, missing kernel: /proc/version unreadable; boot flag',
+      '',
+    ]);
   });
 
   it('reads durations and prints ages as kubectl does', () => {
