@@ -28,6 +28,8 @@ export interface ApiServer {
   readonly kubeconfig: string;
   /** The directory holding certificates, kubeconfigs, logs and (unless on /dev/shm) etcd's data. */
   readonly dir: string;
+  /** Process ids of kube-apiserver and etcd (a benchmark reads their CPU time in /proc). */
+  readonly pids: { apiserver: number; etcd: number };
   /** kubectl 1.20 as the admin (or as `kubeconfig`); never rejects: check exitCode. */
   kubectl(args: string[], options?: { kubeconfig?: string; input?: string }): Promise<KubectlResult>;
   /** A ServiceAccount (made if missing) and a kubeconfig with a token for it, as its pod would have. */
@@ -138,6 +140,7 @@ export async function startApiServer(options: { name?: string } = {}): Promise<A
       url,
       kubeconfig,
       dir,
+      pids: { apiserver: apiserver.pid ?? 0, etcd: etcd.pid ?? 0 },
       kubectl,
       async serviceAccount(namespace, name) {
         if ((await kubectl(['get', 'namespace', namespace])).exitCode !== 0)
