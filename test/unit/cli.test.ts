@@ -35,6 +35,7 @@ const COMMANDS = [
   'matrix',
   'forks',
   'doctor',
+  'fleet',
   'pin',
   'builder-image',
 ];
