@@ -2,9 +2,9 @@
 # Sets up a fresh Debian/Ubuntu machine for nokmem, as root: the tools the pipeline and its tests run
 # (Docker engine, git, strace, debootstrap, gcc), a running dockerd, the npm dependencies, the offline builder
 # images of specs/toolchains.yaml (Debian's Go 1.19 and Go 1.15, made without any container registry), the
-# doctor's image (nokmem node-image), promtool and a registry for the node side's tests, Debian's kubectl 1.20
-# (unpacked) for deploy/'s kustomizations, and the real kubernetes tree the tests build (Debian's kubernetes source
-# package). Safe to run again.
+# doctor's image (nokmem node-image), promtool and a registry for the node side's tests, the real kubernetes tree
+# the tests build (Debian's kubernetes source package), and the parts of the tests' real API server: Debian's
+# etcd 3.4 and kubectl 1.20, and a kube-apiserver built once from that tree. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +27,9 @@ apt-get install -y -qq --no-install-recommends \
   docker.io debootstrap strace git gcc libc6-dev make ca-certificates tar \
   dnf rpm rsync dpkg-dev debian-archive-keyring \
   prometheus docker-registry >/dev/null  # dnf, rpm: the real yum-style client of the tests; rsync: publish --target; dpkg-dev, the keyring: apt-get source of the real kubernetes tree; prometheus: promtool for the agent's metrics and alerting rules; docker-registry: a real registry for publish --image-registry
+# etcd-server: the tests' real API server stores in it (a private etcd per test file; the package's own service
+# is not needed, and Debian's policy-rc.d keeps it from starting in containers)
+apt-get install -y -qq --no-install-recommends etcd-server openssl >/dev/null
 
 step "Docker engine"
 if ! docker info >/dev/null 2>&1; then
@@ -47,18 +50,25 @@ step "the doctor's image (node side with its own Node 20, Debian bullseye)"
 # Rebuilt only when its inputs (the compiled node side, specs/, the Node runtime, the suite) change.
 npx tsx src/cli.ts node-image --if-outdated
 
-step "kubectl 1.20 (Debian's kubernetes-client), unpacked for the tests of deploy/'s kustomizations"
-# Its kustomize (v2.0.3) is what the clusters nokmem serves run. Unpacked into the cache, not installed: a kubectl
-# from another source may own /usr/bin/kubectl.
-kubectl_dir=/var/cache/nokmem/kubernetes-client
-if ! "$kubectl_dir/usr/bin/kubectl" version --client >/dev/null 2>&1; then
-  kubectl_tmp=$(mktemp -d)
-  (cd "$kubectl_tmp" && apt-get download -q -o APT::Sandbox::User=root kubernetes-client >/dev/null)
-  rm -rf "$kubectl_dir" && mkdir -p "$kubectl_dir"
-  dpkg-deb -x "$kubectl_tmp"/kubernetes-client_*.deb "$kubectl_dir"
-  rm -rf "$kubectl_tmp"
-fi
-"$kubectl_dir/usr/bin/kubectl" version --client --short 2>/dev/null || "$kubectl_dir/usr/bin/kubectl" version --client
-
 step "real kubernetes tree (Debian's kubernetes source package, for the tests)"
 bash scripts/fetch-kubernetes-source.sh
+
+step "kubectl 1.20 (Debian's kubernetes-client, unpacked): the tests' real API server and deploy/'s kustomizations"
+# Unpacked beside, not installed: a machine may already have a kubectl package owning /usr/bin/kubectl.
+kubectl_bin=/var/cache/nokmem/bin/kubectl-v1.20.2
+if ! "$kubectl_bin" version --client 2>/dev/null | grep -q 'GitVersion:"v1.20.2"'; then
+  debs=$(mktemp -d)
+  (cd "$debs" && apt-get -q -o APT::Sandbox::User=root download kubernetes-client >/dev/null)
+  dpkg-deb -x "$debs"/kubernetes-client_*.deb "$debs/root"
+  mkdir -p "$(dirname "$kubectl_bin")"
+  install -m 0755 "$debs/root/usr/bin/kubectl" "$kubectl_bin"
+  rm -rf "$debs"
+  "$kubectl_bin" version --client | grep -q 'GitVersion:"v1.20.2"' || {
+    echo "setup.sh: Debian's kubernetes-client is not kubectl v1.20.2: $("$kubectl_bin" version --client)" >&2
+    exit 1
+  }
+fi
+echo "$kubectl_bin"
+
+step "kube-apiserver v1.20.2 (built once from that tree, for the tests' real API server)"
+bash scripts/build-kube-apiserver.sh

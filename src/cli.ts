@@ -9,6 +9,7 @@ import * as build from './commands/build.js';
 import * as agent from './commands/agent.js';
 import * as builderImage from './commands/builder-image.js';
 import * as doctor from './commands/doctor.js';
+import * as fleet from './commands/fleet.js';
 import * as forks from './commands/forks.js';
 import * as matrix from './commands/matrix.js';
 import * as nodeImage from './commands/node-image.js';
@@ -25,7 +26,21 @@ import { runSyncQuietly } from './runner.js';
 import { runProgram } from './run-program.js';
 
 /** The commands, in the order --help lists them. */
-const COMMANDS = [build, prepare, verify, publish, release, matrix, forks, doctor, agent, pin, builderImage, nodeImage];
+const COMMANDS = [
+  build,
+  prepare,
+  verify,
+  publish,
+  release,
+  matrix,
+  forks,
+  doctor,
+  agent,
+  fleet,
+  pin,
+  builderImage,
+  nodeImage,
+];
 
 /** The program with every command registered; nothing runs until it is parsed. */
 export function makeProgram(env: CliEnv = processEnv()): Command {

@@ -68,6 +68,16 @@ export class CommandFailed extends UserError {
   }
 }
 
+/**
+ * The cluster cannot be read (no kubeconfig, an API server that does not answer, credentials refused, RBAC): exit
+ * 3, as the doctor's "unknown", since nothing is known of the nodes; 1 and 2 keep meaning install and reboot.
+ */
+export class ClusterAccessError extends UserError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 3, options);
+  }
+}
+
 /** A bug (not a user error) inside a pipeline step: keeps the original error as its cause and names the step. */
 export class StepBug extends Error {
   constructor(

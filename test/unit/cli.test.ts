@@ -36,6 +36,7 @@ const COMMANDS = [
   'forks',
   'doctor',
   'agent',
+  'fleet',
   'pin',
   'builder-image',
   'node-image',

@@ -15,7 +15,7 @@ import { ROOT } from '../../helpers/cli.ts';
 import { type PodSpec, daemonSetPodSpec } from '../../helpers/pod-spec.ts';
 
 const deploy = (f: string) => path.join(ROOT, 'deploy', f);
-const KUBECTL = process.env.NOKMEM_KUBECTL ?? '/var/cache/nokmem/kubernetes-client/usr/bin/kubectl';
+const KUBECTL = process.env.NOKMEM_KUBECTL ?? '/var/cache/nokmem/bin/kubectl-v1.20.2';
 
 /** `kubectl kustomize <dir>`: the objects it builds, by kind. */
 async function kustomize(dir: string): Promise<Map<string, { spec: { template: { spec: PodSpec } } }>> {

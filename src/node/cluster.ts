@@ -1,0 +1,192 @@
+// The cluster the fleet is read from, through the Kubernetes client library (@kubernetes/client-node): the
+// kubeconfig the user named (--kubeconfig, else KUBECONFIG, else ~/.kube/config) and its context, and every
+// Node object, paged (limit + continue) so a list of thousands is never one answer. Failures a user can fix
+// (no kubeconfig, no such context, a server that does not answer, credentials refused, RBAC) become one line
+// naming the input, the reason and the fix.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import {
+  ApiException,
+  CoreV1Api,
+  KubeConfig,
+  Observable,
+  type RequestContext,
+  type ResponseContext,
+  type V1Node,
+} from '@kubernetes/client-node';
+import { ClusterAccessError } from '../errors.js';
+import type { NodeObject } from './fleet.js';
+import { CONDITION_TYPE, REPORT_ANNOTATION } from './report.js';
+
+/** Where the kubeconfig comes from, said in every error about it. */
+export interface KubeconfigSource {
+  files: string[];
+  /** "--kubeconfig", "KUBECONFIG" or "~/.kube/config (default)" */
+  origin: string;
+  context?: string;
+}
+
+export function kubeconfigSource(
+  option: string | undefined,
+  envValue: string | undefined,
+  home: string,
+  context?: string,
+): KubeconfigSource {
+  if (option) return { files: [path.resolve(option)], origin: '--kubeconfig', context };
+  const fromEnv = (envValue ?? '').split(path.delimiter).filter(Boolean);
+  if (fromEnv.length > 0) return { files: fromEnv.map((f) => path.resolve(f)), origin: 'KUBECONFIG', context };
+  return { files: [path.join(home, '.kube', 'config')], origin: '~/.kube/config (default)', context };
+}
+
+export interface Cluster {
+  config: KubeConfig;
+  context: string;
+  server: string;
+  user: string;
+  /** "kubeconfig FILE, context NAME" */
+  describe: string;
+}
+
+export function loadCluster(source: KubeconfigSource): Cluster {
+  const fix = 'pass --kubeconfig FILE or set KUBECONFIG';
+  const present = source.files.filter((f) => existsSync(f));
+  // KUBECONFIG may list files that do not exist (kubectl ignores them), but not only such files
+  if (present.length === 0)
+    throw new ClusterAccessError(`no kubeconfig at ${source.files.join(':')} (from ${source.origin}): ${fix}`);
+  const config = new KubeConfig();
+  for (const [i, file] of present.entries()) {
+    try {
+      if (i === 0) config.loadFromFile(file);
+      else {
+        const more = new KubeConfig();
+        more.loadFromFile(file);
+        config.mergeConfig(more);
+      }
+    } catch (error) {
+      throw new ClusterAccessError(
+        `kubeconfig ${file} (from ${source.origin}) cannot be read: ${firstLine(error)}; ${fix} that kubectl can use`,
+        { cause: error },
+      );
+    }
+  }
+  const where = `kubeconfig ${present.join(':')}`;
+  if (source.context) {
+    if (!config.getContextObject(source.context))
+      throw new ClusterAccessError(
+        `context "${source.context}" is not in ${where} (it has: ${
+          config
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }): pick one with --context`,
+      );
+    config.setCurrentContext(source.context);
+  }
+  const context = config.getCurrentContext();
+  const contextObject = context ? config.getContextObject(context) : null;
+  if (!contextObject)
+    throw new ClusterAccessError(
+      `${where} has no current context: pass --context NAME (or kubectl config use-context)`,
+    );
+  const cluster = config.getCurrentCluster();
+  if (!cluster?.server)
+    throw new ClusterAccessError(`context "${context}" of ${where} names no cluster with a server: fix the kubeconfig`);
+  return {
+    config,
+    context,
+    server: cluster.server,
+    user: contextObject.user,
+    describe: `${where}, context "${context}"`,
+  };
+}
+
+/** Every Node object of the cluster, `pageSize` at a time. */
+export async function listNodes(
+  cluster: Cluster,
+  options: { pageSize: number; timeoutMs: number },
+): Promise<NodeObject[]> {
+  const api = cluster.config.makeApiClient(CoreV1Api);
+  const timeout = {
+    middleware: [
+      {
+        pre: (request: RequestContext) => {
+          request.setSignal(AbortSignal.timeout(options.timeoutMs));
+          return new Observable(Promise.resolve(request));
+        },
+        post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
+      },
+    ],
+    middlewareMergeStrategy: 'append' as const,
+  };
+  const nodes: NodeObject[] = [];
+  let next: string | undefined;
+  do {
+    let page;
+    try {
+      page = await api.listNode({ limit: options.pageSize, _continue: next }, timeout);
+    } catch (error) {
+      throw accessError(error, cluster, options.timeoutMs);
+    }
+    for (const node of page.items) nodes.push(nodeObject(node));
+    next = page.metadata?._continue || undefined;
+  } while (next);
+  return nodes;
+}
+
+function nodeObject(node: V1Node): NodeObject {
+  const condition = node.status?.conditions?.find((c) => c.type === CONDITION_TYPE);
+  const beat = condition?.lastHeartbeatTime as Date | string | undefined;
+  const heartbeat = beat instanceof Date ? (Number.isNaN(beat.getTime()) ? undefined : beat.toISOString()) : beat;
+  return {
+    name: node.metadata?.name ?? '',
+    report: node.metadata?.annotations?.[REPORT_ANNOTATION],
+    heartbeat,
+  };
+}
+
+/** A failed list as the one line the user needs: what, why, what to do. */
+function accessError(error: unknown, cluster: Cluster, timeoutMs: number): ClusterAccessError {
+  const at = `the API server ${cluster.server} (${cluster.describe})`;
+  if (error instanceof ApiException) {
+    // the library keeps no body for a 401
+    const reason = statusMessage(error.body) ?? (error.code === 401 ? 'Unauthorized' : `HTTP ${error.code}`);
+    const fix =
+      error.code === 401
+        ? `the credentials of user "${cluster.user}" were refused; renew them (a new token or certificate) or pick another --context`
+        : error.code === 403
+          ? 'RBAC: the fleet needs list on nodes at cluster scope, e.g. `kubectl create clusterrole nokmem-fleet --verb=list --resource=nodes` and a clusterrolebinding to your user'
+          : 'see the message of the API server';
+    return new ClusterAccessError(`${at} answered ${error.code}: ${reason}: ${fix}`, { cause: error });
+  }
+  const code = (error as { code?: string; type?: string; name?: string }).code;
+  const name = (error as { name?: string }).name;
+  if (name === 'AbortError' || name === 'TimeoutError' || (error as { type?: string }).type === 'aborted')
+    return new ClusterAccessError(
+      `${at} did not answer within ${timeoutMs / 1000} s: check that it is up and reachable from here (VPN, proxy), or raise --timeout`,
+      { cause: error },
+    );
+  const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|TLS|SSL/.test(code ?? '');
+  const reason = code ? `${code} (${firstLine(error)})` : firstLine(error);
+  const fix = tls
+    ? 'the server certificate is not trusted by the kubeconfig: fix certificate-authority(-data) of the cluster'
+    : 'check the server address in the kubeconfig and that the API server is up and reachable from here';
+  return new ClusterAccessError(`cannot reach ${at}: ${reason}: ${fix}`, { cause: error });
+}
+
+function statusMessage(body: unknown): string | undefined {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return body.trim().split('\n')[0] || undefined;
+    }
+  }
+  const message = (value as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : undefined;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}

@@ -1,0 +1,112 @@
+// The fleet at a glance: every node's report (src/node/report.ts) read back from its Node object, judged fresh or
+// stale, sorted worst first (reboot, install, then what is not known, then ok), with the exit status of the
+// worst. Pure: the Node objects come from src/node/cluster.ts, the time from the caller.
+
+import { NodeReport, NodeVerdict, parseNodeReport } from './report.js';
+
+/** What the fleet knows of a node: its verdict, or why it has none it can trust. */
+export type FleetStatus = NodeVerdict | 'stale' | 'no report' | 'bad report';
+
+/** The parts of a Node object the fleet reads. */
+export interface NodeObject {
+  name: string;
+  /** The report annotation's text, as the agent wrote it. */
+  report?: string;
+  /** The KernelMemoryAccounting condition's last heartbeat (ISO 8601), refreshed by the agent without a change. */
+  heartbeat?: string;
+}
+
+export interface FleetRow {
+  node: string;
+  status: FleetStatus;
+  /** Why the report cannot be used (malformed), or why it is not believed any more (stale). */
+  problem: string | null;
+  /** When the report was last known to be current: the later of its `time` and the condition's heartbeat. */
+  seenAt: string | null;
+  ageSeconds: number | null;
+  report: NodeReport | null;
+}
+
+const RANK: Record<FleetStatus, number> = {
+  reboot: 0,
+  install: 1,
+  unknown: 2,
+  stale: 2,
+  'no report': 2,
+  'bad report': 2,
+  ok: 3,
+};
+
+/** The doctor's exit codes: 0 ok, 1 install, 2 reboot, 3 unknown (stale, no report and bad report are unknown). */
+const EXIT: Record<FleetStatus, number> = {
+  reboot: 2,
+  install: 1,
+  unknown: 3,
+  stale: 3,
+  'no report': 3,
+  'bad report': 3,
+  ok: 0,
+};
+
+export function fleetRow(node: NodeObject, now: Date, staleAfterSeconds: number): FleetRow {
+  const parsed = parseNodeReport(node.report);
+  const base = { node: node.name, seenAt: null, ageSeconds: null, report: null };
+  if (!parsed.report) {
+    const status = node.report === undefined ? 'no report' : 'bad report';
+    return { ...base, status, problem: parsed.problem ?? status };
+  }
+  const report = parsed.report;
+  const seen = [report.time, node.heartbeat]
+    .map((t) => (t === undefined ? NaN : Date.parse(t)))
+    .filter((t) => !Number.isNaN(t));
+  if (seen.length === 0)
+    return { ...base, report, status: 'bad report', problem: `report time "${report.time}" is not a time` };
+  const seenAt = Math.max(...seen);
+  const ageSeconds = Math.max(0, Math.round((now.getTime() - seenAt) / 1000));
+  const stale = ageSeconds > staleAfterSeconds;
+  return {
+    node: node.name,
+    status: stale ? 'stale' : report.verdict,
+    problem: stale ? `last report ${formatAge(ageSeconds)} ago (verdict then: ${report.verdict})` : null,
+    seenAt: new Date(seenAt).toISOString(),
+    ageSeconds,
+    report,
+  };
+}
+
+/** Every node, worst first; nodes of one rank by name. */
+export function fleetRows(nodes: readonly NodeObject[], now: Date, staleAfterSeconds: number): FleetRow[] {
+  return nodes
+    .map((n) => fleetRow(n, now, staleAfterSeconds))
+    .sort((a, b) => RANK[a.status] - RANK[b.status] || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+}
+
+/** The exit status of the worst node (0 for a fleet without nodes). */
+export function fleetExitCode(rows: readonly FleetRow[]): number {
+  const worst = rows.reduce<FleetStatus | undefined>(
+    (w, r) => (w === undefined || RANK[r.status] < RANK[w] ? r.status : w),
+    undefined,
+  );
+  return worst === undefined ? 0 : EXIT[worst];
+}
+
+export function countByStatus(rows: readonly FleetRow[]): Partial<Record<FleetStatus, number>> {
+  const counts: Partial<Record<FleetStatus, number>> = {};
+  for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  return counts;
+}
+
+/** 42s, 14m, 5h, 3d: the age as kubectl prints it. */
+export function formatAge(seconds: number): string {
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
+/** "15m", "90s", "2h" → seconds; undefined for anything else. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+)(s|m|h)$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'];
+}
