@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { open, readFile, readdir, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { KMEM_FILE, NOKMEM_MARKER } from '../verify/static-proof.js';
-import { memoryCgroupMount } from '../verify/functional-proof.js';
+import { memoryCgroupMount } from '../verify/sandbox.js';
 
 export interface BinaryFacts {
   role: 'kubelet' | 'runc' | 'docker-runc' | 'containerd runc' | 'runc-nokmem' | 'nvidia-container-runtime';
