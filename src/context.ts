@@ -33,7 +33,7 @@ export interface BuildRequest {
   force: boolean;
   writePin: boolean;
   dryRun: boolean;
-  /** Run the functional strace proof for runc (where the host allows it). */
+  /** Run the functional proofs: runc under strace, the kubelet as a standalone node (where the host allows it). */
   functional: boolean;
   /** Package, sign and attest after the binary is verified (default); false stops at the binary. */
   package: boolean;

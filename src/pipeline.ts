@@ -14,7 +14,7 @@
 //   inspect tree       the method as the tree shows it; must agree with specs (forks: it decides)
 //   apply nokmem method  the patch recipe (checked, diff kept) or, for build-tag eras, nothing
 //   compile in Docker  make ... in the builder image: --network none, non-root, shared Go build cache
-//   verify             EL7 glibc, version string, static proof, functional strace proof (runc)
+//   verify             EL7 glibc, version string, static proof, functional proof (runc: strace; kubelet: a static pod)
 //   store result       into the result cache, with the build record
 //   reuse cached packages  identical binary, key and templates packaged before? then skip to "write output"
 //   package RPM        rpmbuild in the packager container (binary byte-identical, xz payload, reproducible)
@@ -214,7 +214,7 @@ export function describePlan(plan: ResolvedPlan & Partial<BuildPlan>): string {
     `env         ${Object.entries(recipe?.env ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
-    `verify      static proof of ${plan.fsPackage}${marker ? ' + nokmem marker' : ''}${plan.component === 'runc' ? ' + functional strace proof' : ''}`,
+    `verify      static proof of ${plan.fsPackage}${marker ? ' + nokmem marker' : ''}${plan.component === 'runc' ? ' + functional strace proof' : ' + runtime proof (standalone kubelet, static pod)'}`,
     `output      ${plan.outputDir}/{${plan.binaryName},build-record.json${patch ? ',nokmem.patch' : ''}${plan.package ? ',*.rpm,SHA256SUMS{,.asc},*.spdx.json,*.provenance.json,RPM-GPG-KEY-nokmem' : ''}}`,
     ...missing.map((p) => `MISSING     ${p.what}: ${p.detail}${p.fix ? ` — make it with: ${p.fix}` : ''}`),
   ];

@@ -19,7 +19,7 @@ export function register(program: Command, env: CliEnv): void {
       'build with an --image whose Go breaks the toolchain rule; the risk is recorded in the build record and the package',
     )
     .option('--out <dir>', 'output directory', 'out')
-    .option('--no-functional', 'skip the functional strace proof of runc')
+    .option('--no-functional', 'skip the functional proofs (runc under strace, the kubelet as a standalone node)')
     .option('--no-package', 'stop after the verified binary (no RPM, signatures or attestations)')
     .option(
       '--packager-image <image>',

@@ -40,7 +40,7 @@ export function register(program: Command, env: CliEnv): void {
     )
     .option('--cache-dir <dir>', 'cache (development key, scratch space)', defaultCacheDir(env))
     .option('--specs <dir>', 'directory with versions.yaml', DEFAULT_SPECS_DIR)
-    .option('--no-functional', 'skip the functional strace proof when verifying runc packages')
+    .option('--no-functional', 'skip the functional proofs when verifying the packages')
     .option(
       '--image-registry <host[:port][/path]>',
       `push the doctor's image (${NODE_IMAGE}, from nokmem node-image) as <registry>/nokmem-doctor:${NOKMEM_VERSION}`,

@@ -1,11 +1,20 @@
-// nokmem release: make or complete a GitHub release (draft, every asset, publish); re-runs finish the job.
+// nokmem release: make or complete a GitHub release (draft, every asset, publish); re-runs finish the job. The notes
+// say which functional proofs the released builds made and which they skipped (src/publish/release-notes.ts).
 
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { consoleLogger } from '../log.js';
+import { buildRecordsIn, proofNotes } from '../publish/release-notes.js';
 import { type CliEnv, writeJson } from './shared.js';
+
+/** The notes file, then what the released build records say about the functional proofs (skipped ones above all). */
+function releaseBody(notesFile: string | undefined, inputs: readonly string[]): string | undefined {
+  const parts = [notesFile ? readFileSync(notesFile, 'utf8').trimEnd() : '', proofNotes(buildRecordsIn(inputs)) ?? ''];
+  const body = parts.filter(Boolean).join('\n\n');
+  return body || undefined;
+}
 
 export function register(program: Command, env: CliEnv): void {
   program
@@ -75,7 +84,7 @@ export function register(program: Command, env: CliEnv): void {
             repository: options.repository,
             tag: options.tag,
             name: options.title,
-            body: options.notesFile ? readFileSync(options.notesFile, 'utf8') : undefined,
+            body: releaseBody(options.notesFile, inputs),
             assets: [...names.values()],
             draft: Boolean(options.draft),
             token,

@@ -46,7 +46,7 @@ export function register(program: Command, env: CliEnv): void {
     )
     .option('--specs <dir>', 'directory with versions.yaml (and forks.yaml)', DEFAULT_SPECS_DIR)
     .option('--forks <file>', 'the forks file a bare runc is looked up in by commit (default: forks.yaml in --specs)')
-    .option('--no-functional', 'skip the functional strace proof of runc')
+    .option('--no-functional', 'skip the functional proofs (runc under strace, the kubelet as a standalone node)')
     .option('--json', 'print the verdict as JSON on stdout')
     .action(async (target: string, options: VerifyOptions) => {
       const file = path.resolve(target);

@@ -58,6 +58,9 @@ export async function requireWritableDir(dir: string, option: string): Promise<v
 /** Tools a real build runs inside the builder image (kubernetes' hack/lib/golang.sh places binaries with rsync). */
 export const BUILD_TOOLS = { runc: ['make', 'gcc', 'go'], kubelet: ['make', 'gcc', 'go', 'rsync'] } as const;
 
+/** What the functional proofs run in their sandbox (the packager image): strace, and the kubelet's containerd. */
+export const SANDBOX_TOOLS = { runc: ['strace'], kubelet: ['strace', 'containerd'] } as const;
+
 /** The key of a build's inputs in the result cache. */
 function cacheKeyOf(
   plan: ResolvedPlan,
@@ -218,6 +221,17 @@ export const preflight: Step<PlanningContext> = {
                 `packager image ${request.packagerImage} is not in the Docker engine; build it with \`nokmem builder-image --offline\`, pass --packager-image, or use --no-package`,
                 'nokmem builder-image --offline',
               );
+            // It is also the sandbox of the functional proof, which would otherwise fail only after the compile.
+            if (request.functional) {
+              const tools = SANDBOX_TOOLS[plan.component];
+              const memo = { dir: imageFactsDir(request), write: !request.dryRun };
+              const { missing } = await docker.missingTools(request.packagerImage, id, tools, memo);
+              if (missing.length)
+                throw new MissingPrerequisite(
+                  `packager image ${request.packagerImage} lacks ${missing.join(', ')}, which the functional proof of ${plan.component} runs in its sandbox; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`,
+                  'nokmem builder-image --offline',
+                );
+            }
             return id;
           },
           () => request.packagerImage,

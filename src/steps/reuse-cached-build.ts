@@ -7,17 +7,22 @@ import { readFile } from 'node:fs/promises';
 import type { BuildContext, BuildRecord } from '../context.js';
 import { StepSkipped } from '../errors.js';
 import type { Step } from '../step.js';
+import { functionalProofName } from '../verify/index.js';
 import type { VendoredModule } from '../vendored.js';
 import { MODULES_FILE, resultArtifacts, resultDir } from './shared.js';
 
 /**
  * What this run asks to prove that the cached result did not (undefined: nothing). A result proven with
- * --no-functional is never reused as if the functional proof had run; a stronger one serves a weaker request.
+ * --no-functional, or verified before its component had a functional proof (kubelets before the runtime proof),
+ * is never reused as if the functional proof had run; a stronger one serves a weaker request.
  * A proof skipped because the host cannot run it (no cgroup v1, not root) would be skipped again: that is reuse.
  */
 export function weakerProof(record: BuildRecord, functional: boolean): string | undefined {
-  const check = record.verification.checks.find((c) => c.name === 'functional (strace)');
-  if (functional && check?.status === 'skipped' && /--no-functional/.test(check.detail))
+  if (!functional) return undefined;
+  const name = functionalProofName(record.component);
+  const check = record.verification.checks.find((c) => c.name === name);
+  if (!check) return `it was verified without the ${name} proof`;
+  if (check.status === 'skipped' && /--no-functional/.test(check.detail))
     return `its functional proof was ${check.detail}`;
   return undefined;
 }

@@ -1,5 +1,5 @@
-// Step: prove the binary is nokmem (static proof, and for runc the functional strace run) and that it starts
-// on EL7. A binary that fails is never written to the output or the cache.
+// Step: prove the binary is nokmem (static proof, and the functional one: runc's strace run, the kubelet's
+// standalone node with a static pod) and that it starts on EL7. A binary that fails is never written to the output or the cache.
 
 import type { BuildContext } from '../context.js';
 import { VerificationFailed } from '../errors.js';

@@ -15,20 +15,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DockerEngine } from '../docker.js';
 import type { Runner } from '../runner.js';
+import { REMOUNT_CGROUPS, SANDBOX_UNAVAILABLE, hostCannotSandbox, sandboxOptions, toolsIn } from './sandbox.js';
 import { type Check, fail, pass, skipped } from './verdict.js';
 
-const NAME = 'functional (strace)';
-
-/** The mount point of the cgroup-v1 memory controller, from a mountinfo text. */
-export function memoryCgroupMount(mountinfo: string): string | undefined {
-  for (const line of mountinfo.split('\n')) {
-    const [pre, post] = line.split(' - ');
-    if (!pre || !post) continue;
-    const [fstype, , superOptions = ''] = post.split(' ');
-    if (fstype === 'cgroup' && superOptions.split(',').includes('memory')) return pre.split(' ')[4];
-  }
-  return undefined;
-}
+export const RUNC_PROOF = 'functional (strace)';
+const NAME = RUNC_PROOF;
 
 export function runtimeConfig(cgroupsPath: string, limitBytes: number): object {
   return {
@@ -66,55 +57,11 @@ export function readTrace(trace: string, cgroupName: string): TraceFindings {
   };
 }
 
-/** What runc needs to make its namespaces and a memory cgroup, and strace to trace it; nothing else. */
-export const SANDBOX_CAPABILITIES = [
-  'SYS_ADMIN',
-  'SYS_PTRACE',
-  'SYS_CHROOT',
-  'SETUID',
-  'SETGID',
-  'SETPCAP',
-  'DAC_OVERRIDE',
-  'FOWNER',
-  'CHOWN',
-  'KILL',
-  'MKNOD',
-];
-
-export function sandboxOptions(): string[] {
-  return [
-    '--cap-drop',
-    'ALL',
-    ...SANDBOX_CAPABILITIES.flatMap((c) => ['--cap-add', c]),
-    // strace needs ptrace and runc mounts; Docker's default profiles forbid both.
-    '--security-opt',
-    'seccomp=unconfined',
-    '--security-opt',
-    'apparmor=unconfined',
-    '--security-opt',
-    'no-new-privileges',
-    '--cgroupns',
-    'private',
-    '--pids-limit',
-    '256',
-    '--memory',
-    '512m',
-  ];
-}
-
-// Inside the container: every cgroup-v1 hierarchy Docker mounted (read-only) is mounted again writable, rooted at
-// the container's own cgroup (private cgroup namespace) — a real runc's cgroupfs driver joins all of them, not
-// only memory — then the traced run, then the cgroups runc made are removed whatever happened.
-// $1 is the cgroup's name, $2 the strace to use.
+// Inside the container: the cgroup hierarchies mounted writable (src/verify/sandbox.ts), then the traced run,
+// then the cgroups runc made are removed whatever happened. $1 is the cgroup's name, $2 the strace to use.
 const PROOF_SCRIPT = [
   'set -u',
-  'grep " - cgroup " /proc/self/mountinfo | while read -r line; do',
-  '  mountpoint=$(echo "$line" | cut -d" " -f5)',
-  '  options=$(echo "${line#* - }" | cut -d" " -f3 | sed -e "s/^ro,/rw,/" -e "s/,ro,/,rw,/" -e "s/^ro$/rw/")',
-  '  umount "$mountpoint" && mount -t cgroup -o "$options" cgroup "$mountpoint" || echo "$mountpoint" >>/scratch/unmountable',
-  'done',
-  '[ -s /scratch/unmountable ] && { echo "cannot remount the cgroup hierarchies writable: $(cat /scratch/unmountable)" >&2; exit 96; }',
-  '[ -d /sys/fs/cgroup/memory ] || { echo "no cgroup-v1 memory hierarchy in the sandbox" >&2; exit 96; }',
+  REMOUNT_CGROUPS,
   'cp /probe/runc /scratch/bundle/rootfs/runc',
   // NVIDIA's runtime before v3 (runc plus its hook patch) refuses to start unless nvidia-container-runtime-hook is
   // on PATH, and runs it as a prestart hook: a stub that does nothing lets the proof reach the cgroup code.
@@ -127,36 +74,13 @@ const PROOF_SCRIPT = [
   'exit $code',
 ].join('\n');
 
-/** strace inside the sandbox image (nokmem's offline images carry it: specs/toolchains.yaml `common`). */
-async function straceIn(docker: DockerEngine, image: string): Promise<string | undefined> {
-  const own = await docker.run({
-    image,
-    command: ['sh', '-c', 'command -v strace'],
-    mounts: [],
-    purpose: 'look for strace in the sandbox image',
-    allowFailure: true,
-  });
-  return own.exitCode === 0 && own.stdout.trim() ? own.stdout.trim() : undefined;
-}
-
 export async function functionalProof(
   binary: string,
   tools: { runner: Runner; docker: DockerEngine; image: string; scratchRoot: string },
 ): Promise<Check> {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
-    return skipped(
-      NAME,
-      'needs root on a Linux host to create memory cgroups; run verify as root for the functional proof',
-    );
-  }
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  if (!memoryCgroupMount(mountinfo)) {
-    return skipped(
-      NAME,
-      'this host has no cgroup-v1 memory controller (cgroup v2 only, like GitHub-hosted runners); the leak and this proof need cgroup v1',
-    );
-  }
-  const strace = await straceIn(tools.docker, tools.image);
+  const cannot = await hostCannotSandbox('memory cgroups');
+  if (cannot) return skipped(NAME, cannot);
+  const { strace } = await toolsIn(tools.docker, tools.image, ['strace']);
   if (!strace)
     return fail(
       NAME,
@@ -186,7 +110,7 @@ export async function functionalProof(
       allowFailure: true,
       timeoutMs: 120_000,
     });
-    if (run.exitCode === 96)
+    if (run.exitCode === SANDBOX_UNAVAILABLE)
       return skipped(
         NAME,
         `the sandbox could not mount a cgroup-v1 memory hierarchy: ${run.stderr.trim().split('\n').pop() ?? ''}`,

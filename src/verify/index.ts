@@ -1,11 +1,13 @@
 // Verification of one binary: it starts on EL7 (static, or no GLIBC_ need above 2.17), it reports the right
-// version, and it is nokmem by the static proof and, for runc, the functional proof.
+// version, and it is nokmem by the static proof and the functional one (runc: a container run under strace; the
+// kubelet: a standalone node with a static pod, src/verify/kubelet-proof.ts).
 
 import type { DockerEngine } from '../docker.js';
 import { glibcAtMost, readElfLinkage } from '../elf.js';
 import type { Runner } from '../runner.js';
 import type { Component } from '../version.js';
-import { functionalProof } from './functional-proof.js';
+import { RUNC_PROOF, functionalProof } from './functional-proof.js';
+import { KUBELET_PROOF, kubeletProof } from './kubelet-proof.js';
 import { type StaticExpectations, staticProof } from './static-proof.js';
 import { type Check, type Verdict, fail, pass, skipped, verdictOf } from './verdict.js';
 
@@ -56,8 +58,8 @@ export interface VerifyTools {
   runner: Runner;
   /** An image with a Go toolchain (go tool nm / objdump) to inspect the binary in. */
   toolImage: string;
-  /** nokmem's own image (it has strace) for the sandboxed functional proof; default toolImage. A builder image made
-   * from an official golang image has no strace. */
+  /** nokmem's own image (it has strace and containerd) for the sandboxed functional proofs; default toolImage. A
+   * builder image made from an official golang image has neither. */
   sandboxImage?: string;
   scratchRoot: string;
   functional: boolean;
@@ -112,6 +114,11 @@ export async function allInOrder<T extends unknown[]>(...work: { [K in keyof T]:
   return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as T;
 }
 
+/** The name of a component's functional proof (the check that runs the binary in a sandbox). */
+export function functionalProofName(component: Component): string {
+  return component === 'kubelet' ? KUBELET_PROOF : RUNC_PROOF;
+}
+
 /** The checks are independent (each reads the binary, or runs it in a container of its own): they run at once. */
 export async function verifyBinary(target: VerifyTarget, tools: VerifyTools): Promise<Verdict> {
   const version = async (): Promise<Check> => {
@@ -121,13 +128,17 @@ export async function verifyBinary(target: VerifyTarget, tools: VerifyTools): Pr
       : fail('version string', `${target.component} --version failed: ${run.stderr.slice(0, 300)}`);
   };
   const functional = async (): Promise<Check[]> => {
-    if (target.component !== 'runc') return [];
-    if (!tools.functional) return [skipped('functional (strace)', 'turned off with --no-functional')];
+    const image = tools.sandboxImage ?? tools.toolImage;
+    if (!tools.functional) return [skipped(functionalProofName(target.component), 'turned off with --no-functional')];
+    if (target.component === 'kubelet')
+      return [
+        await kubeletProof(target.binary, target.tag, { docker: tools.docker, image, scratchRoot: tools.scratchRoot }),
+      ];
     return [
       await functionalProof(target.binary, {
         runner: tools.runner,
         docker: tools.docker,
-        image: tools.sandboxImage ?? tools.toolImage,
+        image,
         scratchRoot: tools.scratchRoot,
       }),
     ];

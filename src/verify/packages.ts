@@ -16,13 +16,15 @@ import { tagFromRpmVersion } from '../rpm/spec.js';
 import type { VersionTable } from '../specs.js';
 import { eraFor, fsPackageFor } from '../specs.js';
 import { type Component, parseVersion } from '../version.js';
+import { RUNC_PROOF } from './functional-proof.js';
 import { allInOrder, verifyBinary } from './index.js';
+import { KUBELET_PROOF } from './kubelet-trace.js';
 import { PROBE_NAME } from './toolchain-probe.js';
 import { type Check, type Verdict, fail, pass, skipped, verdictOf } from './verdict.js';
 
 export const NOT_TRUSTED = 'not run: the package is not signed by the project key';
 /** The checks that execute the payload (or inspect it in a toolchain container): only for a trusted package. */
-const UNTRUSTED_PROOFS = ['version string', 'nokmem proof', 'functional (strace)'];
+const UNTRUSTED_PROOFS = ['version string', 'nokmem proof', RUNC_PROOF];
 
 export interface PackageVerdict extends Verdict {
   file: string;
@@ -111,7 +113,8 @@ export async function verifyRpm(
     // Nothing in a package is executed before it is trusted: a payload not signed by the project key could do
     // anything the verifier may do (the functional proof runs the binary as root).
     if (checks.some((c) => c.name === 'signature' && c.status !== 'pass')) {
-      checks.push(...UNTRUSTED_PROOFS.map((name) => skipped(name, NOT_TRUSTED)));
+      const proofs = facts.name === 'kubelet' ? [...UNTRUSTED_PROOFS, KUBELET_PROOF] : UNTRUSTED_PROOFS;
+      checks.push(...proofs.map((name) => skipped(name, NOT_TRUSTED)));
       return { file: rpm, ...verdictOf(checks) };
     }
     // kubelet is /usr/bin/kubelet; runc-nokmem's or a fork's runtime is the one ELF file in /usr/libexec/<name>/.

@@ -129,8 +129,8 @@ export class FakeDocker implements DockerEngine {
       images?: Record<string, string>;
       containers?: readonly ContainerScript[];
       buildUser?: string;
-      /** What missingTools answers (default: nothing missing). */
-      missingTools?: string[];
+      /** What missingTools answers (default: nothing missing), for every image or per image. */
+      missingTools?: string[] | Record<string, string[]>;
       /** What goVersion answers. */
       go?: string;
     } = { engine: '27.0.0' },
@@ -162,11 +162,13 @@ export class FakeDocker implements DockerEngine {
   }
 
   async missingTools(
-    _image: string,
+    image: string,
     _imageId: string,
-    _tools: readonly string[],
+    tools: readonly string[],
   ): Promise<{ exitCode: number; missing: string[] }> {
-    return { exitCode: 0, missing: this.options.missingTools ?? [] };
+    const missing = this.options.missingTools;
+    if (missing === undefined || Array.isArray(missing)) return { exitCode: 0, missing: missing ?? [] };
+    return { exitCode: 0, missing: (missing[image] ?? []).filter((t) => tools.includes(t)) };
   }
 
   async goVersion(_image: string): Promise<string> {

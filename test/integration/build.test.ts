@@ -322,6 +322,12 @@ describe('kubelet', () => {
     assert.equal(s['kmem symbols'], 'pass');
     assert.equal(s['Apply calls no kmem'], 'pass');
     assert.equal(s['functional (strace)'], undefined, 'the functional proof is for runc');
+    // the kubelet's own: the fixture kubelet as a standalone node makes kubepods and the static pod's cgroup
+    assert.equal(s['runtime (kubelet)'], 'pass');
+    assert.match(
+      rec.verification.checks.find((c) => c.name === 'runtime (kubelet)')?.detail ?? '',
+      /created kubepods and kubepods\/pod[0-9a-f]{32} with the pod's memory limit; memory\.kmem\.limit_in_bytes exists in both/,
+    );
     const { stdout } = await execa('docker', [
       'run',
       '--rm',
@@ -376,6 +382,11 @@ describe('kubelet', () => {
     ]);
     assert.equal(v.exitCode, 1, v.stdout);
     assert.match(v.stdout, /^FAIL\s+kmem symbols/m);
+    // and at run time: it wrote 1, then -1, to kubepods' and the pod's memory.kmem.limit_in_bytes
+    assert.match(
+      v.stdout,
+      /^FAIL\s+runtime \(kubelet\)\s+the kubelet enabled kernel-memory accounting: 4 opens of memory\.kmem\.\* for writing \(kubepods\/memory\.kmem\.limit_in_bytes, kubepods\/pod[0-9a-f]{32}\/memory\.kmem\.limit_in_bytes\)$/m,
+    );
   });
 
   it('prepare stops after the patch: a patched tree, no build, no output', async () => {

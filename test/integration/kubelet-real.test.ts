@@ -103,6 +103,7 @@ describe(`real kubelet ${REAL_TAG} (Debian's kubernetes source package)`, () => 
       'kmem symbols': 'pass',
       'Apply calls no kmem': 'pass',
       'toolchain runtime (json-iterator)': 'pass',
+      'runtime (kubelet)': 'pass',
     });
     const version = await execa('docker', [
       'run',
@@ -161,6 +162,11 @@ describe(`real kubelet ${REAL_TAG} (Debian's kubernetes source package)`, () => 
       /^FAIL\s+kmem symbols\s+still compiled in: k8s\.io\/kubernetes\/vendor\/github\.com\/opencontainers\/runc\/libcontainer\/cgroups\/fs\.EnableKernelMemoryAccounting/m,
     );
     assert.match(v.stdout, /^FAIL\s+no kmem file name/m);
+    // run as a standalone node, it enabled kmem on kubepods and on the static pod's cgroup (1, then -1, each)
+    assert.match(
+      v.stdout,
+      /^FAIL\s+runtime \(kubelet\)\s+the kubelet enabled kernel-memory accounting: 4 opens of memory\.kmem\.\* for writing \(kubepods\/memory\.kmem\.limit_in_bytes, kubepods\/pod[0-9a-f]{32}\/memory\.kmem\.limit_in_bytes\)$/m,
+    );
     await rm(tree, { recursive: true, force: true });
   });
 

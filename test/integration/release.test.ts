@@ -89,6 +89,33 @@ describe('nokmem release', () => {
     }
   });
 
+  it('the notes say which functional proof the released build skipped, and why', async () => {
+    const gh = await startGithubStandin('acme', 'nokmem');
+    try {
+      const dir = await assets();
+      const notes = path.join(dir, '..', `${path.basename(dir)}-notes.md`);
+      await writeFile(notes, 'Hand-written notes.\n');
+      const skipped = 'this host has no cgroup-v1 memory controller (cgroup v2 only, like GitHub-hosted runners)';
+      await writeFile(
+        path.join(dir, 'build-record.json'),
+        JSON.stringify({
+          component: 'kubelet',
+          version: 'v1.20.2',
+          verification: { ok: true, checks: [{ name: 'runtime (kubelet)', status: 'skipped', detail: skipped }] },
+        }),
+      );
+      const r = await release(gh.url, dir, '--notes-file', notes);
+      assert.equal(r.exitCode, 0, r.stderr);
+      const body = gh.releases[0]?.body ?? '';
+      assert.match(body, /^Hand-written notes\.\n\n## Functional proofs\n/);
+      assert.ok(body.includes(`- kubelet v1.20.2: runtime (kubelet) SKIPPED: ${skipped}`), body);
+      assert.match(body, /Complete a skipped proof on any cgroup-v1 host/);
+      assert.deepEqual(gh.violations, []);
+    } finally {
+      await gh.close();
+    }
+  });
+
   it('no token is a one-line error; a refused token names the fix', async () => {
     const none = await nokmem(['release', '.', '--repository', 'acme/nokmem', '--tag', 'v0.1.0'], {
       GITHUB_TOKEN: '',

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { memoryCgroupMount } from '../../verify/functional-proof.js';
+import { memoryCgroupMount } from '../../verify/sandbox.js';
 import { type BinaryFacts, findKubelet, findRuntimes } from './binaries.js';
 import { listUnder, pids, processArgs, readUnder } from './files.js';
 import { exhaustionErrors } from './kubelet-log.js';

@@ -8,6 +8,7 @@ import { DEFAULT_SPECS_DIR } from '../../../src/specs.ts';
 import { preflight } from '../../../src/steps/preflight.ts';
 import { REVISION_LABEL, loadToolchains } from '../../../src/toolchain.ts';
 import { FakeDocker, fakeRunner } from '../../helpers/fakes.ts';
+import { parseVersion } from '../../../src/version.ts';
 import { buildRequest, resolved, tempDir, testDeps } from '../../helpers/steps.ts';
 
 const GO119 = 'nokmem-builder:debian-go1.19';
@@ -97,5 +98,33 @@ describe('preflight', () => {
       ['Docker engine', 'builder image', 'build tools', 'packager image'],
     );
     assert.equal(noEngine.deps.fake.runs.length, 0, 'nothing ran in a container');
+  });
+
+  it('a kubelet build stops before the compile when the packager image (the proof sandbox) lacks containerd', async () => {
+    const PACKAGER = 'nokmem-builder:old-packager';
+    const images = { [GO119]: 'sha256:119', [PACKAGER]: 'sha256:old' };
+    const request = buildRequest(root, {
+      component: 'kubelet',
+      version: parseVersion('kubelet', 'v1.20.0'),
+      remote: 'file:///srv/kubernetes.git',
+      packagerImage: PACKAGER,
+      image: GO119,
+      allowToolchainRisk: true,
+    });
+    const fake = new FakeDocker({ engine: '27.0.0', images, missingTools: { [PACKAGER]: ['containerd'] } });
+    const deps = testDeps(machine({ [GO119]: 'sha256:119' }), fake);
+    const ctx: PlanningContext = { request, deps, resolved: await resolved(request, deps) };
+    await assert.rejects(
+      preflight.run(ctx),
+      (e: Error) =>
+        e instanceof MissingPrerequisite &&
+        /^packager image nokmem-builder:old-packager lacks containerd, which the functional proof of kubelet runs in its sandbox; rebuild it with `nokmem builder-image --offline`/.test(
+          e.message,
+        ),
+    );
+    // --no-functional asks nothing of the sandbox
+    const off = { ...ctx, request: { ...request, functional: false }, plan: undefined };
+    await preflight.run(off);
+    assert.ok(off.plan);
   });
 });

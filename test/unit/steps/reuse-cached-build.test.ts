@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { BuildRecord } from '../../../src/context.ts';
 import { StepSkipped } from '../../../src/errors.ts';
-import { reuseCachedBuild } from '../../../src/steps/reuse-cached-build.ts';
+import { reuseCachedBuild, weakerProof } from '../../../src/steps/reuse-cached-build.ts';
 import { buildRequest, newResults, plan, removeTempDirs, tempDir, testDeps } from '../../helpers/steps.ts';
 
 after(removeTempDirs);
@@ -54,6 +54,32 @@ describe('reuse cached build', () => {
     const weaker = await cached('skipped (--no-functional)', false);
     await reuseCachedBuild.run(weaker.ctx);
     assert.ok(weaker.results.has('cachedResult'));
+  });
+
+  it('a kubelet verified before the runtime proof existed is proven again; one with the proof is reused', async () => {
+    const kubelet = (checks: { name: string; status: string; detail: string }[]) =>
+      ({ component: 'kubelet', verification: { ok: true, checks } }) as unknown as BuildRecord;
+    assert.equal(
+      weakerProof(kubelet([{ name: 'kmem symbols', status: 'pass', detail: '' }]), true),
+      'it was verified without the runtime (kubelet) proof',
+    );
+    assert.equal(weakerProof(kubelet([]), false), undefined);
+    assert.equal(weakerProof(kubelet([{ name: 'runtime (kubelet)', status: 'pass', detail: 'x' }]), true), undefined);
+    // skipped because the host cannot run it (cgroup v2): it would be skipped again, so reuse
+    assert.equal(
+      weakerProof(
+        kubelet([{ name: 'runtime (kubelet)', status: 'skipped', detail: 'this host has no cgroup-v1' }]),
+        true,
+      ),
+      undefined,
+    );
+    assert.match(
+      weakerProof(
+        kubelet([{ name: 'runtime (kubelet)', status: 'skipped', detail: 'turned off with --no-functional' }]),
+        true,
+      ) ?? '',
+      /--no-functional/,
+    );
   });
 
   it('no earlier build: a skip, nothing set', async () => {

@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { memoryCgroupMount, readTrace } from '../../../src/verify/functional-proof.ts';
+import { readTrace } from '../../../src/verify/functional-proof.ts';
 
 describe('functional proof parsers', () => {
-  it('finds the cgroup-v1 memory mount and ignores cgroup2', () => {
-    const mountinfo = [
-      '30 25 0:26 / /sys/fs/cgroup/unified rw,relatime shared:4 - cgroup2 cgroup2 rw',
-      '34 25 0:30 / /sys/fs/cgroup/memory rw,relatime shared:8 - cgroup cgroup rw,memory',
-    ].join('\n');
-    assert.equal(memoryCgroupMount(mountinfo), '/sys/fs/cgroup/memory');
-    assert.equal(memoryCgroupMount(mountinfo.split('\n')[0] ?? ''), undefined);
-  });
-
   it('reads a trace: kmem access, cgroup creation, limit', () => {
     const dir = '/sys/fs/cgroup/memory/x';
     const trace = [
