@@ -13,7 +13,7 @@ import { componentOfPackage } from '../rpm/build.js';
 import { elfChecks, inspectRpm, rpmChecks } from './rpm.js';
 import { tagFromRpmVersion } from '../rpm/spec.js';
 import type { VersionTable } from '../specs.js';
-import { eraFor, fsPackageFor } from '../specs.js';
+import { eraFor, fsPackageFor, reportedVersion } from '../specs.js';
 import { type Component, parseVersion } from '../version.js';
 import { allInOrder, verifyBinary } from './index.js';
 import { PROBE_NAME } from './toolchain-probe.js';
@@ -37,6 +37,8 @@ export interface PackagesReport {
 export interface PackageExpectation {
   component: Component;
   tag: string;
+  /** What `--version` prints, where it is not the tag's (specs/versions.yaml `reports`). */
+  version?: string;
   fsPackage: string;
   marker: boolean;
   /**
@@ -71,7 +73,13 @@ function expectationOf(name: string, version: string, expect: PackageVerifyTools
   } catch {
     era = undefined; // a fork's own version (e.g. v1.0.0-rc5+dev) is not an upstream release
   }
-  return { component, tag, fsPackage: fsPackageFor(spec, era), marker: era?.marker ?? false };
+  return {
+    component,
+    tag,
+    version: reportedVersion(spec, tag),
+    fsPackage: fsPackageFor(spec, era),
+    marker: era?.marker ?? false,
+  };
 }
 
 /** The fingerprint of an armored public key (read once per run, not per package). */
@@ -142,6 +150,7 @@ export async function verifyRpm(
         binary,
         component,
         tag: expected.tag,
+        version: expected.version,
         expect: { fsPackage: expected.fsPackage, marker: expected.marker },
       },
       {
