@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { memoryCgroupMount, readTrace } from '../../../src/verify/functional-proof.ts';
+import { memoryCgroupMount, readTrace, runtimeConfig } from '../../../src/verify/functional-proof.ts';
 
 describe('functional proof parsers', () => {
+  it("the container's config names the host platform: runc rc3 refuses one without (target os mismatch)", () => {
+    assert.deepEqual((runtimeConfig('/x', 1) as { platform: unknown }).platform, { os: 'linux', arch: 'amd64' });
+  });
+
   it('finds the cgroup-v1 memory mount and ignores cgroup2', () => {
     const mountinfo = [
       '30 25 0:26 / /sys/fs/cgroup/unified rw,relatime shared:4 - cgroup2 cgroup2 rw',
