@@ -29,6 +29,7 @@ const asInspected = (method: string) => (method === 'none' ? 'not-affected' : me
 async function checkToolchain(ctx: SourceContext, tree: string): Promise<ToolchainChoice | undefined> {
   const { plan } = ctx;
   const facts = ctx.results.set('treeToolchain', await readTreeToolchainFacts(tree));
+  // how the tree compares Go versions is not judged from its text here: its own check is run (askTheTree)
   const needs = {
     upstream: plan.toolchainNeeds.upstream,
     minimumGo: facts.minimumGo?.version,
