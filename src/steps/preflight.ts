@@ -17,7 +17,7 @@ import { SourceCache } from '../source.js';
 import type { Step } from '../step.js';
 import { imageFactsDir } from './shared.js';
 import { type ToolchainChoice, ToolchainRefused, chooseToolchain, loadToolchains } from '../toolchain.js';
-import { behaviourDifferences } from '../toolchain-behaviour.js';
+import { behaviourDifferences, describeBehaviour } from '../toolchain-behaviour.js';
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
@@ -216,6 +216,7 @@ export const preflight: Step<PlanningContext> = {
             `${what}: building with Go ${choice.go} although ${choice.risk} (--allow-toolchain-risk); the risk is recorded in the build record and the package`,
           );
         ctx.deps.log.info(`  toolchain ${choice.image} (Go ${choice.go}): ${choice.why}`);
+        for (const d of describeBehaviour(choice, plan.goVersion)) ctx.deps.log.info(`  behaviour: ${d}`);
         const image = choice.image;
         imageId = await docker.imageId(image);
         if (!imageId)
