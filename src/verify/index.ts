@@ -76,7 +76,8 @@ export async function el7Check(binary: string): Promise<Check> {
     );
   return fail(
     'EL7 glibc',
-    `needs GLIBC_${elf.highestGlibc}, EL7 has ${EL7_GLIBC}: it will not start there; build it static`,
+    // a cgo binary (the kubelet, as upstream links it) takes the symbol versions of the glibc it was linked against
+    `needs GLIBC_${elf.highestGlibc}, EL7 has ${EL7_GLIBC}: it will not start there; build it against an older glibc (a builder image of Debian bullseye or older, e.g. nokmem-builder:debian-go1.15)`,
   );
 }
 
