@@ -59,8 +59,8 @@ export const REVISION_LABEL = 'dev.nokmem.image-revision';
 /** What a tree says about the Go it needs. `from` names the file, for messages and the build record. */
 export interface TreeToolchainFacts {
   minimumGo?: { version: string; from: string };
-  /** How the tree's own Go check compares versions with its minimum (kubernetes' hack/lib/golang.sh). */
-  goCheck?: { compare: 'numeric' | 'lexical'; from: string };
+  /** Where the tree's own Go check compares versions as strings (kubernetes' hack/lib/golang.sh); else numeric. */
+  goCheck?: { compare: 'lexical'; from: string };
   /** The vendored github.com/modern-go/reflect2, if any; "unknown" when vendored at an unrecognised revision. */
   reflect2?: { version: string; from: string };
 }
@@ -81,14 +81,9 @@ export async function readTreeToolchainFacts(tree: string): Promise<TreeToolchai
   const golang = await read('hack/lib/golang.sh');
   const minimum = golang && /minimum_go_version=go(\d+\.\d+(?:\.\d+)?)/.exec(golang);
   if (minimum) facts.minimumGo = { version: minimum[1]!, from: 'hack/lib/golang.sh minimum_go_version' };
-  const compare = !golang
-    ? undefined
-    : /\[\[\s*"\$\{go_version\[2\]\}"\s*<\s*"\$\{minimum_go_version\}"/.test(golang)
-      ? 'lexical'
-      : /\bsort\b[^\n]*-k\s*2,2n/.test(golang)
-        ? 'numeric'
-        : undefined;
-  if (compare) facts.goCheck = { compare, from: 'hack/lib/golang.sh kube::golang::verify_go_version' };
+  // the exception is recorded (numeric is the rule): kubernetes 1.8.0-1.8.8 and 1.9.0-1.9.3 compare as strings
+  if (golang && /\[\[\s*"\$\{go_version\[2\]\}"\s*<\s*"\$\{minimum_go_version\}"/.test(golang))
+    facts.goCheck = { compare: 'lexical', from: 'hack/lib/golang.sh kube::golang::verify_go_version' };
   if (!minimum) {
     const gomod = await read('go.mod');
     const directive = gomod && /^go (\d+\.\d+(?:\.\d+)?)\s*$/m.exec(gomod);
