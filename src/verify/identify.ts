@@ -223,16 +223,18 @@ export async function identifyBinary(
     if (reported.version) by += `; ${component} --version (run in a container) reports it`;
   } else by += ` and its -ldflags set the version`;
   // A release whose binary prints another release's version (runc v1.0.0-rc90 prints 1.0.0-rc10) is what it is claimed
-  const sameBinary =
-    claim?.component === component &&
-    reported.version !== undefined &&
-    reportedVersion(specs.table[component], claim.version.tag) === reported.version.replace(/^v/, '');
-  if (sameBinary)
+  const prints =
+    claim?.component === component ? reportedVersion(specs.table[component], claim.version.tag) : undefined;
+  const printsAnother =
+    prints !== undefined &&
+    prints !== claim!.version.tag.replace(/^v/, '') &&
+    prints === reported.version?.replace(/^v/, '');
+  if (printsAnother)
     return {
       identity: claimed(
-        claim,
+        claim!,
         specs.table,
-        `${by}, as specs/versions.yaml says ${claim.version.tag} does`,
+        `${by}, which specs/versions.yaml says ${claim!.version.tag} prints`,
         reported.commit,
       ),
       versionRun,
