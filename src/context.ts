@@ -2,6 +2,7 @@
 // interfaces, the plan (made once by resolve and preflight, before any long work, then read-only), and the
 // results, each set once by the step that makes it. Steps read the plan and the results; nothing else carries state.
 
+import type { BuildRecord } from './build-record.js';
 import type { DockerEngine } from './docker.js';
 import type { Logger } from './log.js';
 import type { AppliedPatch } from './patch.js';
@@ -10,7 +11,8 @@ import type { SigningConfig, SigningKey } from './signing.js';
 import type { SourceCache } from './source.js';
 import type { VendoredModule } from './vendored.js';
 import type { TreeInspection } from './inspect-tree.js';
-import type { Era, PatchRecipe } from './specs.js';
+import type { Era, Linkage, PatchRecipe } from './specs.js';
+import type { TreeBuildAnswers } from './tree-build.js';
 import type { ToolchainChoice, ToolchainNeeds, TreeToolchainFacts } from './toolchain.js';
 import type { Verdict } from './verify/verdict.js';
 import type { Component, ReleaseVersion } from './version.js';
@@ -121,6 +123,10 @@ export interface ResolvedPlan {
   readonly goVersion: string;
   /** What this version is expected to need of Go (specs/versions.yaml); the tree inspection has the last word. */
   readonly toolchainNeeds: ToolchainNeeds;
+  /** How upstream links the binary and why (specs/versions.yaml); the tree inspection checks it against the tree. */
+  readonly link: Linkage;
+  /** What the binary prints as its version (without "v"); the tree's VERSION file must agree (runc). */
+  readonly reportsVersion: string;
   /** For a version nothing safe can build: which later versions the table calls not affected (upstream only). */
   readonly laterUnaffected?: string;
   /** The recipe specs/ gives; undefined for a fork (the tree decides). */
@@ -193,6 +199,8 @@ export interface BuildResults {
   tree: string;
   inspection: TreeInspection;
   treeToolchain: TreeToolchainFacts;
+  /** inspect tree: what the tree's own build scripts said (its Go check, its linkage, its version) */
+  treeBuild: TreeBuildAnswers;
   /** inspect tree: the plan's recipe, or for a fork the one its tree decides */
   recipe: Recipe;
   /** inspect tree: the plan's toolchain, with the risk the tree shows when --allow-toolchain-risk accepted it */
@@ -272,30 +280,4 @@ export interface BuildContext extends SourceContext {
   readonly plan: BuildPlan;
 }
 
-export interface BuildRecord {
-  schema: 'nokmem/build-record@1';
-  component: Component;
-  version: string;
-  source: { repository: string; tag: string; commit: string; pinned: boolean; commitTime: number };
-  method: Recipe['method'];
-  reason: string;
-  inspection?: { method: string; evidence: string };
-  fork?: { name: string; patches: { file: string; sha256: string; url?: string }[]; binary: string; package: string };
-  patch: { recipe: string; recipeDigest: string; diffDigest: string; file: string } | null;
-  go: { upstream: string; used: string };
-  /** Which toolchain built the binary and why; the tree's own needs; a risk the user accepted. */
-  toolchain?: {
-    image: string;
-    go: string;
-    why: string;
-    tree: TreeToolchainFacts;
-    expected: ToolchainNeeds;
-    risk?: string;
-  };
-  image: { reference: string; id: string };
-  flags: { make: string[]; env: Record<string, string> };
-  files: Record<string, { sha256: string; size: number }>;
-  verification: Verdict;
-  builtAt: string;
-  nokmem: string;
-}
+export type { BuildRecord };

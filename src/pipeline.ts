@@ -44,6 +44,7 @@ import {
 } from './context.js';
 import { InputError } from './errors.js';
 import { type Step, type StepReport, runSteps } from './step.js';
+import { describeBehaviour } from './toolchain-behaviour.js';
 import { applyForkPatches } from './steps/apply-fork-patches.js';
 import { applyNokmemMethod } from './steps/apply-nokmem-method.js';
 import { checkOut } from './steps/check-out.js';
@@ -207,8 +208,10 @@ export function describePlan(plan: ResolvedPlan & Partial<BuildPlan>): string {
       : []),
     `method      ${plan.method}: ${plan.reason}`,
     ...(patch ? [`patch       patches/${patch.name}.yaml under ${patch.root} (${patch.digest})`] : []),
-    `go          ${plan.goVersion} (upstream); the tree should state ${plan.toolchainNeeds.minimumGo ? `minimum Go ${plan.toolchainNeeds.minimumGo}` : 'no minimum Go'}, ${plan.toolchainNeeds.reflect2 ? `reflect2 ${plan.toolchainNeeds.reflect2}` : 'no vendored reflect2'} (checked after checkout)`,
+    `go          ${plan.goVersion} (upstream); the tree should state ${plan.toolchainNeeds.minimumGo ? `minimum Go ${plan.toolchainNeeds.minimumGo}` : 'no minimum Go'}${plan.toolchainNeeds.goCheck === 'lexical' ? ' (compared as strings)' : ''}, ${plan.toolchainNeeds.reflect2 ? `reflect2 ${plan.toolchainNeeds.reflect2}` : 'no vendored reflect2'} (checked after checkout)`,
     `toolchain   ${plan.toolchain ? `Go ${plan.toolchain.go}: ${plan.toolchain.why}${plan.toolchain.risk ? `; RISK: ${plan.toolchain.risk}` : ''}` : 'not chosen'}`,
+    ...(plan.toolchain ? describeBehaviour(plan.toolchain, plan.goVersion) : []).map((d) => `behaviour   ${d}`),
+    `link        ${plan.link.mode}: ${plan.link.reason} (checked against the tree's own build scripts)`,
     ...(plan.image ? [`image       ${plan.image}${plan.imageId ? ` ${plan.imageId}` : ' (MISSING)'}`] : []),
     `build       ${recipe ? `make ${recipe.make.join(' ')}` : 'make static ... (BUILDTAGS decided by the tree inspection)'}`,
     `env         ${Object.entries(recipe?.env ?? {})

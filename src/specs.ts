@@ -21,6 +21,10 @@ const sha = z.string().regex(/^[0-9a-f]{40}$/, 'a commit must be 40 lowercase he
 export const KmemMethod = z.enum(['not-affected', 'source-patch', 'build-tag', 'unknown']);
 export type KmemMethod = z.infer<typeof KmemMethod>;
 
+/** How upstream links the binary (static: no glibc from the host; cgo: dynamically against the host's glibc), and why. */
+export const Linkage = z.object({ mode: z.enum(['static', 'cgo']), reason: z.string() }).strict();
+export type Linkage = z.infer<typeof Linkage>;
+
 const Era = z
   .object({
     versions: range,
@@ -33,12 +37,15 @@ const Era = z
     make: z.array(z.string()).optional(),
     env: z.record(z.string(), z.string()).optional(),
     marker: z.boolean().optional(),
+    /** How upstream links the binary of this era; the tree inspection checks it against the tree's own build scripts. */
+    link: Linkage.optional(),
   })
   .strict()
   .superRefine((era, ctx) => {
     const builds = era.method === 'source-patch' || era.method === 'build-tag';
     if (builds && (!era.layout || !era.make))
       ctx.addIssue({ code: 'custom', message: `a ${era.method} era needs layout and make` });
+    if (era.make && !era.link) ctx.addIssue({ code: 'custom', message: 'an era with a make line needs link' });
     if (era.method === 'source-patch' && (!era.patch || !era.patchRoot))
       ctx.addIssue({ code: 'custom', message: 'a source-patch era needs patch and patchRoot' });
   });
@@ -58,9 +65,18 @@ const ComponentSpec = z
     /** The Go upstream released with; and what the tree states about the Go it needs (checked against the tree). */
     toolchains: z.array(
       z
-        .object({ versions: range, go: z.string(), minimum: z.string().optional(), reflect2: z.string().optional() })
+        .object({
+          versions: range,
+          go: z.string(),
+          minimum: z.string().optional(),
+          reflect2: z.string().optional(),
+          /** How the tree's own Go check compares versions with its minimum (default numeric). */
+          goCheck: z.enum(['numeric', 'lexical']).optional(),
+        })
         .strict(),
     ),
+    /** The version a release binary prints where it is not its tag's (runc v1.0.0-rc90 prints 1.0.0-rc10). */
+    reports: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 export type ComponentSpec = z.infer<typeof ComponentSpec>;
@@ -249,6 +265,11 @@ export function eraFor(spec: ComponentSpec, version: ReleaseVersion): Era | unde
 /** The cgroupfs driver's package path as the linker names it in a build of this era (for messages and JSON). */
 export function fsPackageFor(spec: ComponentSpec, era: Era | undefined): string {
   return `${era?.vendorPrefix ? `${spec.importPath}/vendor/` : ''}${spec.libcontainerPackage}`;
+}
+
+/** The version the release binary of `tag` prints (without "v"): its tag's, unless specs/ say otherwise. */
+export function reportedVersion(spec: ComponentSpec, tag: string): string {
+  return spec.reports?.[tag] ?? tag.replace(/^v/, '');
 }
 
 export function goVersionFor(spec: ComponentSpec, version: ReleaseVersion): string | undefined {

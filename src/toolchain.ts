@@ -7,7 +7,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { InputError } from './errors.js';
+import { compareGo, goMinor, lexicalCeiling, lexicallyOlder } from './go-version.js';
 import { loadYaml } from './specs.js';
+import { BehaviourChange, type ToolchainBehaviour } from './toolchain-behaviour.js';
+
+export { compareGo, goMinor, goParts } from './go-version.js';
 
 const goVersion = z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'a Go version like 1.15 or 1.15.15');
 
@@ -26,6 +30,7 @@ const ToolchainSpecs = z
   .object({
     reflect2: z.object({ fixedIn: z.string().regex(/^v\d+\.\d+\.\d+$/), breaksFrom: goVersion }).strict(),
     offline: z.array(OfflineImage).min(1),
+    behaviour: z.array(BehaviourChange).default([]),
     common: z.array(z.string()),
     official: z
       .object({
@@ -51,25 +56,11 @@ export async function loadToolchains(specsDir: string): Promise<ToolchainSpecs> 
 export const GO_VERSION_LABEL = 'dev.nokmem.go-version';
 export const REVISION_LABEL = 'dev.nokmem.image-revision';
 
-/** "go1.15.15" / "1.15" / "go version go1.19.8 linux/amd64" -> [1, 15, 15] (missing parts are 0). */
-export function goParts(text: string): [number, number, number] | undefined {
-  const m = /(?:^|go)(\d+)\.(\d+)(?:\.(\d+))?/.exec(text.trim());
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
-}
-
-export function compareGo(a: string, b: string): number {
-  const x = goParts(a);
-  const y = goParts(b);
-  if (!x || !y) throw new Error(`not a Go version: ${!x ? a : b}`);
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! - y[i]! < 0 ? -1 : 1;
-  return 0;
-}
-
-export const goMinor = (v: string) => goParts(v)!.slice(0, 2).join('.');
-
 /** What a tree says about the Go it needs. `from` names the file, for messages and the build record. */
 export interface TreeToolchainFacts {
   minimumGo?: { version: string; from: string };
+  /** Where the tree's own Go check compares versions as strings (kubernetes' hack/lib/golang.sh); else numeric. */
+  goCheck?: { compare: 'lexical'; from: string };
   /** The vendored github.com/modern-go/reflect2, if any; "unknown" when vendored at an unrecognised revision. */
   reflect2?: { version: string; from: string };
 }
@@ -90,7 +81,10 @@ export async function readTreeToolchainFacts(tree: string): Promise<TreeToolchai
   const golang = await read('hack/lib/golang.sh');
   const minimum = golang && /minimum_go_version=go(\d+\.\d+(?:\.\d+)?)/.exec(golang);
   if (minimum) facts.minimumGo = { version: minimum[1]!, from: 'hack/lib/golang.sh minimum_go_version' };
-  else {
+  // the exception is recorded (numeric is the rule): kubernetes 1.8.0-1.8.8 and 1.9.0-1.9.3 compare as strings
+  if (golang && /\[\[\s*"\$\{go_version\[2\]\}"\s*<\s*"\$\{minimum_go_version\}"/.test(golang))
+    facts.goCheck = { compare: 'lexical', from: 'hack/lib/golang.sh kube::golang::verify_go_version' };
+  if (!minimum) {
     const gomod = await read('go.mod');
     const directive = gomod && /^go (\d+\.\d+(?:\.\d+)?)\s*$/m.exec(gomod);
     if (directive) facts.minimumGo = { version: directive[1]!, from: 'go.mod go directive' };
@@ -128,6 +122,8 @@ export interface ToolchainNeeds {
   upstream: string;
   minimumGo?: string;
   reflect2?: string;
+  /** How the tree's own Go check compares versions (default numeric); `lexical` refuses every Go from 1.10 on. */
+  goCheck?: 'numeric' | 'lexical';
 }
 
 /** A Go below which the binary misbehaves, or undefined when nothing caps it. */
@@ -152,8 +148,16 @@ export function effectiveMinimum(needs: Needs): string | undefined {
   return needs.minimumGo;
 }
 
+/** Why the tree's own Go check (as specs/ or the tree describe it) refuses a Go, or undefined. */
+export function goCheckProblem(go: string, needs: Needs): string | undefined {
+  if (needs.goCheck !== 'lexical' || !needs.minimumGo || !lexicallyOlder(go, needs.minimumGo)) return undefined;
+  return `its hack/lib/golang.sh compares Go versions as strings, so go${go} reads as older than its minimum go${needs.minimumGo}`;
+}
+
 /** Why a Go breaks the needs, or undefined when it is safe. */
 export function toolchainProblem(go: string, needs: Needs, specs: ToolchainSpecs): string | undefined {
+  const check = goCheckProblem(go, needs);
+  if (check) return check;
   const minimum = effectiveMinimum(needs);
   if (minimum && compareGo(go, minimum) < 0) return `Go ${go} is older than the tree's minimum Go ${minimum}`;
   const ceiling = goCeiling(needs.reflect2, specs);
@@ -166,11 +170,11 @@ export function toolchainProblem(go: string, needs: Needs, specs: ToolchainSpecs
 /** The range of Go that is safe for the needs, for people: "Go >= 1.16 and < 1.18". */
 export function describeSafeRange(needs: Needs, specs: ToolchainSpecs): string {
   const minimum = effectiveMinimum(needs);
-  const parts = [
-    minimum ? `>= ${minimum}` : undefined,
-    goCeiling(needs.reflect2, specs) ? `< ${goCeiling(needs.reflect2, specs)}` : undefined,
-  ].filter(Boolean);
-  return parts.length ? `Go ${parts.join(' and ')}` : 'any Go';
+  const lexical = needs.goCheck === 'lexical' && needs.minimumGo ? lexicalCeiling(needs.minimumGo) : undefined;
+  const ceilings = [goCeiling(needs.reflect2, specs), lexical].filter((c): c is string => !!c).sort(compareGo);
+  const parts = [minimum ? `>= ${minimum}` : undefined, ceilings[0] ? `< ${ceilings[0]}` : undefined].filter(Boolean);
+  const why = lexical ? ' (its hack/lib/golang.sh compares Go versions as strings)' : '';
+  return parts.length ? `Go ${parts.join(' and ')}${why}` : 'any Go';
 }
 
 export interface AvailableImage {
@@ -178,7 +182,7 @@ export interface AvailableImage {
   go: string;
 }
 
-export interface ToolchainChoice {
+export interface ToolchainChoice extends Partial<ToolchainBehaviour> {
   image: string;
   go: string;
   /** Why this image, for the plan, the build record and the package. */
@@ -204,6 +208,12 @@ export function chooseToolchain(
 ): ToolchainChoice {
   if (options.override) {
     const { image, go } = options.override;
+    const check = goCheckProblem(go, needs);
+    if (check)
+      throw new ToolchainRefused(
+        `--image ${image} has Go ${go}, which ${what} refuses: ${check}; it needs ${describeSafeRange(needs, specs)}: ` +
+          `make one with \`nokmem builder-image --go ${needs.upstream}\` and pass it with --image`,
+      );
     const problem = toolchainProblem(go, needs, specs);
     if (!problem)
       return { image, go, why: `--image ${image} (Go ${go}; safe for ${what}: ${describeSafeRange(needs, specs)})` };

@@ -137,6 +137,7 @@ async function verifyBare(env: CliEnv, target: string, file: string, options: Ve
       binary: file,
       component: identity.component,
       tag: identity.tag,
+      version: identity.version,
       commit: options.commit,
       expect: identity.expect,
       versionRun,

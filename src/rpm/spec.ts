@@ -3,7 +3,8 @@
 
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { PROJECT_ROOT } from '../specs.js';
+import { type Linkage, PROJECT_ROOT } from '../specs.js';
+import { type BehaviourDifference, describeBehaviour } from '../toolchain-behaviour.js';
 import type { Component } from '../version.js';
 
 export const RPM_SPECS_DIR = path.join(PROJECT_ROOT, 'specs', 'rpm');
@@ -62,6 +63,47 @@ export interface SpecInputs {
   packageName?: string;
   binaryName?: string;
   upstream?: string;
+  /** How the binary is built: its linkage and the toolchain, where it differs from upstream's (the build record). */
+  build?: BuildFacts;
+}
+
+export interface BuildFacts {
+  link?: Linkage;
+  /** The Go that built it, and the one upstream used. */
+  go?: string;
+  upstreamGo?: string;
+  behaviour?: BehaviourDifference[];
+  /** Set in the environment of the kubelet's unit to restore upstream's behaviour. */
+  restoreEnv?: Record<string, string>;
+}
+
+/** The description's lines about the build: linkage, and the toolchain where it behaves unlike upstream's. */
+export function buildDescription(facts: BuildFacts = {}): string {
+  const lines = [
+    facts.link ? `Linked ${facts.link.mode === 'cgo' ? 'with cgo' : 'statically'}: ${facts.link.reason}.` : '',
+  ];
+  if (facts.go && facts.upstreamGo && facts.behaviour?.length)
+    lines.push(
+      ...describeBehaviour({ go: facts.go, behaviour: facts.behaviour }, facts.upstreamGo).map(
+        (d) => `Toolchain: ${d}${/restored with/.test(d) ? ' (set in kubelet.service)' : ''}.`,
+      ),
+    );
+  // `%` starts a macro in a spec file
+  return lines.filter(Boolean).join('\n').replace(/%/g, '%%');
+}
+
+/** The lines of kubelet.service that restore upstream's behaviour of the Go runtime (or say why there are none). */
+export function serviceEnvironment(facts: BuildFacts = {}): string {
+  const env = Object.entries(facts.restoreEnv ?? {});
+  if (!env.length)
+    return facts.behaviour?.length
+      ? `# Go ${facts.go} differs from upstream's Go ${facts.upstreamGo} and no setting restores it: see rpm -qi kubelet.`
+      : "# No GODEBUG: the Go that built this kubelet behaves like upstream's where it matters here.";
+  return [
+    `# Go ${facts.go} built this kubelet where upstream used Go ${facts.upstreamGo}: this restores upstream's behaviour`,
+    '# (see rpm -qi kubelet). A GODEBUG in /etc/sysconfig/kubelet replaces it.',
+    ...env.map(([k, v]) => `Environment="${k}=${v}"`),
+  ].join('\n');
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -89,6 +131,8 @@ export function specValues(inputs: SpecInputs): Record<string, string> {
     tag: inputs.tag,
     commit: inputs.commit,
     method: inputs.methodSummary,
+    build: buildDescription(inputs.build),
+    serviceEnvironment: serviceEnvironment(inputs.build),
     requires: pkg.requires.map((r) => `Requires:       ${r}`).join('\n'),
     changelog: [
       `* ${changelogDate(inputs.epoch)} nokmem <nokmem@localhost> - ${version}-${release}`,

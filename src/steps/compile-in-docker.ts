@@ -8,7 +8,7 @@ import type { BuildContext } from '../context.js';
 import { CommandFailed, UserError } from '../errors.js';
 import type { Step } from '../step.js';
 import { vendoredModules } from '../vendored.js';
-import { goBuildCache, imageFactsDir, unlessCached } from './shared.js';
+import { goBuildCache, imageFactsDir, unlessCached, workspaceOf } from './shared.js';
 
 export const compileInDocker: Step<BuildContext> = {
   name: 'compile in Docker',
@@ -33,12 +33,18 @@ export const compileInDocker: Step<BuildContext> = {
       `${plan.fork?.name ?? `${plan.component}-${plan.version.tag}`}.build.log`,
     );
     await mkdir(path.dirname(logFile), { recursive: true });
+    // GOPATH is /go, owned by root in the image: a Makefile that installs dependency archives into $GOPATH/pkg
+    // (`go build -i`, runc rc2-rc4) gets a writable one of its own, and upstream's build stays as it is.
+    const gopathPkg = path.join(await workspaceOf(ctx), 'gopath-pkg');
+    await mkdir(gopathPkg, { recursive: true });
+    await docker.prepareWritable(gopathPkg);
     const mounts = [
       { host: tree, container: plan.mountPath },
       { host: goCache, container: '/gocache' },
       ...(plan.goCacheInTree
         ? [{ host: goCache, container: path.posix.join(plan.mountPath, plan.goCacheInTree) }]
         : []),
+      { host: gopathPkg, container: '/go/pkg' },
     ];
     log.info(`  ${plan.image}: make ${make.join(' ')}`);
     try {

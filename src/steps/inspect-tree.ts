@@ -1,11 +1,14 @@
 // Step: read the tree's libcontainer to decide the method. For a fork this is the decision; for an upstream
 // version it must agree with specs/versions.yaml (and with a fork's claimed version), or the build stops with
-// both answers: either the table or the tree is wrong.
+// both answers: either the table or the tree is wrong. Then ask the tree's own build scripts (src/tree-build.ts)
+// what they will do with the chosen toolchain, before any compile: their Go check has the last word on the Go,
+// and their linkage and version must be what specs/ say.
 
 import type { Recipe, SourceContext } from '../context.js';
 import { InputError, PinMismatch } from '../errors.js';
 import { type TreeInspection, inspectTree as inspectLibcontainer } from '../inspect-tree.js';
 import type { Step } from '../step.js';
+import { askTree } from '../tree-build.js';
 import {
   type ToolchainChoice,
   ToolchainRefused,
@@ -26,6 +29,7 @@ const asInspected = (method: string) => (method === 'none' ? 'not-affected' : me
 async function checkToolchain(ctx: SourceContext, tree: string): Promise<ToolchainChoice | undefined> {
   const { plan } = ctx;
   const facts = ctx.results.set('treeToolchain', await readTreeToolchainFacts(tree));
+  // how the tree compares Go versions is not judged from its text here: its own check is run (askTheTree)
   const needs = {
     upstream: plan.toolchainNeeds.upstream,
     minimumGo: facts.minimumGo?.version,
@@ -33,12 +37,18 @@ async function checkToolchain(ctx: SourceContext, tree: string): Promise<Toolcha
   };
   const said = [
     facts.minimumGo && `minimum Go ${facts.minimumGo.version} (${facts.minimumGo.from})`,
+    facts.goCheck?.compare === 'lexical' && `a Go check that compares versions as strings (${facts.goCheck.from})`,
     facts.reflect2 && `reflect2 ${facts.reflect2.version} (${facts.reflect2.from})`,
   ].filter(Boolean);
   ctx.deps.log.info(
     `  toolchain: the tree states ${said.length ? said.join(', ') : 'no minimum Go and vendors no reflect2'}`,
   );
   const expected = plan.toolchainNeeds;
+  const compares = (c?: string) => `compares Go versions ${c === 'lexical' ? 'as strings' : 'numerically'}`;
+  if (plan.component === 'kubelet' && (expected.goCheck ?? 'numeric') !== (facts.goCheck?.compare ?? 'numeric'))
+    ctx.deps.log.warn(
+      `specs/versions.yaml says the Go check of ${plan.component} ${plan.version.tag} ${compares(expected.goCheck)}, but its hack/lib/golang.sh ${compares(facts.goCheck?.compare)}: the tree's own check decides (fix the table)`,
+    );
   if (expected.minimumGo !== needs.minimumGo || expected.reflect2 !== needs.reflect2) {
     ctx.deps.log.warn(
       `specs/versions.yaml expects minimum Go ${expected.minimumGo ?? '-'} and reflect2 ${expected.reflect2 ?? '-'} for ${plan.component} ${plan.version.tag}; the tree says ${needs.minimumGo ?? '-'} and ${needs.reflect2 ?? '-'}: the tree is used (fix the table)`,
@@ -97,6 +107,64 @@ const disagree = (found: TreeInspection, what: string, said: string) =>
       'either the table or the tree is wrong: check specs/versions.yaml and the source before building',
   );
 
+/**
+ * The tree's own build scripts, asked with the chosen toolchain (kubernetes) or read (runc). `nokmem prepare` chooses
+ * no builder image: kubernetes' scripts are then not run.
+ */
+async function askTheTree(ctx: SourceContext, tree: string, recipe: Recipe, toolchain?: ToolchainChoice) {
+  const { plan, results } = ctx;
+  const { log } = ctx.deps;
+  const what = plan.fork ? `fork ${plan.fork.name}` : `${plan.component} ${plan.version.tag}`;
+  if (plan.component === 'kubelet' && !toolchain) {
+    log.info("  the tree's own Go check and linkage: not asked (no builder image is chosen: nothing is compiled)");
+    return;
+  }
+  const answers = results.set(
+    'treeBuild',
+    await askTree(
+      {
+        component: plan.component,
+        tree,
+        mountPath: plan.mountPath,
+        image: toolchain?.image ?? '',
+        env: recipe.env,
+        make: recipe.make,
+      },
+      ctx.deps.docker,
+    ),
+  );
+  const check = answers.goCheck;
+  if (check) {
+    log.info(`  ${check.from}: Go ${check.go} ${check.ok ? 'passes' : `is refused (${check.said})`}`);
+    if (!check.ok) {
+      const facts = results.get('treeToolchain');
+      const needs = {
+        upstream: plan.toolchainNeeds.upstream,
+        minimumGo: facts.minimumGo?.version ?? plan.toolchainNeeds.minimumGo,
+        goCheck: facts.goCheck?.compare ?? plan.toolchainNeeds.goCheck,
+      };
+      const specs = await loadToolchains(ctx.request.specsDir);
+      throw new ToolchainRefused(
+        `${what}: the tree's own Go check (${check.from}) refuses Go ${check.go} of ${toolchain!.image} ` +
+          `("${check.said}"); it needs ${describeSafeRange(needs, specs)}: make an image with ` +
+          `\`nokmem builder-image --go ${plan.toolchainNeeds.upstream}\` and pass it with --image`,
+      );
+    }
+  }
+  log.info(`  link: ${answers.link.mode} (${answers.link.evidence})`);
+  if (answers.link.mode !== plan.link.mode)
+    throw new PinMismatch(
+      `specs/versions.yaml says ${what} is linked ${plan.link.mode} (${plan.link.reason}), but the tree says ` +
+        `${answers.link.mode} (${answers.link.evidence}); either the table or the tree is wrong: check specs/versions.yaml and the source before building`,
+    );
+  if (answers.version !== undefined && answers.version !== plan.reportsVersion)
+    throw new PinMismatch(
+      `the tree's VERSION says ${answers.version}, but ${plan.fork ? 'specs/forks.yaml' : 'specs/versions.yaml'} expects ${what} to report ` +
+        `${plan.reportsVersion}; a release binary prints its VERSION file: record what it prints ` +
+        `(${plan.fork ? "the fork's version" : `${plan.component}.reports`}) or check the source`,
+    );
+}
+
 export const inspectTree: Step<SourceContext> = {
   name: 'inspect tree',
   writes: true,
@@ -115,9 +183,8 @@ export const inspectTree: Step<SourceContext> = {
           `specs/versions.yaml for ${plan.component} ${plan.version.tag}`,
           asInspected(plan.method),
         );
-      results.set('recipe', plan.recipe!);
-      return;
     }
-    results.set('recipe', forkTreeRecipe(ctx, found));
+    const recipe = results.set('recipe', plan.fork ? forkTreeRecipe(ctx, found) : plan.recipe!);
+    await askTheTree(ctx, tree, recipe, toolchain);
   },
 };

@@ -43,6 +43,13 @@ export const packageRpm: Step<BuildContext> = {
         packageName: plan.fork?.packageName,
         binaryName: plan.binaryName,
         upstream: plan.fork ? `${plan.fork.name} (a fork of runc)` : undefined,
+        build: {
+          link: record.link,
+          go: record.toolchain?.go,
+          upstreamGo: record.go.upstream,
+          behaviour: record.toolchain?.behaviour,
+          restoreEnv: record.toolchain?.restoreEnv,
+        },
       },
       workspace,
       results.get('signingKey').packager,

@@ -17,6 +17,7 @@ import { SourceCache } from '../source.js';
 import type { Step } from '../step.js';
 import { imageFactsDir } from './shared.js';
 import { type ToolchainChoice, ToolchainRefused, chooseToolchain, loadToolchains } from '../toolchain.js';
+import { behaviourDifferences, describeBehaviour } from '../toolchain-behaviour.js';
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
@@ -82,6 +83,9 @@ function cacheKeyOf(
     make: recipe?.make ?? [],
     env: recipe?.env ?? {},
     marker: recipe?.marker ?? false,
+    // what the record and the package say about the build (they travel with a cached result)
+    link: plan.link,
+    behaviour: choice?.behaviour ?? null,
     fork: plan.fork
       ? { name: plan.fork.name, binary: plan.binaryName, patches: plan.fork.patches.map((p) => p.sha256) }
       : null,
@@ -143,9 +147,23 @@ export const preflight: Step<PlanningContext> = {
     );
     await requireWritableDir(request.outDir, '--out');
     await requireWritableDir(request.cacheDir, '--cache-dir');
-    // A build learns that the remote is unreachable when it fetches; a dry run fetches nothing, so it asks here.
+    // A build learns that the remote is unreachable when it fetches; a dry run fetches nothing, so it asks here, and
+    // marks an unreachable one as missing (the plan comes from the pins).
     if (request.dryRun)
-      await new SourceCache(runner, path.join(request.cacheDir, 'git')).checkReachable(plan.source.remote);
+      await needs.check(
+        'remote',
+        () =>
+          new SourceCache(runner, path.join(request.cacheDir, 'git'))
+            .checkReachable(plan.source.remote)
+            .catch((error: unknown) =>
+              Promise.reject(
+                error instanceof InputError
+                  ? new MissingPrerequisite(error.message, undefined, { cause: error })
+                  : error,
+              ),
+            ),
+        () => plan.source.remote,
+      );
     const engine = await needs.check(
       'Docker engine',
       () => docker.ping(),
@@ -192,12 +210,16 @@ export const preflight: Step<PlanningContext> = {
         },
         (c) => `${c.image} (Go ${c.go}): ${c.why}`,
       );
+      // Where the chosen Go behaves unlike upstream's, the record and the package say so (and restore it).
+      if (choice)
+        choice = { ...choice, ...behaviourDifferences(plan.component, plan.goVersion, choice.go, specs.behaviour) };
       if (choice) {
         if (choice.risk)
           ctx.deps.log.warn(
             `${what}: building with Go ${choice.go} although ${choice.risk} (--allow-toolchain-risk); the risk is recorded in the build record and the package`,
           );
         ctx.deps.log.info(`  toolchain ${choice.image} (Go ${choice.go}): ${choice.why}`);
+        for (const d of describeBehaviour(choice, plan.goVersion)) ctx.deps.log.info(`  behaviour: ${d}`);
         const image = choice.image;
         imageId = await docker.imageId(image);
         if (!imageId)

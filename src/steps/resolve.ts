@@ -17,11 +17,15 @@ import {
   loadPatchRecipeWithDigest,
   loadPins,
   loadVersionTable,
+  reportedVersion,
   toolchainFor,
 } from '../specs.js';
 import type { Step } from '../step.js';
 import { buildEnv } from './shared.js';
 import { parseVersion } from '../version.js';
+
+/** The commit of an unpinned tag when a dry run cannot read the remote. */
+export const UNREADABLE = 'unknown (the remote cannot be read)';
 
 function render(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
@@ -73,6 +77,7 @@ async function resolveFork(ctx: PlanningContext, name: string): Promise<Resolved
     });
   }
   const tag = fork.version.startsWith('v') ? fork.version : `v${fork.version}`;
+  const era = claims ? eraFor(spec, claims) : undefined;
   return {
     component: 'runc',
     version: { tag, comparable: tag.slice(1) },
@@ -85,11 +90,12 @@ async function resolveFork(ctx: PlanningContext, name: string): Promise<Resolved
     },
     method: 'from-tree',
     reason: `${fork.description} (method decided by inspecting the tree)`,
-    era: claims
-      ? (eraFor(spec, claims) ?? spec.eras[0]!)
-      : { versions: '*', method: 'unknown', reason: 'decided by the tree' },
+    era: era ?? (claims ? spec.eras[0]! : { versions: '*', method: 'unknown', reason: 'decided by the tree' }),
     goVersion,
-    toolchainNeeds: { upstream: goVersion, minimumGo: toolchain.minimum, reflect2: toolchain.reflect2 },
+    toolchainNeeds: needsOf(goVersion, toolchain),
+    // a fork builds with runc's own make interface (make static), as the runc release it claims, or the latest
+    link: era?.link ?? [...spec.eras].reverse().find((e) => e.link)!.link!,
+    reportsVersion: fork.version.replace(/^v/, ''),
     mountPath: `/go/src/${spec.importPath}`,
     artifact: spec.artifact,
     binaryName: fork.binary,
@@ -101,6 +107,13 @@ async function resolveFork(ctx: PlanningContext, name: string): Promise<Resolved
     fork: { name, patches, claims: claims?.tag, method: fork.method, packageName: fork.package },
   };
 }
+
+const needsOf = (upstream: string, t: { minimum?: string; reflect2?: string; goCheck?: 'numeric' | 'lexical' }) => ({
+  upstream,
+  minimumGo: t.minimum,
+  reflect2: t.reflect2,
+  ...(t.goCheck ? { goCheck: t.goCheck } : {}),
+});
 
 /** The first later era the table calls not affected, as advice for a version nothing safe can build. */
 function laterUnaffected(component: string, eras: readonly Era[], era: Era): string | undefined {
@@ -168,15 +181,21 @@ export const resolve: Step<PlanningContext> = {
     let commit = pins[request.component][version.tag];
     const pinned = commit !== undefined;
     if (!commit) {
-      commit = await sourceCache.remoteCommit(remote, version.tag);
+      // A dry run without network still prints the plan; preflight marks the remote as missing.
+      commit = await sourceCache
+        .remoteCommit(remote, version.tag)
+        .catch((error: unknown) =>
+          request.dryRun && error instanceof InputError ? UNREADABLE : Promise.reject(error),
+        );
       if (!commit)
         throw new InputError(
           `tag ${version.tag} is not on ${remote}; check the version, or point --remote at a mirror that has it`,
         );
-      ctx.deps.log.warn(
-        `${what} has no pin in specs/pins.yaml; using ${commit} as ${remote} reports it` +
-          (request.writePin ? ' (it will be recorded)' : ' (record it with --write-pin)'),
-      );
+      if (commit !== UNREADABLE)
+        ctx.deps.log.warn(
+          `${what} has no pin in specs/pins.yaml; using ${commit} as ${remote} reports it` +
+            (request.writePin ? ' (it will be recorded)' : ' (record it with --write-pin)'),
+        );
     }
 
     const values = { commit, version: version.tag };
@@ -203,7 +222,9 @@ export const resolve: Step<PlanningContext> = {
       reason,
       era,
       goVersion,
-      toolchainNeeds: { upstream: goVersion, minimumGo: toolchain.minimum, reflect2: toolchain.reflect2 },
+      toolchainNeeds: needsOf(goVersion, toolchain),
+      link: era.link!,
+      reportsVersion: reportedVersion(spec, version.tag),
       recipe,
       laterUnaffected: laterUnaffected(request.component, spec.eras, era),
       mountPath: `/go/src/${spec.importPath}`,

@@ -75,8 +75,11 @@ export const storeResult: Step<BuildContext> = {
             tree: results.maybe('treeToolchain') ?? {},
             expected: plan.toolchainNeeds,
             ...(toolchain.risk ? { risk: toolchain.risk } : {}),
+            ...(toolchain.behaviour?.length ? { behaviour: toolchain.behaviour } : {}),
+            ...(toolchain.restoreEnv ? { restoreEnv: toolchain.restoreEnv } : {}),
           }
         : undefined,
+      link: { ...plan.link, tree: results.maybe('treeBuild')?.link.evidence ?? 'not asked' },
       image: { reference: plan.image, id: plan.imageId ?? '' },
       flags: { make: [...recipe.make], env: { ...recipe.env } },
       files: digests,

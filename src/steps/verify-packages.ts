@@ -42,6 +42,7 @@ export const verifyPackages: Step<BuildContext> = {
         expect: {
           component: plan.component,
           tag: plan.version.tag,
+          version: plan.reportsVersion,
           fsPackage: plan.fsPackage,
           marker:
             (results.maybe('recipe') ?? plan.recipe)?.marker ??

@@ -24,6 +24,8 @@ const NAME = RUNC_PROOF;
 export function runtimeConfig(cgroupsPath: string, limitBytes: number): object {
   return {
     ociVersion: '1.0.0',
+    // runc rc3 (runtime-spec v1.0.0-rc5) refuses a config whose platform is not the host's; later ones ignore it
+    platform: { os: 'linux', arch: 'amd64' },
     process: { terminal: false, user: { uid: 0, gid: 0 }, args: ['/runc', '--version'], env: ['PATH=/'], cwd: '/' },
     root: { path: 'rootfs', readonly: false },
     hostname: 'nokmem-verify',

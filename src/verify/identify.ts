@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { DockerEngine } from '../docker.js';
 import { InputError, PinMismatch } from '../errors.js';
 import { forCommit } from '../forks.js';
-import { type ForkSpecs, type VersionTable, eraFor, fsPackageFor } from '../specs.js';
+import { type ForkSpecs, type VersionTable, eraFor, fsPackageFor, reportedVersion } from '../specs.js';
 import { type Component, type ReleaseVersion, parseVersion } from '../version.js';
 import { type VersionRun, runVersion } from './index.js';
 import type { StaticExpectations } from './static-proof.js';
@@ -114,8 +114,10 @@ export function releaseOf(component: Component, version: string | undefined): Re
 /** What a binary was identified as, and what a nokmem build of it must show. */
 export interface Identity {
   component: Component;
-  /** The version as a tag (v-prefixed), the one `--version` must print. */
+  /** The version as a tag (v-prefixed); `--version` prints it, or `version` where specs/ say otherwise. */
   tag: string;
+  /** What `--version` must print where it is not the tag's (runc v1.0.0-rc90 prints 1.0.0-rc10). */
+  version?: string;
   commit?: string;
   /** The specs/forks.yaml entry whose commit it reports. */
   fork?: string;
@@ -165,12 +167,14 @@ export function place(
 }
 
 /** The expectations of a release the user named, for a binary that cannot say what it is. */
-export function claimed(claim: Claim, table: VersionTable, by: string): Identity {
+export function claimed(claim: Claim, table: VersionTable, by: string, commit?: string): Identity {
   const spec = table[claim.component];
   const era = eraFor(spec, claim.version);
   return {
     component: claim.component,
     tag: claim.version.tag,
+    version: reportedVersion(spec, claim.version.tag),
+    ...(commit ? { commit } : {}),
     expect: { fsPackage: fsPackageFor(spec, era), marker: era?.marker ?? false },
     by,
   };
@@ -218,6 +222,23 @@ export async function identifyBinary(
     reported = readVersionOutput(component, versionRun.stdout);
     if (reported.version) by += `; ${component} --version (run in a container) reports it`;
   } else by += ` and its -ldflags set the version`;
+  // A release whose binary prints another release's version (runc v1.0.0-rc90 prints 1.0.0-rc10) is what it is claimed
+  const prints =
+    claim?.component === component ? reportedVersion(specs.table[component], claim.version.tag) : undefined;
+  const printsAnother =
+    prints !== undefined &&
+    prints !== claim!.version.tag.replace(/^v/, '') &&
+    prints === reported.version?.replace(/^v/, '');
+  if (printsAnother)
+    return {
+      identity: claimed(
+        claim!,
+        specs.table,
+        `${by}, which specs/versions.yaml says ${claim!.version.tag} prints`,
+        reported.commit,
+      ),
+      versionRun,
+    };
   const identity = place(component, reported, specs, by);
   if (identity) {
     checkClaim(target, identity, claim);

@@ -14,7 +14,7 @@ import { readNevra } from '../rpm/header.js';
 import { elfChecks, fileNameCheck, inspectRpm, rpmChecks } from './rpm.js';
 import { tagFromRpmVersion } from '../rpm/spec.js';
 import type { VersionTable } from '../specs.js';
-import { eraFor, fsPackageFor } from '../specs.js';
+import { eraFor, fsPackageFor, reportedVersion } from '../specs.js';
 import { type Component, parseVersion } from '../version.js';
 import { RUNC_PROOF } from './functional-proof.js';
 import { allInOrder, verifyBinary } from './index.js';
@@ -40,6 +40,8 @@ export interface PackagesReport {
 export interface PackageExpectation {
   component: Component;
   tag: string;
+  /** What `--version` prints, where it is not the tag's (specs/versions.yaml `reports`). */
+  version?: string;
   fsPackage: string;
   marker: boolean;
   /**
@@ -74,7 +76,13 @@ function expectationOf(name: string, version: string, expect: PackageVerifyTools
   } catch {
     era = undefined; // a fork's own version (e.g. v1.0.0-rc5+dev) is not an upstream release
   }
-  return { component, tag, fsPackage: fsPackageFor(spec, era), marker: era?.marker ?? false };
+  return {
+    component,
+    tag,
+    version: reportedVersion(spec, tag),
+    fsPackage: fsPackageFor(spec, era),
+    marker: era?.marker ?? false,
+  };
 }
 
 /** The fingerprint of an armored public key (read once per run, not per package). */
@@ -146,6 +154,7 @@ export async function verifyRpm(
         binary,
         component,
         tag: expected.tag,
+        version: expected.version,
         expect: { fsPackage: expected.fsPackage, marker: expected.marker },
       },
       {

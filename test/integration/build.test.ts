@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import YAML from 'yaml';
 import type { BuildRecord } from '../../src/context.ts';
 import {
+  KUBELET_TEST_IMAGE,
   TEST_IMAGE,
   type Workbench,
   assertReportedOnce,
@@ -306,9 +307,20 @@ describe('runc, not affected', () => {
 });
 
 describe('kubelet', () => {
-  it('v1.12.4: patches vendored libcontainer, builds static with the upstream version string', async () => {
+  it('v1.12.4: patches vendored libcontainer, builds with cgo as upstream, with the upstream version string', async () => {
     const out = wb.out('k112');
-    const r = await nokmem(['build', '--kubelet', '1.12.4', '--remote', wb.kubernetes.url, '--out', out, ...wb.common]);
+    const r = await nokmem([
+      'build',
+      '--kubelet',
+      '1.12.4',
+      '--remote',
+      wb.kubernetes.url,
+      '--out',
+      out,
+      ...wb.common,
+      '--image',
+      KUBELET_TEST_IMAGE,
+    ]);
     assert.equal(r.exitCode, 0, r.stderr);
     const rec = await record(out, 'kubelet', 'v1.12.4');
     assert.equal(rec.method, 'source-patch');
@@ -353,6 +365,8 @@ describe('kubelet', () => {
       '--out',
       out,
       ...wb.common,
+      '--image',
+      KUBELET_TEST_IMAGE,
     ]);
     assert.equal(r.exitCode, 0, r.stderr);
     const rec = await record(out, 'kubelet', 'v1.14.10');
@@ -368,7 +382,6 @@ describe('kubelet', () => {
       KUBE_GIT_VERSION: 'v1.14.10',
       KUBE_GIT_COMMIT: wb.kubernetes.tags['v1.14.10']!,
       KUBE_GIT_TREE_STATE: 'archive',
-      KUBE_STATIC_OVERRIDES: 'kubelet',
     });
     const v = await nokmem([
       'verify',

@@ -246,14 +246,6 @@ const cases: {
       /--cache-dir \/proc\/nokmem-cache is under \/proc, a kernel file system that cannot hold files; choose a normal writable directory/,
   },
   {
-    name: 'a dry run with an unreachable remote',
-    args: ['--runc', 'v1.0.0-rc5', '--remote', '/nonexistent/runc.git', '--dry-run'],
-    exit: 1,
-    kind: 'InputError',
-    message:
-      /cannot read file:\/\/\/nonexistent\/runc\.git: '\/nonexistent\/runc\.git' does not appear to be a git repository; check --remote/,
-  },
-  {
     name: 'a builder image that is not there',
     args: ['--runc', 'v1.0.0-rc5', 'REMOTE', '--image', 'nokmem-builder:no-such-tag'],
     exit: 1,
@@ -383,6 +375,29 @@ describe('bad input and broken surroundings', () => {
     assert.match(noDocker.stdout, /^MISSING {5}builder image: not checked: the Docker engine is not reachable$/m);
     assert.match(noDocker.stdout, /^MISSING {5}packager image: not checked/m);
     assert.ok(!exists(wb.out('dry-no-docker')));
+
+    // an unreachable remote is a missing prerequisite too: the plan comes from the pins
+    const noRemote = await nokmem([
+      'build',
+      ...wb.common,
+      '--runc',
+      'v1.0.0-rc5',
+      '--remote',
+      '/nonexistent/runc.git',
+      '--dry-run',
+      '--out',
+      wb.out('dry-no-remote'),
+    ]);
+    assert.equal(noRemote.exitCode, 0, noRemote.stderr);
+    assert.match(
+      noRemote.stdout,
+      /^source {6}file:\/\/\/nonexistent\/runc\.git v1\.0\.0-rc5 -> [0-9a-f]{40} \(pinned\)$/m,
+    );
+    assert.match(
+      noRemote.stdout,
+      /^MISSING {5}remote: cannot read file:\/\/\/nonexistent\/runc\.git: '\/nonexistent\/runc\.git' does not appear to be a git repository; check --remote/m,
+    );
+    assert.ok(!exists(wb.out('dry-no-remote')));
   });
 
   it('in GitHub Actions: one log group per step, and a job summary table', async () => {

@@ -137,7 +137,6 @@ describe(`real kubelet ${REAL_TAG} (Debian's kubernetes source package)`, () => 
       ['WHAT=cmd/kubelet'],
       {
         KUBE_BUILD_PLATFORMS: 'linux/amd64',
-        KUBE_STATIC_OVERRIDES: 'kubelet',
         KUBE_GIT_VERSION: REAL_TAG,
         KUBE_GIT_COMMIT: upstream.commit,
         KUBE_GIT_TREE_STATE: 'archive',

@@ -73,6 +73,7 @@ describe('inspectTree on the runc era fixtures', () => {
     'v1.0.0-rc4': { method: 'source-patch', evidence: /calls EnableKernelMemoryAccounting/ },
     'v1.0.0-rc5': { method: 'source-patch', evidence: /calls EnableKernelMemoryAccounting/ },
     'v1.0.0-rc6': { method: 'build-tag', evidence: /nokmem build tag/ },
+    'v1.0.0-rc90': { method: 'build-tag', evidence: /nokmem build tag/ },
     'v1.0.0-rc92': { method: 'build-tag', evidence: /nokmem build tag/ },
     'v1.0.0-rc94': { method: 'not-affected', evidence: /nothing .* switches kmem on/ },
   };

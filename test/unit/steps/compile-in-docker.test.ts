@@ -47,8 +47,12 @@ describe('compile in Docker', () => {
     assert.equal(run?.image, p.image);
     assert.deepEqual(
       run?.mounts.map((m) => m.container),
-      [p.mountPath, '/gocache'],
+      [p.mountPath, '/gocache', '/go/pkg'],
     );
+    // `go build -i` (runc rc2-rc4) installs archives into $GOPATH/pkg: the build user gets a writable one of its own
+    const pkg = run!.mounts.find((m) => m.container === '/go/pkg')!;
+    assert.ok(pkg.host.startsWith(results.get('workspace')) && !pkg.readOnly, pkg.host);
+    assert.ok(fake.writable.includes(pkg.host), 'handed to the build user');
     assert.equal(results.get('binary'), path.join(results.get('tree'), p.artifact));
     assert.match(results.get('goUsed'), /^go1\.19\.8/);
     assert.deepEqual(results.get('modules'), []);

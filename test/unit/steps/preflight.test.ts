@@ -127,4 +127,26 @@ describe('preflight', () => {
     await preflight.run(off);
     assert.ok(off.plan);
   });
+
+  it('a dry run without network marks an unreachable remote as missing and still makes the plan from the pins', async () => {
+    const request = buildRequest(root, { dryRun: true, remote: 'http://127.0.0.1:9/runc.git' });
+    const offline = fakeRunner([
+      { command: 'git', args: ['--version'], result: { stdout: 'git version 2.39.5\n' } },
+      {
+        command: 'git',
+        args: ['ls-remote'],
+        result: {
+          exitCode: 128,
+          stderr: "fatal: unable to access 'http://127.0.0.1:9/runc.git/': Failed to connect\n",
+        },
+      },
+    ]);
+    const deps = testDeps(offline, new FakeDocker({ engine: undefined }));
+    const ctx: PlanningContext = { request, deps, resolved: await resolved(request, deps) };
+    await preflight.run(ctx);
+    const remote = ctx.plan!.prerequisites.find((p) => p.what === 'remote');
+    assert.equal(remote?.ok, false);
+    assert.match(remote?.detail ?? '', /^cannot read http:\/\/127\.0\.0\.1:9\/runc\.git: unable to access/);
+    assert.equal(ctx.plan!.source.pinned, true);
+  });
 });

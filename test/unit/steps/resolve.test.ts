@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError } from '../../../src/errors.ts';
+import { UNREADABLE } from '../../../src/steps/resolve.ts';
+import { fakeRunner } from '../../helpers/fakes.ts';
 import { buildRequest, resolved, testDeps } from '../../helpers/steps.ts';
 import { parseVersion } from '../../../src/version.ts';
 
@@ -39,6 +41,36 @@ describe('resolve', () => {
       (await resolved(buildRequest('/tmp/r', { fork: 'docker-ce-18.06.2', version: undefined }))).laterUnaffected,
       undefined,
     );
+  });
+
+  it('the linkage and the version the binary prints come with the plan (runc v1.0.0-rc90 prints rc10)', async () => {
+    const rc90 = await resolved(buildRequest('/tmp/r', { version: parseVersion('runc', 'v1.0.0-rc90') }));
+    assert.equal(rc90.reportsVersion, '1.0.0-rc10');
+    assert.equal(rc90.link.mode, 'static');
+    const kubelet = await resolved(
+      buildRequest('/tmp/r', { component: 'kubelet', version: parseVersion('kubelet', 'v1.9.0') }),
+    );
+    assert.equal(kubelet.link.mode, 'cgo');
+    assert.equal(kubelet.toolchainNeeds.goCheck, 'lexical');
+    assert.equal(kubelet.recipe?.env.KUBE_STATIC_OVERRIDES, undefined);
+  });
+
+  it('a dry run of an unpinned tag on an unreadable remote still plans (the commit unknown); a build does not', async () => {
+    const unreadable = () =>
+      testDeps(
+        fakeRunner([
+          { command: 'git', args: ['ls-remote'], result: { exitCode: 128, stderr: 'fatal: unable to access\n' } },
+        ]),
+      );
+    const request = {
+      component: 'kubelet' as const,
+      version: parseVersion('kubelet', 'v1.12.5'),
+      remote: 'http://127.0.0.1:9/kubernetes.git',
+    };
+    const dry = await resolved(buildRequest('/tmp/r', { ...request, dryRun: true }), unreadable());
+    assert.equal(dry.source.commit, UNREADABLE);
+    assert.equal(dry.source.pinned, false);
+    await assert.rejects(resolved(buildRequest('/tmp/r', request), unreadable()), InputError);
   });
 
   it('input it cannot plan is an InputError: an unknown fork, a version that is not affected', async () => {

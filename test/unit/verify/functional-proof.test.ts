@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readTrace } from '../../../src/verify/functional-proof.ts';
+import { readTrace, runtimeConfig } from '../../../src/verify/functional-proof.ts';
 
 describe('functional proof parsers', () => {
+  it("the container's config names the host platform: runc rc3 refuses one without (target os mismatch)", () => {
+    assert.deepEqual((runtimeConfig('/x', 1) as { platform: unknown }).platform, { os: 'linux', arch: 'amd64' });
+  });
+
   it('reads a trace: kmem access, cgroup creation, limit', () => {
     const dir = '/sys/fs/cgroup/memory/x';
     const trace = [
