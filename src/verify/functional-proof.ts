@@ -15,7 +15,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DockerEngine } from '../docker.js';
 import type { Runner } from '../runner.js';
-import { REMOUNT_CGROUPS, SANDBOX_UNAVAILABLE, hostCannotSandbox, sandboxOptions, toolsIn } from './sandbox.js';
+import { REMOUNT_CGROUPS, hostCannotSandbox, sandboxOptions, sandboxUnavailable, toolsIn } from './sandbox.js';
 import { type Check, fail, pass, skipped } from './verdict.js';
 
 export const RUNC_PROOF = 'functional (strace)';
@@ -112,11 +112,8 @@ export async function functionalProof(
       allowFailure: true,
       timeoutMs: 120_000,
     });
-    if (run.exitCode === SANDBOX_UNAVAILABLE)
-      return skipped(
-        NAME,
-        `the sandbox could not mount a cgroup-v1 memory hierarchy: ${run.stderr.trim().split('\n').pop() ?? ''}`,
-      );
+    const unavailable = sandboxUnavailable(run);
+    if (unavailable) return skipped(NAME, unavailable);
     const found = readTrace(await readFile(path.join(scratch, 'trace.txt'), 'utf8').catch(() => ''), id);
     if (found.kmemAccess.length) {
       return fail(NAME, `the binary touched kernel-memory accounting: ${found.kmemAccess[0]?.slice(0, 200)}`);

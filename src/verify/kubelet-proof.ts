@@ -24,7 +24,7 @@ import {
   unsupportedKubelet,
 } from './kubelet-sandbox.js';
 import { KUBELET_PROOF, kubeletVerdict, readKubeletTrace, readResult } from './kubelet-trace.js';
-import { SANDBOX_UNAVAILABLE, hostCannotSandbox, sandboxOptions } from './sandbox.js';
+import { hostCannotSandbox, sandboxOptions, sandboxUnavailable } from './sandbox.js';
 import { type Check, fail, skipped } from './verdict.js';
 
 export { KUBELET_PROOF };
@@ -91,8 +91,8 @@ export async function kubeletProof(binary: string, tag: string, tools: KubeletPr
         KUBELET_PROOF,
         `${tools.image} has no ${run.stderr.trim().split('\n').pop()}, so the proof cannot run; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`,
       );
-    if (run.exitCode === SANDBOX_UNAVAILABLE)
-      return skipped(KUBELET_PROOF, `the sandbox could not be set up: ${run.stderr.trim().split('\n').pop() ?? ''}`);
+    const unavailable = sandboxUnavailable(run);
+    if (unavailable) return skipped(KUBELET_PROOF, unavailable);
     const text = (p: string) => readFile(inScratch(p), 'utf8').catch(() => '');
     return kubeletVerdict(readResult(await text(LAYOUT.result)), readKubeletTrace(await text(LAYOUT.trace)), {
       seconds,

@@ -2,11 +2,12 @@
 // a container of nokmem's own image, never the host. It sees only the binary (read-only) and a scratch directory,
 // has no network, a few capabilities, its own cgroup namespace, and every cgroup-v1 hierarchy mounted again,
 // writable, rooted at the container's own cgroup — so whatever cgroups the binary makes are below the container's
-// and are removed with it. Where the host cannot give such a sandbox (not root, no cgroup v1) the proofs are
-// skipped with the reason, never passed.
+// and are removed with it. Where the host cannot give such a sandbox (not root, no cgroup v1, no cgroup namespaces:
+// Linux before 4.6 such as EL7's 3.10, or Docker before 20.10) the proofs are skipped with the reason, never passed.
 
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { DockerEngine } from '../docker.js';
+import type { ContainerResult, DockerEngine } from '../docker.js';
 
 /** The mount point of the cgroup-v1 memory controller, from a mountinfo text. */
 export function memoryCgroupMount(mountinfo: string): string | undefined {
@@ -23,12 +24,34 @@ export function memoryCgroupMount(mountinfo: string): string | undefined {
  * Why this host cannot run a functional proof (undefined: it can). `what` names what the binary would create.
  * The leak and the proofs need cgroup v1; GitHub-hosted runners have cgroup v2 only.
  */
-export async function hostCannotSandbox(what: string): Promise<string | undefined> {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0)
+export async function hostCannotSandbox(
+  what: string,
+  host: { uid?: number; mountinfo: string; cgroupNamespace: string } = {
+    uid: process.getuid?.(),
+    mountinfo: '/proc/self/mountinfo',
+    // the kernel gives each process a cgroup namespace from Linux 4.6 on
+    cgroupNamespace: '/proc/self/ns/cgroup',
+  },
+): Promise<string | undefined> {
+  if (process.platform !== 'linux' || host.uid !== 0)
     return `needs root on a Linux host to create ${what}; run verify as root for the functional proof`;
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const mountinfo = await readFile(host.mountinfo, 'utf8').catch(() => '');
   if (!memoryCgroupMount(mountinfo))
     return 'this host has no cgroup-v1 memory controller (cgroup v2 only, like GitHub-hosted runners); the leak and this proof need cgroup v1';
+  if (!existsSync(host.cgroupNamespace))
+    return `this kernel has no cgroup namespaces (Linux 4.6 and later have them; EL7's 3.10 does not), which the sandbox needs to keep ${what} off the host's hierarchy; run the proof on a newer kernel with cgroup v1`;
+  return undefined;
+}
+
+/**
+ * Why a sandbox container could not be set up (undefined: it ran): the sandbox script's own "unavailable" exit, or a
+ * Docker engine older than 20.10, whose client has no --cgroupns (exit 125, "unknown flag").
+ */
+export function sandboxUnavailable(run: ContainerResult): string | undefined {
+  const last = run.stderr.trim().split('\n').pop() ?? '';
+  if (run.exitCode === SANDBOX_UNAVAILABLE) return `the sandbox could not be set up: ${last}`;
+  if (run.exitCode === 125 && /cgroupns/.test(run.stderr))
+    return `this Docker cannot give the sandbox its own cgroup namespace (--cgroupns needs Docker 20.10 or later): ${last}`;
   return undefined;
 }
 
