@@ -7,7 +7,8 @@
 // outlives an operation even when the cleanup does not run.
 
 import { randomBytes } from 'node:crypto';
-import type { DockerEngine } from './docker.js';
+import path from 'node:path';
+import { type DockerEngine, hostMount } from './docker.js';
 import { InputError } from './errors.js';
 
 /** Where the GNUPGHOME is, in every container that uses one: a tmpfs of that container. */
@@ -110,4 +111,32 @@ export function signingCommand(
     command: ['sh', '-c', SIGN_SCRIPT, 'sign', file, ...build(unlock)],
     stdinPrefix: key.passphrase === undefined ? undefined : `${key.passphrase}\n`,
   };
+}
+
+/**
+ * Whether `signature` is a valid detached signature of `file` by the key `fingerprint`, checked with a keyring of
+ * only `publicKeyFile`, in a throwaway container (it holds nothing secret).
+ */
+export async function detachedSignatureValid(
+  file: string,
+  signature: string,
+  publicKeyFile: string,
+  fingerprint: string,
+  tools: { docker: DockerEngine; image: string },
+): Promise<boolean> {
+  const files = [hostMount(publicKeyFile, true), hostMount(file, true), hostMount(signature, true)];
+  const r = await tools.docker.run({
+    image: tools.image,
+    command: [
+      'sh',
+      '-c',
+      'GNUPGHOME=$(mktemp -d) && export GNUPGHOME && gpg --batch --quiet --import "$1" 2>/dev/null && gpg --batch --status-fd 1 --verify "$3" "$2" 2>&1; code=$?; rm -rf "$GNUPGHOME"; exit $code',
+      'verify-signature',
+      ...files.map((f) => f.container),
+    ],
+    mounts: files,
+    purpose: `check the signature of ${path.basename(file)}`,
+    allowFailure: true,
+  });
+  return r.stdout.split('\n').some((l) => l.startsWith('[GNUPG:] VALIDSIG ') && l.includes(fingerprint));
 }

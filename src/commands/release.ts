@@ -1,18 +1,56 @@
-// nokmem release: make or complete a GitHub release (draft, every asset, publish); re-runs finish the job. The notes
-// say which functional proofs the released builds made and which they skipped (src/publish/release-notes.ts).
+// nokmem release: make or complete a GitHub release (draft, every asset, publish); re-runs finish the job. Build
+// output directories ship as their RPMs, one archive each and the project key once, with the release's own
+// SHA256SUMS over every asset, signed with the project key (src/publish/release-assets.ts, release-signing.ts);
+// other files ship as they are. The notes name every build with its verdict and its assets, say how to check them,
+// and which functional proofs the builds made and which they skipped (src/publish/release-notes.ts).
 
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { OFFLINE_IMAGE } from '../builder-image.js';
+import { Docker } from '../docker.js';
 import { InputError } from '../errors.js';
 import { consoleLogger } from '../log.js';
-import { buildRecordsIn, proofNotes } from '../publish/release-notes.js';
-import { type CliEnv, writeJson } from './shared.js';
+import {
+  RELEASE_SUMS,
+  RELEASE_SUMS_SIGNATURE,
+  type ReleaseInputs,
+  readReleaseInputs,
+  releaseContents,
+  releaseSums,
+} from '../publish/release-assets.js';
+import { type ProvenRecord, buildNotes, buildRecordsIn, proofNotes } from '../publish/release-notes.js';
+import { releaseSigner } from '../publish/release-signing.js';
+import { realRunner } from '../runner.js';
+import { PUBLIC_KEY_FILE } from '../signing.js';
+import { newWorkspace } from '../workspace.js';
+import { type CliEnv, defaultCacheDir, packagerImage, signingFromEnv, writeJson } from './shared.js';
 
-/** The notes file, then what the released build records say about the functional proofs (skipped ones above all). */
-function releaseBody(notesFile: string | undefined, inputs: readonly string[]): string | undefined {
-  const parts = [notesFile ? readFileSync(notesFile, 'utf8').trimEnd() : '', proofNotes(buildRecordsIn(inputs)) ?? ''];
-  const body = parts.filter(Boolean).join('\n\n');
+interface ReleaseOptions {
+  repository: string;
+  tag: string;
+  title?: string;
+  notesFile?: string;
+  draft?: boolean;
+  apiUrl?: string;
+  image?: string;
+  cacheDir: string;
+  json?: boolean;
+}
+
+/** The notes file, the builds with their verdicts and how to check them, then what the records say of the proofs. */
+function releaseBody(
+  notesFile: string | undefined,
+  given: ReleaseInputs,
+  builds: string | undefined,
+): string | undefined {
+  const records: ProvenRecord[] = [...given.builds.map((b) => b.record), ...buildRecordsIn(given.files)];
+  const parts = [notesFile ? readFileSync(notesFile, 'utf8').trimEnd() : '', builds ?? '', proofNotes(records) ?? ''];
+  const body = parts
+    .map((p) => p.trimEnd())
+    .filter(Boolean)
+    .join('\n\n');
   return body || undefined;
 }
 
@@ -20,7 +58,10 @@ export function register(program: Command, env: CliEnv): void {
   program
     .command('release')
     .description('make or complete a GitHub release: draft, upload every asset (re-runs skip or replace), then publish')
-    .argument('<assets...>', 'files, or build output directories (every file in them is an asset)')
+    .argument(
+      '<assets...>',
+      'build output directories (their RPMs, the directory as <dir>.tar.gz, the key once), or files (every file of a directory without a build record)',
+    )
     .requiredOption(
       '--repository <owner/name>',
       'the GitHub repository (env GITHUB_REPOSITORY)',
@@ -35,68 +76,101 @@ export function register(program: Command, env: CliEnv): void {
       'GitHub API base URL, for GitHub Enterprise (env GITHUB_API_URL)',
       env.vars.GITHUB_API_URL,
     )
+    .option(
+      '--image <image>',
+      `image with gpg, to sign SHA256SUMS (default ${OFFLINE_IMAGE}, env NOKMEM_PACKAGER_IMAGE)`,
+    )
+    .option('--cache-dir <dir>', 'cache (development key, scratch space for the archives)', defaultCacheDir(env))
     .option('--json', 'print the result as JSON on stdout')
     .addHelpText(
       'after',
-      '\nThe token comes from the environment only: GITHUB_TOKEN (or GH_TOKEN), with contents: write.',
+      '\nThe token comes from the environment only: GITHUB_TOKEN (or GH_TOKEN), with contents: write.\nWith build output directories, SHA256SUMS of every asset is signed with the project key, from the environment as\nfor build: NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE (+ NOKMEM_SIGNING_PASSPHRASE); it must be the key the\nbuilds were signed with.',
     )
-    .action(
-      async (
-        inputs: string[],
-        options: {
-          repository: string;
-          tag: string;
-          title?: string;
-          notesFile?: string;
-          draft?: boolean;
-          apiUrl?: string;
-          json?: boolean;
-        },
-      ) => {
-        // @octokit/rest is loaded only here: the other commands do not pay for it at start-up.
-        const { githubAssetName, githubRelease } = await import('../publish/github.js');
-        const token = env.vars.GITHUB_TOKEN || env.vars.GH_TOKEN;
-        if (!token)
-          throw new InputError(
-            'no GitHub token: set GITHUB_TOKEN (contents: write on the repository); tokens are never taken from the command line',
-          );
-        const assets: string[] = [];
-        for (const input of inputs) {
-          if (!existsSync(input))
-            throw new InputError(`${input} does not exist; give asset files or build output directories`);
-          if (statSync(input).isDirectory())
-            for (const f of readdirSync(input).sort()) {
-              if (statSync(path.join(input, f)).isFile()) assets.push(path.resolve(input, f));
-            }
-          else assets.push(path.resolve(input));
-        }
-        const names = new Map<string, string>();
-        for (const a of assets) {
-          const name = githubAssetName(a);
-          if (names.has(name) && names.get(name) !== a)
-            throw new InputError(
-              `${a} and ${names.get(name)} would both be the release asset ${name}; give each asset once`,
-            );
-          names.set(name, a);
-        }
+    .action(async (inputs: string[], options: ReleaseOptions) => {
+      const token = env.vars.GITHUB_TOKEN || env.vars.GH_TOKEN;
+      if (!token)
+        throw new InputError(
+          'no GitHub token: set GITHUB_TOKEN (contents: write on the repository); tokens are never taken from the command line',
+        );
+      const given = readReleaseInputs(inputs);
+      // @octokit/rest is loaded only here: the other commands do not pay for it at start-up.
+      const { githubRelease } = await import('../publish/github.js');
+      const log = consoleLogger();
+      const request = {
+        repository: options.repository,
+        tag: options.tag,
+        name: options.title,
+        draft: Boolean(options.draft),
+        token,
+        apiUrl: options.apiUrl,
+      };
+      if (given.builds.length === 0) {
+        const { assets } = await releaseContents(given, '');
         const result = await githubRelease(
-          {
-            repository: options.repository,
-            tag: options.tag,
-            name: options.title,
-            body: releaseBody(options.notesFile, inputs),
-            assets: [...names.values()],
-            draft: Boolean(options.draft),
-            token,
-            apiUrl: options.apiUrl,
-          },
-          consoleLogger(),
+          { ...request, assets, body: releaseBody(options.notesFile, given, undefined) },
+          log,
         );
         if (options.json) writeJson(env, result);
-        else
-          env.out(
-            `release ${options.tag}: ${result.url} — uploaded ${result.uploaded.length}, replaced ${result.replaced.length}, unchanged ${result.unchanged.length}${result.published ? ', published' : ''}\n`,
+        else env.out(`${summary(options.tag, result)}\n`);
+        return;
+      }
+      const cacheDir = path.resolve(options.cacheDir);
+      const docker = new Docker(realRunner);
+      await docker.ping();
+      const workDir = await newWorkspace(cacheDir, 'release');
+      try {
+        const contents = await releaseContents(given, workDir);
+        const shippedKey = contents.assets.find((a) => a.name === PUBLIC_KEY_FILE);
+        const signer = await releaseSigner({
+          signing: signingFromEnv(env),
+          builds: contents.builds,
+          shippedKey,
+          docker: docker.asInvokingUser(),
+          image: packagerImage(env, options.image),
+          log,
+          workDir,
+          cacheDir,
+        });
+        try {
+          const assets = shippedKey
+            ? contents.assets
+            : [...contents.assets, { name: PUBLIC_KEY_FILE, file: signer.publicKeyFile, from: 'the signing key' }];
+          const sumsFile = path.join(workDir, RELEASE_SUMS);
+          await writeFile(sumsFile, await releaseSums(assets));
+          let signature = 'signed' as 'kept' | 'signed';
+          const result = await githubRelease(
+            {
+              ...request,
+              assets: [
+                ...assets,
+                { name: RELEASE_SUMS, file: sumsFile },
+                { name: RELEASE_SUMS_SIGNATURE, file: `${sumsFile}.asc` },
+              ],
+              body: releaseBody(options.notesFile, given, buildNotes(contents.builds, signer.fingerprint)),
+              prepare: async (existing) => {
+                signature = await signer.sign(sumsFile, existing);
+              },
+            },
+            log,
           );
-      },
-    );
+          const sums = { fingerprint: signer.fingerprint, signature, development: signer.development };
+          if (options.json) writeJson(env, { ...result, sums });
+          else
+            env.out(
+              `${summary(options.tag, result)}; ${RELEASE_SUMS} of ${assets.length} assets signed by ${signer.fingerprint}${signature === 'kept' ? ' (signature kept)' : ''}\n`,
+            );
+        } finally {
+          await signer.dispose();
+        }
+      } finally {
+        await rm(workDir, { recursive: true, force: true });
+      }
+    });
+}
+
+function summary(
+  tag: string,
+  result: { url: string; uploaded: string[]; replaced: string[]; unchanged: string[]; published: boolean },
+): string {
+  return `release ${tag}: ${result.url} — uploaded ${result.uploaded.length}, replaced ${result.replaced.length}, unchanged ${result.unchanged.length}${result.published ? ', published' : ''}`;
 }

@@ -2,10 +2,11 @@
 // get-by-tag endpoint does not see drafts), create it as a draft if missing, upload every asset — skipping one
 // already there with the same size and digest, replacing one that differs — and publish it last, because an
 // immutable release rejects later uploads. A re-run after a failure completes the release without duplicates.
+// Before the uploads, the caller may look at what the release already holds (nokmem release keeps the signature
+// of its sums when the sums are unchanged, so that a re-run changes nothing).
 // The token comes from the environment only; GitHub Enterprise works through the API base URL.
 
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { Octokit } from '@octokit/rest';
 import { sha256 } from '../attest.js';
 import { InputError } from '../errors.js';
@@ -18,7 +19,10 @@ export interface ReleaseRequest {
   tag: string;
   name?: string;
   body?: string;
-  assets: string[];
+  /** Each file under the name GitHub stores it by (githubAssetName in release-assets.ts). */
+  assets: { name: string; file: string }[];
+  /** Called with the assets the release holds already, before any upload (the files may be written then). */
+  prepare?: (existing: ExistingAsset[]) => Promise<void>;
   /** Leave the release as a draft (publish later). */
   draft: boolean;
   token: string;
@@ -35,9 +39,13 @@ export interface ReleaseResult {
   published: boolean;
 }
 
-/** GitHub renames assets: characters outside its set become ".", so runc-nokmem-1.0.0~rc5 is stored as 1.0.0.rc5. */
-export function githubAssetName(file: string): string {
-  return path.basename(file).replace(/[^A-Za-z0-9._+-]/g, '.');
+/** An asset a release holds already. */
+export interface ExistingAsset {
+  name: string;
+  size: number;
+  /** Fully uploaded (an upload that broke is left "open"). */
+  uploaded: boolean;
+  download(): Promise<Buffer>;
 }
 
 export function octokitFor(token: string, apiUrl?: string): Octokit {
@@ -99,8 +107,25 @@ export async function githubRelease(
       release_id: release.id,
       per_page: 100,
     });
-    for (const file of request.assets) {
-      const name = githubAssetName(file);
+    if (request.prepare)
+      await request.prepare(
+        existing.map((a) => ({
+          name: a.name,
+          size: a.size,
+          uploaded: a.state === 'uploaded',
+          // the bytes, not the JSON: GitHub answers with them or redirects to where they are
+          download: async () => {
+            const r = await octokit.rest.repos.getReleaseAsset({
+              owner,
+              repo,
+              asset_id: a.id,
+              headers: { accept: 'application/octet-stream' },
+            });
+            return Buffer.from(r.data as unknown as ArrayBuffer);
+          },
+        })),
+      );
+    for (const { name, file } of request.assets) {
       const bytes = await readFile(file);
       const digest = `sha256:${sha256(bytes)}`;
       const current = existing.find((a) => a.name === name);
@@ -142,7 +167,7 @@ export async function githubRelease(
         await upload();
       }
       if (!current) result.uploaded.push(name);
-      log.info(`  uploaded ${name} (${(await stat(file)).size} bytes)`);
+      log.info(`  uploaded ${name} (${bytes.length} bytes)`);
     }
     if (!request.draft && release.draft) {
       release = (await octokit.rest.repos.updateRelease({ owner, repo, release_id: release.id, draft: false })).data;

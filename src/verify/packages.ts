@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseSha256sums, sha256 } from '../attest.js';
 import { type DockerEngine, hostMount } from '../docker.js';
 import { InputError } from '../errors.js';
+import { detachedSignatureValid } from '../gpg.js';
 import type { Runner } from '../runner.js';
 import { componentOfPackage } from '../rpm/build.js';
 import { readNevra } from '../rpm/header.js';
@@ -179,7 +180,7 @@ export async function verifySums(
   rpms: string[],
   publicKeyFile: string,
   fingerprint: string,
-  tools: PackageVerifyTools,
+  tools: Pick<PackageVerifyTools, 'docker' | 'image'>,
 ): Promise<Check[]> {
   const sumsFile = path.join(dir, 'SHA256SUMS');
   if (!existsSync(sumsFile)) return [fail('SHA256SUMS', `no SHA256SUMS in ${dir}`)];
@@ -207,22 +208,7 @@ export async function verifySums(
     checks.push(fail('SHA256SUMS signature', 'SHA256SUMS.asc is missing'));
     return checks;
   }
-  // A keyring of only the project key, in a directory of the container's own (it holds nothing secret).
-  const files = [hostMount(publicKeyFile, true), hostMount(sumsFile, true), hostMount(`${sumsFile}.asc`, true)];
-  const r = await tools.docker.run({
-    image: tools.image,
-    command: [
-      'sh',
-      '-c',
-      'GNUPGHOME=$(mktemp -d) && export GNUPGHOME && gpg --batch --quiet --import "$1" 2>/dev/null && gpg --batch --status-fd 1 --verify "$3" "$2" 2>&1; code=$?; rm -rf "$GNUPGHOME"; exit $code',
-      'verify-sums',
-      ...files.map((f) => f.container),
-    ],
-    mounts: files,
-    purpose: 'check the signature of SHA256SUMS',
-    allowFailure: true,
-  });
-  const valid = r.stdout.split('\n').some((l) => l.startsWith('[GNUPG:] VALIDSIG ') && l.includes(fingerprint));
+  const valid = await detachedSignatureValid(sumsFile, `${sumsFile}.asc`, publicKeyFile, fingerprint, tools);
   checks.push(
     valid
       ? pass('SHA256SUMS signature', `signed by ${fingerprint.slice(-16)}`)

@@ -2,88 +2,14 @@
 // GitHub cannot be reached from here. Every request and every response is validated against GitHub's published
 // OpenAPI description (@octokit/openapi): a request the real API would reject, or a response it would never
 // send, fails the test. It keeps GitHub's behaviours that matter: drafts are listed but not found by tag,
-// uploads live on a separate origin, an existing asset name answers 422 already_exists.
+// uploads live on a separate origin, an existing asset name answers 422 already_exists, and an asset's bytes
+// (Accept: application/octet-stream) come by a redirect to a storage URL outside the API.
 
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
-import { Ajv, type ValidateFunction } from 'ajv';
+import { OpenApiContract } from './openapi-contract.ts';
 
 type Json = Record<string, unknown>;
-const require = createRequire(import.meta.url);
-const SPEC_FILE = require.resolve('@octokit/openapi/generated/api.github.com.json');
-
-/** OpenAPI 3.0 schema -> JSON Schema for Ajv: nullable becomes a null alternative, refs point into "gh". */
-function toJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(toJsonSchema);
-  if (!node || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [k, v] of Object.entries(node as Json)) {
-    if (k === '$ref' && typeof v === 'string') out.$ref = v.replace(/^#/, 'gh#');
-    else if (k !== 'nullable' && k !== 'example' && k !== 'examples' && k !== 'discriminator' && !k.startsWith('x-'))
-      out[k] = toJsonSchema(v);
-  }
-  if ((node as Json).nullable === true) {
-    if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    else return { anyOf: [out, { type: 'null' }] };
-    if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
-  }
-  return out;
-}
-
-export class OpenApiContract {
-  private readonly ajv = new Ajv({ strict: false, validateFormats: false, allErrors: false });
-  private readonly cache = new Map<string, ValidateFunction>();
-  readonly violations: string[] = [];
-
-  private constructor(private readonly spec: { paths: Record<string, Record<string, Json>>; components: Json }) {
-    this.ajv.addSchema({ $id: 'gh', components: toJsonSchema(spec.components) as Json });
-  }
-
-  static async load(): Promise<OpenApiContract> {
-    return new OpenApiContract(JSON.parse(await readFile(SPEC_FILE, 'utf8')));
-  }
-
-  /** The operation and path parameters for a request path (without query). */
-  operation(
-    method: string,
-    pathname: string,
-  ): { template: string; op: Json; params: Record<string, string> } | undefined {
-    for (const [template, item] of Object.entries(this.spec.paths)) {
-      const names: string[] = [];
-      const re = new RegExp(`^${template.replace(/\{(\w+)\}/g, (_, n: string) => (names.push(n), '([^/]+)'))}$`);
-      const m = re.exec(pathname);
-      const op = item[method.toLowerCase()];
-      if (m && op)
-        return { template, op, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) };
-    }
-    return undefined;
-  }
-
-  private validator(key: string, schema: unknown): ValidateFunction {
-    let v = this.cache.get(key);
-    if (!v) {
-      v = this.ajv.compile(toJsonSchema(schema) as Json);
-      this.cache.set(key, v);
-    }
-    return v;
-  }
-
-  check(where: string, schema: unknown, value: unknown): void {
-    const v = this.validator(where, schema);
-    if (!v(value)) this.violations.push(`${where}: ${this.ajv.errorsText(v.errors)}`);
-  }
-
-  resolve(node: Json): Json {
-    const ref = node.$ref;
-    if (typeof ref !== 'string') return node;
-    return ref
-      .slice(2)
-      .split('/')
-      .reduce<Json>((n, k) => n[k] as Json, this.spec as unknown as Json);
-  }
-}
 
 interface Asset {
   id: number;
@@ -186,8 +112,15 @@ export async function startGithubStandin(owner: string, repo: string, options: S
     const method = req.method ?? 'GET';
     const pathname = url.pathname.replace(/^\/uploads/, '');
     requests.push(`${method} ${url.pathname}${url.search}`);
+    // the storage an asset download is redirected to: not part of the API (a signed URL, no token needed)
+    const stored = method === 'GET' ? /^\/objects\/(\d+)$/.exec(url.pathname) : null;
+    if (stored) {
+      const asset = releases.flatMap((r) => r.assets).find((a) => String(a.id) === stored[1]);
+      if (!asset) return res.writeHead(404).end();
+      return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(asset.data);
+    }
     const found = contract.operation(method, pathname);
-    const reply = (status: number, body?: unknown) => {
+    const reply = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
       if (found) {
         const declared = (found.op.responses as Json)[String(status)] as Json | undefined;
         if (!declared)
@@ -198,7 +131,7 @@ export async function startGithubStandin(owner: string, repo: string, options: S
           if (content?.schema) contract.check(`${method} ${found.template} ${status}`, content.schema, body);
         }
       }
-      res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
+      res.writeHead(status, body === undefined ? headers : { ...headers, 'content-type': 'application/json' });
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };
     if (!found) {
@@ -294,6 +227,7 @@ export async function startGithubStandin(owner: string, repo: string, options: S
         if (uploads === options.failUploadNumber) {
           asset.state = 'open';
           asset.size = Math.floor(raw.length / 2);
+          asset.data = raw.subarray(0, asset.size);
           release.assets.push(asset);
           hideOpen = Boolean(options.hideOpenOnce);
           res.writeHead(500).end(); // the connection broke mid-upload; GitHub's description has no 5xx to check
@@ -301,6 +235,13 @@ export async function startGithubStandin(owner: string, repo: string, options: S
         }
         release.assets.push(asset);
         return reply(201, assetJson(asset));
+      }
+      case 'GET /repos/{owner}/{repo}/releases/assets/{asset_id}': {
+        const asset = releases.flatMap((r) => r.assets).find((a) => String(a.id) === params.asset_id);
+        if (!asset) return reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+        if ((req.headers.accept ?? '').includes('application/octet-stream'))
+          return reply(302, undefined, { location: `${base}/objects/${asset.id}` });
+        return reply(200, assetJson(asset));
       }
       case 'DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}': {
         for (const r of releases) r.assets = r.assets.filter((a) => String(a.id) !== params.asset_id);

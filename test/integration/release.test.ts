@@ -96,15 +96,17 @@ describe('nokmem release', () => {
       const notes = path.join(dir, '..', `${path.basename(dir)}-notes.md`);
       await writeFile(notes, 'Hand-written notes.\n');
       const skipped = 'this host has no cgroup-v1 memory controller (cgroup v2 only, like GitHub-hosted runners)';
+      // a build record given as a file ships as it is, and the notes read it (a directory with one is a build)
+      const records = await mkdtemp(path.join(os.tmpdir(), 'records-'));
       await writeFile(
-        path.join(dir, 'build-record.json'),
+        path.join(records, 'build-record.json'),
         JSON.stringify({
           component: 'kubelet',
           version: 'v1.20.2',
           verification: { ok: true, checks: [{ name: 'runtime (kubelet)', status: 'skipped', detail: skipped }] },
         }),
       );
-      const r = await release(gh.url, dir, '--notes-file', notes);
+      const r = await release(gh.url, dir, path.join(records, 'build-record.json'), '--notes-file', notes);
       assert.equal(r.exitCode, 0, r.stderr);
       const body = gh.releases[0]?.body ?? '';
       assert.match(body, /^Hand-written notes\.\n\n## Functional proofs\n/);

@@ -55,6 +55,27 @@ describe('.github/workflows', async () => {
     assert.match(text, /release artifacts\/\*\/\* nokmem-doctor\.tar nokmem-doctor\.tar\.sha256 /);
   });
 
+  it('release.yml: the release job gets one output directory per artifact and signs SHA256SUMS with the project key', async () => {
+    type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+    const doc = YAML.parse(await readFile(path.join(DIR, 'release.yml'), 'utf8')) as {
+      jobs: Record<string, { steps: Step[] }>;
+    };
+    const steps = doc.jobs['github-release']!.steps;
+    // artifacts/*/* is each build's output directory only when every artifact has a directory of its own
+    const download = steps.find((s) => s.uses?.startsWith('actions/download-artifact@'))!;
+    assert.deepEqual(download.with, { path: 'artifacts', pattern: 'nokmem-*' });
+    const upload = doc.jobs.build!.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
+    assert.equal(upload.with?.path, 'out/');
+    const at = (re: RegExp) => steps.findIndex((s) => re.test(s.run ?? ''));
+    const release = steps[at(/cli\.ts release /)]!;
+    assert.ok(
+      at(/builder-image --offline/) >= 0 && at(/builder-image --offline/) < at(/cli\.ts release /),
+      'gpg needs the packager image',
+    );
+    assert.equal(release.env?.NOKMEM_SIGNING_KEY, '${{ secrets.NOKMEM_SIGNING_KEY }}');
+    assert.equal(release.env?.NOKMEM_SIGNING_PASSPHRASE, '${{ secrets.NOKMEM_SIGNING_PASSPHRASE }}');
+  });
+
   it("release.yml builds each version with its upstream Go image from the matrix, not Debian's Go 1.19", async () => {
     const text = await readFile(path.join(DIR, 'release.yml'), 'utf8');
     assert.doesNotMatch(text, /debian-go1\.19/);

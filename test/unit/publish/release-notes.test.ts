@@ -3,7 +3,14 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { type ProvenRecord, buildRecordsIn, proofNotes } from '../../../src/publish/release-notes.ts';
+import {
+  type BuildInRelease,
+  type ProvenRecord,
+  buildNotes,
+  buildRecordsIn,
+  proofNotes,
+  verdictWords,
+} from '../../../src/publish/release-notes.ts';
 
 const record = (component: 'runc' | 'kubelet', version: string, name: string, status: string, detail: string) =>
   ({
@@ -62,5 +69,75 @@ describe('release notes: the functional proofs', () => {
       found.map((r) => r.version),
       ['v1.20.2', 'v1.20.2', 'v1.20.2'],
     );
+  });
+});
+
+describe('release notes: the builds', () => {
+  const build = (
+    component: 'runc' | 'kubelet',
+    version: string,
+    assets: string[],
+    r: ProvenRecord,
+  ): BuildInRelease => ({
+    record: {
+      ...r,
+      method: 'build-tag',
+      source: {
+        repository: 'file:///x',
+        tag: version,
+        commit: 'abcdef0123456789'.repeat(2) + 'abcdef01',
+        pinned: true,
+        commitTime: 1,
+      },
+    },
+    assets,
+  });
+
+  it('a verdict in a few words: verified with its counts, a skipped check said, a failed one named', () => {
+    assert.equal(
+      verdictWords(record('kubelet', 'v1.20.2', 'runtime (kubelet)', 'pass', 'x').verification),
+      'verified, 2 checks passed',
+    );
+    assert.equal(
+      verdictWords(record('kubelet', 'v1.20.2', 'runtime (kubelet)', 'skipped', CGROUP_V2).verification),
+      'verified, 1 check passed, 1 skipped',
+    );
+    assert.equal(
+      verdictWords({ ok: false, checks: [{ name: 'kmem symbols', status: 'fail', detail: 'x' }] }),
+      'NOT verified (failed: kmem symbols), 0 checks passed',
+    );
+  });
+
+  it('names every build with its verdict and assets, the signing key, and how to check the assets', () => {
+    const notes = buildNotes(
+      [
+        build(
+          'kubelet',
+          'v1.20.2',
+          ['kubelet-1.20.2-0.nokmem.1.x86_64.rpm', 'kubelet-v1.20.2.tar.gz'],
+          record('kubelet', 'v1.20.2', 'runtime (kubelet)', 'skipped', CGROUP_V2),
+        ),
+        build(
+          'runc',
+          'v1.0.0-rc92',
+          ['runc-nokmem-1.0.0.rc92-1.x86_64.rpm', 'runc-v1.0.0-rc92.tar.gz'],
+          record('runc', 'v1.0.0-rc92', 'functional (strace)', 'pass', 'x'),
+        ),
+      ],
+      'AA113AB304E4CF495FAC8A3B761F0ACB38F9E170',
+    )!;
+    assert.match(notes, /^## Builds$/m);
+    assert.match(
+      notes,
+      /^- kubelet v1\.20\.2 \(build-tag, commit abcdef012345\): verified, 1 check passed, 1 skipped — `kubelet-1\.20\.2-0\.nokmem\.1\.x86_64\.rpm`, `kubelet-v1\.20\.2\.tar\.gz`$/m,
+    );
+    assert.match(notes, /^- runc v1\.0\.0-rc92 \(build-tag, commit abcdef012345\): verified, 2 checks passed — /m);
+    assert.match(notes, /fingerprint `AA113AB304E4CF495FAC8A3B761F0ACB38F9E170`/);
+    assert.match(notes, /^sha256sum -c --ignore-missing SHA256SUMS$/m);
+    assert.match(
+      notes,
+      /^tar -xzf kubelet-v1\.20\.2\.tar\.gz && nokmem verify kubelet-v1\.20\.2 --key RPM-GPG-KEY-nokmem$/m,
+    );
+    assert.equal(buildNotes([], 'x'), undefined);
   });
 });
