@@ -23,7 +23,7 @@ import type { NodeVerdict } from '../src/node/report.ts';
 import { type ApiServer, startApiServer } from '../test/helpers/apiserver.ts';
 import { registeredNode, reportedNode, sampleReport } from '../test/helpers/node-objects.ts';
 import { agentLoad } from './bench/agent-load.ts';
-import { sum } from './bench/metrics.ts';
+import { sum } from '../test/helpers/apiserver-metrics.ts';
 
 const { values } = parseArgs({
   options: {

@@ -19,7 +19,7 @@ import {
 } from '../../test/helpers/agents.ts';
 import type { ApiServer } from '../../test/helpers/apiserver.ts';
 import { countingProxy } from './counting-proxy.ts';
-import { difference, requestsOf } from './metrics.ts';
+import { difference, requestsOf } from '../../test/helpers/apiserver-metrics.ts';
 
 export interface LoadOptions {
   agents: number;
