@@ -1,8 +1,8 @@
 // Benchmark of the node side against a real API server (kube-apiserver v1.20.2 on Debian's etcd, as the tests
 // start it): prints figures, asserts nothing.
 //   1. table: `nokmem fleet` over --nodes Node objects (default 5,000), each a realistic registered node carrying
-//      a report; the CLI's wall time, and where it goes (the API server's LIST time from its own metrics, the
-//      client library, the table);
+//      a report; the CLI's wall and CPU time, started with tsx and compiled to one JavaScript file (esbuild), and
+//      where it goes (the API server's LIST time from its own metrics, the list by page size, the table);
 //   2. load: --agents real agent processes (default 100; `nokmem agent` from the node side's bundle, as the image
 //      runs it, each on a hand-made node root) writing their reports for --window seconds at a short --period and
 //      --heartbeat; the requests the API server counted (apiserver_request_total) and the bytes it received and
@@ -10,15 +10,18 @@
 //      (--real-period, --real-heartbeat): scripts/bench/agent-load.ts.
 // Usage: npx tsx scripts/bench-fleet.ts [--only table|load] [--nodes N] [--agents N] [--window S]
 
-import { readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { build } from 'esbuild';
 import { execa } from 'execa';
 import { listNodes, loadCluster } from '../src/node/cluster.ts';
 import { formatFleetTable } from '../src/node/fleet-table.ts';
 import { fleetRows } from '../src/node/fleet.ts';
+import { CADENCE } from '../src/node/node-object.ts';
 import type { NodeVerdict } from '../src/node/report.ts';
 import { type ApiServer, startApiServer } from '../test/helpers/apiserver.ts';
 import { registeredNode, reportedNode, sampleReport } from '../test/helpers/node-objects.ts';
@@ -90,34 +93,58 @@ async function table(server: ApiServer): Promise<void> {
     }
     return (ticks * 1000) / 100;
   };
-  const timed = async (args: string[]) => {
+  // the CLI as it is started today (tsx compiles the TypeScript at start) and compiled to one JavaScript file
+  // (esbuild, as the doctor's image is made): what a CLI compiled to JavaScript would cost
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-bench-cli-'));
+  // laid out as the project is: dist/ beside package.json (the version) and specs/
+  const bundled = path.join(dir, 'dist/nokmem.mjs');
+  await cp(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  await cp(path.join(ROOT, 'specs'), path.join(dir, 'specs'), { recursive: true });
+  await build({
+    entryPoints: [CLI],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: bundled,
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+  });
+  const timed = async (command: string[], args: string[]) => {
     const s0 = await serverCpu();
     const t = performance.now();
-    const r = await execa(
-      'bash',
-      ['-c', 'TIMEFORMAT="%U %S"; time "$@" >/dev/null', 'bash', 'node', '--import', 'tsx', CLI, ...args],
-      {
-        reject: false,
-      },
-    );
+    const r = await execa('bash', ['-c', 'TIMEFORMAT="%U %S"; time "$@" >/dev/null', 'bash', ...command, ...args], {
+      reject: false,
+    });
     const wall = performance.now() - t;
-    const [user, sys] = (r.stderr.trim().split('\n').pop() ?? '0 0').split(' ').map(Number);
+    const lines = r.stderr.trim().split('\n');
+    const [user, sys] = (lines.pop() ?? '0 0').split(' ').map(Number);
+    if (![0, 1, 2, 3].includes(r.exitCode ?? -1) || lines.some((l) => l.startsWith('nokmem: error')))
+      throw new Error(`${[...command, ...args].join(' ')} failed (${r.exitCode}):\n${lines.join('\n')}`);
     return { wall, cli: ((user ?? 0) + (sys ?? 0)) * 1000, server: (await serverCpu()) - s0, exitCode: r.exitCode };
   };
-  for (const [what, args] of [
-    ['--version', ['--version']],
-    ['table', ['fleet', '--kubeconfig', server.kubeconfig]],
-    ['table', ['fleet', '--kubeconfig', server.kubeconfig]],
-    ['table', ['fleet', '--kubeconfig', server.kubeconfig]],
-    ['--json', ['fleet', '--json', '--kubeconfig', server.kubeconfig]],
-  ] as const) {
-    const r = await timed([...args]);
-    console.log(
-      `  the CLI, ${what}: ${ms(r.wall)} wall; CPU: the CLI ${ms(r.cli)}, the API server and etcd ${ms(r.server)} ` +
-        `(exit ${r.exitCode})`,
-    );
+  try {
+    for (const [variant, command] of [
+      ['with tsx', ['node', '--import', 'tsx', CLI]],
+      ['compiled (esbuild bundle)', ['node', bundled]],
+    ] as const)
+      for (const [what, args] of [
+        ['--version', ['--version']],
+        ['table', ['fleet', '--kubeconfig', server.kubeconfig]],
+        ['table', ['fleet', '--kubeconfig', server.kubeconfig]],
+        ['table', ['fleet', '--kubeconfig', server.kubeconfig]],
+        ['--json', ['fleet', '--json', '--kubeconfig', server.kubeconfig]],
+      ] as const) {
+        const r = await timed([...command], [...args]);
+        console.log(
+          `  the CLI ${variant}, ${what}: ${ms(r.wall)} wall; CPU: the CLI ${ms(r.cli)}, the API server and etcd ` +
+            `${ms(r.server)} (exit ${r.exitCode})`,
+        );
+      }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  for (const pageSize of [500, 5000]) {
+  for (const pageSize of [250, 500, 1000, 5000]) {
     const before = await server.metrics();
     const cluster = loadCluster({ files: [server.kubeconfig], origin: '--kubeconfig' });
     const s0 = await serverCpu();
@@ -127,7 +154,7 @@ async function table(server: ApiServer): Promise<void> {
     const b = performance.now();
     const used = process.cpuUsage(cpu);
     const serverUsed = (await serverCpu()) - s0;
-    const rows = fleetRows(nodes, new Date(), 900);
+    const rows = fleetRows(nodes, new Date(), CADENCE.staleAfterSeconds);
     const c = performance.now();
     formatFleetTable(rows, new Date());
     const d = performance.now();
