@@ -1,38 +1,41 @@
 // Benchmark of the node side against a real API server (kube-apiserver v1.20.2 on Debian's etcd, as the tests
 // start it): prints figures, asserts nothing.
 //   1. table: `nokmem fleet` over --nodes Node objects (default 5,000), each a realistic registered node carrying
-//      a report; the CLI's wall time, and where it goes (the API server's LIST time from its own metrics, the
-//      client library, the table);
-//   2. load: --agents agent processes (default 100) writing their reports by the write-on-change-plus-heartbeat
-//      rule for --window seconds; the requests the API server counted (apiserver_request_total) and the bytes it
-//      received and sent (a counting TCP proxy in front of it, TLS included), scaled to 5,000 agents at the real
-//      periods (--real-period, --real-heartbeat). The agent is scripts/bench/agent-standin.ts until the real
-//      agent replaces it in agentCommand() below.
+//      a report; the CLI's wall and CPU time, started with tsx and compiled to one JavaScript file (esbuild), and
+//      where it goes (the API server's LIST time from its own metrics, the list by page size, the table);
+//   2. load: --agents real agent processes (default 100; `nokmem agent` from the node side's bundle, as the image
+//      runs it, each on a hand-made node root) writing their reports for --window seconds at a short --period and
+//      --heartbeat; the requests the API server counted (apiserver_request_total) and the bytes it received and
+//      sent (a counting TCP proxy in front of it, TLS included), scaled to 5,000 agents at the real periods
+//      (--real-period, --real-heartbeat): scripts/bench/agent-load.ts.
 // Usage: npx tsx scripts/bench-fleet.ts [--only table|load] [--nodes N] [--agents N] [--window S]
 
-import { readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { type ResultPromise, execa } from 'execa';
+import { build } from 'esbuild';
+import { execa } from 'execa';
 import { listNodes, loadCluster } from '../src/node/cluster.ts';
 import { formatFleetTable } from '../src/node/fleet-table.ts';
 import { fleetRows } from '../src/node/fleet.ts';
+import { CADENCE } from '../src/node/node-object.ts';
 import type { NodeVerdict } from '../src/node/report.ts';
 import { type ApiServer, startApiServer } from '../test/helpers/apiserver.ts';
 import { registeredNode, reportedNode, sampleReport } from '../test/helpers/node-objects.ts';
-import { countingProxy } from './bench/counting-proxy.ts';
-import { difference, requestsOf, sum } from './bench/metrics.ts';
+import { agentLoad } from './bench/agent-load.ts';
+import { sum } from '../test/helpers/apiserver-metrics.ts';
 
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     nodes: { type: 'string', default: '5000' },
     agents: { type: 'string', default: '100' },
-    window: { type: 'string', default: '40' },
-    period: { type: 'string', default: '2' },
-    heartbeat: { type: 'string', default: '4' },
+    window: { type: 'string', default: '80' },
+    period: { type: 'string', default: '4' },
+    heartbeat: { type: 'string', default: '8' },
     'real-period': { type: 'string', default: '300' },
     'real-heartbeat': { type: 'string', default: '600' },
   },
@@ -42,24 +45,6 @@ const CLI = path.join(ROOT, 'src/cli.ts');
 const ms = (t: number) => `${Math.round(t)} ms`;
 const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
 const name = (i: number) => `node-${String(i).padStart(5, '0')}`;
-
-/** The command of agent i: the stand-in now; the real agent (`nokmem agent ...`) can take its place here. */
-function agentCommand(i: number, kubeconfig: string, durationS: number): string[] {
-  return [
-    'node',
-    '--import',
-    'tsx',
-    path.join(ROOT, 'scripts/bench/agent-standin.ts'),
-    `--kubeconfig=${kubeconfig}`,
-    `--node=${name(i)}`,
-    `--period=${values.period}`,
-    `--heartbeat=${values.heartbeat}`,
-    `--duration=${durationS}`,
-    // one agent in ten sees its facts change every 5 periods (exhaustion errors counted); the rest never do
-    `--change-every=${i % 10 === 0 ? 5 : 0}`,
-    `--verdict=${(['ok', 'ok', 'install', 'ok', 'reboot'] as const)[i % 5]}`,
-  ];
-}
 
 /** The verdict mix of a fleet mid-rollout: most ok, some to install or reboot, a few unknown, stale or silent. */
 function verdictOf(i: number): NodeVerdict | 'stale' | 'none' {
@@ -108,34 +93,58 @@ async function table(server: ApiServer): Promise<void> {
     }
     return (ticks * 1000) / 100;
   };
-  const timed = async (args: string[]) => {
+  // the CLI as it is started today (tsx compiles the TypeScript at start) and compiled to one JavaScript file
+  // (esbuild, as the doctor's image is made): what a CLI compiled to JavaScript would cost
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-bench-cli-'));
+  // laid out as the project is: dist/ beside package.json (the version) and specs/
+  const bundled = path.join(dir, 'dist/nokmem.mjs');
+  await cp(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  await cp(path.join(ROOT, 'specs'), path.join(dir, 'specs'), { recursive: true });
+  await build({
+    entryPoints: [CLI],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: bundled,
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+  });
+  const timed = async (command: string[], args: string[]) => {
     const s0 = await serverCpu();
     const t = performance.now();
-    const r = await execa(
-      'bash',
-      ['-c', 'TIMEFORMAT="%U %S"; time "$@" >/dev/null', 'bash', 'node', '--import', 'tsx', CLI, ...args],
-      {
-        reject: false,
-      },
-    );
+    const r = await execa('bash', ['-c', 'TIMEFORMAT="%U %S"; time "$@" >/dev/null', 'bash', ...command, ...args], {
+      reject: false,
+    });
     const wall = performance.now() - t;
-    const [user, sys] = (r.stderr.trim().split('\n').pop() ?? '0 0').split(' ').map(Number);
+    const lines = r.stderr.trim().split('\n');
+    const [user, sys] = (lines.pop() ?? '0 0').split(' ').map(Number);
+    if (![0, 1, 2, 3].includes(r.exitCode ?? -1) || lines.some((l) => l.startsWith('nokmem: error')))
+      throw new Error(`${[...command, ...args].join(' ')} failed (${r.exitCode}):\n${lines.join('\n')}`);
     return { wall, cli: ((user ?? 0) + (sys ?? 0)) * 1000, server: (await serverCpu()) - s0, exitCode: r.exitCode };
   };
-  for (const [what, args] of [
-    ['--version', ['--version']],
-    ['table', ['fleet', '--kubeconfig', server.kubeconfig]],
-    ['table', ['fleet', '--kubeconfig', server.kubeconfig]],
-    ['table', ['fleet', '--kubeconfig', server.kubeconfig]],
-    ['--json', ['fleet', '--json', '--kubeconfig', server.kubeconfig]],
-  ] as const) {
-    const r = await timed([...args]);
-    console.log(
-      `  the CLI, ${what}: ${ms(r.wall)} wall; CPU: the CLI ${ms(r.cli)}, the API server and etcd ${ms(r.server)} ` +
-        `(exit ${r.exitCode})`,
-    );
+  try {
+    for (const [variant, command] of [
+      ['with tsx', ['node', '--import', 'tsx', CLI]],
+      ['compiled (esbuild bundle)', ['node', bundled]],
+    ] as const)
+      for (const [what, args] of [
+        ['--version', ['--version']],
+        ['table', ['fleet', '--kubeconfig', server.kubeconfig]],
+        ['table', ['fleet', '--kubeconfig', server.kubeconfig]],
+        ['table', ['fleet', '--kubeconfig', server.kubeconfig]],
+        ['--json', ['fleet', '--json', '--kubeconfig', server.kubeconfig]],
+      ] as const) {
+        const r = await timed([...command], [...args]);
+        console.log(
+          `  the CLI ${variant}, ${what}: ${ms(r.wall)} wall; CPU: the CLI ${ms(r.cli)}, the API server and etcd ` +
+            `${ms(r.server)} (exit ${r.exitCode})`,
+        );
+      }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  for (const pageSize of [500, 5000]) {
+  for (const pageSize of [250, 500, 1000, 5000]) {
     const before = await server.metrics();
     const cluster = loadCluster({ files: [server.kubeconfig], origin: '--kubeconfig' });
     const s0 = await serverCpu();
@@ -145,7 +154,7 @@ async function table(server: ApiServer): Promise<void> {
     const b = performance.now();
     const used = process.cpuUsage(cpu);
     const serverUsed = (await serverCpu()) - s0;
-    const rows = fleetRows(nodes, new Date(), 900);
+    const rows = fleetRows(nodes, new Date(), CADENCE.staleAfterSeconds);
     const c = performance.now();
     formatFleetTable(rows, new Date());
     const d = performance.now();
@@ -167,90 +176,6 @@ async function table(server: ApiServer): Promise<void> {
   }
 }
 
-async function load(server: ApiServer): Promise<void> {
-  const agents = Number(values.agents);
-  const window = Number(values.window);
-  console.log(`\n== API load of ${agents} agents (${path.basename(agentCommand(0, '', 0)[3]!)}), ${window} s window`);
-  for (const args of [
-    ['create', 'namespace', 'nokmem'],
-    ['create', 'clusterrole', 'nokmem-agent', '--verb=get,patch', '--resource=nodes,nodes/status'],
-    [
-      'create',
-      'clusterrolebinding',
-      'nokmem-agent',
-      '--clusterrole=nokmem-agent',
-      '--serviceaccount=nokmem:nokmem-agent',
-    ],
-  ]) {
-    const r = await server.kubectl(args);
-    if (r.exitCode !== 0 && !/AlreadyExists/.test(r.stderr)) throw new Error(r.stderr);
-  }
-  const sa = await server.serviceAccount('nokmem', 'nokmem-agent');
-  const proxy = await countingProxy(new URL(server.url));
-  const kubeconfig = await server.kubeconfigVia(proxy.url, sa.kubeconfig);
-  const started = performance.now();
-  const processes: ResultPromise[] = [];
-  const ready: Promise<void>[] = [];
-  for (let i = 0; i < agents; i++) {
-    const [file, ...args] = agentCommand(i, kubeconfig, window + 600);
-    const p = execa(file!, args, { cwd: ROOT, reject: false, buffer: false, stdout: 'pipe', stderr: 'inherit' });
-    processes.push(p);
-    ready.push(
-      new Promise((resolve, reject) => {
-        p.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-        void p.then((r) => reject(new Error(`agent ${i} exited (${r.exitCode}) before its first write`)));
-      }),
-    );
-  }
-  await Promise.all(ready);
-  console.log(
-    `  ${agents} agents started and wrote their first report in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-  );
-  const before = {
-    requests: requestsOf(await server.metrics(), 'nodes'),
-    bytes: proxy.counts(),
-    at: performance.now(),
-  };
-  await new Promise((resolve) => setTimeout(resolve, window * 1000));
-  const after = { requests: requestsOf(await server.metrics(), 'nodes'), bytes: proxy.counts(), at: performance.now() };
-  for (const p of processes) p.kill('SIGTERM');
-  await Promise.all(processes);
-  await proxy.close();
-  const seconds = (after.at - before.at) / 1000;
-  const requests = difference(after.requests, before.requests);
-  const total = [...requests.values()].reduce((a, b) => a + b, 0);
-  const toServer = after.bytes.toServer - before.bytes.toServer;
-  const fromServer = after.bytes.fromServer - before.bytes.fromServer;
-  const connections = after.bytes.connections - before.bytes.connections;
-  const periods = seconds / Number(values.period);
-  console.log(
-    `  measured over ${seconds.toFixed(1)} s = ${periods.toFixed(1)} periods of ${values.period} s (heartbeat ${values.heartbeat} s):`,
-  );
-  for (const [kind, n] of [...requests].sort()) console.log(`    ${kind}: ${n}`);
-  console.log(
-    `    ${total} requests in ${connections} TLS connections; the API server received ${kb(toServer)} ` +
-      `(${(toServer / Math.max(total, 1)).toFixed(0)} B a request) and sent ${kb(fromServer)}`,
-  );
-  const perAgentPerPeriod = total / agents / periods;
-  console.log(
-    `    per agent: ${perAgentPerPeriod.toFixed(2)} requests a period, ${kb(toServer / agents / periods)} received a period`,
-  );
-  const factor = Number(values['real-period']) / Number(values.period);
-  if (
-    Number(values['real-heartbeat']) / Number(values['real-period']) !==
-    Number(values.heartbeat) / Number(values.period)
-  )
-    console.log(
-      '    (warning: the real heartbeat/period ratio differs from the measured one; the scaling below is off)',
-    );
-  const scale = 5000 / agents / seconds / factor;
-  console.log(
-    `  scaled to 5,000 agents at a ${values['real-period']} s period and ${values['real-heartbeat']} s heartbeat: ` +
-      `${(total * scale).toFixed(1)} requests/s, ${kb(toServer * scale)}/s received, ${kb(fromServer * scale)}/s sent ` +
-      `(for comparison, 5,000 kubelets renew their Lease every 10 s: 500 requests/s)`,
-  );
-}
-
 const server = await startApiServer({ name: 'bench' });
 try {
   const t = performance.now();
@@ -258,7 +183,16 @@ try {
   const nodes = values.only === 'load' ? Math.max(Number(values.agents), 1) : Number(values.nodes);
   await seed(server, nodes);
   if (values.only !== 'load') await table(server);
-  if (values.only !== 'table') await load(server);
+  if (values.only !== 'table')
+    await agentLoad(server, {
+      agents: Number(values.agents),
+      windowSeconds: Number(values.window),
+      periodSeconds: Number(values.period),
+      heartbeatSeconds: Number(values.heartbeat),
+      realPeriodSeconds: Number(values['real-period']),
+      realHeartbeatSeconds: Number(values['real-heartbeat']),
+      name,
+    });
   console.log(`\n(benchmark ${((performance.now() - t) / 1000).toFixed(0)} s)`);
 } finally {
   await server.stop();

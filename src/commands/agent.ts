@@ -8,9 +8,10 @@ import { InputError, UsageError } from '../errors.js';
 import { consoleLogger } from '../log.js';
 import { Agent } from '../node/agent/agent.js';
 import { kubeConfig, kubeNodeClient } from '../node/agent/kube-client.js';
-import { HEARTBEAT_MS, NodeWriter, systemClock } from '../node/agent/node-writer.js';
+import { NodeWriter, systemClock } from '../node/agent/node-writer.js';
 import { serveMetrics } from '../node/agent/server.js';
 import { loadPlacer } from '../node/doctor.js';
+import { CADENCE } from '../node/node-object.js';
 import type { CliEnv } from './shared.js';
 
 interface AgentCliOptions {
@@ -38,8 +39,12 @@ export function register(program: Command, env: CliEnv): void {
     )
     .option('--root <dir>', "the node's root (/host in the DaemonSet)", '/')
     .option('--node <name>', 'the Node object to write (default: $NODE_NAME)')
-    .option('--interval <seconds>', 'how often to look at the node', '300')
-    .option('--heartbeat <seconds>', 'write an unchanged report this often', String(HEARTBEAT_MS / 1000))
+    .option('--interval <seconds>', 'how often to look at the node', String(CADENCE.periodSeconds))
+    .option(
+      '--heartbeat <seconds>',
+      "confirm an unchanged report this often (the condition's lastHeartbeatTime alone)",
+      String(CADENCE.heartbeatSeconds),
+    )
     .option('--listen <host:port>', 'where to serve /metrics and /healthz', '0.0.0.0:9717')
     .option('--kubeconfig <file>', 'the API server and credentials (default: in-cluster, or $KUBECONFIG)')
     .option(

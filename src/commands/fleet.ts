@@ -4,8 +4,9 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { countByStatus, fleetExitCode, fleetRows, parseDuration } from '../node/fleet.js';
+import { countByStatus, fleetExitCode, fleetRows, formatAge, parseDuration } from '../node/fleet.js';
 import { formatFleetTable } from '../node/fleet-table.js';
+import { CADENCE } from '../node/node-object.js';
 import { type CliEnv, writeJson } from './shared.js';
 
 interface FleetOptions {
@@ -26,7 +27,11 @@ export function register(program: Command, env: CliEnv): void {
     )
     .option('--kubeconfig <file>', 'the kubeconfig (default: KUBECONFIG, else ~/.kube/config)')
     .option('--context <name>', 'the kubeconfig context (default: its current context)')
-    .option('--stale-after <duration>', 'a report older than this is stale (s, m or h: a few agent periods)', '15m')
+    .option(
+      '--stale-after <duration>',
+      `a report neither made nor confirmed for this long is stale (s, m or h; the agent confirms every ${formatAge(CADENCE.heartbeatSeconds)})`,
+      formatAge(CADENCE.staleAfterSeconds),
+    )
     .option('--page-size <n>', 'nodes per list request (limit + continue)', '500')
     .option('--timeout <duration>', 'how long one list request may take', '30s')
     .option('--json', 'print the fleet as JSON on stdout')

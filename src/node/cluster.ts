@@ -6,18 +6,10 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import {
-  ApiException,
-  CoreV1Api,
-  KubeConfig,
-  Observable,
-  type RequestContext,
-  type ResponseContext,
-  type V1Node,
-} from '@kubernetes/client-node';
+import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import { ClusterAccessError } from '../errors.js';
-import type { NodeObject } from './fleet.js';
-import { CONDITION_TYPE, REPORT_ANNOTATION } from './report.js';
+import { KubeRequester } from './kube-request.js';
+import { type NodeObject, readNode } from './node-object.js';
 
 /** Where the kubeconfig comes from, said in every error about it. */
 export interface KubeconfigSource {
@@ -101,48 +93,53 @@ export function loadCluster(source: KubeconfigSource): Cluster {
   };
 }
 
-/** Every Node object of the cluster, `pageSize` at a time. */
+/**
+ * Every Node object of the cluster, `pageSize` at a time (limit + continue, consistent reads from etcd as kubectl
+ * makes them). Each page is read as plain JSON (src/node/kube-request.ts), and the next page is asked for as soon
+ * as the continue token is known — it leads the answer — so the API server makes one page while this parses the
+ * last.
+ */
 export async function listNodes(
   cluster: Cluster,
   options: { pageSize: number; timeoutMs: number },
 ): Promise<NodeObject[]> {
-  const api = cluster.config.makeApiClient(CoreV1Api);
-  const timeout = {
-    middleware: [
-      {
-        pre: (request: RequestContext) => {
-          request.setSignal(AbortSignal.timeout(options.timeoutMs));
-          return new Observable(Promise.resolve(request));
-        },
-        post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
-      },
-    ],
-    middlewareMergeStrategy: 'append' as const,
-  };
+  const api = new KubeRequester(cluster.config);
+  const page = (next?: string) =>
+    api
+      .text({
+        path: '/api/v1/nodes',
+        query: { limit: String(options.pageSize), continue: next },
+        timeoutMs: options.timeoutMs,
+      })
+      .catch((error: unknown) => {
+        throw accessError(error, cluster, options.timeoutMs);
+      });
   const nodes: NodeObject[] = [];
-  let next: string | undefined;
-  do {
-    let page;
-    try {
-      page = await api.listNode({ limit: options.pageSize, _continue: next }, timeout);
-    } catch (error) {
-      throw accessError(error, cluster, options.timeoutMs);
-    }
-    for (const node of page.items) nodes.push(nodeObject(node));
-    next = page.metadata?._continue || undefined;
-  } while (next);
+  let pending: Promise<string> | undefined = page();
+  const ask = (next: string | undefined) => {
+    const p = next === undefined ? undefined : page(next);
+    // a failure of the page asked for ahead is the next iteration's to throw
+    p?.catch(() => undefined);
+    return p;
+  };
+  while (pending) {
+    const text = await pending;
+    const ahead = continueToken(text);
+    pending = ask(ahead);
+    const list = JSON.parse(text) as { items?: unknown[]; metadata?: { continue?: string } };
+    const next = list.metadata?.continue || undefined;
+    // a server that puts the token elsewhere: ask for the next page now (an answer read ahead is left unread)
+    if (next !== ahead) pending = ask(next);
+    for (const item of list.items ?? []) nodes.push(readNode(item));
+  }
   return nodes;
 }
 
-function nodeObject(node: V1Node): NodeObject {
-  const condition = node.status?.conditions?.find((c) => c.type === CONDITION_TYPE);
-  const beat = condition?.lastHeartbeatTime as Date | string | undefined;
-  const heartbeat = beat instanceof Date ? (Number.isNaN(beat.getTime()) ? undefined : beat.toISOString()) : beat;
-  return {
-    name: node.metadata?.name ?? '',
-    report: node.metadata?.annotations?.[REPORT_ANNOTATION],
-    heartbeat,
-  };
+/** The list's continue token, read from the head of the answer, before the items (where the API server puts it). */
+export function continueToken(text: string): string | undefined {
+  const head = text.slice(0, Math.max(0, text.indexOf('"items"')) || 4096);
+  const match = /"continue"\s*:\s*("(?:[^"\\]|\\.)*")/.exec(head);
+  return match ? (JSON.parse(match[1]!) as string) || undefined : undefined;
 }
 
 /** A failed list as the one line the user needs: what, why, what to do. */

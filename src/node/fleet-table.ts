@@ -78,9 +78,10 @@ export function formatFleetTable(rows: readonly FleetRow[], now: Date): string {
   );
   const counts = countByStatus(rows);
   const summary = ORDER.filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`);
-  // why a node has no verdict to trust: a report that cannot be read, or the facts an unknown one lacked
+  // why a node has no verdict to trust: a report that cannot be read, no agent there, or the facts an unknown one
+  // lacked
   const problems = rows.flatMap((r) =>
-    r.status === 'bad report'
+    r.status === 'bad report' || (r.status === 'no report' && r.problem !== 'no report')
       ? [`${r.node}: ${r.problem}`]
       : r.status === 'unknown' && r.report?.missing.length
         ? [`${r.node}: unknown, missing ${r.report.missing.join('; ')}`]

@@ -1,20 +1,13 @@
 // The fleet at a glance: every node's report (src/node/report.ts) read back from its Node object, judged fresh or
 // stale, sorted worst first (reboot, install, then what is not known, then ok), with the exit status of the
-// worst. Pure: the Node objects come from src/node/cluster.ts, the time from the caller.
+// worst. Pure: the Node objects come from src/node/cluster.ts (read by src/node/node-object.ts), the time from the
+// caller.
 
+import { AGENT_NODE_LABEL, type NodeObject } from './node-object.js';
 import { NodeReport, NodeVerdict, parseNodeReport } from './report.js';
 
 /** What the fleet knows of a node: its verdict, or why it has none it can trust. */
 export type FleetStatus = NodeVerdict | 'stale' | 'no report' | 'bad report';
-
-/** The parts of a Node object the fleet reads. */
-export interface NodeObject {
-  name: string;
-  /** The report annotation's text, as the agent wrote it. */
-  report?: string;
-  /** The KernelMemoryAccounting condition's last heartbeat (ISO 8601), refreshed by the agent without a change. */
-  heartbeat?: string;
-}
 
 export interface FleetRow {
   node: string;
@@ -53,7 +46,7 @@ export function fleetRow(node: NodeObject, now: Date, staleAfterSeconds: number)
   const base = { node: node.name, seenAt: null, ageSeconds: null, report: null };
   if (!parsed.report) {
     const status = node.report === undefined ? 'no report' : 'bad report';
-    return { ...base, status, problem: parsed.problem ?? status };
+    return { ...base, status, problem: status === 'no report' ? noReport(node) : (parsed.problem ?? status) };
   }
   const report = parsed.report;
   const seen = [report.time, node.heartbeat]
@@ -72,6 +65,17 @@ export function fleetRow(node: NodeObject, now: Date, staleAfterSeconds: number)
     ageSeconds,
     report,
   };
+}
+
+/**
+ * Why a node has no report. The agent runs only where a label says the node has a cgroup-v1 memory hierarchy: a
+ * node with a 3.x kernel (the kernels that leak, all cgroup v1) without that label has no agent at all.
+ */
+function noReport(node: NodeObject): string {
+  const { key, value } = AGENT_NODE_LABEL;
+  if (!node.agentLabelled && node.kernel?.startsWith('3.'))
+    return `agent not scheduled: kernel ${node.kernel} but no label ${key}=${value} (kubectl label node ${node.name} ${key}=${value})`;
+  return 'no report';
 }
 
 /** Every node, worst first; nodes of one rank by name. */

@@ -7,7 +7,9 @@
 //               is present (verdict install or reboot), "Unknown" for unknown, "False" for ok; reason
 //               Nokmem<Verdict>; message the next step; lastHeartbeatTime refreshed on change and every heartbeat.
 //
-// A report is made at `time`; a reader calls it stale when it is older than a few report periods.
+// How these are written and read on the wire, and how often: src/node/node-object.ts. A report's `time` is when it
+// was made, i.e. when what it says last changed; the condition's heartbeat says it was still current later; a reader
+// calls a report stale when the later of the two is older than about two heartbeats.
 
 import { z } from 'zod';
 
@@ -35,7 +37,7 @@ export type BinaryState = z.infer<typeof BinaryState>;
 export const NodeReport = z
   .object({
     schema: z.literal(REPORT_SCHEMA),
-    /** When the facts were read (ISO 8601). */
+    /** When the facts were read (ISO 8601): the report is written again only when they change. */
     time: z.string(),
     verdict: NodeVerdict,
     nextStep: z.string(),

@@ -1,7 +1,8 @@
 // Fakes of the agent's side effects (src/node/agent/node-writer.ts's Clock and NodeClient), as
 // node-problem-detector tests its condition manager, and a NodeReport to feed them.
 
-import type { NodeClient, NodeCondition } from '../../src/node/agent/node-writer.ts';
+import type { NodeClient } from '../../src/node/agent/node-writer.ts';
+import { type MetadataPatch, type NodeCondition, type StatusPatch, readNode } from '../../src/node/node-object.ts';
 import { type NodeReport, REPORT_SCHEMA } from '../../src/node/report.ts';
 
 export class FakeClock {
@@ -12,28 +13,38 @@ export class FakeClock {
   }
 }
 
+/** An API server of one Node, applying the agent's patches as the real one does (merge, conditions by type). */
 export class FakeNodeClient implements NodeClient {
   labels: Record<string, string> = {};
   annotations: Record<string, string> = {};
   conditions: NodeCondition[] = [];
   calls: string[] = [];
   failNext = false;
-  async getNode() {
+  failStatus = false;
+  async getNode(name: string) {
     this.calls.push('get');
-    return { labels: this.labels, annotations: this.annotations, conditions: this.conditions };
+    return readNode({
+      metadata: { name, labels: this.labels, annotations: this.annotations },
+      status: { conditions: this.conditions },
+    });
   }
-  async patchMetadata(_name: string, labels: Record<string, string>, annotations: Record<string, string>) {
+  async patchNode(_name: string, patch: MetadataPatch) {
     this.calls.push('patch');
     if (this.failNext) {
       this.failNext = false;
       throw new Error('connection refused');
     }
-    Object.assign(this.labels, labels);
-    Object.assign(this.annotations, annotations);
+    Object.assign(this.labels, patch.metadata.labels);
+    Object.assign(this.annotations, patch.metadata.annotations);
   }
-  async patchCondition(_name: string, condition: NodeCondition) {
+  async patchNodeStatus(_name: string, patch: StatusPatch) {
     this.calls.push('status');
-    this.conditions = [...this.conditions.filter((c) => c.type !== condition.type), condition];
+    if (this.failStatus) {
+      this.failStatus = false;
+      throw new Error('connection reset');
+    }
+    for (const condition of patch.status.conditions)
+      this.conditions = [...this.conditions.filter((c) => c.type !== condition.type), condition];
   }
 }
 

@@ -1,43 +1,12 @@
 // Node objects for the tests and benchmarks of the real API server: a node as a kubelet registers it (of a
-// realistic size: conditions, addresses, capacity, node info, the images a busy node holds), and the writes
-// the agent makes on it as src/node/report.ts describes them — the verdict label and the report annotation in
-// one patch of the Node, the KernelMemoryAccounting condition in a strategic-merge patch of nodes/status.
+// realistic size: conditions, addresses, capacity, node info, the images a busy node holds), and a report on it
+// written as the agent writes it — by the agent's own writer and patches (src/node/agent/node-writer.ts,
+// src/node/node-object.ts), never by a copy of them.
 
-import {
-  CoreV1Api,
-  type KubeConfig,
-  PatchStrategy,
-  type V1Node,
-  type V1NodeCondition,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
-import {
-  CONDITION_TYPE,
-  type NodeReport,
-  type NodeVerdict,
-  REPORT_ANNOTATION,
-  REPORT_SCHEMA,
-  VERDICT_LABEL,
-} from '../../src/node/report.ts';
-
-const STATUS: Record<NodeVerdict, string> = { ok: 'False', install: 'True', reboot: 'True', unknown: 'Unknown' };
-
-/** The condition for a verdict, with node-problem-detector's semantics ("True": the problem is there). */
-export function reportCondition(
-  verdict: NodeVerdict,
-  nextStep: string,
-  heartbeat: Date,
-  transition: Date,
-): V1NodeCondition {
-  return {
-    type: CONDITION_TYPE,
-    status: STATUS[verdict],
-    reason: `Nokmem${verdict[0]!.toUpperCase()}${verdict.slice(1)}`,
-    message: nextStep,
-    lastHeartbeatTime: heartbeat,
-    lastTransitionTime: transition,
-  };
-}
+import type { V1Node, V1NodeCondition } from '@kubernetes/client-node';
+import { type NodeClient, NodeWriter } from '../../src/node/agent/node-writer.ts';
+import { AGENT_NODE_LABEL, conditionFor, metadataPatch } from '../../src/node/node-object.ts';
+import { type NodeReport, type NodeVerdict, REPORT_SCHEMA } from '../../src/node/report.ts';
 
 /** A report as the doctor would make it on an EL7 node, for a verdict. */
 export function sampleReport(verdict: NodeVerdict, time: Date, over: Partial<NodeReport> = {}): NodeReport {
@@ -78,8 +47,12 @@ export function sampleReport(verdict: NodeVerdict, time: Date, over: Partial<Nod
   };
 }
 
-/** A Node as a 1.20 kubelet registers it on an EL7 machine: about 6 KB of JSON before any report. */
-export function registeredNode(name: string, index = 0): V1Node {
+/**
+ * A Node as a 1.20 kubelet registers it on an EL7 machine: about 6 KB of JSON before any report. Labelled for the
+ * agent (nokmem.io/cgroup=v1, as docs/rollout.md says: kubectl label, or the kubelet's --node-labels) unless
+ * `agentLabel` is false; `kernel` replaces the EL7 kernel.
+ */
+export function registeredNode(name: string, index = 0, o: { agentLabel?: boolean; kernel?: string } = {}): V1Node {
   const now = new Date();
   const condition = (type: string, status: string, reason: string, message: string): V1NodeCondition => ({
     type,
@@ -108,6 +81,7 @@ export function registeredNode(name: string, index = 0): V1Node {
         'kubernetes.io/arch': 'amd64',
         'kubernetes.io/hostname': name,
         'kubernetes.io/os': 'linux',
+        ...(o.agentLabel === false ? {} : { [AGENT_NODE_LABEL.key]: AGENT_NODE_LABEL.value }),
         'node.kubernetes.io/instance-type': 'r5.2xlarge',
         'topology.kubernetes.io/region': 'eu-west-1',
         'topology.kubernetes.io/zone': `eu-west-1${'abc'[index % 3]}`,
@@ -137,7 +111,7 @@ export function registeredNode(name: string, index = 0): V1Node {
         machineID: index.toString(16).padStart(32, '0'),
         systemUUID: `EC2${index.toString(16).padStart(5, '0')}-0000-0000-0000-000000000000`,
         bootID: `00000000-0000-0000-0000-${index.toString(16).padStart(12, '0')}`,
-        kernelVersion: '3.10.0-1160.83.1.el7.x86_64',
+        kernelVersion: o.kernel ?? '3.10.0-1160.83.1.el7.x86_64',
         osImage: 'CentOS Linux 7 (Core)',
         containerRuntimeVersion: 'docker://19.3.15',
         kubeletVersion: 'v1.20.2',
@@ -150,39 +124,33 @@ export function registeredNode(name: string, index = 0): V1Node {
   };
 }
 
-/** A registered node that already carries a report (the benchmark's fast way to fill a cluster: one create). */
+/** A registered node that already carries a report, as the agent's patches leave it (the benchmark's fast way to
+ * fill a cluster: one create). */
 export function reportedNode(name: string, index: number, report: NodeReport, heartbeat: Date): V1Node {
   const node = registeredNode(name, index);
-  node.metadata!.labels![VERDICT_LABEL] = report.verdict;
-  node.metadata!.annotations![REPORT_ANNOTATION] = JSON.stringify(report);
-  node.status!.conditions!.push(reportCondition(report.verdict, report.nextStep, heartbeat, new Date(report.time)));
+  const { labels, annotations } = metadataPatch(report).metadata;
+  Object.assign(node.metadata!.labels!, labels);
+  Object.assign(node.metadata!.annotations!, annotations);
+  const condition = {
+    ...conditionFor(report),
+    lastHeartbeatTime: heartbeat,
+    lastTransitionTime: new Date(report.time),
+  };
+  node.status!.conditions!.push(condition);
   return node;
 }
 
-/** The agent's writes on one node, through the client library as the agent makes them. */
-export class AgentWrites {
-  private readonly api: CoreV1Api;
-  constructor(config: KubeConfig) {
-    this.api = config.makeApiClient(CoreV1Api);
-  }
-
-  /** The label and the annotation, in one patch (written on a change of the report). */
-  async report(node: string, report: NodeReport | { verdict: NodeVerdict; text: string }): Promise<void> {
-    const text = 'text' in report ? report.text : JSON.stringify(report);
-    await this.api.patchNode(
-      {
-        name: node,
-        body: { metadata: { labels: { [VERDICT_LABEL]: report.verdict }, annotations: { [REPORT_ANNOTATION]: text } } },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-    );
-  }
-
-  /** The condition, merged by type into the node's conditions (written on a change and every heartbeat). */
-  async condition(node: string, condition: V1NodeCondition): Promise<void> {
-    await this.api.patchNodeStatus(
-      { name: node, body: { status: { conditions: [condition] } } },
-      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-    );
-  }
+/**
+ * A report written on a Node by the agent's writer through the agent's API client, at the report's time, and when
+ * `heartbeat` is given, confirmed unchanged then (a clock set back: the condition's heartbeat moves, the report stays).
+ */
+export async function writeReport(client: NodeClient, node: string, report: NodeReport, heartbeat?: Date) {
+  let now = new Date(report.time);
+  const writer = new NodeWriter(node, client, { now: () => now }, 1);
+  const changed = await writer.sync(report);
+  if (changed.error) throw changed.error;
+  if (!heartbeat) return;
+  now = heartbeat;
+  const beat = await writer.sync(report);
+  if (beat.error) throw beat.error;
 }

@@ -1,7 +1,7 @@
 // The DaemonSet's pod spec (deploy/base/daemonset.yaml), read as Kubernetes would and translated into the `docker run`
 // options that give its container the same settings: user, capabilities, no privilege escalation, read-only root
-// file system, the default seccomp profile, and each hostPath volume mounted where the spec says, read-only where
-// it says. A DirectoryOrCreate path this host lacks becomes an empty directory, as the kubelet would make it.
+// file system, the default seccomp profile (the pod annotation, or the field from 1.19), and each hostPath volume
+// mounted where the spec says, read-only where it says. A DirectoryOrCreate path this host lacks becomes an empty directory, as the kubelet would make it.
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -27,19 +27,32 @@ interface Container {
 }
 
 export interface PodSpec {
+  securityContext?: { seccompProfile?: { type: string } };
   hostPID?: boolean;
   hostNetwork?: boolean;
   containers: Container[];
   volumes: { name: string; hostPath?: { path: string; type?: string } }[];
 }
 
-export async function daemonSetPodSpec(file = path.join(ROOT, 'deploy/base/daemonset.yaml')): Promise<PodSpec> {
-  const doc = YAML.parse(await readFile(file, 'utf8')) as { spec: { template: { spec: PodSpec } } };
-  return doc.spec.template.spec;
+export interface PodTemplate {
+  metadata: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: PodSpec;
+}
+
+export const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
+
+export async function daemonSetPodTemplate(file = path.join(ROOT, 'deploy/base/daemonset.yaml')): Promise<PodTemplate> {
+  const doc = YAML.parse(await readFile(file, 'utf8')) as { spec: { template: PodTemplate } };
+  return doc.spec.template;
+}
+
+export async function daemonSetPodSpec(file?: string): Promise<PodSpec> {
+  return (await daemonSetPodTemplate(file)).spec;
 }
 
 /** docker run options for the pod's first container, host paths under `hostRoot` (/ for this host). */
-export async function dockerRunOptions(spec: PodSpec, hostRoot = '/'): Promise<string[]> {
+export async function dockerRunOptions(template: PodTemplate, hostRoot = '/'): Promise<string[]> {
+  const spec = template.spec;
   const c = spec.containers[0]!;
   const sc = c.securityContext;
   const options = ['--network', 'none'];
@@ -49,8 +62,16 @@ export async function dockerRunOptions(spec: PodSpec, hostRoot = '/'): Promise<s
   for (const cap of sc.capabilities?.add ?? []) options.push('--cap-add', cap);
   if (sc.allowPrivilegeEscalation === false) options.push('--security-opt', 'no-new-privileges');
   if (sc.readOnlyRootFilesystem) options.push('--read-only');
-  if (sc.seccompProfile?.type && sc.seccompProfile.type !== 'RuntimeDefault')
-    throw new Error(`seccomp profile ${sc.seccompProfile.type} has no docker run translation here`);
+  // the runtime's default profile is docker run's own default: no option; anything else is not translated here
+  const seccomp = [
+    sc.seccompProfile?.type,
+    spec.securityContext?.seccompProfile?.type,
+    template.metadata.annotations?.[SECCOMP_POD_ANNOTATION],
+  ].filter((p) => p !== undefined);
+  if (seccomp.length === 0) throw new Error('the pod names no seccomp profile: it would run unconfined');
+  for (const profile of seccomp)
+    if (!['RuntimeDefault', 'runtime/default'].includes(profile))
+      throw new Error(`seccomp profile ${profile} has no docker run translation here`);
   for (const m of c.volumeMounts) {
     const volume = spec.volumes.find((v) => v.name === m.name);
     if (!volume?.hostPath) throw new Error(`volume ${m.name} is not a hostPath`);

@@ -1,6 +1,6 @@
 // `nokmem fleet` against a real API server (kube-apiserver v1.20.2 on Debian's etcd, test/helpers/apiserver.ts):
-// Node objects carry what the agent writes (label + annotation in a patch of the Node, the condition in a patch
-// of nodes/status, through the client library), and the fleet reads them back as a table, as JSON and as an
+// Node objects carry what the agent writes (its own writer and API client: label + annotation in a patch of the
+// Node, the condition in a patch of nodes/status), and the fleet reads them back as a table, as JSON and as an
 // exit status; it pages through the list, and a missing kubeconfig, an unreachable server, refused credentials
 // and RBAC are each one line naming the input, the reason and the fix.
 
@@ -11,10 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { kubeNodeClient } from '../../src/node/agent/kube-client.ts';
+import { rawMetadataPatch } from '../../src/node/node-object.ts';
 import { REPORT_ANNOTATION } from '../../src/node/report.ts';
 import { type ApiServer, startApiServer } from '../helpers/apiserver.ts';
 import { nokmem } from '../helpers/cli.ts';
-import { AgentWrites, registeredNode, reportCondition, sampleReport } from '../helpers/node-objects.ts';
+import { registeredNode, sampleReport, writeReport } from '../helpers/node-objects.ts';
 
 describe('nokmem fleet against a real API server', () => {
   let server: ApiServer;
@@ -28,13 +30,10 @@ describe('nokmem fleet against a real API server', () => {
     const config = new KubeConfig();
     config.loadFromFile(server.kubeconfig);
     api = config.makeApiClient(CoreV1Api);
-    const agent = new AgentWrites(config);
-    // each node registers as a kubelet would, then "its agent" writes its report
-    const write = async (name: string, verdict: 'ok' | 'install' | 'reboot' | 'unknown', made: Date, beat = made) => {
-      const report = sampleReport(verdict, made);
-      await agent.report(name, report);
-      await agent.condition(name, reportCondition(verdict, report.nextStep, beat, made));
-    };
+    const agent = kubeNodeClient(config);
+    // each node registers as a kubelet would, then "its agent" (its writer and API client) writes its report
+    const write = (name: string, verdict: 'ok' | 'install' | 'reboot' | 'unknown', made: Date, beat?: Date) =>
+      writeReport(agent, name, sampleReport(verdict, made), beat);
     const names = ['n-ok', 'n-install', 'n-reboot', 'n-unknown', 'n-stale', 'n-none', 'n-malformed', 'n-beat'];
     await Promise.all(names.map((name, i) => api.createNode({ body: registeredNode(name, i) })));
     await write('n-ok', 'ok', minutesAgo(1));
@@ -44,7 +43,7 @@ describe('nokmem fleet against a real API server', () => {
     await write('n-stale', 'reboot', minutesAgo(60));
     // an unchanged report kept fresh by the heartbeat alone
     await write('n-beat', 'ok', minutesAgo(120), minutesAgo(4));
-    await agent.report('n-malformed', { verdict: 'ok', text: '{"schema":"nokmem/node-report@1","verdict":"ok"' });
+    await agent.patchNode('n-malformed', rawMetadataPatch('ok', '{"schema":"nokmem/node-report@1","verdict":"ok"'));
   });
 
   after(async () => {
@@ -89,7 +88,7 @@ describe('nokmem fleet against a real API server', () => {
     assert.equal(fleet.context, 'nokmem-test');
     assert.equal(fleet.server, server.url);
     assert.equal(fleet.exitCode, 2);
-    assert.equal(fleet.staleAfterSeconds, 900);
+    assert.equal(fleet.staleAfterSeconds, 1200);
     assert.deepEqual(fleet.counts, {
       reboot: 1,
       install: 1,

@@ -15,7 +15,7 @@ import { NODE_IMAGE, NODE_IMAGE_LABEL } from '../../src/node-image.ts';
 import { OFFLINE_IMAGE } from '../../src/builder-image.ts';
 import { ROOT, nokmem } from '../helpers/cli.ts';
 import { node } from '../helpers/doctor-host.ts';
-import { daemonSetPodSpec, dockerRunOptions } from '../helpers/pod-spec.ts';
+import { daemonSetPodTemplate, dockerRunOptions } from '../helpers/pod-spec.ts';
 
 const CLONE3_EPERM = path.join(ROOT, 'test/fixtures/seccomp/clone3-eperm.json');
 
@@ -127,8 +127,7 @@ describe("the doctor's image", () => {
   });
 
   it("the DaemonSet's container settings: no capability, read-only root and mounts, and still it reads the host", async () => {
-    const spec = await daemonSetPodSpec();
-    const options = await dockerRunOptions(spec);
+    const options = await dockerRunOptions(await daemonSetPodTemplate());
     assert.ok(options.includes('--read-only') && options.includes('no-new-privileges'), options.join(' '));
     assert.deepEqual(
       options.filter((o) => o.startsWith('type=bind') && !o.endsWith(',readonly')),

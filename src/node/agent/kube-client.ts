@@ -1,10 +1,13 @@
 // The real NodeClient: @kubernetes/client-node (1.x: Node 20, and the core/v1 calls any API server from 1.20 on
-// serves) against the API server of a kubeconfig, or the pod's service account in the cluster. The agent needs
-// get on its own Node (at start, to carry on from what it wrote before a restart or a reboot) and patch on nodes and
-// nodes/status; RBAC cannot limit those to the agent's own node.
+// serves) against the API server of a kubeconfig, or the pod's service account in the cluster, through its
+// request path with plain JSON (src/node/kube-request.ts). The agent needs get on its own Node (at start, to carry
+// on from what it wrote before a restart or a reboot) and patch on nodes and nodes/status; RBAC cannot limit those
+// to the agent's own node. The patches' shapes are src/node/node-object.ts's.
 
-import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { NodeClient, NodeCondition } from './node-writer.js';
+import { ApiException, KubeConfig } from '@kubernetes/client-node';
+import { KubeRequester } from '../kube-request.js';
+import { METADATA_PATCH_TYPE, STATUS_PATCH_TYPE, readNode } from '../node-object.js';
+import type { NodeClient } from './node-writer.js';
 
 export function kubeConfig(file?: string): KubeConfig {
   const config = new KubeConfig();
@@ -13,45 +16,27 @@ export function kubeConfig(file?: string): KubeConfig {
   return config;
 }
 
-function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
 export function kubeNodeClient(config: KubeConfig): NodeClient {
-  const api = config.makeApiClient(CoreV1Api);
+  const api = new KubeRequester(config);
+  const node = (name: string) => `/api/v1/nodes/${encodeURIComponent(name)}`;
   return {
     async getNode(name) {
       try {
-        const node = await api.readNode({ name });
-        return {
-          labels: node.metadata?.labels ?? {},
-          annotations: node.metadata?.annotations ?? {},
-          conditions: (node.status?.conditions ?? []).map((c) => ({
-            type: c.type,
-            status: c.status as NodeCondition['status'],
-            reason: c.reason ?? '',
-            message: c.message ?? '',
-            lastHeartbeatTime: new Date(c.lastHeartbeatTime ?? 0).toISOString(),
-            lastTransitionTime: new Date(c.lastTransitionTime ?? 0).toISOString(),
-          })),
-        };
+        return readNode(await api.json({ path: node(name) }));
       } catch (error) {
-        if (statusOf(error) === 404) return undefined;
+        if (error instanceof ApiException && error.code === 404) return undefined;
         throw error;
       }
     },
-    async patchMetadata(name, labels, annotations) {
-      await api.patchNode(
-        { name, body: { metadata: { labels, annotations } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+    async patchNode(name, patch) {
+      await api.text({ method: 'PATCH', path: node(name), patch: { body: patch, type: METADATA_PATCH_TYPE } });
     },
-    async patchCondition(name, condition) {
-      await api.patchNodeStatus(
-        { name, body: { status: { conditions: [condition] } } },
-        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-      );
+    async patchNodeStatus(name, patch) {
+      await api.text({
+        method: 'PATCH',
+        path: `${node(name)}/status`,
+        patch: { body: patch, type: STATUS_PATCH_TYPE },
+      });
     },
   };
 }

@@ -1,11 +1,22 @@
 // Publishes a node's report on its Node object, as node-problem-detector's condition manager does
-// (pkg/exporters/k8sexporter/condition/manager.go): the label (nokmem.io/verdict), the annotation
-// (nokmem.io/report) and the condition (KernelMemoryAccounting) are written only when what they say changes, or
-// when the heartbeat is due, so thousands of nodes do not flood the API server and a stale report shows by its
-// time; a failed write is tried again at the next sync. The clock and the API client are interfaces, so the timing
-// is tested with fakes (test/unit/node/agent/node-writer.test.ts) and the real client runs against any API server.
+// (pkg/exporters/k8sexporter/condition/manager.go): the label (nokmem.io/verdict) and the annotation
+// (nokmem.io/report) are written when the report changes, the condition (KernelMemoryAccounting) then and on every
+// heartbeat, so thousands of nodes do not flood the API server: an unchanged report costs one small patch of
+// nodes/status a heartbeat, and a reader sees it is current by the condition's lastHeartbeatTime. A failed write is
+// tried again, whole, at the next sync. The patches are src/node/node-object.ts's; the clock and the API client are
+// interfaces, so the timing is tested with fakes (test/unit/node/agent/node-writer.test.ts) and the real client
+// runs against any API server (test/integration/agent.test.ts).
 
-import { CONDITION_TYPE, type NodeReport, REPORT_ANNOTATION, VERDICT_LABEL } from '../report.js';
+import {
+  CADENCE,
+  type MetadataPatch,
+  type NodeObject,
+  type StatusPatch,
+  conditionFor,
+  metadataPatch,
+  statusPatch,
+} from '../node-object.js';
+import type { NodeReport } from '../report.js';
 
 export interface Clock {
   now(): Date;
@@ -13,37 +24,17 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** A node condition as the API has it (NPD semantics: status "True" means the problem is present). */
-export interface NodeCondition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastHeartbeatTime: string;
-  lastTransitionTime: string;
-}
-
 /** What the agent needs of the API server: its own Node, read once at start, and two patches. */
 export interface NodeClient {
-  /** The node's labels, annotations and conditions; undefined when there is no such Node. */
-  getNode(
-    name: string,
-  ): Promise<
-    { labels: Record<string, string>; annotations: Record<string, string>; conditions: NodeCondition[] } | undefined
-  >;
-  /** Sets these labels and annotations on the Node (a merge patch of metadata). */
-  patchMetadata(name: string, labels: Record<string, string>, annotations: Record<string, string>): Promise<void>;
-  /** Sets this condition in the Node's status (a strategic merge patch of nodes/status, merged by type). */
-  patchCondition(name: string, condition: NodeCondition): Promise<void>;
+  /** The Node as the node side reads it; undefined when there is no such Node. */
+  getNode(name: string): Promise<NodeObject | undefined>;
+  /** A JSON merge patch of the Node (its metadata). */
+  patchNode(name: string, patch: MetadataPatch): Promise<void>;
+  /** A strategic merge patch of nodes/status (the condition, merged by type). */
+  patchNodeStatus(name: string, patch: StatusPatch): Promise<void>;
 }
 
-export const HEARTBEAT_MS = 5 * 60_000;
-
-export function conditionFor(report: NodeReport): Pick<NodeCondition, 'type' | 'status' | 'reason' | 'message'> {
-  const status = report.verdict === 'ok' ? 'False' : report.verdict === 'unknown' ? 'Unknown' : 'True';
-  const reason = `Nokmem${report.verdict[0]!.toUpperCase()}${report.verdict.slice(1)}`;
-  return { type: CONDITION_TYPE, status, reason, message: report.nextStep };
-}
+export const HEARTBEAT_MS = CADENCE.heartbeatSeconds * 1000;
 
 /** What a report says, without the time it was made: a change in this is a change worth writing. */
 export function substance(report: NodeReport): string {
@@ -52,6 +43,7 @@ export function substance(report: NodeReport): string {
 
 export interface WriteResult {
   wrote: boolean;
+  /** changed: label, annotation and condition; heartbeat: the condition alone; retry: all, after a failure. */
   why: 'changed' | 'heartbeat' | 'retry' | 'unchanged';
   error?: unknown;
 }
@@ -72,21 +64,21 @@ export class NodeWriter {
   /** Reads what the Node says now (after an agent restart): an unchanged report is then not written again. */
   async recover(): Promise<NodeReport | undefined> {
     const current = await this.client.getNode(this.node);
-    const condition = current?.conditions.find((c) => c.type === CONDITION_TYPE);
+    const condition = current?.condition;
     if (condition) this.transition = { status: condition.status, at: condition.lastTransitionTime };
-    const text = current?.annotations[REPORT_ANNOTATION];
-    if (!text) return undefined;
+    if (!current?.report) return undefined;
     try {
-      const report = JSON.parse(text) as NodeReport;
+      const report = JSON.parse(current.report) as NodeReport;
       this.written = substance(report);
-      this.lastWrite = condition ? Date.parse(condition.lastHeartbeatTime) : Date.parse(report.time);
+      const seen = [report.time, condition?.lastHeartbeatTime].map((t) => Date.parse(t ?? '')).filter((t) => t > 0);
+      this.lastWrite = seen.length ? Math.max(...seen) : undefined;
       return report;
     } catch {
       return undefined;
     }
   }
 
-  /** Writes the report if it changed, the heartbeat is due, or the last write failed. */
+  /** Writes the report if it changed or the last write failed; the condition alone when the heartbeat is due. */
   async sync(report: NodeReport): Promise<WriteResult> {
     const now = this.clock.now();
     const changed = substance(report) !== this.written;
@@ -97,16 +89,11 @@ export class NodeWriter {
     const stamp = now.toISOString();
     if (this.transition?.status !== base.status) this.transition = { status: base.status, at: stamp };
     try {
-      await this.client.patchMetadata(
+      if (why !== 'heartbeat') await this.client.patchNode(this.node, metadataPatch(report));
+      await this.client.patchNodeStatus(
         this.node,
-        { [VERDICT_LABEL]: report.verdict },
-        { [REPORT_ANNOTATION]: JSON.stringify(report) },
+        statusPatch({ ...base, lastHeartbeatTime: stamp, lastTransitionTime: this.transition.at }),
       );
-      await this.client.patchCondition(this.node, {
-        ...base,
-        lastHeartbeatTime: stamp,
-        lastTransitionTime: this.transition.at,
-      });
     } catch (error) {
       this.failed = true;
       return { wrote: false, why, error };

@@ -12,7 +12,12 @@ import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import YAML from 'yaml';
 import { ROOT } from '../../helpers/cli.ts';
-import { type PodSpec, daemonSetPodSpec } from '../../helpers/pod-spec.ts';
+import {
+  type PodSpec,
+  SECCOMP_POD_ANNOTATION,
+  daemonSetPodSpec,
+  daemonSetPodTemplate,
+} from '../../helpers/pod-spec.ts';
 
 const deploy = (f: string) => path.join(ROOT, 'deploy', f);
 const KUBECTL = process.env.NOKMEM_KUBECTL ?? '/var/cache/nokmem/bin/kubectl-v1.20.2';
@@ -121,6 +126,39 @@ describe('deploy/', () => {
     assert.equal(agent.volumeMounts.length, without.containers[0]!.volumeMounts.length + 1);
     assert.deepEqual(agent.args, [...without.containers[0]!.args, '--kured-sentinel-dir', '/run/nokmem']);
     assert.deepEqual(agent.securityContext, without.containers[0]!.securityContext);
+  });
+
+  it('seccomp: the annotation every version reads in the base, the 1.19 field only in deploy/seccomp-field/', async () => {
+    const template = await daemonSetPodTemplate();
+    assert.equal(template.metadata.annotations?.[SECCOMP_POD_ANNOTATION], 'runtime/default');
+    // Fields a pod spec gained after Kubernetes 1.11, with the release that added each: kubectl validates a
+    // manifest against its server's schema and refuses the whole object for one field the server does not know.
+    const newer: Record<string, string> = {
+      seccompProfile: '1.19',
+      setHostnameAsFQDN: '1.19',
+      fsGroupChangePolicy: '1.18',
+      ephemeralContainers: '1.16',
+      overhead: '1.16',
+      topologySpreadConstraints: '1.16',
+      startupProbe: '1.16',
+      preemptionPolicy: '1.15',
+      windowsOptions: '1.14',
+      enableServiceLinks: '1.13',
+      runtimeClassName: '1.12',
+      procMount: '1.12',
+      shareProcessNamespace: '1.12',
+    };
+    const keys = (v: unknown): string[] =>
+      v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => [k, ...keys(x)]) : [];
+    for (const file of ['base/namespace.yaml', 'base/rbac.yaml', 'base/daemonset.yaml', 'kured/sentinel.yaml']) {
+      const docs = YAML.parseAllDocuments(await readFile(deploy(file), 'utf8')).map((d) => d.toJS());
+      const found = keys(docs).filter((k) => k in newer);
+      assert.deepEqual(found, [], `${file}: ${found.map((k) => `${k} (from ${newer[k]})`).join(', ')}`);
+    }
+    const field = await kustomize('seccomp-field');
+    const withField = field.get('DaemonSet')!.spec.template.spec;
+    assert.deepEqual(withField.securityContext, { seccompProfile: { type: 'RuntimeDefault' } });
+    assert.deepEqual({ ...withField, securityContext: undefined }, { ...template.spec, securityContext: undefined });
   });
 
   it('alerting rules: promtool check rules and promtool test rules', async () => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClusterAccessError } from '../../../src/errors.ts';
-import { kubeconfigSource, loadCluster } from '../../../src/node/cluster.ts';
+import { continueToken, kubeconfigSource, loadCluster } from '../../../src/node/cluster.ts';
 
 const kubeconfig = (contexts: string[], current?: string) =>
   [
@@ -86,5 +86,22 @@ describe('the kubeconfig of nokmem fleet', () => {
         () => loadCluster(source),
         (error: unknown) => error instanceof ClusterAccessError && error.exitCode === 3 && message.test(error.message),
       );
+  });
+});
+
+describe('the paged node list', () => {
+  it('reads the continue token from the head of a page, before its items', () => {
+    const page = (token?: string) =>
+      JSON.stringify({
+        kind: 'NodeList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: '42', ...(token === undefined ? {} : { continue: token }) },
+        items: [{ metadata: { name: 'n1', annotations: { x: '"continue":"not-this-one"' } } }],
+      });
+    const token = 'eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6NDIsInN0YXJ0Ijoibm9kZS0wMDQ5OVx1MDAwMCJ9';
+    assert.equal(continueToken(page(token)), token);
+    assert.equal(continueToken(page('a\\"b')), 'a\\"b');
+    assert.equal(continueToken(page('')), undefined);
+    assert.equal(continueToken(page()), undefined);
   });
 });

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  type NodeObject,
-  fleetExitCode,
-  fleetRow,
-  fleetRows,
-  formatAge,
-  parseDuration,
-} from '../../../src/node/fleet.ts';
+import { fleetExitCode, fleetRow, fleetRows, formatAge, parseDuration } from '../../../src/node/fleet.ts';
 import { formatFleetTable } from '../../../src/node/fleet-table.ts';
+import type { NodeObject } from '../../../src/node/node-object.ts';
 import { type NodeReport, REPORT_SCHEMA } from '../../../src/node/report.ts';
 
 const NOW = new Date('2026-12-06T12:00:00Z');
@@ -36,10 +30,17 @@ function report(over: Partial<NodeReport> = {}): NodeReport {
   };
 }
 
-const node = (name: string, r?: NodeReport | string, heartbeat?: string): NodeObject => ({
+const node = (
+  name: string,
+  r?: NodeReport | string,
+  heartbeat?: string,
+  over: Partial<NodeObject> = {},
+): NodeObject => ({
   name,
   report: typeof r === 'string' || r === undefined ? r : JSON.stringify(r),
   heartbeat,
+  agentLabelled: true,
+  ...over,
 });
 
 describe('fleet', () => {
@@ -102,6 +103,41 @@ describe('fleet', () => {
     const timeless = fleetRow(node('n', report({ time: 'yesterday' })), NOW, STALE);
     assert.equal(timeless.status, 'bad report');
     assert.equal(timeless.problem, 'report time "yesterday" is not a time');
+  });
+
+  it('a 3.x node without the label the agent needs has no report because it has no agent: said so, with the fix', () => {
+    const el7 = { kernel: '3.10.0-1160.el7.x86_64', agentLabelled: false };
+    const missing = fleetRow(node('n1', undefined, undefined, el7), NOW, STALE);
+    assert.equal(missing.status, 'no report');
+    assert.equal(
+      missing.problem,
+      'agent not scheduled: kernel 3.10.0-1160.el7.x86_64 but no label nokmem.io/cgroup=v1 (kubectl label node n1 nokmem.io/cgroup=v1)',
+    );
+    // labelled (the agent should be there) or a newer kernel: plain "no report"
+    assert.equal(
+      fleetRow(node('n2', undefined, undefined, { ...el7, agentLabelled: true }), NOW, STALE).problem,
+      'no report',
+    );
+    assert.equal(
+      fleetRow(node('n3', undefined, undefined, { kernel: '5.14.0-362.el9.x86_64', agentLabelled: false }), NOW, STALE)
+        .problem,
+      'no report',
+    );
+    const table = formatFleetTable(
+      fleetRows(
+        [node('n1', undefined, undefined, el7), node('n2', undefined, undefined, { ...el7, agentLabelled: true })],
+        NOW,
+        STALE,
+      ),
+      NOW,
+    ).split('\n');
+    assert.match(table[1]!, /^n1 +no report$/);
+    assert.match(table[2]!, /^n2 +no report$/);
+    assert.deepEqual(table.slice(4), [
+      '2 nodes: 2 no report',
+      'n1: agent not scheduled: kernel 3.10.0-1160.el7.x86_64 but no label nokmem.io/cgroup=v1 (kubectl label node n1 nokmem.io/cgroup=v1)',
+      '',
+    ]);
   });
 
   it('prints every fact of the report, "?" where unread, and a summary', () => {

@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NodeWriter, conditionFor } from '../../../../src/node/agent/node-writer.ts';
+import { NodeWriter } from '../../../../src/node/agent/node-writer.ts';
+import { conditionFor } from '../../../../src/node/node-object.ts';
 import { REPORT_ANNOTATION, VERDICT_LABEL } from '../../../../src/node/report.ts';
 import { FakeClock, FakeNodeClient, report } from '../../../helpers/node-fakes.ts';
 
@@ -23,11 +24,32 @@ describe('node writer', () => {
         why: 'unchanged',
       });
     }
+    const made = JSON.parse(client.annotations[REPORT_ANNOTATION]!).time;
     clock.advance(60_000);
     assert.equal((await writer.sync(report('install', clock.now().toISOString()))).why, 'heartbeat');
+    // the heartbeat is the condition alone: the report keeps the time it was made, the condition says it is current
+    assert.equal(JSON.parse(client.annotations[REPORT_ANNOTATION]!).time, made);
+    assert.equal(client.conditions[0]!.lastHeartbeatTime, clock.now().toISOString());
     clock.advance(1_000);
     assert.equal((await writer.sync(report('reboot', clock.now().toISOString()))).why, 'changed');
-    assert.deepEqual(client.calls, ['patch', 'status', 'patch', 'status', 'patch', 'status']);
+    assert.deepEqual(client.calls, ['patch', 'status', 'status', 'patch', 'status']);
+  });
+
+  it('after a restart, the later of the report time and the heartbeat decides when the next heartbeat is due', async () => {
+    const clock = new FakeClock();
+    const client = new FakeNodeClient();
+    const first = new NodeWriter('n1', client, clock, 300_000);
+    await first.sync(report('ok', clock.now().toISOString()));
+    clock.advance(300_000);
+    assert.equal((await first.sync(report('ok', clock.now().toISOString()))).why, 'heartbeat');
+    clock.advance(60_000);
+    const restarted = new NodeWriter('n1', client, clock, 300_000);
+    await restarted.recover();
+    client.calls = [];
+    assert.equal((await restarted.sync(report('ok', clock.now().toISOString()))).why, 'unchanged');
+    clock.advance(240_000);
+    assert.equal((await restarted.sync(report('ok', clock.now().toISOString()))).why, 'heartbeat');
+    assert.deepEqual(client.calls, ['status']);
   });
 
   it('a failed write is tried again at the next sync, even when nothing changed', async () => {
@@ -41,6 +63,13 @@ describe('node writer', () => {
     clock.advance(10_000);
     assert.deepEqual(await writer.sync(report('ok', clock.now().toISOString())), { wrote: true, why: 'retry' });
     assert.equal(client.labels[VERDICT_LABEL], 'ok');
+    // a failed heartbeat is tried again whole: label and annotation too
+    clock.advance(300_000);
+    client.calls = [];
+    client.failStatus = true;
+    assert.equal((await writer.sync(report('ok', clock.now().toISOString()))).wrote, false);
+    assert.deepEqual(await writer.sync(report('ok', clock.now().toISOString())), { wrote: true, why: 'retry' });
+    assert.deepEqual(client.calls, ['status', 'patch', 'status']);
   });
 
   it("the condition: NPD's semantics, heartbeat every write, transition only when the status changes", async () => {

@@ -1,5 +1,5 @@
-// The API server's own Prometheus metrics, read for the benchmark: samples of a metric with their labels, and
-// the sum of those matching some labels.
+// The API server's own Prometheus metrics, read by the tests and the benchmark: samples of a metric with their
+// labels, and the sum of those matching some labels.
 
 export interface Sample {
   labels: Record<string, string>;
