@@ -64,7 +64,7 @@ function cells(row: FleetRow, now: Date): string[] {
   ];
 }
 
-const ORDER: FleetStatus[] = ['reboot', 'install', 'unknown', 'stale', 'no report', 'bad report', 'ok'];
+const ORDER: FleetStatus[] = ['reboot', 'install', 'unknown', 'stale', 'no report', 'bad report', 'ok', 'not affected'];
 
 export function formatFleetTable(rows: readonly FleetRow[], now: Date): string {
   if (rows.length === 0) return 'no nodes\n';

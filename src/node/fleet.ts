@@ -7,7 +7,7 @@ import { AGENT_NODE_LABEL, type NodeObject } from './node-object.js';
 import { NodeReport, NodeVerdict, parseNodeReport } from './report.js';
 
 /** What the fleet knows of a node: its verdict, or why it has none it can trust. */
-export type FleetStatus = NodeVerdict | 'stale' | 'no report' | 'bad report';
+export type FleetStatus = NodeVerdict | 'stale' | 'no report' | 'bad report' | 'not affected';
 
 export interface FleetRow {
   node: string;
@@ -28,6 +28,7 @@ const RANK: Record<FleetStatus, number> = {
   'no report': 2,
   'bad report': 2,
   ok: 3,
+  'not affected': 3,
 };
 
 /** The doctor's exit codes: 0 ok, 1 install, 2 reboot, 3 unknown (stale, no report and bad report are unknown). */
@@ -39,12 +40,20 @@ const EXIT: Record<FleetStatus, number> = {
   'no report': 3,
   'bad report': 3,
   ok: 0,
+  'not affected': 0,
 };
 
 export function fleetRow(node: NodeObject, now: Date, staleAfterSeconds: number): FleetRow {
   const parsed = parseNodeReport(node.report);
   const base = { node: node.name, seenAt: null, ageSeconds: null, report: null };
   if (!parsed.report) {
+    // No agent is meant to run there and the kernel is not one that leaks: nothing to report, nothing to do.
+    if (node.report === undefined && !node.agentLabelled && kernelMajor(node.kernel) >= 4)
+      return {
+        ...base,
+        status: 'not affected',
+        problem: `kernel ${node.kernel} does not leak memory cgroup IDs (the leak is in 3.x kernels, as EL7's 3.10); no agent runs there`,
+      };
     const status = node.report === undefined ? 'no report' : 'bad report';
     return { ...base, status, problem: status === 'no report' ? noReport(node) : (parsed.problem ?? status) };
   }
@@ -76,6 +85,11 @@ function noReport(node: NodeObject): string {
   if (!node.agentLabelled && node.kernel?.startsWith('3.'))
     return `agent not scheduled: kernel ${node.kernel} but no label ${key}=${value} (kubectl label node ${node.name} ${key}=${value})`;
   return 'no report';
+}
+
+function kernelMajor(kernel: string | undefined): number {
+  const major = Number(/^(\d+)\./.exec(kernel ?? '')?.[1]);
+  return Number.isFinite(major) ? major : NaN;
 }
 
 /** Every node, worst first; nodes of one rank by name. */

@@ -57,7 +57,7 @@ describe('the agent against a real API server', () => {
       ...VERDICTS.map((v, i) => api.createNode({ body: registeredNode(`n-${v}`, i) })),
       // an EL7 node nobody labelled: no agent runs there
       api.createNode({ body: registeredNode('n-el7-unlabelled', 10, { agentLabel: false }) }),
-      // a node with a newer kernel, not labelled either (not affected; nothing to say but that it has no report)
+      // a node with a newer kernel, not labelled either: no agent, and none needed (not affected)
       api.createNode({ body: registeredNode('n-el9', 11, { agentLabel: false, kernel: '5.14.0-362.el9.x86_64' }) }),
     ]);
     saKubeconfig = (await server.serviceAccount('nokmem', 'nokmem-agent')).kubeconfig;
@@ -168,7 +168,7 @@ describe('the agent against a real API server', () => {
     const age = '[0-9]s';
     assert.deepEqual(
       lines.slice(1, 7).map((l) => l.split(/\s+/)[0]),
-      ['n-reboot', 'n-install', 'n-el7-unlabelled', 'n-el9', 'n-unknown', 'n-ok'],
+      ['n-reboot', 'n-install', 'n-el7-unlabelled', 'n-unknown', 'n-el9', 'n-ok'],
     );
     const row = (name: string) => lines.find((l) => l.startsWith(`${name} `)) ?? '';
     assert.match(
@@ -190,9 +190,9 @@ describe('the agent against a real API server', () => {
       new RegExp(`^n-ok +${el7} +off +0 +unknown +nokmem v1\\.12\\.4 +nokmem 1\\.0\\.0-rc5 +ok +no +${age}$`),
     );
     assert.match(row('n-el7-unlabelled'), /^n-el7-unlabelled +no report$/);
-    assert.match(row('n-el9'), /^n-el9 +no report$/);
+    assert.match(row('n-el9'), /^n-el9 +not affected$/);
     assert.deepEqual(lines.slice(8), [
-      '6 nodes: 1 reboot, 1 install, 1 unknown, 2 no report, 1 ok',
+      '6 nodes: 1 reboot, 1 install, 1 unknown, 1 no report, 1 ok, 1 not affected',
       'n-el7-unlabelled: agent not scheduled: kernel 3.10.0-1160.83.1.el7.x86_64 but no label nokmem.io/cgroup=v1 (kubectl label node n-el7-unlabelled nokmem.io/cgroup=v1)',
       'n-unknown: unknown, missing the memory cgroup hierarchy (sys/fs/cgroup/memory)',
     ]);
@@ -201,7 +201,7 @@ describe('the agent against a real API server', () => {
     assert.equal(json.exitCode, 2, json.stderr);
     const out = JSON.parse(json.stdout);
     assert.equal(out.staleAfterSeconds, 1200, 'two heartbeats of the agent (10m)');
-    assert.deepEqual(out.counts, { reboot: 1, install: 1, unknown: 1, 'no report': 2, ok: 1 });
+    assert.deepEqual(out.counts, { reboot: 1, install: 1, unknown: 1, 'no report': 1, ok: 1, 'not affected': 1 });
     for (const v of VERDICTS) {
       const n = out.nodes.find((x: { node: string }) => x.node === `n-${v}`);
       assert.equal(n.status, v);

@@ -113,14 +113,25 @@ describe('fleet', () => {
       missing.problem,
       'agent not scheduled: kernel 3.10.0-1160.el7.x86_64 but no label nokmem.io/cgroup=v1 (kubectl label node n1 nokmem.io/cgroup=v1)',
     );
-    // labelled (the agent should be there) or a newer kernel: plain "no report"
+    // labelled (the agent should be there): plain "no report"
     assert.equal(
       fleetRow(node('n2', undefined, undefined, { ...el7, agentLabelled: true }), NOW, STALE).problem,
       'no report',
     );
+    // a newer kernel without the label has no agent and needs none: not affected, and it does not make the fleet
+    // exit 3 (a mixed fleet can be all right)
+    const el9 = fleetRow(
+      node('n3', undefined, undefined, { kernel: '5.14.0-362.el9.x86_64', agentLabelled: false }),
+      NOW,
+      STALE,
+    );
+    assert.equal(el9.status, 'not affected');
+    assert.match(el9.problem ?? '', /^kernel 5\.14\.0-362\.el9\.x86_64 does not leak memory cgroup IDs/);
+    assert.equal(fleetExitCode([el9]), 0);
+    // labelled although its kernel is new (the agent should be there): still "no report"
     assert.equal(
-      fleetRow(node('n3', undefined, undefined, { kernel: '5.14.0-362.el9.x86_64', agentLabelled: false }), NOW, STALE)
-        .problem,
+      fleetRow(node('n4', undefined, undefined, { kernel: '5.14.0-362.el9.x86_64', agentLabelled: true }), NOW, STALE)
+        .status,
       'no report',
     );
     const table = formatFleetTable(
