@@ -13,7 +13,8 @@ import { silentLogger } from '../../src/log.ts';
 import { signRpms } from '../../src/rpm/build.ts';
 import { realRunner } from '../../src/runner.ts';
 import { prepareSigningKey } from '../../src/signing.ts';
-import { ROOT, TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
+import { KUBELET_TEST_IMAGE, ROOT, TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
+import { EL7_GLIBC_PROVIDES } from '../helpers/el7.ts';
 import { type TestKey, makeTestKey, signingEnv } from '../helpers/keys.ts';
 import { serveDirectory } from '../helpers/serve.ts';
 
@@ -130,9 +131,10 @@ before(async () => {
   out = wb.out('pub');
   for (const args of [
     ['--runc', 'v1.0.0-rc5', '--remote', wb.runc.url],
-    ['--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url],
+    // the kubelet links with cgo, as upstream's: built against bullseye's glibc, which EL7's 2.17 can run
+    ['--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url, '--image', KUBELET_TEST_IMAGE],
   ]) {
-    const r = await nokmem(['build', ...args, '--out', out, ...wb.common], signingEnv(key));
+    const r = await nokmem(['build', ...wb.common, ...args, '--out', out], signingEnv(key));
     assert.equal(r.exitCode, 0, r.stderr);
   }
   // The "official" repository: kubelet 1.12.4 release 0 and what kubelet requires (signed, plain createrepo).
@@ -143,9 +145,11 @@ before(async () => {
     'el7-base-stub',
     '1',
     '1',
-    ['iptables', 'kubernetes-cni', 'socat', 'util-linux', 'ethtool', 'iproute', 'ebtables', 'conntrack'].map(
-      (p) => `Provides: ${p}`,
-    ),
+    [
+      ...['iptables', 'kubernetes-cni', 'socat', 'util-linux', 'ethtool', 'iproute', 'ebtables', 'conntrack'],
+      // the glibc sonames rpmbuild makes a cgo kubelet require, as EL7's glibc 2.17 provides them
+      ...EL7_GLIBC_PROVIDES,
+    ].map((p) => `Provides: ${p}`),
   );
   const offKey = await prepareSigningKey(
     { armoredKey: key.armoredPrivate, passphrase: key.passphrase },
