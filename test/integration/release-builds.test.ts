@@ -18,7 +18,7 @@ import { archiveBuildOutput } from '../../src/publish/archive.ts';
 import { parseSha256sums } from '../../src/attest.ts';
 import { realRunner } from '../../src/runner.ts';
 import { keyFingerprint } from '../../src/verify/packages.ts';
-import { TEST_IMAGE, type Workbench, nokmem, workbench } from '../helpers/cli.ts';
+import { KUBELET_TEST_IMAGE, TEST_IMAGE, type Workbench, nokmem, workbench } from '../helpers/cli.ts';
 import { startGithubStandin } from '../helpers/github-standin.ts';
 import { type TestKey, makeTestKey, signingEnv } from '../helpers/keys.ts';
 
@@ -42,11 +42,12 @@ before(async () => {
   const artifacts = path.join(wb.root, 'job', 'artifacts');
   for (const [name, args] of [
     ['runc-v1.0.0-rc5', ['--runc', 'v1.0.0-rc5', '--remote', wb.runc.url]],
-    ['kubelet-v1.12.4', ['--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url]],
+    // the kubelet links with cgo, as upstream's: built in the image whose glibc EL7's 2.17 can run
+    ['kubelet-v1.12.4', ['--kubelet', 'v1.12.4', '--remote', wb.kubernetes.url, '--image', KUBELET_TEST_IMAGE]],
   ] as const) {
     // one build job: `nokmem build ... --out out`, then upload-artifact of out/ as nokmem-<build>
     const out = wb.out(name);
-    const r = await nokmem(['build', ...args, '--out', out, ...wb.common], signingEnv(key));
+    const r = await nokmem(['build', ...wb.common, ...args, '--out', out], signingEnv(key));
     assert.equal(r.exitCode, 0, r.stderr);
     // download-artifact (path: artifacts, pattern: nokmem-*): each artifact in a directory of its name, holding
     // what was uploaded from out/; zip keeps no modes, so nothing is executable any more
