@@ -42,33 +42,58 @@ docker info --format 'dockerd {{.ServerVersion}}, cgroup {{.CgroupVersion}}'
 step "npm dependencies"
 npm ci --no-audit --no-fund
 
-step "builder images"
-# Rebuilt only when missing or made from another package list (their labels say which).
-npx tsx src/cli.ts builder-image --offline --if-outdated
+# The rest is independent work run side by side: three debootstraps (mostly downloading and unpacking), the
+# kubernetes source and kubectl (downloads), then the kube-apiserver compile, which needs the Go 1.15 image and
+# the source. Each background job logs to its own file, shown when it ends; any failure fails the setup.
+logs=$(mktemp -d)
+trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$logs"' EXIT
+nokmem() { npx tsx src/cli.ts "$@"; }
+background() { # name, command...
+  local name=$1
+  shift
+  ("$@") >"$logs/$name.log" 2>&1 &
+  eval "pid_$name=$!"
+}
+finish() { # name, title: wait for a background job, show its log, stop the setup if it failed
+  local pid_var="pid_$1" status=0
+  wait "${!pid_var}" || status=$?
+  step "$2"
+  cat "$logs/$1.log"
+  if [ "$status" != 0 ]; then
+    echo "setup.sh: $2 failed (exit $status)" >&2
+    exit "$status"
+  fi
+}
 
-step "the doctor's image (node side with its own Node 20, Debian bullseye)"
-# Rebuilt only when its inputs (the compiled node side, specs/, the Node runtime, the suite) change.
-npx tsx src/cli.ts node-image --if-outdated
-
-step "real kubernetes tree (Debian's kubernetes source package, for the tests)"
-bash scripts/fetch-kubernetes-source.sh
-
-step "kubectl 1.20 (Debian's kubernetes-client, unpacked): the tests' real API server and deploy/'s kustomizations"
-# Unpacked beside, not installed: a machine may already have a kubectl package owning /usr/bin/kubectl.
 kubectl_bin=/var/cache/nokmem/bin/kubectl-v1.20.2
-if ! "$kubectl_bin" version --client 2>/dev/null | grep -q 'GitVersion:"v1.20.2"'; then
-  debs=$(mktemp -d)
-  (cd "$debs" && apt-get -q -o APT::Sandbox::User=root download kubernetes-client >/dev/null)
-  dpkg-deb -x "$debs"/kubernetes-client_*.deb "$debs/root"
-  mkdir -p "$(dirname "$kubectl_bin")"
-  install -m 0755 "$debs/root/usr/bin/kubectl" "$kubectl_bin"
-  rm -rf "$debs"
-  "$kubectl_bin" version --client | grep -q 'GitVersion:"v1.20.2"' || {
-    echo "setup.sh: Debian's kubernetes-client is not kubectl v1.20.2: $("$kubectl_bin" version --client)" >&2
-    exit 1
-  }
-fi
-echo "$kubectl_bin"
+fetch_kubectl() {
+  # Unpacked beside, not installed: a machine may already have a kubectl package owning /usr/bin/kubectl.
+  if ! "$kubectl_bin" version --client 2>/dev/null | grep -q 'GitVersion:"v1.20.2"'; then
+    debs=$(mktemp -d)
+    (cd "$debs" && apt-get -q -o APT::Sandbox::User=root download kubernetes-client >/dev/null)
+    dpkg-deb -x "$debs"/kubernetes-client_*.deb "$debs/root"
+    mkdir -p "$(dirname "$kubectl_bin")"
+    install -m 0755 "$debs/root/usr/bin/kubectl" "$kubectl_bin"
+    rm -rf "$debs"
+    "$kubectl_bin" version --client | grep -q 'GitVersion:"v1.20.2"' || {
+      echo "setup.sh: Debian's kubernetes-client is not kubectl v1.20.2: $("$kubectl_bin" version --client)" >&2
+      exit 1
+    }
+  fi
+  echo "$kubectl_bin"
+}
 
-step "kube-apiserver v1.20.2 (built once from that tree, for the tests' real API server)"
+# Images are rebuilt only when missing or made from other inputs (their labels say which).
+background go119 nokmem builder-image --offline --if-outdated --go 1.19
+background doctor nokmem node-image --if-outdated
+background source bash scripts/fetch-kubernetes-source.sh
+background kubectl fetch_kubectl
+background go115 nokmem builder-image --offline --if-outdated --go 1.15
+
+finish source "real kubernetes tree (Debian's kubernetes source package, for the tests)"
+finish kubectl "kubectl 1.20 (Debian's kubernetes-client, unpacked): the tests' real API server and deploy/'s kustomizations"
+finish go115 "builder image with Debian's Go 1.15"
+step "kube-apiserver v1.20.2 (built once from that tree in the Go 1.15 image, for the tests' real API server)"
 bash scripts/build-kube-apiserver.sh
+finish go119 "builder image with Debian's Go 1.19"
+finish doctor "the doctor's image (node side with its own Node 20, Debian bullseye)"
