@@ -84,7 +84,8 @@ export const secondsOf = (s: Sample, digits = 2) =>
 export const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 export function printTable(title: string, rows: readonly Row[]): void {
-  const head: Row = { figure: title, now: 'now: median [each run]', before: 'before', target: 'target' };
+  console.log(title);
+  const head: Row = { figure: 'figure', now: 'now: median [each run]', before: 'before (issue 20)', target: 'target' };
   const all = [head, ...rows];
   const w = (key: keyof Row) => Math.max(...all.map((r) => (r[key] ?? '').length));
   const [wf, wn, wb] = [w('figure'), w('now'), w('before')];
