@@ -42,7 +42,10 @@ export const PRECOMPILED_STD: readonly StdVariant[] = [
 export const stdRevision = (variants: readonly StdVariant[] = PRECOMPILED_STD) =>
   `std=${variants.map((v) => v.target).join('+')}`;
 
-/** Whether a Go keeps standard packages in GOROOT/pkg (1.10-1.19; 1.20 dropped it, before 1.10 there is no build ID check). */
+/**
+ * Whether a Go takes standard packages from GOROOT/pkg by build ID: 1.10 to 1.19 (1.20 dropped GOROOT/pkg). Older
+ * Go has no build cache and comes only from the official golang images, which are not made here.
+ */
 export function goUsesGorootPkg(go: string): boolean {
   const [major = 0, minor = 0] = go.split('.').map(Number);
   return major === 1 && minor >= 10 && minor <= 19;
