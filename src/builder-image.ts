@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MissingPrerequisite } from './errors.js';
 import type { Logger } from './log.js';
+import { precompileStd, stdRevision } from './precompiled-std.js';
 import type { Runner } from './runner.js';
 import {
   type AvailableImage,
@@ -32,9 +33,12 @@ export function offlinePackages(image: OfflineImage, specs: ToolchainSpecs): str
   return [...new Set([...image.packages, ...specs.common])];
 }
 
-/** Changes whenever the image's contents would: setup rebuilds an image whose label differs. */
+/**
+ * Changes whenever the image's contents would (its packages, the standard library precompiled in it): setup
+ * rebuilds an image whose label differs, and the toolchain rule offers none but current ones.
+ */
 export function offlineRevision(image: OfflineImage, specs: ToolchainSpecs): string {
-  return `3:${image.suite}:${offlinePackages(image, specs).join(',')}`;
+  return `4:${image.suite}:${offlinePackages(image, specs).join(',')}:${stdRevision()}`;
 }
 
 /** What a builder made from the official golang image installs on top of it. */
@@ -101,16 +105,18 @@ export async function buildOfflineImage(
       'f',
       '-delete',
     ]);
-    const archive = path.join(scratch, 'rootfs.tar');
-    await runner.run('tar', ['-C', rootfs, '--numeric-owner', '-cf', archive, '.'], {
-      purpose: 'pack the builder root file system',
-    });
     const searchPath = `${image.goroot}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
     // The label carries the exact Go (1.15.15, not 1.15): a tree's minimum can name a patch release.
     const reported = await runner.run('chroot', [rootfs, `${image.goroot}/bin/go`, 'version'], {
       purpose: `ask the Go of ${image.image} for its version`,
     });
     const go = /go(\d+\.\d+(?:\.\d+)?)/.exec(reported.stdout)?.[1] ?? image.go;
+    // A cold build then compiles only its own code, not the standard library (src/precompiled-std.ts).
+    await precompileStd(runner, log, rootfs, image.goroot, go);
+    const archive = path.join(scratch, 'rootfs.tar');
+    await runner.run('tar', ['-C', rootfs, '--numeric-owner', '-cf', archive, '.'], {
+      purpose: 'pack the builder root file system',
+    });
     const r = await runner.run(
       'docker',
       [

@@ -1,0 +1,96 @@
+// What the benchmark's figures share: how nokmem is started (the compiled CLI where it is built, else tsx), the
+// environment of a run (the development key, nothing of the caller's nokmem settings), timing a run N times and
+// taking the median, and the table that prints each figure beside the one issue 20 measured before.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** `node dist/cli.js` once the compiled CLI is built, else the TypeScript CLI through tsx (as before). */
+export function nokmemCommand(): { command: string[]; how: string } {
+  const compiled = path.join(ROOT, 'dist/cli.js');
+  if (existsSync(compiled)) return { command: ['node', compiled], how: 'node dist/cli.js' };
+  return { command: ['node', '--import', 'tsx', path.join(ROOT, 'src/cli.ts')], how: 'node --import tsx src/cli.ts' };
+}
+
+/** The caller's environment without what would change what is measured: a signing key, a chosen image or cache. */
+export function benchEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('NOKMEM_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+/** Runs nokmem with these arguments; the output, and the seconds from spawn to exit. */
+export async function runNokmem(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ stdout: string; seconds: number }> {
+  const [command = 'node', ...before] = nokmemCommand().command;
+  const started = performance.now();
+  const r = await execa(command, [...before, ...args], { env: benchEnv(env), extendEnv: false, cwd: ROOT });
+  return { stdout: String(r.stdout), seconds: (performance.now() - started) / 1000 };
+}
+
+export async function seconds(run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return (performance.now() - started) / 1000;
+}
+
+/** One figure measured `runs` times: every time, in order, and the median. */
+export interface Sample {
+  times: number[];
+  median: number;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export const sampleOf = (times: number[]): Sample => ({ times, median: median(times) });
+
+/**
+ * Runs `measure` `runs` times, one after another (never side by side: they would share the two cores). `prepare`
+ * runs before each, outside the time (a fresh cache, a fresh tree).
+ */
+export async function sample(
+  runs: number,
+  measure: (i: number) => Promise<number>,
+  prepare?: (i: number) => Promise<void>,
+): Promise<Sample> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    await prepare?.(i);
+    times.push(await measure(i));
+  }
+  return sampleOf(times);
+}
+
+/** One line of the table: what was measured, the figure now, the figure before (issue 20) and the target. */
+export interface Row {
+  figure: string;
+  now: string;
+  before?: string;
+  target?: string;
+}
+
+export const secondsOf = (s: Sample, digits = 2) =>
+  `${s.median.toFixed(digits)} s [${s.times.map((t) => t.toFixed(digits)).join(' ')}]`;
+
+export const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+export function printTable(title: string, rows: readonly Row[]): void {
+  console.log(title);
+  const head: Row = { figure: 'figure', now: 'now: median [each run]', before: 'before (issue 20)', target: 'target' };
+  const all = [head, ...rows];
+  const w = (key: keyof Row) => Math.max(...all.map((r) => (r[key] ?? '').length));
+  const [wf, wn, wb] = [w('figure'), w('now'), w('before')];
+  for (const r of all)
+    console.log(
+      `${r.figure.padEnd(wf)}  ${r.now.padEnd(wn)}  ${(r.before ?? '').padEnd(wb)}  ${r.target ?? ''}`.trimEnd(),
+    );
+}
