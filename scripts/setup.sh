@@ -40,15 +40,16 @@ fi
 docker info --format 'dockerd {{.ServerVersion}}, cgroup {{.CgroupVersion}}'
 
 step "npm dependencies"
-npm ci --no-audit --no-fund
+npm ci --no-audit --no-fund  # its prepare script compiles the CLI to dist/ (npm run compile)
+test -f dist/cli.js || npm run compile
 
 step "builder images"
 # Rebuilt only when missing or made from another package list (their labels say which).
-npx tsx src/cli.ts builder-image --offline --if-outdated
+node dist/cli.js builder-image --offline --if-outdated
 
 step "the doctor's image (node side with its own Node 20, Debian bullseye)"
 # Rebuilt only when its inputs (the compiled node side, specs/, the Node runtime, the suite) change.
-npx tsx src/cli.ts node-image --if-outdated
+node dist/cli.js node-image --if-outdated
 
 step "real kubernetes tree (Debian's kubernetes source package, for the tests)"
 bash scripts/fetch-kubernetes-source.sh

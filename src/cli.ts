@@ -1,6 +1,6 @@
 // The command line: assembles the commands of src/commands/ (one file each) and runs them. Errors a user can
 // act on are one line and a non-zero exit; anything else is a bug: its stack, exit 70. Runs itself when it is
-// the main module (tsx src/cli.ts); bin/nokmem.js calls run().
+// the main module (node dist/cli.js, compiled by `npm run compile`); bin/nokmem.js calls run().
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -91,7 +91,7 @@ export async function run(): Promise<void> {
   process.exitCode = await main(process.argv);
 }
 
-/** Whether this file is the script node was started with (tsx src/cli.ts), not a module imported by it. */
+/** Whether this file is the script node was started with (node dist/cli.js), not a module imported by it. */
 function isMainModule(): boolean {
   const script = process.argv[1];
   if (!script) return false;
