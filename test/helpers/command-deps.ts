@@ -2,7 +2,9 @@
 // every call, a Docker engine without an engine, a fixed clock, and captured stdout, stderr and log lines.
 
 import type { CommandDeps } from '../../src/commands/deps.ts';
+import type { SelectionOptions } from '../../src/commands/selection.ts';
 import type { Logger } from '../../src/log.ts';
+import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR } from '../../src/project.ts';
 import { FakeDocker, type FakeRunner, type ScriptEntry, fakeRunner } from './fakes.ts';
 
 export interface FakeCommandDeps {
@@ -53,3 +55,13 @@ export function fakeDeps(
   };
   return { deps, runner, docker, stdout: () => out.join(''), stderr: () => err.join(''), logs, loggers };
 }
+
+/** build's and prepare's options as commander gives them with no flags, plus `more`. */
+export const selection = (more: Partial<SelectionOptions> = {}): SelectionOptions => ({
+  out: '/nonexistent/out',
+  cacheDir: '/nonexistent/cache',
+  specs: DEFAULT_SPECS_DIR,
+  patches: DEFAULT_PATCHES_DIR,
+  functional: true,
+  ...more,
+});

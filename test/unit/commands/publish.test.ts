@@ -9,7 +9,13 @@ import { DEFAULT_SPECS_DIR } from '../../../src/project.ts';
 import { fakeDeps } from '../../helpers/command-deps.ts';
 import { FakeDocker } from '../../helpers/fakes.ts';
 
-const base: PublishArgs = { inputs: [], keep: '3', cacheDir: '/nonexistent/cache', specs: DEFAULT_SPECS_DIR, functional: true };
+const base: PublishArgs = {
+  inputs: [],
+  keep: '3',
+  cacheDir: '/nonexistent/cache',
+  specs: DEFAULT_SPECS_DIR,
+  functional: true,
+};
 
 describe('nokmem publish', () => {
   for (const [args, message] of [
@@ -29,7 +35,7 @@ describe('nokmem publish', () => {
       { inputs: ['out/a.rpm'], repo: '/srv/nokmem', keep: 'all' },
       '--keep "all" is not a count; give a whole number from 1, e.g. --keep 3',
     ],
-  ] as const) {
+  ] as [Partial<PublishArgs>, string][]) {
     it(`${message.split(':')[0]}: a usage error, and Docker is not asked`, async () => {
       const f = fakeDeps({ docker: new FakeDocker({}) });
       await assert.rejects(
