@@ -13,16 +13,8 @@ import { silentLogger } from '../../src/log.ts';
 import { signRpms } from '../../src/rpm/build.ts';
 import { realRunner } from '../../src/runner.ts';
 import { prepareSigningKey } from '../../src/signing.ts';
-import {
-  KUBELET_TEST_IMAGE,
-  ROOT,
-  TEST_IMAGE,
-  type Workbench,
-  compiledCli,
-  exists,
-  nokmem,
-  workbench,
-} from '../helpers/cli.ts';
+import { KUBELET_TEST_IMAGE, ROOT, TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
+import { compiledCli } from '../helpers/cli.ts';
 import { EL7_GLIBC_PROVIDES } from '../helpers/el7.ts';
 import { type TestKey, makeTestKey, signingEnv } from '../helpers/keys.ts';
 import { serveDirectory } from '../helpers/serve.ts';
