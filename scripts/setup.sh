@@ -40,14 +40,15 @@ fi
 docker info --format 'dockerd {{.ServerVersion}}, cgroup {{.CgroupVersion}}'
 
 step "npm dependencies"
-npm ci --no-audit --no-fund
+npm ci --no-audit --no-fund  # its prepare script compiles the CLI to dist/ (npm run compile)
+test -f dist/cli.js || npm run compile
 
 # The rest is independent work run side by side: three debootstraps (mostly downloading and unpacking), the
 # kubernetes source and kubectl (downloads), then the kube-apiserver compile, which needs the Go 1.15 image and
 # the source. Each background job logs to its own file, shown when it ends; any failure fails the setup.
 logs=$(mktemp -d)
 trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$logs"' EXIT
-nokmem() { npx tsx src/cli.ts "$@"; }
+nokmem() { node dist/cli.js "$@"; }
 background() { # name, command...
   local name=$1
   shift

@@ -1,31 +1,34 @@
 // The command line: assembles the commands of src/commands/ (one file each) and runs them. Errors a user can
 // act on are one line and a non-zero exit; anything else is a bug: its stack, exit 70. Runs itself when it is
-// the main module (tsx src/cli.ts); bin/nokmem.js calls run().
+// the main module (node dist/cli.js, compiled by `npm run compile`); bin/nokmem.js calls run().
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import * as build from './commands/build.js';
-import * as agent from './commands/agent.js';
-import * as builderImage from './commands/builder-image.js';
-import * as doctor from './commands/doctor.js';
-import * as fleet from './commands/fleet.js';
-import * as forks from './commands/forks.js';
-import * as matrix from './commands/matrix.js';
-import * as nodeImage from './commands/node-image.js';
-import * as pin from './commands/pin.js';
-import * as prepare from './commands/prepare.js';
-import * as publish from './commands/publish.js';
-import * as release from './commands/release.js';
-import { type CliEnv, processEnv } from './commands/shared.js';
-import * as verify from './commands/verify.js';
+import { agent } from './cli/agent.js';
+import { build } from './cli/build.js';
+import { builderImage } from './cli/builder-image.js';
+import { doctor } from './cli/doctor.js';
+import { fleet } from './cli/fleet.js';
+import { forks } from './cli/forks.js';
+import { matrix } from './cli/matrix.js';
+import { nodeImage } from './cli/node-image.js';
+import { pin } from './cli/pin.js';
+import { prepare } from './cli/prepare.js';
+import { publish } from './cli/publish.js';
+import { release } from './cli/release.js';
+import { verify } from './cli/verify.js';
+import { type CommandDeps, realDeps } from './commands/deps.js';
+import { type CliEnv, processEnv } from './commands/environment.js';
 import { UsageError } from './errors.js';
 import { installInterruptCleanup } from './interrupt.js';
 import { NOKMEM_VERSION } from './meta.js';
-import { runSyncQuietly } from './runner.js';
 import { runProgram } from './run-program.js';
 
-/** The commands, in the order --help lists them. */
+/**
+ * The commands, in the order --help lists them: their definitions (src/cli/), which import nothing heavy; a
+ * command's implementation (src/commands/) is loaded only when it runs, so --help loads none.
+ */
 const COMMANDS = [
   build,
   prepare,
@@ -43,7 +46,10 @@ const COMMANDS = [
 ];
 
 /** The program with every command registered; nothing runs until it is parsed. */
-export function makeProgram(env: CliEnv = processEnv()): Command {
+export function makeProgram(
+  env: CliEnv = processEnv(),
+  deps: (env: CliEnv) => Promise<CommandDeps> = realDeps,
+): Command {
   const program = new Command()
     .name('nokmem')
     .description(
@@ -53,7 +59,7 @@ export function makeProgram(env: CliEnv = processEnv()): Command {
     .configureOutput({ writeOut: (text) => env.out(text), writeErr: (text) => env.err(text) })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of COMMANDS) command.register(program, env);
+  for (const command of COMMANDS) command.register(program, env, () => deps(env));
   refuseOptionLikeValues(program);
   return program;
 }
@@ -87,11 +93,19 @@ export function main(argv: string[], env: CliEnv = processEnv(), program = makeP
 
 /** The process's run: cleanup on interrupt, then main with the process's arguments and environment. */
 export async function run(): Promise<void> {
-  installInterruptCleanup((names) => runSyncQuietly('docker', ['rm', '--force', ...names], 30_000));
-  process.exitCode = await main(process.argv);
+  // The runner is loaded with a command's dependencies, never for --help; nothing is tracked before it is.
+  let removeSync: ((names: string[]) => void) | undefined;
+  installInterruptCleanup((names) => removeSync?.(names));
+  const env = processEnv();
+  const deps = async (given: CliEnv): Promise<CommandDeps> => {
+    const { runSyncQuietly } = await import('./runner.js');
+    removeSync = (names) => runSyncQuietly('docker', ['rm', '--force', ...names], 30_000);
+    return realDeps(given);
+  };
+  process.exitCode = await main(process.argv, env, makeProgram(env, deps));
 }
 
-/** Whether this file is the script node was started with (tsx src/cli.ts), not a module imported by it. */
+/** Whether this file is the script node was started with (node dist/cli.js), not a module imported by it. */
 function isMainModule(): boolean {
   const script = process.argv[1];
   if (!script) return false;

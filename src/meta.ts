@@ -1,9 +1,19 @@
-// nokmem's own identity, recorded in every build record and part of every cache key.
+// nokmem's own identity, recorded in every build record and part of every cache key, and the names of the images
+// it makes. Imports nothing heavy: --help shows these.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from './specs.js';
+import { PROJECT_ROOT } from './project.js';
 
 export const NOKMEM_VERSION: string = (
   JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }
 ).version;
+
+/** The doctor's image (nokmem node-image makes it): doctor and agent with their own Node. */
+export const NODE_IMAGE = `nokmem-doctor:${NOKMEM_VERSION}`;
+
+/**
+ * The offline builder image (Debian's Go 1.19), which also carries rpm, gpg and createrepo_c. The same name as
+ * src/builder-image.ts's OFFLINE_IMAGE (a test keeps them equal); here so that --help does not load that module.
+ */
+export const OFFLINE_IMAGE = 'nokmem-builder:debian-go1.19';

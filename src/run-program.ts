@@ -2,7 +2,7 @@
 // its stack, exit 70. Shared by the CLI (src/cli.ts) and the node side's image (src/node/cli.ts).
 
 import { type Command, CommanderError } from 'commander';
-import type { CliEnv } from './commands/shared.js';
+import type { CliEnv } from './commands/environment.js';
 import { UserError, VerificationFailed, bugReport } from './errors.js';
 import { redact } from './redact.js';
 

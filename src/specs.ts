@@ -4,16 +4,14 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { InputError } from './errors.js';
+import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR, PROJECT_ROOT } from './project.js';
 import { type Component, type ReleaseVersion, inRange } from './version.js';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const DEFAULT_SPECS_DIR = path.join(PROJECT_ROOT, 'specs');
-export const DEFAULT_PATCHES_DIR = path.join(PROJECT_ROOT, 'patches');
+export { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR, PROJECT_ROOT };
 
 const range = z.string().refine((r) => semver.validRange(r) !== null, { message: 'not a semver range' });
 const sha = z.string().regex(/^[0-9a-f]{40}$/, 'a commit must be 40 lowercase hex digits');

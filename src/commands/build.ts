@@ -1,43 +1,31 @@
-// nokmem build: resolve, fetch, patch or tag, compile in Docker, verify, package; the result on stdout.
+// nokmem build: resolve, fetch, patch or tag, compile in Docker, verify, package; the result on stdout. Its
+// options: src/cli/build.ts.
 
 import { appendFile } from 'node:fs/promises';
-import type { Command } from 'commander';
-import { OFFLINE_IMAGE } from '../builder-image.js';
+import type { Deps } from '../context.js';
 import { build, describePlan, jobSummary } from '../pipeline.js';
-import { buildRequest, type SelectionOptions, selection } from './selection.js';
-import { type CliEnv, deps, writeJson } from './shared.js';
+import type { CommandDeps } from './deps.js';
+import { writeJson } from './output.js';
+import { buildRequest, type SelectionOptions } from './selection.js';
 
-export function register(program: Command, env: CliEnv): void {
-  selection(program.command('build'), env)
-    .description('resolve, fetch, patch or tag, compile in Docker, verify, and write the binary with its build record')
-    .option(
-      '--image <image>',
-      'builder image (env NOKMEM_BUILDER_IMAGE); default: chosen by the toolchain rule of specs/toolchains.yaml',
-    )
-    .option(
-      '--allow-toolchain-risk',
-      'build with an --image whose Go breaks the toolchain rule; the risk is recorded in the build record and the package',
-    )
-    .option('--out <dir>', 'output directory', 'out')
-    .option('--no-functional', 'skip the functional proofs (runc under strace, the kubelet as a standalone node)')
-    .option('--no-package', 'stop after the verified binary (no RPM, signatures or attestations)')
-    .option(
-      '--packager-image <image>',
-      `image with rpmbuild, rpmsign and gpg (env NOKMEM_PACKAGER_IMAGE, default ${OFFLINE_IMAGE})`,
-    )
-    .option('--release <n>', 'package release iteration: kubelet 0.nokmem.N, runc-nokmem N', '1')
-    .addHelpText(
-      'after',
-      '\nSigning key (environment only): NOKMEM_SIGNING_KEY (armored private RSA key) or NOKMEM_SIGNING_KEY_FILE,\nand NOKMEM_SIGNING_PASSPHRASE if it has one. Without a key, a development key is used: NOT FOR PRODUCTION.\nNOKMEM_GO_BUILD_CACHE: where the Go build cache lives (default <cache-dir>/go-build).',
-    )
-    .action(async (options: SelectionOptions) => {
-      const result = await build(buildRequest(options, env), deps(env, options));
-      if (env.vars.GITHUB_STEP_SUMMARY) await appendFile(env.vars.GITHUB_STEP_SUMMARY, jobSummary(result));
-      if (options.json) writeJson(env, { ok: true, ...result });
-      else if (result.dryRun) env.out(`${describePlan(result.plan)}\n`);
-      else
-        env.out(
-          `${result.plan.component} ${result.plan.version.tag}: nokmem, verified${result.cacheHit ? ' (cache hit)' : ''} -> ${result.plan.outputDir}\n`,
-        );
-    });
+/** What the pipeline is given: the command's runner, engine and logger; log groups in GitHub Actions. */
+export function pipelineDeps(deps: CommandDeps, options: { verbose?: boolean }): Deps {
+  return {
+    runner: deps.runner,
+    docker: deps.docker,
+    log: deps.logger({ verbose: options.verbose }),
+    logGroups: deps.env.vars.GITHUB_ACTIONS === 'true',
+  };
+}
+
+export async function run(options: SelectionOptions, deps: CommandDeps): Promise<void> {
+  const { env } = deps;
+  const result = await build(buildRequest(options, env), pipelineDeps(deps, options));
+  if (env.vars.GITHUB_STEP_SUMMARY) await appendFile(env.vars.GITHUB_STEP_SUMMARY, jobSummary(result));
+  if (options.json) writeJson(env, { ok: true, ...result });
+  else if (result.dryRun) env.out(`${describePlan(result.plan)}\n`);
+  else
+    env.out(
+      `${result.plan.component} ${result.plan.version.tag}: nokmem, verified${result.cacheHit ? ' (cache hit)' : ''} -> ${result.plan.outputDir}\n`,
+    );
 }

@@ -1,23 +1,22 @@
-// nokmem prepare: only fetch, check out and patch the source, into a new directory.
+// nokmem prepare: only fetch, check out and patch the source, into a new directory. Its options: src/cli/prepare.ts.
 
 import path from 'node:path';
-import type { Command } from 'commander';
 import { describePlan, prepare } from '../pipeline.js';
-import { buildRequest, type SelectionOptions, selection } from './selection.js';
-import { type CliEnv, deps, writeJson } from './shared.js';
+import { pipelineDeps } from './build.js';
+import type { CommandDeps } from './deps.js';
+import { writeJson } from './output.js';
+import { buildRequest, type SelectionOptions } from './selection.js';
 
-export function register(program: Command, env: CliEnv): void {
-  selection(program.command('prepare'), env)
-    .description('only fetch, check out and patch the source (no build)')
-    .requiredOption('--into <dir>', 'where to write the prepared tree (must not exist)')
-    .action(async (options: SelectionOptions & { into: string }) => {
-      const into = path.resolve(options.into);
-      const result = await prepare(
-        buildRequest({ ...options, out: options.into, functional: false }, env),
-        options.into,
-        deps(env, options),
-      );
-      if (options.json) writeJson(env, { ok: true, into, ...result });
-      else env.out(`${describePlan(result.plan)}\nprepared source: ${into}\n`);
-    });
+export type PrepareOptions = SelectionOptions & { into: string };
+
+export async function run(options: PrepareOptions, deps: CommandDeps): Promise<void> {
+  const { env } = deps;
+  const into = path.resolve(options.into);
+  const result = await prepare(
+    buildRequest({ ...options, out: options.into, functional: false }, env),
+    options.into,
+    pipelineDeps(deps, options),
+  );
+  if (options.json) writeJson(env, { ok: true, into, ...result });
+  else env.out(`${describePlan(result.plan)}\nprepared source: ${into}\n`);
 }

@@ -2,16 +2,12 @@
 // output directories ship as their RPMs, one archive each and the project key once, with the release's own
 // SHA256SUMS over every asset, signed with the project key (src/publish/release-assets.ts, release-signing.ts);
 // other files ship as they are. The notes name every build with its verdict and its assets, say how to check them,
-// and which functional proofs the builds made and which they skipped (src/publish/release-notes.ts).
+// and which functional proofs the builds made and which they skipped (src/publish/release-notes.ts). Its options: src/cli/release.ts.
 
 import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
-import { OFFLINE_IMAGE } from '../builder-image.js';
-import { Docker } from '../docker.js';
 import { InputError } from '../errors.js';
-import { consoleLogger } from '../log.js';
 import {
   RELEASE_SUMS,
   RELEASE_SUMS_SIGNATURE,
@@ -22,12 +18,13 @@ import {
 } from '../publish/release-assets.js';
 import { type ProvenRecord, buildNotes, buildRecordsIn, proofNotes } from '../publish/release-notes.js';
 import { releaseSigner } from '../publish/release-signing.js';
-import { realRunner } from '../runner.js';
 import { PUBLIC_KEY_FILE } from '../signing.js';
 import { newWorkspace } from '../workspace.js';
-import { type CliEnv, defaultCacheDir, packagerImage, signingFromEnv, writeJson } from './shared.js';
+import type { CommandDeps } from './deps.js';
+import { packagerImage, signingFromEnv } from './environment.js';
+import { writeJson } from './output.js';
 
-interface ReleaseOptions {
+export interface ReleaseOptions {
   repository: string;
   tag: string;
   title?: string;
@@ -54,118 +51,89 @@ function releaseBody(
   return body || undefined;
 }
 
-export function register(program: Command, env: CliEnv): void {
-  program
-    .command('release')
-    .description('make or complete a GitHub release: draft, upload every asset (re-runs skip or replace), then publish')
-    .argument(
-      '<assets...>',
-      'build output directories (their RPMs, the directory as <dir>.tar.gz, the key once), or files (every file of a directory without a build record)',
-    )
-    .requiredOption(
-      '--repository <owner/name>',
-      'the GitHub repository (env GITHUB_REPOSITORY)',
-      env.vars.GITHUB_REPOSITORY,
-    )
-    .requiredOption('--tag <tag>', 'the release tag')
-    .option('--title <text>', 'the release title (default: the tag)')
-    .option('--notes-file <file>', 'release notes (markdown)')
-    .option('--draft', 'leave the release as a draft')
-    .option(
-      '--api-url <url>',
-      'GitHub API base URL, for GitHub Enterprise (env GITHUB_API_URL)',
-      env.vars.GITHUB_API_URL,
-    )
-    .option(
-      '--image <image>',
-      `image with gpg, to sign SHA256SUMS (default ${OFFLINE_IMAGE}, env NOKMEM_PACKAGER_IMAGE)`,
-    )
-    .option('--cache-dir <dir>', 'cache (development key, scratch space for the archives)', defaultCacheDir(env))
-    .option('--json', 'print the result as JSON on stdout')
-    .addHelpText(
-      'after',
-      '\nThe token comes from the environment only: GITHUB_TOKEN (or GH_TOKEN), with contents: write.\nWith build output directories, SHA256SUMS of every asset is signed with the project key, from the environment as\nfor build: NOKMEM_SIGNING_KEY or NOKMEM_SIGNING_KEY_FILE (+ NOKMEM_SIGNING_PASSPHRASE); it must be the key the\nbuilds were signed with.',
-    )
-    .action(async (inputs: string[], options: ReleaseOptions) => {
-      const token = env.vars.GITHUB_TOKEN || env.vars.GH_TOKEN;
-      if (!token)
-        throw new InputError(
-          'no GitHub token: set GITHUB_TOKEN (contents: write on the repository); tokens are never taken from the command line',
-        );
-      const given = readReleaseInputs(inputs);
-      // @octokit/rest is loaded only here: the other commands do not pay for it at start-up.
-      const { githubRelease } = await import('../publish/github.js');
-      const log = consoleLogger();
-      const request = {
-        repository: options.repository,
-        tag: options.tag,
-        name: options.title,
-        draft: Boolean(options.draft),
-        token,
-        apiUrl: options.apiUrl,
-      };
-      if (given.builds.length === 0) {
-        const { assets } = await releaseContents(given, '');
-        const result = await githubRelease(
-          { ...request, assets, body: releaseBody(options.notesFile, given, undefined) },
-          log,
-        );
-        if (options.json) writeJson(env, result);
-        else env.out(`${summary(options.tag, result)}\n`);
-        return;
-      }
-      const cacheDir = path.resolve(options.cacheDir);
-      const docker = new Docker(realRunner);
-      await docker.ping();
-      const workDir = await newWorkspace(cacheDir, 'release');
-      try {
-        const contents = await releaseContents(given, workDir);
-        const shippedKey = contents.assets.find((a) => a.name === PUBLIC_KEY_FILE);
-        const signer = await releaseSigner({
-          signing: signingFromEnv(env),
-          builds: contents.builds,
-          shippedKey,
-          docker: docker.asInvokingUser(),
-          image: packagerImage(env, options.image),
-          log,
-          workDir,
-          cacheDir,
-        });
-        try {
-          const assets = shippedKey
-            ? contents.assets
-            : [...contents.assets, { name: PUBLIC_KEY_FILE, file: signer.publicKeyFile, from: 'the signing key' }];
-          const sumsFile = path.join(workDir, RELEASE_SUMS);
-          await writeFile(sumsFile, await releaseSums(assets));
-          let signature = 'signed' as 'kept' | 'signed';
-          const result = await githubRelease(
-            {
-              ...request,
-              assets: [
-                ...assets,
-                { name: RELEASE_SUMS, file: sumsFile },
-                { name: RELEASE_SUMS_SIGNATURE, file: `${sumsFile}.asc` },
-              ],
-              body: releaseBody(options.notesFile, given, buildNotes(contents.builds, signer.fingerprint)),
-              prepare: async (existing) => {
-                signature = await signer.sign(sumsFile, existing);
-              },
-            },
-            log,
-          );
-          const sums = { fingerprint: signer.fingerprint, signature, development: signer.development };
-          if (options.json) writeJson(env, { ...result, sums });
-          else
-            env.out(
-              `${summary(options.tag, result)}; ${RELEASE_SUMS} of ${assets.length} assets signed by ${signer.fingerprint}${signature === 'kept' ? ' (signature kept)' : ''}\n`,
-            );
-        } finally {
-          await signer.dispose();
-        }
-      } finally {
-        await rm(workDir, { recursive: true, force: true });
-      }
+export type ReleaseArgs = ReleaseOptions & { assets: string[] };
+
+export async function run(args: ReleaseArgs, deps: CommandDeps): Promise<void> {
+  const { env } = deps;
+  const { assets: inputs, ...options } = args;
+  const token = env.vars.GITHUB_TOKEN || env.vars.GH_TOKEN;
+  if (!token)
+    throw new InputError(
+      'no GitHub token: set GITHUB_TOKEN (contents: write on the repository); tokens are never taken from the command line',
+    );
+  const given = readReleaseInputs(inputs);
+  // @octokit/rest is loaded only here: the other commands do not pay for it at start-up.
+  const { githubRelease } = await import('../publish/github.js');
+  const log = deps.logger();
+  const request = {
+    repository: options.repository,
+    tag: options.tag,
+    name: options.title,
+    draft: Boolean(options.draft),
+    token,
+    apiUrl: options.apiUrl,
+  };
+  if (given.builds.length === 0) {
+    const { assets } = await releaseContents(given, '');
+    const result = await githubRelease(
+      { ...request, assets, body: releaseBody(options.notesFile, given, undefined) },
+      log,
+    );
+    if (options.json) writeJson(env, result);
+    else env.out(`${summary(options.tag, result)}\n`);
+    return;
+  }
+  const cacheDir = path.resolve(options.cacheDir);
+  const { docker } = deps;
+  await docker.ping();
+  const workDir = await newWorkspace(cacheDir, 'release');
+  try {
+    const contents = await releaseContents(given, workDir);
+    const shippedKey = contents.assets.find((a) => a.name === PUBLIC_KEY_FILE);
+    const signer = await releaseSigner({
+      signing: signingFromEnv(env),
+      builds: contents.builds,
+      shippedKey,
+      docker: docker.asInvokingUser(),
+      image: packagerImage(env, options.image),
+      log,
+      workDir,
+      cacheDir,
     });
+    try {
+      const assets = shippedKey
+        ? contents.assets
+        : [...contents.assets, { name: PUBLIC_KEY_FILE, file: signer.publicKeyFile, from: 'the signing key' }];
+      const sumsFile = path.join(workDir, RELEASE_SUMS);
+      await writeFile(sumsFile, await releaseSums(assets));
+      let signature = 'signed' as 'kept' | 'signed';
+      const result = await githubRelease(
+        {
+          ...request,
+          assets: [
+            ...assets,
+            { name: RELEASE_SUMS, file: sumsFile },
+            { name: RELEASE_SUMS_SIGNATURE, file: `${sumsFile}.asc` },
+          ],
+          body: releaseBody(options.notesFile, given, buildNotes(contents.builds, signer.fingerprint)),
+          prepare: async (existing) => {
+            signature = await signer.sign(sumsFile, existing);
+          },
+        },
+        log,
+      );
+      const sums = { fingerprint: signer.fingerprint, signature, development: signer.development };
+      if (options.json) writeJson(env, { ...result, sums });
+      else
+        env.out(
+          `${summary(options.tag, result)}; ${RELEASE_SUMS} of ${assets.length} assets signed by ${signer.fingerprint}${signature === 'kept' ? ' (signature kept)' : ''}\n`,
+        );
+    } finally {
+      await signer.dispose();
+    }
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
 }
 
 function summary(

@@ -1,25 +1,23 @@
 // nokmem verify: packages (signature, EL7, the proofs on the binary inside) or a bare binary, which is identified
 // from the file itself (src/verify/identify.ts); --runc/--kubelet only say what it must be. The checks are
 // printed once, as a table; a failure ends with one short line (VerificationFailed, already reported), which
-// names the file by its base name: the table above it has the rest.
+// names the file by its base name: the table above it has the rest. Its options: src/cli/verify.ts.
 
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Command } from 'commander';
-import { OFFLINE_IMAGE } from '../builder-image.js';
-import { Docker } from '../docker.js';
 import { InputError, UsageError, VerificationFailed } from '../errors.js';
-import { realRunner } from '../runner.js';
-import { DEFAULT_SPECS_DIR, type ForkSpecs, loadForkSpecs, loadVersionTable } from '../specs.js';
+import { type ForkSpecs, loadForkSpecs, loadVersionTable } from '../specs.js';
 import { type Claim, identifyBinary } from '../verify/identify.js';
 import { verifyBinary } from '../verify/index.js';
 import { verifyPackages } from '../verify/packages.js';
 import { failureSummary } from '../verify/verdict.js';
 import { parseVersion } from '../version.js';
-import { type CliEnv, checkTable, nameWidth, packagerImage, selectComponent, toolImage, writeJson } from './shared.js';
+import type { CommandDeps } from './deps.js';
+import { packagerImage, selectComponent, toolImage } from './environment.js';
+import { checkTable, nameWidth, writeJson } from './output.js';
 
-interface VerifyOptions {
+export interface VerifyOptions {
   key?: string;
   kubelet?: string;
   runc?: string;
@@ -31,45 +29,30 @@ interface VerifyOptions {
   json?: boolean;
 }
 
-export function register(program: Command, env: CliEnv): void {
-  program
-    .command('verify')
-    .description('verify an RPM, a directory of RPMs (with SHA256SUMS), or a bare binary: signature, EL7, nokmem proof')
-    .argument('<target>', 'an RPM, a directory of RPMs, or a runc/kubelet binary')
-    .option('--key <file>', 'the public key the packages must be signed with (RPM-GPG-KEY-nokmem); required for RPMs')
-    .option('--kubelet <version>', 'for a bare binary: check it is this kubelet release (default: what it says it is)')
-    .option('--runc <version>', 'for a bare binary: check it is this runc release (default: what it says it is)')
-    .option('--commit <sha>', 'for a bare runc binary: the commit runc --version must show')
-    .option(
-      '--image <image>',
-      `image with rpm, gpg and a Go toolchain (default ${OFFLINE_IMAGE}; env NOKMEM_PACKAGER_IMAGE for packages, NOKMEM_BUILDER_IMAGE for a binary)`,
-    )
-    .option('--specs <dir>', 'directory with versions.yaml (and forks.yaml)', DEFAULT_SPECS_DIR)
-    .option('--forks <file>', 'the forks file a bare runc is looked up in by commit (default: forks.yaml in --specs)')
-    .option('--no-functional', 'skip the functional proofs (runc under strace, the kubelet as a standalone node)')
-    .option('--json', 'print the verdict as JSON on stdout')
-    .action(async (target: string, options: VerifyOptions) => {
-      const file = path.resolve(target);
-      if (!existsSync(file))
-        throw new InputError(`${target} does not exist; give an RPM, a directory of RPMs, or a binary`);
-      const packaged = statSync(file).isDirectory() || file.endsWith('.rpm');
-      if (packaged) await verifyPackaged(env, target, file, options);
-      else await verifyBare(env, target, file, options);
-    });
+export type VerifyArgs = VerifyOptions & { target: string };
+
+export async function run(args: VerifyArgs, deps: CommandDeps): Promise<void> {
+  const { target } = args;
+  const file = path.resolve(target);
+  if (!existsSync(file))
+    throw new InputError(`${target} does not exist; give an RPM, a directory of RPMs, or a binary`);
+  const packaged = statSync(file).isDirectory() || file.endsWith('.rpm');
+  if (packaged) await verifyPackaged(deps, target, file, args);
+  else await verifyBare(deps, target, file, args);
 }
 
-async function verifyPackaged(env: CliEnv, target: string, file: string, options: VerifyOptions): Promise<void> {
+async function verifyPackaged(deps: CommandDeps, target: string, file: string, options: VerifyOptions): Promise<void> {
+  const { env, docker, runner } = deps;
   if (!options.key)
     throw new UsageError(
       `verifying ${target} needs the project's public key: pass --key RPM-GPG-KEY-nokmem (a key shipped next to the packages proves nothing)`,
     );
   const table = await loadVersionTable(path.resolve(options.specs));
-  const docker = new Docker(realRunner);
   await docker.ping();
   await docker.sweepDeadContainers();
   const report = await verifyPackages(file, path.resolve(options.key), {
     docker,
-    runner: realRunner,
+    runner,
     image: packagerImage(env, options.image),
     scratchRoot: os.tmpdir(),
     functional: options.functional,
@@ -101,19 +84,19 @@ async function forksFor(options: VerifyOptions): Promise<ForkSpecs> {
   return existsSync(beside) ? loadForkSpecs(beside) : { forks: {}, notAffected: [] };
 }
 
-async function verifyBare(env: CliEnv, target: string, file: string, options: VerifyOptions): Promise<void> {
+async function verifyBare(deps: CommandDeps, target: string, file: string, options: VerifyOptions): Promise<void> {
+  const { env, docker, runner } = deps;
   let claim: Claim | undefined;
   if (options.kubelet || options.runc) {
     const { component, version } = selectComponent(options);
     claim = { component, version: parseVersion(component, version) };
   }
   const specs = { table: await loadVersionTable(path.resolve(options.specs)), forks: await forksFor(options) };
-  const docker = new Docker(realRunner);
   await docker.ping();
   await docker.sweepDeadContainers();
   const tools = {
     docker,
-    runner: realRunner,
+    runner,
     toolImage: toolImage(env, options.image),
     sandboxImage: packagerImage(env),
     scratchRoot: os.tmpdir(),

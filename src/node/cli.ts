@@ -2,9 +2,10 @@
 // nothing of the build pipeline. The same commands and error handling as src/cli.ts (main).
 
 import { Command } from 'commander';
-import * as agent from '../commands/agent.js';
-import * as doctor from '../commands/doctor.js';
-import { processEnv } from '../commands/shared.js';
+import { agent } from '../cli/agent.js';
+import { doctor } from '../cli/doctor.js';
+import { realDeps } from '../commands/deps.js';
+import { processEnv } from '../commands/environment.js';
 import { NOKMEM_VERSION } from '../meta.js';
 import { runProgram } from '../run-program.js';
 
@@ -16,6 +17,6 @@ const program = new Command()
   .configureOutput({ writeOut: (text) => env.out(text), writeErr: (text) => env.err(text) })
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
-doctor.register(program, env);
-agent.register(program, env);
+doctor.register(program, env, () => realDeps(env));
+agent.register(program, env, () => realDeps(env));
 process.exitCode = await runProgram(process.argv, env, program);

@@ -3,6 +3,7 @@
 // worst. Pure: the Node objects come from src/node/cluster.ts (read by src/node/node-object.ts), the time from the
 // caller.
 
+import { formatAge, parseDuration } from './cadence.js';
 import { AGENT_NODE_LABEL, type NodeObject } from './node-object.js';
 import { NodeReport, NodeVerdict, parseNodeReport } from './report.js';
 
@@ -114,17 +115,4 @@ export function countByStatus(rows: readonly FleetRow[]): Partial<Record<FleetSt
   return counts;
 }
 
-/** 42s, 14m, 5h, 3d: the age as kubectl prints it. */
-export function formatAge(seconds: number): string {
-  if (seconds < 120) return `${seconds}s`;
-  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
-  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`;
-  return `${Math.floor(seconds / 86_400)}d`;
-}
-
-/** "15m", "90s", "2h" → seconds; undefined for anything else. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+)(s|m|h)$/.exec(text.trim());
-  if (!m) return undefined;
-  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'];
-}
+export { formatAge, parseDuration };

@@ -9,14 +9,10 @@
 //                               node-problem-detector's condition manager does; the report's `time` stays the time
 //                               it last changed, so a reader takes the later of the two as "last seen".
 
+import { CADENCE } from './cadence.js';
 import { CONDITION_TYPE, type NodeReport, type NodeVerdict, REPORT_ANNOTATION, VERDICT_LABEL } from './report.js';
 
-/**
- * The agent's cadence, and the reader's patience that follows from it: the doctor every 5 minutes, an unchanged
- * report confirmed every 10 (one small patch of nodes/status), and a report not confirmed for 20 minutes is stale —
- * one failed heartbeat, tried again at the next look, does not make a node stale; a dead agent shows within 20.
- */
-export const CADENCE = { periodSeconds: 300, heartbeatSeconds: 600, staleAfterSeconds: 1200 } as const;
+export { CADENCE };
 
 /** The label that lets the agent's DaemonSet run on a node (deploy/base/daemonset.yaml's node affinity). */
 export const AGENT_NODE_LABEL = { key: 'nokmem.io/cgroup', value: 'v1' } as const;

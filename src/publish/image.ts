@@ -5,6 +5,7 @@
 // throwaway docker configuration that is removed afterwards; the password goes to docker on stdin, never argv.
 // The registry tag nokmem adds to the local image for the push is removed again.
 
+import { REGISTRY_PASSWORD_VAR, REGISTRY_USERNAME_VAR } from './registry-vars.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,8 +53,7 @@ export interface PushedImage {
   revision: string;
 }
 
-export const REGISTRY_USERNAME_VAR = 'NOKMEM_REGISTRY_USERNAME';
-export const REGISTRY_PASSWORD_VAR = 'NOKMEM_REGISTRY_PASSWORD';
+export { REGISTRY_PASSWORD_VAR, REGISTRY_USERNAME_VAR };
 
 /** Credentials from the environment: both variables or neither. */
 export function registryCredentialsFromEnv(

@@ -1,8 +1,8 @@
-// Runs the real CLI as a user would (a child process), and the shared setup of the integration tests:
+// Runs the real CLI as a user would (a child process, the compiled JavaScript), and the shared setup of the integration tests:
 // fixture upstreams made by the tests, a specs directory pinned to their commits, one cache for all builds.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,39 @@ export const TEST_IMAGE = process.env.NOKMEM_TEST_IMAGE ?? 'nokmem-builder:debia
  */
 export const KUBELET_TEST_IMAGE = process.env.NOKMEM_TEST_KUBELET_IMAGE ?? 'nokmem-builder:debian-go1.15';
 
+/** The compiled CLI the tests run, as a user does: `npm ci` (prepare) and `npm run compile` make it. */
+export const CLI = path.join(ROOT, 'dist/cli.js');
+/** Written by `npm run compile` after tsc succeeds: the time of the last compile. */
+const COMPILED_STAMP = path.join(ROOT, 'dist/.compiled');
+
+let compiledChecked = false;
+
+/**
+ * The path of the compiled CLI, once it is known to be newer than every source file: a test never runs stale
+ * output beside changed TypeScript.
+ */
+export function compiledCli(): string {
+  if (compiledChecked) return CLI;
+  const stamp = existsSync(COMPILED_STAMP) && existsSync(CLI) ? statSync(COMPILED_STAMP).mtimeMs : undefined;
+  if (stamp === undefined)
+    throw new Error(
+      `${path.relative(ROOT, CLI)} is missing: run \`npm run compile\` (npm ci does it) before the tests`,
+    );
+  const newer = sourceFiles(path.join(ROOT, 'src')).filter((f) => statSync(f).mtimeMs > stamp);
+  if (newer.length > 0)
+    throw new Error(
+      `dist/ is older than ${newer.map((f) => path.relative(ROOT, f)).join(', ')}: run \`npm run compile\` (npm test and npm run test:unit do it first)`,
+    );
+  compiledChecked = true;
+  return CLI;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+  );
+}
+
 export interface CliResult {
   exitCode: number;
   stdout: string;
@@ -31,7 +64,7 @@ export async function nokmem(
   env: Record<string, string> = {},
   options: { timeoutMs?: number } = {},
 ): Promise<CliResult> {
-  const r = await execa('node', ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), ...args], {
+  const r = await execa('node', [compiledCli(), ...args], {
     cwd: ROOT,
     reject: false,
     env: { NOKMEM_BUILDER_IMAGE: '', ...env },

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { ROOT, type Workbench, exists, workbench } from '../helpers/cli.ts';
+import { ROOT, type Workbench, compiledCli, exists, workbench } from '../helpers/cli.ts';
 
 let wb: Workbench;
 
@@ -39,9 +39,7 @@ describe('interrupted build', () => {
     const child = execa(
       'node',
       [
-        '--import',
-        'tsx',
-        path.join(ROOT, 'src/cli.ts'),
+        compiledCli(),
         'build',
         '--runc',
         'v1.0.0-rc5',

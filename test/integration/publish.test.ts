@@ -14,6 +14,7 @@ import { signRpms } from '../../src/rpm/build.ts';
 import { realRunner } from '../../src/runner.ts';
 import { prepareSigningKey } from '../../src/signing.ts';
 import { KUBELET_TEST_IMAGE, ROOT, TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
+import { compiledCli } from '../helpers/cli.ts';
 import { EL7_GLIBC_PROVIDES } from '../helpers/el7.ts';
 import { type TestKey, makeTestKey, signingEnv } from '../helpers/keys.ts';
 import { serveDirectory } from '../helpers/serve.ts';
@@ -334,15 +335,11 @@ describe('nokmem publish', () => {
 
   it('kill -9 in the middle of a publish: its signing container ends at once, its staging goes with the next publish', async () => {
     const before = await readlink(path.join(repo, 'repodata'));
-    const child = execa(
-      'node',
-      ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), ...publishArgs(path.join(out, 'runc-v1.0.0-rc5'))],
-      {
-        cwd: ROOT,
-        reject: false,
-        env: { ...signingEnv(key), NOKMEM_TEST_CRASH_AT: 'after-metadata:hold' },
-      },
-    );
+    const child = execa('node', [compiledCli(), ...publishArgs(path.join(out, 'runc-v1.0.0-rc5'))], {
+      cwd: ROOT,
+      reject: false,
+      env: { ...signingEnv(key), NOKMEM_TEST_CRASH_AT: 'after-metadata:hold' },
+    });
     let log = '';
     child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
     const deadline = Date.now() + 300_000;

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { currentOwner, ownerLabelArgs } from '../../src/owner.ts';
-import { ROOT, TEST_IMAGE, type Workbench, exists, nokmem, workbench } from '../helpers/cli.ts';
+import { ROOT, TEST_IMAGE, type Workbench, compiledCli, exists, nokmem, workbench } from '../helpers/cli.ts';
 import { type TestKey, makeTestKey, publicKeyOf, signingEnv } from '../helpers/keys.ts';
 
 let wb: Workbench;
@@ -122,9 +122,7 @@ describe('signing key', () => {
     const child = execa(
       'node',
       [
-        '--import',
-        'tsx',
-        path.join(ROOT, 'src/cli.ts'),
+        compiledCli(),
         'build',
         '--runc',
         'v1.0.0-rc5',
@@ -171,19 +169,7 @@ describe('signing key', () => {
     const out = wb.out('signed');
     const child = execa(
       'node',
-      [
-        '--import',
-        'tsx',
-        path.join(ROOT, 'src/cli.ts'),
-        'build',
-        '--runc',
-        'v1.0.0-rc5',
-        '--remote',
-        wb.runc.url,
-        '--out',
-        out,
-        ...wb.common,
-      ],
+      [compiledCli(), 'build', '--runc', 'v1.0.0-rc5', '--remote', wb.runc.url, '--out', out, ...wb.common],
       {
         cwd: ROOT,
         reject: false,

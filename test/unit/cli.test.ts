@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { main, makeProgram } from '../../src/cli.ts';
-import { type CliEnv, checkTable } from '../../src/commands/shared.ts';
+import type { CliEnv } from '../../src/commands/environment.ts';
+import { checkTable } from '../../src/commands/output.ts';
 import { InputError, PinMismatch, UsageError, VerificationFailed } from '../../src/errors.ts';
 import type { Check } from '../../src/verify/verdict.ts';
 

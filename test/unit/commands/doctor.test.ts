@@ -1,4 +1,4 @@
-// nokmem doctor (src/commands/doctor.ts), run as a user would: a child process.
+// nokmem doctor (src/commands/doctor.ts), run as a user would (a child process) and in-process with fakes.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -7,7 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
+import { run } from '../../../src/commands/doctor.ts';
+import { InputError, UsageError } from '../../../src/errors.ts';
 import { nokmem } from '../../helpers/cli.ts';
+import { NOW, fakeDeps } from '../../helpers/command-deps.ts';
 import { node } from '../../helpers/doctor-host.ts';
 
 describe('nokmem doctor', () => {
@@ -105,5 +108,43 @@ describe('nokmem doctor --npd and --prometheus', () => {
     const both = await nokmem(['doctor', '--npd', '--json']);
     assert.equal(both.exitCode, 2);
     assert.match(both.stderr, /choose one of --json, --npd/);
+  });
+});
+
+describe('nokmem doctor in-process (run with fakes)', () => {
+  it('--json: the report, and the exit status is set, not thrown; the doctor runs nothing', async () => {
+    const f = fakeDeps();
+    await run({ root: await node({ kubelet: 'nokmem', runc: 'nokmem', kubepodsKmem: true }), json: true }, f.deps);
+    assert.equal((JSON.parse(f.stdout()) as { verdict: string }).verdict, 'reboot');
+    assert.equal(f.deps.env.exitCode, 2);
+    assert.equal(f.runner.calls.length, 0);
+  });
+
+  it('--prometheus: the metrics carry the node name given and the time of the clock given', async () => {
+    const f = fakeDeps();
+    await run(
+      { root: await node({ kubelet: 'nokmem', runc: 'nokmem', kubepodsKmem: false }), prometheus: true, node: 'n1' },
+      f.deps,
+    );
+    assert.match(f.stdout(), /node="n1"/);
+    assert.ok(f.stdout().includes(` ${NOW.getTime() / 1000}\n`), f.stdout());
+    assert.equal(f.deps.env.exitCode, 0);
+  });
+
+  it('two output forms: a usage error naming them', async () => {
+    const f = fakeDeps();
+    await assert.rejects(
+      run({ root: '/', json: true, npd: true }, f.deps),
+      (e: Error) => e instanceof UsageError && e.exitCode === 2 && e.message === 'choose one of --json, --npd',
+    );
+  });
+
+  it('a root without proc/: an input error that says what to give', async () => {
+    const f = fakeDeps();
+    await assert.rejects(
+      run({ root: '/nonexistent-root' }, f.deps),
+      (e: Error) =>
+        e instanceof InputError && e.message === '/nonexistent-root has no proc/; give the root of a node (default /)',
+    );
   });
 });

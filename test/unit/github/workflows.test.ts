@@ -67,9 +67,9 @@ describe('.github/workflows', async () => {
     const upload = doc.jobs.build!.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
     assert.equal(upload.with?.path, 'out/');
     const at = (re: RegExp) => steps.findIndex((s) => re.test(s.run ?? ''));
-    const release = steps[at(/cli\.ts release /)]!;
+    const release = steps[at(/cli\.js release /)]!;
     assert.ok(
-      at(/builder-image --offline/) >= 0 && at(/builder-image --offline/) < at(/cli\.ts release /),
+      at(/builder-image --offline/) >= 0 && at(/builder-image --offline/) < at(/cli\.js release /),
       'gpg needs the packager image',
     );
     assert.equal(release.env?.NOKMEM_SIGNING_KEY, '${{ secrets.NOKMEM_SIGNING_KEY }}');

@@ -1,18 +1,12 @@
-// What the commands share: the environment (read here, in the commands layer, and nowhere else), the defaults
-// it gives (images, cache directory, signing key), the dependencies of a run, and the printing of check lists
-// and of the one short line a failed verification ends with.
+// The environment the commands read (here, in the commands layer, and nowhere else) and the defaults it gives:
+// images, cache directory, signing key, provenance ids, and which component the options name. Imports nothing
+// heavy: the command definitions (src/cli/) use these defaults in --help.
 
 import os from 'node:os';
 import path from 'node:path';
-import type { Command } from 'commander';
-import { OFFLINE_IMAGE } from '../builder-image.js';
-import type { Deps } from '../context.js';
-import { Docker } from '../docker.js';
 import { UsageError } from '../errors.js';
-import { consoleLogger } from '../log.js';
-import { realRunner } from '../runner.js';
+import { OFFLINE_IMAGE } from '../meta.js';
 import type { SigningConfig } from '../signing.js';
-import type { Check } from '../verify/verdict.js';
 import type { Component } from '../version.js';
 
 /** Where a command reads its environment and writes its results. */
@@ -46,9 +40,6 @@ export function provenanceIds(env: CliEnv): { builderId: string; invocationId?: 
   };
 }
 
-/** A command module: registers its command, options and action on the program. */
-export type Register = (program: Command, env: CliEnv) => void;
-
 /** The builder image asked for (--image, env NOKMEM_BUILDER_IMAGE); undefined lets the toolchain rule choose. */
 export function builderImage(env: CliEnv, image?: string): string | undefined {
   return image ?? env.vars.NOKMEM_BUILDER_IMAGE;
@@ -77,15 +68,6 @@ export function defaultCacheDir(env: CliEnv): string {
   return env.vars.NOKMEM_CACHE_DIR ?? path.join(env.vars.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'nokmem');
 }
 
-export function deps(env: CliEnv, options: { verbose?: boolean }): Deps {
-  return {
-    runner: realRunner,
-    docker: new Docker(realRunner),
-    log: consoleLogger({ verbose: options.verbose }),
-    logGroups: env.vars.GITHUB_ACTIONS === 'true',
-  };
-}
-
 /** The component and version the options name: at most one of --kubelet, --runc and --fork. */
 export function selectComponent(
   options: { kubelet?: string; runc?: string; fork?: string },
@@ -97,21 +79,4 @@ export function selectComponent(
   if (options.kubelet) return { component: 'kubelet', version: options.kubelet };
   if (options.runc) return { component: 'runc', version: options.runc };
   throw new UsageError(missing);
-}
-
-export function writeJson(env: CliEnv, value: unknown): void {
-  env.out(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-/**
- * A list of checks as a table, one line each: status, name, detail. The name column is as wide as the longest
- * name (at least 22), so a name and its detail are always two spaces apart or more.
- */
-export function checkTable(checks: readonly Check[], indent = '', width = nameWidth(checks)): string {
-  return checks.map((c) => `${indent}${c.status.toUpperCase().padEnd(8)}${c.name.padEnd(width)}${c.detail}\n`).join('');
-}
-
-/** The name column width for these checks (pass all the checks of one table, printed in parts). */
-export function nameWidth(checks: readonly Check[]): number {
-  return Math.max(22, ...checks.map((c) => c.name.length + 2));
 }
