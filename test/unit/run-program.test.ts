@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
-import type { CliEnv } from '../../src/commands/shared.ts';
+import type { CliEnv } from '../../src/commands/environment.ts';
 import { InputError, UsageError, VerificationFailed } from '../../src/errors.ts';
 import { registerSecret } from '../../src/redact.ts';
 import { runProgram } from '../../src/run-program.ts';
