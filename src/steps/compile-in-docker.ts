@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { CommandFailed, UserError } from '../errors.js';
+import { forkOf } from '../plan.js';
 import type { Step } from '../step.js';
 import { vendoredModules } from '../vendored.js';
 import { goBuildCache, imageFactsDir, unlessCached, workspaceOf } from './shared.js';
@@ -30,7 +31,7 @@ export const compileInDocker: Step<BuildContext> = {
     const logFile = path.join(
       ctx.request.cacheDir,
       'logs',
-      `${plan.fork?.name ?? `${plan.component}-${plan.version.tag}`}.build.log`,
+      `${forkOf(plan)?.name ?? `${plan.component}-${plan.version.tag}`}.build.log`,
     );
     await mkdir(path.dirname(logFile), { recursive: true });
     // GOPATH is /go, owned by root in the image: a Makefile that installs dependency archives into $GOPATH/pkg

@@ -4,9 +4,10 @@
 // what they will do with the chosen toolchain, before any compile: their Go check has the last word on the Go,
 // and their linkage and version must be what specs/ say.
 
-import type { Recipe, SourceContext } from '../context.js';
+import type { ForkResolved, Recipe, SourceContext } from '../context.js';
 import { InputError, PinMismatch } from '../errors.js';
 import { type TreeInspection, inspectTree as inspectLibcontainer } from '../inspect-tree.js';
+import { planTitle } from '../plan.js';
 import type { Step } from '../step.js';
 import { askTree } from '../tree-build.js';
 import {
@@ -73,10 +74,9 @@ async function checkToolchain(ctx: SourceContext, tree: string): Promise<Toolcha
 }
 
 /** The recipe of a fork, from what its tree shows. */
-function forkTreeRecipe(ctx: SourceContext, found: TreeInspection): Recipe {
-  const { plan } = ctx;
-  const fork = plan.fork!;
-  if (plan.fork!.claims && plan.era.method !== 'unknown' && plan.era.method !== found.method) {
+function forkTreeRecipe(ctx: SourceContext, plan: ForkResolved, found: TreeInspection): Recipe {
+  const { fork } = plan;
+  if (fork.claims && plan.era.method !== 'unknown' && plan.era.method !== found.method) {
     throw disagree(
       found,
       `fork ${fork.name} claims runc ${fork.claims}, for which specs/versions.yaml`,
@@ -114,8 +114,8 @@ const disagree = (found: TreeInspection, what: string, said: string) =>
 async function askTheTree(ctx: SourceContext, tree: string, recipe: Recipe, toolchain?: ToolchainChoice) {
   const { plan, results } = ctx;
   const { log } = ctx.deps;
-  const what = plan.fork ? `fork ${plan.fork.name}` : `${plan.component} ${plan.version.tag}`;
-  if (plan.component === 'kubelet' && !toolchain) {
+  const what = planTitle(plan);
+  if (!toolchain && plan.component === 'kubelet') {
     log.info("  the tree's own Go check and linkage: not asked (no builder image is chosen: nothing is compiled)");
     return;
   }
@@ -145,7 +145,7 @@ async function askTheTree(ctx: SourceContext, tree: string, recipe: Recipe, tool
       };
       const specs = await loadToolchains(ctx.request.specsDir);
       throw new ToolchainRefused(
-        `${what}: the tree's own Go check (${check.from}) refuses Go ${check.go} of ${toolchain!.image} ` +
+        `${what}: the tree's own Go check (${check.from}) refuses Go ${check.go} of ${toolchain?.image ?? 'the builder image'} ` +
           `("${check.said}"); it needs ${describeSafeRange(needs, specs)}: make an image with ` +
           `\`nokmem builder-image --go ${plan.toolchainNeeds.upstream}\` and pass it with --image`,
       );
@@ -159,9 +159,9 @@ async function askTheTree(ctx: SourceContext, tree: string, recipe: Recipe, tool
     );
   if (answers.version !== undefined && answers.version !== plan.reportsVersion)
     throw new PinMismatch(
-      `the tree's VERSION says ${answers.version}, but ${plan.fork ? 'specs/forks.yaml' : 'specs/versions.yaml'} expects ${what} to report ` +
+      `the tree's VERSION says ${answers.version}, but ${plan.kind === 'fork' ? 'specs/forks.yaml' : 'specs/versions.yaml'} expects ${what} to report ` +
         `${plan.reportsVersion}; a release binary prints its VERSION file: record what it prints ` +
-        `(${plan.fork ? "the fork's version" : `${plan.component}.reports`}) or check the source`,
+        `(${plan.kind === 'fork' ? "the fork's version" : `${plan.component}.reports`}) or check the source`,
     );
 }
 
@@ -176,15 +176,9 @@ export const inspectTree: Step<SourceContext> = {
     ctx.deps.log.info(`  ${found.method}: ${found.evidence}`);
     const toolchain = await checkToolchain(ctx, tree);
     if (toolchain) results.set('toolchain', toolchain);
-    if (!plan.fork) {
-      if (asInspected(plan.method) !== found.method)
-        throw disagree(
-          found,
-          `specs/versions.yaml for ${plan.component} ${plan.version.tag}`,
-          asInspected(plan.method),
-        );
-    }
-    const recipe = results.set('recipe', plan.fork ? forkTreeRecipe(ctx, found) : plan.recipe!);
+    if (plan.kind === 'upstream' && asInspected(plan.method) !== found.method)
+      throw disagree(found, `specs/versions.yaml for ${planTitle(plan)}`, asInspected(plan.method));
+    const recipe = results.set('recipe', plan.kind === 'fork' ? forkTreeRecipe(ctx, plan, found) : plan.recipe);
     await askTheTree(ctx, tree, recipe, toolchain);
   },
 };

@@ -6,6 +6,7 @@ import { type DirContent, writeDirAtomically } from '../atomic-dir.js';
 import { sha256 } from '../attest.js';
 import type { BuildContext, BuildRecord } from '../context.js';
 import { NOKMEM_VERSION } from '../meta.js';
+import { forkOf } from '../plan.js';
 import type { Step } from '../step.js';
 import { MODULES_FILE, resultArtifacts, resultDir, unlessCached } from './shared.js';
 
@@ -20,6 +21,7 @@ export const storeResult: Step<BuildContext> = {
   skip: unlessCached,
   async run(ctx) {
     const { plan, results } = ctx;
+    const fork = forkOf(plan);
     const binary = results.get('binary');
     const applied = results.maybe('applied');
     const recipe = results.get('recipe');
@@ -45,16 +47,16 @@ export const storeResult: Step<BuildContext> = {
       method: recipe.method,
       reason: plan.reason,
       inspection: { method: inspection.method, evidence: inspection.evidence },
-      fork: plan.fork
+      fork: fork
         ? {
-            name: plan.fork.name,
-            patches: plan.fork.patches.map((p) => ({
+            name: fork.name,
+            patches: fork.patches.map((p) => ({
               file: p.name,
               sha256: p.sha256,
               ...(p.fetched ? { url: p.source } : {}),
             })),
             binary: plan.binaryName,
-            package: plan.fork.packageName,
+            package: fork.packageName,
           }
         : undefined,
       patch:

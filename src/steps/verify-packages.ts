@@ -45,7 +45,7 @@ export const verifyPackages: Step<BuildContext> = {
           version: plan.reportsVersion,
           fsPackage: plan.fsPackage,
           marker:
-            (results.maybe('recipe') ?? plan.recipe)?.marker ??
+            (results.maybe('recipe') ?? (plan.kind === 'upstream' ? plan.recipe : undefined))?.marker ??
             results.get('record').verification.checks.some((c) => c.name === 'nokmem marker'),
           // the binary this build verified (or the cache's, proven when it was stored), by its sha256
           proven: {

@@ -7,14 +7,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DockerEngine } from '../../src/docker.ts';
 import {
-  type BuildPlan,
   type BuildRequest,
   type BuildResults,
   type Deps,
-  type PlanningContext,
+  type Plan,
+  type Preflighted,
+  type RequestCommon,
   type ResolvedPlan,
   Results,
 } from '../../src/context.ts';
+import type { ReleaseVersion } from '../../src/version.ts';
 import { silentLogger } from '../../src/log.ts';
 import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR } from '../../src/specs.ts';
 import { resolve } from '../../src/steps/resolve.ts';
@@ -36,7 +38,12 @@ export async function removeTempDirs(): Promise<void> {
   for (const dir of made.splice(0)) await rm(dir, { recursive: true, force: true });
 }
 
-export function buildRequest(root: string, overrides: Partial<BuildRequest> = {}): BuildRequest {
+/** An upstream request by default; `{ fork: name, version: undefined }` makes it a fork's. */
+export function buildRequest(
+  root: string,
+  overrides: Partial<RequestCommon> &
+    ({ version?: ReleaseVersion; fork?: undefined } | { fork: string; version: undefined }) = {},
+): BuildRequest {
   return {
     component: 'runc',
     version: parseVersion('runc', 'v1.0.0-rc5'),
@@ -56,7 +63,7 @@ export function buildRequest(root: string, overrides: Partial<BuildRequest> = {}
     allowToolchainRisk: false,
     provenance: { builderId: 'urn:nokmem:builder:test' },
     ...overrides,
-  };
+  } as BuildRequest;
 }
 
 export interface TestDeps extends Deps {
@@ -78,13 +85,11 @@ export function testDeps(runner = fakeRunner(), fake = new FakeDocker()): TestDe
 
 /** The resolved plan of a request, made by the real resolve step (specs/ of this repository). */
 export async function resolved(request: BuildRequest, deps: Deps = testDeps()): Promise<ResolvedPlan> {
-  const ctx: PlanningContext = { request, deps };
-  await resolve.run(ctx);
-  return ctx.resolved!;
+  return resolve(request, deps);
 }
 
 /** A whole plan for steps after preflight, without running preflight (no engine here). */
-export async function plan(request: BuildRequest, overrides: Partial<BuildPlan> = {}): Promise<BuildPlan> {
+export async function plan(request: BuildRequest, overrides: Partial<Preflighted> = {}): Promise<Plan> {
   return Object.freeze({
     ...(await resolved(request)),
     image: 'nokmem-builder:debian-go1.19',
@@ -103,4 +108,16 @@ export async function runcTree(era: string, into: string): Promise<string> {
   await cp(path.join(FIXTURES, 'runc/base'), into, { recursive: true });
   await cp(path.join(FIXTURES, 'runc/eras', era), into, { recursive: true, force: true });
   return into;
+}
+
+/** The plan, which the test expects to be an upstream release's (it fails otherwise). */
+export function upstreamOf<P extends ResolvedPlan>(p: P): Extract<P, { kind: 'upstream' }> {
+  if (p.kind !== 'upstream') throw new Error(`expected an upstream plan, got a ${p.kind}'s`);
+  return p as Extract<P, { kind: 'upstream' }>;
+}
+
+/** The plan, which the test expects to be a fork's (it fails otherwise). */
+export function forkPlanOf<P extends ResolvedPlan>(p: P): Extract<P, { kind: 'fork' }> {
+  if (p.kind !== 'fork') throw new Error(`expected a fork's plan, got an ${p.kind} one`);
+  return p as Extract<P, { kind: 'fork' }>;
 }

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { CommandFailed, UserError } from '../../../src/errors.ts';
 import { compileInDocker } from '../../../src/steps/compile-in-docker.ts';
 import { FakeDocker } from '../../helpers/fakes.ts';
-import { buildRequest, newResults, plan, removeTempDirs, tempDir, testDeps } from '../../helpers/steps.ts';
+import { buildRequest, newResults, plan, removeTempDirs, tempDir, testDeps, upstreamOf } from '../../helpers/steps.ts';
 
 after(removeTempDirs);
 
@@ -14,7 +14,7 @@ after(removeTempDirs);
 async function compiling(make: 'builds' | 'fails' | 'makes nothing') {
   const root = await tempDir();
   const request = buildRequest(root);
-  const p = await plan(request);
+  const p = upstreamOf(await plan(request));
   const results = newResults();
   const tree = path.join(root, 'work', 'src');
   await mkdir(tree, { recursive: true });

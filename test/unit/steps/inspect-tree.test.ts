@@ -12,6 +12,7 @@ import {
   tempDir,
   testDeps,
   removeTempDirs,
+  upstreamOf,
 } from '../../helpers/steps.ts';
 
 after(removeTempDirs);
@@ -29,7 +30,7 @@ describe('inspect tree', () => {
     const { ctx, results } = await inspecting('v1.0.0-rc5', buildRequest('/tmp/i'));
     await inspectTree.run(ctx);
     assert.equal(results.get('inspection').method, 'source-patch');
-    assert.equal(results.get('recipe'), ctx.plan.recipe);
+    assert.equal(results.get('recipe'), upstreamOf(ctx.plan).recipe);
     assert.equal(results.get('toolchain').go, '1.19.8');
   });
 
