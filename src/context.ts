@@ -89,6 +89,20 @@ export interface Artifact {
     | 'sums-signature';
 }
 
+/** What the tree inspection decides, recorded once: later steps read the recipe and the toolchain only from here. */
+export interface TreeDecision {
+  /** The method as the tree's libcontainer shows it (it agreed with specs/, or for a fork it decided). */
+  readonly inspection: TreeInspection;
+  /** The plan's recipe, or for a fork the one its tree decides. */
+  readonly recipe: Recipe;
+  /** The plan's toolchain, with the risk the tree shows when --allow-toolchain-risk accepted it (none in a prepare). */
+  readonly toolchain?: ToolchainChoice;
+  /** What the tree states of the Go it needs (its minimum, its Go check, the reflect2 it vendors). */
+  readonly treeToolchain: TreeToolchainFacts;
+  /** What the tree's own build scripts said (Go check, linkage, version); undefined when they were not asked. */
+  readonly treeBuild?: TreeBuildAnswers;
+}
+
 /** The results of a build, by phase; each is set once, by the step named beside it. */
 export interface BuildResults {
   // source: fetch source, check out, inspect tree, apply nokmem method
@@ -97,14 +111,8 @@ export interface BuildResults {
   sources: SourceCache;
   commitTime: number;
   tree: string;
-  inspection: TreeInspection;
-  treeToolchain: TreeToolchainFacts;
-  /** inspect tree: what the tree's own build scripts said (its Go check, its linkage, its version) */
-  treeBuild: TreeBuildAnswers;
-  /** inspect tree: the plan's recipe, or for a fork the one its tree decides */
-  recipe: Recipe;
-  /** inspect tree: the plan's toolchain, with the risk the tree shows when --allow-toolchain-risk accepted it */
-  toolchain: ToolchainChoice;
+  /** inspect tree: everything the tree decides, once */
+  decision: TreeDecision;
   applied: AppliedPatch;
   // build: reuse cached build | compile, verify, store result
   /** reuse cached build: the cached result's directory */

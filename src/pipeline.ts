@@ -183,13 +183,15 @@ export async function prepare(
 /** A markdown summary of a build (the GitHub Actions job summary): what was built, how, and what was proven. */
 export function jobSummary(result: BuildResult): string {
   const { plan, record } = result;
+  // what the build recorded (a risk the tree showed is there), else what the plan chose
+  const toolchain = record?.toolchain ?? plan.toolchain;
   const lines = [`### ${planTitle(plan)}: ${record ? 'nokmem, verified' : 'planned'}`, ''];
   lines.push('| | |', '|---|---|');
   lines.push(
     `| source | \`${plan.source.commit}\` (${plan.source.tag}) |`,
     `| method | ${record?.method ?? (plan.kind === 'upstream' ? plan.method : 'decided by the tree')} |`,
     `| image | \`${plan.image}\` |`,
-    `| toolchain | Go ${plan.toolchain?.go ?? '?'}: ${plan.toolchain?.why ?? ''}${plan.toolchain?.risk ? ` — RISK: ${plan.toolchain.risk}` : ''} |`,
+    `| toolchain | Go ${toolchain?.go ?? '?'}: ${toolchain?.why ?? ''}${toolchain?.risk ? ` — RISK: ${toolchain.risk}` : ''} |`,
     `| cache hit | ${result.cacheHit ? 'yes' : 'no'} |`,
   );
   if (record) {

@@ -15,7 +15,7 @@ export const applyNokmemMethod: Step<SourceContext> = {
   writes: true,
   skip: unlessCached,
   async run(ctx) {
-    const { method, make, patch } = ctx.results.get('recipe');
+    const { method, make, patch } = ctx.results.get('decision').recipe;
     if (method === 'build-tag') throw new StepSkipped(`build tag: ${make.join(' ')}`);
     if (method === 'none' || !patch) throw new StepSkipped('not affected: built as upstream ships it (--force)');
     const applied = ctx.results.set('applied', await applyRecipe(ctx.results.get('tree'), patch.root, patch.recipe));

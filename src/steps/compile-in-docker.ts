@@ -19,7 +19,7 @@ export const compileInDocker: Step<BuildContext> = {
     const { plan, results } = ctx;
     const { docker, log } = ctx.deps;
     const tree = results.get('tree');
-    const { make, env } = results.get('recipe');
+    const { make, env } = results.get('decision').recipe;
     const goCache = goBuildCache(ctx);
     await docker.prepareWritable(goCache);
     // A project that picks its own GOCACHE inside the tree gets the shared cache mounted there (made here, so that

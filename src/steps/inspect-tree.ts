@@ -2,9 +2,10 @@
 // version it must agree with specs/versions.yaml (and with a fork's claimed version), or the build stops with
 // both answers: either the table or the tree is wrong. Then ask the tree's own build scripts (src/tree-build.ts)
 // what they will do with the chosen toolchain, before any compile: their Go check has the last word on the Go,
-// and their linkage and version must be what specs/ say.
+// and their linkage and version must be what specs/ say. All it decides is one value, the TreeDecision, set once:
+// every later step reads the recipe, the toolchain and the tree's answers from there.
 
-import type { ForkResolved, Recipe, SourceContext } from '../context.js';
+import type { ForkResolved, Recipe, SourceContext, TreeDecision } from '../context.js';
 import { InputError, PinMismatch } from '../errors.js';
 import { type TreeInspection, inspectTree as inspectLibcontainer } from '../inspect-tree.js';
 import { planTitle } from '../plan.js';
@@ -13,6 +14,7 @@ import { askTree } from '../tree-build.js';
 import {
   type ToolchainChoice,
   ToolchainRefused,
+  type TreeToolchainFacts,
   describeSafeRange,
   loadToolchains,
   readTreeToolchainFacts,
@@ -27,9 +29,8 @@ const asInspected = (method: string) => (method === 'none' ? 'not-affected' : me
  * like the method, the data in specs/ is checked against the tree, and the tree wins. Returns the toolchain with
  * the risk the tree shows, when --allow-toolchain-risk accepted it.
  */
-async function checkToolchain(ctx: SourceContext, tree: string): Promise<ToolchainChoice | undefined> {
+async function checkToolchain(ctx: SourceContext, facts: TreeToolchainFacts): Promise<ToolchainChoice | undefined> {
   const { plan } = ctx;
-  const facts = ctx.results.set('treeToolchain', await readTreeToolchainFacts(tree));
   // how the tree compares Go versions is not judged from its text here: its own check is run (askTheTree)
   const needs = {
     upstream: plan.toolchainNeeds.upstream,
@@ -111,33 +112,35 @@ const disagree = (found: TreeInspection, what: string, said: string) =>
  * The tree's own build scripts, asked with the chosen toolchain (kubernetes) or read (runc). `nokmem prepare` chooses
  * no builder image: kubernetes' scripts are then not run.
  */
-async function askTheTree(ctx: SourceContext, tree: string, recipe: Recipe, toolchain?: ToolchainChoice) {
-  const { plan, results } = ctx;
+async function askTheTree(
+  ctx: SourceContext,
+  tree: string,
+  recipe: Recipe,
+  facts: TreeToolchainFacts,
+  toolchain?: ToolchainChoice,
+) {
+  const { plan } = ctx;
   const { log } = ctx.deps;
   const what = planTitle(plan);
   if (!toolchain && plan.component === 'kubelet') {
     log.info("  the tree's own Go check and linkage: not asked (no builder image is chosen: nothing is compiled)");
-    return;
+    return undefined;
   }
-  const answers = results.set(
-    'treeBuild',
-    await askTree(
-      {
-        component: plan.component,
-        tree,
-        mountPath: plan.mountPath,
-        image: toolchain?.image ?? '',
-        env: recipe.env,
-        make: recipe.make,
-      },
-      ctx.deps.docker,
-    ),
+  const answers = await askTree(
+    {
+      component: plan.component,
+      tree,
+      mountPath: plan.mountPath,
+      image: toolchain?.image ?? '',
+      env: recipe.env,
+      make: recipe.make,
+    },
+    ctx.deps.docker,
   );
   const check = answers.goCheck;
   if (check) {
     log.info(`  ${check.from}: Go ${check.go} ${check.ok ? 'passes' : `is refused (${check.said})`}`);
     if (!check.ok) {
-      const facts = results.get('treeToolchain');
       const needs = {
         upstream: plan.toolchainNeeds.upstream,
         minimumGo: facts.minimumGo?.version ?? plan.toolchainNeeds.minimumGo,
@@ -163,6 +166,7 @@ async function askTheTree(ctx: SourceContext, tree: string, recipe: Recipe, tool
         `${plan.reportsVersion}; a release binary prints its VERSION file: record what it prints ` +
         `(${plan.kind === 'fork' ? "the fork's version" : `${plan.component}.reports`}) or check the source`,
     );
+  return answers;
 }
 
 export const inspectTree: Step<SourceContext> = {
@@ -172,13 +176,15 @@ export const inspectTree: Step<SourceContext> = {
   async run(ctx) {
     const { plan, results } = ctx;
     const tree = results.get('tree');
-    const found = results.set('inspection', await inspectLibcontainer(tree, plan.libcontainerRoot));
-    ctx.deps.log.info(`  ${found.method}: ${found.evidence}`);
-    const toolchain = await checkToolchain(ctx, tree);
-    if (toolchain) results.set('toolchain', toolchain);
-    if (plan.kind === 'upstream' && asInspected(plan.method) !== found.method)
-      throw disagree(found, `specs/versions.yaml for ${planTitle(plan)}`, asInspected(plan.method));
-    const recipe = results.set('recipe', plan.kind === 'fork' ? forkTreeRecipe(ctx, plan, found) : plan.recipe);
-    await askTheTree(ctx, tree, recipe, toolchain);
+    const inspection = await inspectLibcontainer(tree, plan.libcontainerRoot);
+    ctx.deps.log.info(`  ${inspection.method}: ${inspection.evidence}`);
+    const treeToolchain = await readTreeToolchainFacts(tree);
+    const toolchain = await checkToolchain(ctx, treeToolchain);
+    if (plan.kind === 'upstream' && asInspected(plan.method) !== inspection.method)
+      throw disagree(inspection, `specs/versions.yaml for ${planTitle(plan)}`, asInspected(plan.method));
+    const recipe = plan.kind === 'fork' ? forkTreeRecipe(ctx, plan, inspection) : plan.recipe;
+    const treeBuild = await askTheTree(ctx, tree, recipe, treeToolchain, toolchain);
+    const decision: TreeDecision = { inspection, recipe, toolchain, treeToolchain, treeBuild };
+    results.set('decision', Object.freeze(decision));
   },
 };

@@ -24,9 +24,7 @@ export const storeResult: Step<BuildContext> = {
     const fork = forkOf(plan);
     const binary = results.get('binary');
     const applied = results.maybe('applied');
-    const recipe = results.get('recipe');
-    const toolchain = results.maybe('toolchain') ?? plan.toolchain;
-    const inspection = results.get('inspection');
+    const { recipe, toolchain, inspection, treeToolchain, treeBuild } = results.get('decision');
     const files: DirContent = { [plan.binaryName]: { copyFrom: binary } };
     const digests: BuildRecord['files'] = { [plan.binaryName]: await sha256File(binary) };
     if (applied) {
@@ -74,14 +72,14 @@ export const storeResult: Step<BuildContext> = {
             image: toolchain.image,
             go: toolchain.go,
             why: toolchain.why,
-            tree: results.maybe('treeToolchain') ?? {},
+            tree: treeToolchain,
             expected: plan.toolchainNeeds,
             ...(toolchain.risk ? { risk: toolchain.risk } : {}),
             ...(toolchain.behaviour?.length ? { behaviour: toolchain.behaviour } : {}),
             ...(toolchain.restoreEnv ? { restoreEnv: toolchain.restoreEnv } : {}),
           }
         : undefined,
-      link: { ...plan.link, tree: results.maybe('treeBuild')?.link.evidence ?? 'not asked' },
+      link: { ...plan.link, tree: treeBuild?.link.evidence ?? 'not asked' },
       image: { reference: plan.image, id: plan.imageId ?? '' },
       flags: { make: [...recipe.make], env: { ...recipe.env } },
       files: digests,

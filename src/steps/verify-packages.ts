@@ -20,6 +20,9 @@ export const verifyPackages: Step<BuildContext> = {
     const { plan, results } = ctx;
     const workspace = results.get('workspace');
     const packages = results.get('packages');
+    const record = results.get('record');
+    const binary = record.files[plan.binaryName];
+    if (!binary) throw new Error(`bug: the build record has no ${plan.binaryName}`);
     // SHA256SUMS lists the result files too: check against the whole output as it will be written.
     const staged = await mkdtemp(path.join(workspace, '.verify-'));
     const cleanup = [staged];
@@ -44,13 +47,13 @@ export const verifyPackages: Step<BuildContext> = {
           tag: plan.version.tag,
           version: plan.reportsVersion,
           fsPackage: plan.fsPackage,
-          marker:
-            (results.maybe('recipe') ?? (plan.kind === 'upstream' ? plan.recipe : undefined))?.marker ??
-            results.get('record').verification.checks.some((c) => c.name === 'nokmem marker'),
+          // the build record says what the tree decided (a binary built to carry the marker was checked for it),
+          // whether this run compiled it or reused it
+          marker: record.verification.checks.some((c) => c.name === 'nokmem marker'),
           // the binary this build verified (or the cache's, proven when it was stored), by its sha256
           proven: {
-            sha256: results.get('record').files[plan.binaryName]!.sha256,
-            checks: results.get('record').verification.checks,
+            sha256: binary.sha256,
+            checks: record.verification.checks,
           },
         },
       });

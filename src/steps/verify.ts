@@ -16,6 +16,7 @@ export const verify: Step<BuildContext> = {
   async run(ctx) {
     const { plan, results } = ctx;
     const tree = results.get('tree');
+    const decision = results.get('decision');
     const verdict = await verifyBinary(
       {
         binary: results.get('binary'),
@@ -23,8 +24,8 @@ export const verify: Step<BuildContext> = {
         tag: plan.version.tag,
         commit: plan.source.commit,
         // what the tree's VERSION file makes it print (runc v1.0.0-rc90 says 1.0.0-rc10), as specs/ expect
-        version: results.maybe('treeBuild')?.version ?? plan.reportsVersion,
-        expect: { fsPackage: plan.fsPackage, marker: results.get('recipe').marker },
+        version: decision.treeBuild?.version ?? plan.reportsVersion,
+        expect: { fsPackage: plan.fsPackage, marker: decision.recipe.marker },
       },
       {
         // The packager session when packaging follows (it serves the commands that do not run the binary).

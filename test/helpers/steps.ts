@@ -15,6 +15,8 @@ import {
   type RequestCommon,
   type ResolvedPlan,
   Results,
+  type TreeDecision,
+  type UpstreamResolved,
 } from '../../src/context.ts';
 import type { ReleaseVersion } from '../../src/version.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -120,4 +122,14 @@ export function upstreamOf<P extends ResolvedPlan>(p: P): Extract<P, { kind: 'up
 export function forkPlanOf<P extends ResolvedPlan>(p: P): Extract<P, { kind: 'fork' }> {
   if (p.kind !== 'fork') throw new Error(`expected a fork's plan, got an ${p.kind} one`);
   return p as Extract<P, { kind: 'fork' }>;
+}
+
+/** The tree inspection's decision for an upstream plan whose tree agrees (what inspect tree would set). */
+export function agreedDecision(p: UpstreamResolved & Partial<Preflighted>): TreeDecision {
+  return {
+    inspection: { method: 'source-patch', evidence: 'Apply calls it', marker: false, layout: 'gopath' },
+    recipe: p.recipe,
+    toolchain: p.toolchain,
+    treeToolchain: {},
+  };
 }

@@ -120,7 +120,7 @@ describe('inspect tree asks the tree', () => {
   it('agreement: the answers are kept for the record', async () => {
     const { ctx, results } = await inspectingKubelet(said('pass', 'cgo'));
     await inspectTree.run(ctx);
-    assert.equal(results.get('treeBuild').link.mode, 'cgo');
+    assert.equal(results.get('decision').treeBuild?.link.mode, 'cgo');
   });
 
   it("runc: a VERSION the data does not expect stops the build with both answers (rc90's says rc10)", async () => {
@@ -142,6 +142,6 @@ describe('inspect tree asks the tree', () => {
     await mkdir(tree90, { recursive: true });
     again.set('tree', tree90);
     await inspectTree.run({ request: rc90, deps: testDeps(), plan: await plan(rc90), results: again });
-    assert.equal(again.get('treeBuild').version, '1.0.0-rc10');
+    assert.equal(again.get('decision').treeBuild?.version, '1.0.0-rc10');
   });
 });

@@ -13,6 +13,7 @@ import {
   testDeps,
   removeTempDirs,
   upstreamOf,
+  agreedDecision,
 } from '../../helpers/steps.ts';
 import { parseVersion } from '../../../src/version.ts';
 
@@ -25,7 +26,7 @@ async function applying(era: string, version: string) {
   const results = newResults();
   results.set('workspace', root);
   results.set('tree', await runcTree(era, path.join(root, 'src')));
-  results.set('recipe', plan.recipe);
+  results.set('decision', agreedDecision(plan));
   return { ctx: { request, deps: testDeps(), plan, results }, results, root };
 }
 

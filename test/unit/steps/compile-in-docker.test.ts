@@ -6,7 +6,16 @@ import { after, describe, it } from 'node:test';
 import { CommandFailed, UserError } from '../../../src/errors.ts';
 import { compileInDocker } from '../../../src/steps/compile-in-docker.ts';
 import { FakeDocker } from '../../helpers/fakes.ts';
-import { buildRequest, newResults, plan, removeTempDirs, tempDir, testDeps, upstreamOf } from '../../helpers/steps.ts';
+import {
+  buildRequest,
+  newResults,
+  plan,
+  removeTempDirs,
+  tempDir,
+  testDeps,
+  upstreamOf,
+  agreedDecision,
+} from '../../helpers/steps.ts';
 
 after(removeTempDirs);
 
@@ -19,7 +28,7 @@ async function compiling(make: 'builds' | 'fails' | 'makes nothing') {
   const tree = path.join(root, 'work', 'src');
   await mkdir(tree, { recursive: true });
   results.set('tree', tree);
-  results.set('recipe', p.recipe!);
+  results.set('decision', agreedDecision(p));
   const fake = new FakeDocker({
     engine: '27.0.0',
     containers: [

@@ -4,7 +4,16 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { BuildRecord } from '../../../src/context.ts';
 import { storeResult } from '../../../src/steps/store-result.ts';
-import { buildRequest, newResults, plan, removeTempDirs, tempDir, testDeps, upstreamOf } from '../../helpers/steps.ts';
+import {
+  buildRequest,
+  newResults,
+  plan,
+  removeTempDirs,
+  tempDir,
+  testDeps,
+  upstreamOf,
+  agreedDecision,
+} from '../../helpers/steps.ts';
 
 after(removeTempDirs);
 
@@ -17,8 +26,7 @@ describe('store result', () => {
     const binary = path.join(root, 'runc');
     await writeFile(binary, 'ELF nokmem');
     results.set('binary', binary);
-    results.set('recipe', p.recipe!);
-    results.set('inspection', { method: 'source-patch', evidence: 'Apply calls it', marker: false, layout: 'gopath' });
+    results.set('decision', agreedDecision(p));
     results.set('applied', { diff: '--- a\n+++ b\n', files: ['memory.go'], removedImports: [] });
     results.set('commitTime', 1519252845);
     results.set('goUsed', 'go1.19.8 linux/amd64');
@@ -32,8 +40,8 @@ describe('store result', () => {
     assert.deepEqual(record, JSON.parse(JSON.stringify(results.get('record'))));
     assert.equal(record.method, 'source-patch');
     assert.equal(record.source.commitTime, 1519252845);
-    assert.equal(record.patch?.recipeDigest, p.recipe!.patch!.digest);
-    assert.deepEqual(record.flags.make, [...p.recipe!.make]);
+    assert.equal(record.patch?.recipeDigest, p.recipe.patch?.digest);
+    assert.deepEqual(record.flags.make, [...p.recipe.make]);
     assert.equal(record.image.id, p.imageId);
     assert.deepEqual(
       results.get('result').map((a) => [a.name, a.kind, path.dirname(a.path) === dir]),
