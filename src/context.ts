@@ -10,6 +10,7 @@ import type { Runner } from './runner.js';
 import type { SigningConfig, SigningKey } from './signing.js';
 import type { SourceCache } from './source.js';
 import type { VendoredModule } from './vendored.js';
+import type { RunWorkspace } from './workspace.js';
 import type { TreeInspection } from './inspect-tree.js';
 import type { Plan, Recipe, ResolvedPlan } from './plan.js';
 import type { TreeBuildAnswers } from './tree-build.js';
@@ -106,8 +107,6 @@ export interface TreeDecision {
 /** The results of a build, by phase; each is set once, by the step named beside it. */
 export interface BuildResults {
   // source: fetch source, check out, inspect tree, apply nokmem method
-  /** signing key or check out, whichever runs first */
-  workspace: string;
   sources: SourceCache;
   commitTime: number;
   tree: string;
@@ -128,6 +127,8 @@ export interface BuildResults {
   result: readonly Artifact[];
   // packages: signing key, reuse cached packages | package RPM, sign and attest, verify packages, store packages
   signingKey: SigningKey;
+  /** signing key: the packager session that packaging, signing and the proofs share */
+  packager: DockerEngine;
   packageKey: string;
   /** package RPM: where this run assembles its packages and attestations */
   packageDir: string;
@@ -173,6 +174,8 @@ export interface SourceContext {
   readonly deps: Deps;
   readonly plan: ResolvedPlan | Plan;
   readonly results: Results<BuildResults>;
+  /** This run's workspace, owned by the pipeline (made on first use, removed when the run ends). */
+  readonly workspace: RunWorkspace;
 }
 
 /** `nokmem build`, after planning. */

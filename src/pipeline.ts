@@ -63,6 +63,8 @@ import { storeResult } from './steps/store-result.js';
 import { verify } from './steps/verify.js';
 import { verifyPackages } from './steps/verify-packages.js';
 import { writeOutput } from './steps/write-output.js';
+import { runWorkspace } from './steps/shared.js';
+import type { RunWorkspace } from './workspace.js';
 
 /**
  * Planning: plain functions, each returning its part of the plan (they write nothing); the plan is made here,
@@ -109,10 +111,11 @@ export interface BuildResult {
   dryRun: boolean;
 }
 
-async function cleanWorkspace(results: Results<BuildResults>): Promise<void> {
+/** The run's end: the signing key's private home and the workspace go. */
+async function cleanWorkspace(results: Results<BuildResults>, workspace: RunWorkspace): Promise<void> {
   await results.maybe('signingKey')?.dispose();
-  const workspace = results.maybe('workspace');
-  if (workspace) await rm(workspace, { recursive: true, force: true });
+  const dir = workspace.made();
+  if (dir) await rm(dir, { recursive: true, force: true });
 }
 
 /** The plan of a request: resolve, then preflight (logged as the first steps of `total`, with their reports). */
@@ -133,8 +136,9 @@ export async function build(request: BuildRequest, deps: Deps): Promise<BuildRes
   const steps: StepReport[] = [];
   const made = await plan(request, deps, steps, total);
   const results = new Results<BuildResults>();
+  const workspace = runWorkspace(request, deps, made);
   try {
-    const ctx: BuildContext = { request, deps, plan: made, results };
+    const ctx: BuildContext = { request, deps, plan: made, results, workspace };
     steps.push(...(await runSteps(buildSteps, ctx, { ...log, first: planSteps.length, total })));
     return {
       plan: made,
@@ -149,7 +153,7 @@ export async function build(request: BuildRequest, deps: Deps): Promise<BuildRes
       dryRun: request.dryRun,
     };
   } finally {
-    await cleanWorkspace(results);
+    await cleanWorkspace(results, workspace);
   }
 }
 
@@ -165,8 +169,10 @@ export async function prepare(
   const steps: StepReport[] = [];
   const plan = await runPlanStep(resolve, () => resolve(request, deps), 0, { ...log, total }, steps);
   const results = new Results<BuildResults>();
+  const workspace = runWorkspace(request, deps, plan);
   try {
-    steps.push(...(await runSteps(prepareSteps, { request, deps, plan, results }, { ...log, first: 1, total })));
+    const ctx = { request, deps, plan, results, workspace };
+    steps.push(...(await runSteps(prepareSteps, ctx, { ...log, first: 1, total })));
     if (!request.dryRun) {
       const tree = results.get('tree');
       // rename, or a copy across file systems
@@ -176,7 +182,7 @@ export async function prepare(
     }
     return { plan, steps };
   } finally {
-    await cleanWorkspace(results);
+    await cleanWorkspace(results, workspace);
   }
 }
 

@@ -9,7 +9,7 @@ import { CommandFailed, UserError } from '../errors.js';
 import { forkOf } from '../plan.js';
 import type { Step } from '../step.js';
 import { vendoredModules } from '../vendored.js';
-import { goBuildCache, imageFactsDir, unlessCached, workspaceOf } from './shared.js';
+import { goBuildCache, imageFactsDir, unlessCached } from './shared.js';
 
 export const compileInDocker: Step<BuildContext> = {
   name: 'compile in Docker',
@@ -36,7 +36,7 @@ export const compileInDocker: Step<BuildContext> = {
     await mkdir(path.dirname(logFile), { recursive: true });
     // GOPATH is /go, owned by root in the image: a Makefile that installs dependency archives into $GOPATH/pkg
     // (`go build -i`, runc rc2-rc4) gets a writable one of its own, and upstream's build stays as it is.
-    const gopathPkg = path.join(await workspaceOf(ctx), 'gopath-pkg');
+    const gopathPkg = path.join(await ctx.workspace.dir(), 'gopath-pkg');
     await mkdir(gopathPkg, { recursive: true });
     await docker.prepareWritable(gopathPkg);
     const mounts = [

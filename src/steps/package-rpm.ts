@@ -7,7 +7,7 @@ import { buildRpm } from '../rpm/build.js';
 import { PACKAGES } from '../rpm/spec.js';
 import { forkOf } from '../plan.js';
 import type { Step } from '../step.js';
-import { unlessPackagesCached, workspaceOf } from './shared.js';
+import { binaryOf, unlessPackagesCached } from './shared.js';
 
 export function methodSummary(record: BuildRecord): string {
   // An accepted toolchain risk travels with the package, where the people who install it can read it.
@@ -29,10 +29,10 @@ export const packageRpm: Step<BuildContext> = {
     const { plan, results } = ctx;
     const fork = forkOf(plan);
     const record = results.get('record');
-    const workspace = await workspaceOf(ctx);
+    const workspace = await ctx.workspace.dir();
     const packageDir = results.set('packageDir', path.join(workspace, 'packages'));
     await mkdir(packageDir, { recursive: true });
-    const binary = results.get('result').find((a) => a.kind === 'binary')!;
+    const binary = binaryOf(results.get('result'));
     const rpm = await buildRpm(
       binary.path,
       {
@@ -54,7 +54,7 @@ export const packageRpm: Step<BuildContext> = {
         },
       },
       workspace,
-      results.get('signingKey').packager,
+      results.get('packager'),
       ctx.request.packagerImage,
     );
     const name = path.basename(rpm.file);

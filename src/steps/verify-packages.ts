@@ -18,7 +18,7 @@ export const verifyPackages: Step<BuildContext> = {
   skip: unlessPackagesCached,
   async run(ctx) {
     const { plan, results } = ctx;
-    const workspace = results.get('workspace');
+    const workspace = await ctx.workspace.dir();
     const packages = results.get('packages');
     const record = results.get('record');
     const binary = record.files[plan.binaryName];
@@ -26,7 +26,7 @@ export const verifyPackages: Step<BuildContext> = {
     // SHA256SUMS lists the result files too: check against the whole output as it will be written.
     const staged = await mkdtemp(path.join(workspace, '.verify-'));
     const cleanup = [staged];
-    const docker = results.get('signingKey').packager;
+    const docker = results.get('packager');
     try {
       await docker.prepareWritable(staged);
       for (const a of [...packages, ...results.get('result')])

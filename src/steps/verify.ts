@@ -29,11 +29,11 @@ export const verify: Step<BuildContext> = {
       },
       {
         // The packager session when packaging follows (it serves the commands that do not run the binary).
-        docker: ctx.results.maybe('signingKey')?.packager ?? ctx.deps.docker,
+        docker: results.maybe('packager') ?? ctx.deps.docker,
         runner: ctx.deps.runner,
         toolImage: plan.image,
         sandboxImage: ctx.request.packagerImage,
-        scratchRoot: results.get('workspace'),
+        scratchRoot: await ctx.workspace.dir(),
         functional: ctx.request.functional,
       },
     );

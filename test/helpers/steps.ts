@@ -1,7 +1,7 @@
 // The setup of the step unit tests: a request as the command line would make it, deps with the fakes, a plan
 // made by the real planning steps, and a tree made from the runc fixture of one era. No Docker, no network.
 
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import {
   type UpstreamResolved,
 } from '../../src/context.ts';
 import type { ReleaseVersion } from '../../src/version.ts';
+import { RunWorkspace } from '../../src/workspace.ts';
 import { silentLogger } from '../../src/log.ts';
 import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR } from '../../src/specs.ts';
 import { resolve } from '../../src/steps/resolve.ts';
@@ -132,4 +133,13 @@ export function agreedDecision(p: UpstreamResolved & Partial<Preflighted>): Tree
     toolchain: p.toolchain,
     treeToolchain: {},
   };
+}
+
+/** A run workspace as the pipeline makes it (under the request's cache), or a fixed directory. */
+export function testWorkspace(request: BuildRequest, fixed?: string): RunWorkspace {
+  return new RunWorkspace(async () => {
+    if (fixed) return fixed;
+    await mkdir(path.join(request.cacheDir, 'work'), { recursive: true });
+    return mkdtemp(path.join(request.cacheDir, 'work', 'test-'));
+  });
 }

@@ -18,6 +18,7 @@ import {
   tempDir,
   testDeps,
   forkPlanOf,
+  testWorkspace,
 } from '../../helpers/steps.ts';
 
 after(removeTempDirs);
@@ -40,7 +41,11 @@ async function patching(patches: ForkPatch[]) {
   const plan = Object.freeze({ ...planned, fork: { ...planned.fork, patches } });
   const results = newResults();
   results.set('tree', await runcTree('v1.0.0-rc5', path.join(root, 'src')));
-  return { ctx: { request, deps: { ...testDeps(), runner: realRunner }, plan, results }, results, root };
+  return {
+    ctx: { request, deps: { ...testDeps(), runner: realRunner }, plan, results, workspace: testWorkspace(request) },
+    results,
+    root,
+  };
 }
 
 describe('apply fork patches', () => {

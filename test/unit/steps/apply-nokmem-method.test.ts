@@ -14,6 +14,7 @@ import {
   removeTempDirs,
   upstreamOf,
   agreedDecision,
+  testWorkspace,
 } from '../../helpers/steps.ts';
 import { parseVersion } from '../../../src/version.ts';
 
@@ -24,10 +25,9 @@ async function applying(era: string, version: string) {
   const request = buildRequest(root, { version: parseVersion('runc', version) });
   const plan = upstreamOf(await resolved(request));
   const results = newResults();
-  results.set('workspace', root);
   results.set('tree', await runcTree(era, path.join(root, 'src')));
   results.set('decision', agreedDecision(plan));
-  return { ctx: { request, deps: testDeps(), plan, results }, results, root };
+  return { ctx: { request, deps: testDeps(), plan, results, workspace: testWorkspace(request, root) }, results, root };
 }
 
 describe('apply nokmem method', () => {

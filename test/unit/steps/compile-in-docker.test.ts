@@ -15,6 +15,7 @@ import {
   testDeps,
   upstreamOf,
   agreedDecision,
+  testWorkspace,
 } from '../../helpers/steps.ts';
 
 after(removeTempDirs);
@@ -43,7 +44,13 @@ async function compiling(make: 'builds' | 'fails' | 'makes nothing') {
       },
     ],
   });
-  return { ctx: { request, deps: testDeps(undefined, fake), plan: p, results }, results, fake, root, p };
+  return {
+    ctx: { request, deps: testDeps(undefined, fake), plan: p, results, workspace: testWorkspace(request) },
+    results,
+    fake,
+    root,
+    p,
+  };
 }
 
 describe('compile in Docker', () => {
@@ -60,7 +67,7 @@ describe('compile in Docker', () => {
     );
     // `go build -i` (runc rc2-rc4) installs archives into $GOPATH/pkg: the build user gets a writable one of its own
     const pkg = run!.mounts.find((m) => m.container === '/go/pkg')!;
-    assert.ok(pkg.host.startsWith(results.get('workspace')) && !pkg.readOnly, pkg.host);
+    assert.ok(pkg.host.startsWith(ctx.workspace.made() ?? '(no workspace)') && !pkg.readOnly, pkg.host);
     assert.ok(fake.writable.includes(pkg.host), 'handed to the build user');
     assert.equal(results.get('binary'), path.join(results.get('tree'), p.artifact));
     assert.match(results.get('goUsed'), /^go1\.19\.8/);

@@ -13,6 +13,7 @@ import {
   testDeps,
   removeTempDirs,
   upstreamOf,
+  testWorkspace,
 } from '../../helpers/steps.ts';
 
 after(removeTempDirs);
@@ -22,7 +23,7 @@ async function inspecting(era: string, request: ReturnType<typeof buildRequest>,
   const results = newResults();
   results.set('tree', await runcTree(era, path.join(root, 'src')));
   const p = withToolchain ? await plan(request) : await resolved(request);
-  return { ctx: { request, deps: testDeps(), plan: p, results }, results };
+  return { ctx: { request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) }, results };
 }
 
 describe('inspect tree', () => {

@@ -13,6 +13,7 @@ import {
   testDeps,
   upstreamOf,
   agreedDecision,
+  testWorkspace,
 } from '../../helpers/steps.ts';
 
 after(removeTempDirs);
@@ -32,7 +33,7 @@ describe('store result', () => {
     results.set('goUsed', 'go1.19.8 linux/amd64');
     results.set('modules', [{ path: 'github.com/a/b', version: 'v1' }]);
     results.set('verdict', { ok: true, checks: [{ name: 'kmem symbols', status: 'pass', detail: 'none' }] });
-    await storeResult.run({ request, deps: testDeps(), plan: p, results });
+    await storeResult.run({ request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) });
 
     const dir = path.join(root, 'cache', 'builds', p.cacheKey);
     assert.deepEqual((await readdir(dir)).sort(), ['build-record.json', 'modules.json', 'nokmem.patch', 'runc']);
