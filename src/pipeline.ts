@@ -63,7 +63,7 @@ import { storeResult } from './steps/store-result.js';
 import { verify } from './steps/verify.js';
 import { verifyPackages } from './steps/verify-packages.js';
 import { writeOutput } from './steps/write-output.js';
-import { runWorkspace } from './steps/shared.js';
+import { runWorkspace } from './steps/caches.js';
 import type { RunWorkspace } from './workspace.js';
 
 /**

@@ -3,7 +3,7 @@
 
 import type { BuildRecord } from './build-record.js';
 import type { DockerEngine } from './docker.js';
-import type { TreeInspection } from './inspect-tree.js';
+import type { TreeInspection } from './inspect-libcontainer.js';
 import type { AppliedPatch } from './patch.js';
 import type { Recipe } from './plan.js';
 import type { SigningKey } from './signing.js';

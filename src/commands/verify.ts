@@ -14,7 +14,7 @@ import { realRunner } from '../runner.js';
 import { DEFAULT_SPECS_DIR, type ForkSpecs, loadForkSpecs, loadVersionTable } from '../specs.js';
 import { type Claim, identifyBinary } from '../verify/identify.js';
 import { verifyBinary } from '../verify/index.js';
-import { verifyPackages } from '../verify/packages.js';
+import { verifyPackageDir } from '../verify/packages.js';
 import { failureSummary } from '../verify/verdict.js';
 import { parseVersion } from '../version.js';
 import { type CliEnv, checkTable, nameWidth, packagerImage, selectComponent, toolImage, writeJson } from './shared.js';
@@ -67,7 +67,7 @@ async function verifyPackaged(env: CliEnv, target: string, file: string, options
   const docker = new Docker(realRunner);
   await docker.ping();
   await docker.sweepDeadContainers();
-  const report = await verifyPackages(file, path.resolve(options.key), {
+  const report = await verifyPackageDir(file, path.resolve(options.key), {
     docker,
     runner: realRunner,
     image: packagerImage(env, options.image),

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ForkPatch, SourceContext } from '../context.js';
 import { InputError, PinMismatch, StepSkipped } from '../errors.js';
 import type { Step } from '../step.js';
-import { unlessCached } from './shared.js';
+import { unlessCached } from './caches.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 

@@ -8,7 +8,7 @@ import type { SourceContext } from '../context.js';
 import { StepSkipped } from '../errors.js';
 import { applyRecipe } from '../patch.js';
 import type { Step } from '../step.js';
-import { unlessCached } from './shared.js';
+import { unlessCached } from './caches.js';
 
 export const applyNokmemMethod: Step<SourceContext> = {
   name: 'apply nokmem method',

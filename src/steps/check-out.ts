@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { SourceContext } from '../context.js';
 import type { Step } from '../step.js';
-import { unlessCached } from './shared.js';
+import { unlessCached } from './caches.js';
 
 export const checkOut: Step<SourceContext> = {
   name: 'check out',

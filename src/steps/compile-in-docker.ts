@@ -9,7 +9,7 @@ import { CommandFailed, UserError } from '../errors.js';
 import { forkOf } from '../plan.js';
 import type { Step } from '../step.js';
 import { vendoredModules } from '../vendored.js';
-import { goBuildCache, imageFactsDir, unlessCached } from './shared.js';
+import { goBuildCache, imageFactsDir, unlessCached } from './caches.js';
 
 export const compileInDocker: Step<BuildContext> = {
   name: 'compile in Docker',

@@ -7,7 +7,7 @@
 
 import type { ForkResolved, Recipe, SourceContext, TreeDecision } from '../context.js';
 import { InputError, PinMismatch } from '../errors.js';
-import { type TreeInspection, inspectTree as inspectLibcontainer } from '../inspect-tree.js';
+import { type TreeInspection, inspectLibcontainer } from '../inspect-libcontainer.js';
 import { planTitle } from '../plan.js';
 import type { Step } from '../step.js';
 import { askTree } from '../tree-build.js';
@@ -20,7 +20,7 @@ import {
   readTreeToolchainFacts,
   toolchainProblem,
 } from '../toolchain.js';
-import { forkRecipe, unlessCached } from './shared.js';
+import { forkRecipe, unlessCached } from './caches.js';
 
 const asInspected = (method: string) => (method === 'none' ? 'not-affected' : method);
 

@@ -7,7 +7,7 @@ import { buildRpm } from '../rpm/build.js';
 import { PACKAGES } from '../rpm/spec.js';
 import { forkOf } from '../plan.js';
 import type { Step } from '../step.js';
-import { binaryOf, unlessPackagesCached } from './shared.js';
+import { binaryOf, unlessPackagesCached } from './caches.js';
 
 export function methodSummary(record: BuildRecord): string {
   // An accepted toolchain risk travels with the package, where the people who install it can read it.

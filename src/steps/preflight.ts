@@ -15,7 +15,7 @@ import { InputError, MissingPrerequisite } from '../errors.js';
 import { NOKMEM_VERSION } from '../meta.js';
 import { SourceCache } from '../source.js';
 import { planTitle } from '../plan.js';
-import { imageFactsDir } from './shared.js';
+import { imageFactsDir } from './caches.js';
 import { type ToolchainChoice, ToolchainRefused, chooseToolchain, loadToolchains } from '../toolchain.js';
 import { behaviourDifferences, describeBehaviour } from '../toolchain-behaviour.js';
 

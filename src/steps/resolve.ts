@@ -20,7 +20,7 @@ import {
   reportedVersion,
   toolchainFor,
 } from '../specs.js';
-import { buildEnv } from './shared.js';
+import { buildEnv } from './caches.js';
 import { parseVersion } from '../version.js';
 
 /** The commit of an unpinned tag when a dry run cannot read the remote. */

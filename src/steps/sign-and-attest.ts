@@ -9,7 +9,7 @@ import { hostMount } from '../docker.js';
 import { signDetached, signRpms } from '../rpm/build.js';
 import { PUBLIC_KEY_FILE } from '../signing.js';
 import type { Step } from '../step.js';
-import { binaryOf, unlessPackagesCached } from './shared.js';
+import { binaryOf, unlessPackagesCached } from './caches.js';
 
 export const signAndAttest: Step<BuildContext> = {
   name: 'sign and attest',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { prepareSigningKey } from '../signing.js';
 import type { Step } from '../step.js';
-import { resultDir, unlessPackaging } from './shared.js';
+import { resultDir, unlessPackaging } from './caches.js';
 
 export const signingKey: Step<BuildContext> = {
   name: 'signing key',

@@ -8,7 +8,7 @@ import type { BuildContext, BuildRecord } from '../context.js';
 import { NOKMEM_VERSION } from '../meta.js';
 import { forkOf } from '../plan.js';
 import type { Step } from '../step.js';
-import { MODULES_FILE, resultArtifacts, resultDir, unlessCached } from './shared.js';
+import { MODULES_FILE, resultArtifacts, resultDir, unlessCached } from './caches.js';
 
 async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
   const bytes = await readFile(file);

@@ -8,9 +8,9 @@ import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { VerificationFailed } from '../errors.js';
 import type { Step } from '../step.js';
-import { verifyPackages as verifyPackageDir } from '../verify/packages.js';
+import { verifyPackageDir } from '../verify/packages.js';
 import { failureSummary } from '../verify/verdict.js';
-import { unlessPackagesCached } from './shared.js';
+import { unlessPackagesCached } from './caches.js';
 
 export const verifyPackages: Step<BuildContext> = {
   name: 'verify packages',

@@ -7,7 +7,7 @@ import type { Step } from '../step.js';
 import { verifyBinary } from '../verify/index.js';
 import { toolchainProbe, vendorsJsonIterator } from '../verify/toolchain-probe.js';
 import { failureSummary, verdictOf } from '../verify/verdict.js';
-import { goBuildCache, unlessCached } from './shared.js';
+import { goBuildCache, unlessCached } from './caches.js';
 
 export const verify: Step<BuildContext> = {
   name: 'verify',

@@ -41,7 +41,7 @@ describe('pipeline', () => {
 
   it('gives each step one name: its file, its export and its log line', async () => {
     const steps = [...planSteps, ...buildSteps] as { name: string }[];
-    const files = (await readdir(stepsDir)).filter((f) => f.endsWith('.ts') && f !== 'shared.ts');
+    const files = (await readdir(stepsDir)).filter((f) => f.endsWith('.ts') && f !== 'caches.ts');
     assert.deepEqual(files.sort(), steps.map((s) => `${kebab(s.name)}.ts`).sort());
     for (const step of steps) {
       const module = (await import(path.join(stepsDir, `${kebab(step.name)}.ts`))) as Record<string, unknown>;

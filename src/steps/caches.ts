@@ -1,5 +1,6 @@
-// What several steps share: the skip rules, where a build's results live in the cache, the workspace, the Go
-// build cache, and runc's make recipe for a method the tree decides. Steps import from here, never from each other.
+// What the steps share about caches and the run: the skip rules a cache hit makes, where a build's results and
+// packages live in the cache, the run's workspace, the Go build cache, runc's make recipe for a method the tree
+// decides, and the artifact lists of a cached result. Steps import from here, never from each other.
 
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
