@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -52,5 +52,18 @@ describe('pipeline', () => {
   it('only planning steps run before the plan exists, and they write nothing', () => {
     // planning steps are plain functions that return their part of the plan: no step object, no `writes`
     assert.ok(planSteps.every((s) => typeof s === 'function' && !('writes' in s)));
+  });
+});
+
+describe('README', () => {
+  it("lists the pipeline's steps, by their names, in the pipeline's order", async () => {
+    const readme = await readFile(path.resolve(stepsDir, '../../README.md'), 'utf8');
+    const start = readme.indexOf('The pipeline, in order');
+    const list = readme.slice(start, readme.indexOf('\n\n', readme.indexOf('\n1. ', start)));
+    const named = [...list.matchAll(/\*\*([^*]+)\*\*/g)].map((m) => m[1]);
+    assert.deepEqual(
+      named,
+      [...planSteps, ...buildSteps].map((s) => s.name),
+    );
   });
 });
