@@ -1,5 +1,5 @@
 // The build pipeline, in order. Reading this file is reading what `nokmem build` does. It plans, then applies:
-// resolve and preflight make the plan, read-only from then on; each later step sets its own results once
+// resolve and preflight are plain functions that make the plan, a value read-only from then on (plan()); each later step sets its own results once
 // (context.ts, BuildResults), and the files it makes are a typed list of artifacts, not directories to list.
 //
 //   resolve            version -> era (method, build recipe), pin, Go version, outputs
@@ -32,18 +32,18 @@ import path from 'node:path';
 import {
   type Artifact,
   type BuildContext,
-  type BuildPlan,
   type BuildRecord,
   type BuildRequest,
   type BuildResults,
   type Deps,
-  type PlanningContext,
+  type Plan,
   type ResolvedPlan,
   Results,
   type SourceContext,
 } from './context.js';
+import { type Preflighted, forkOf, planTitle } from './plan.js';
 import { InputError } from './errors.js';
-import { type Step, type StepReport, runSteps } from './step.js';
+import { type Step, type StepOptions, type StepReport, runPlanStep, runSteps } from './step.js';
 import { describeBehaviour } from './toolchain-behaviour.js';
 import { applyForkPatches } from './steps/apply-fork-patches.js';
 import { applyNokmemMethod } from './steps/apply-nokmem-method.js';
@@ -63,9 +63,14 @@ import { storeResult } from './steps/store-result.js';
 import { verify } from './steps/verify.js';
 import { verifyPackages } from './steps/verify-packages.js';
 import { writeOutput } from './steps/write-output.js';
+import { runWorkspace } from './steps/caches.js';
+import type { RunWorkspace } from './workspace.js';
 
-/** Planning: the plan is made here, once; every later step reads it and cannot change it. */
-export const planSteps: readonly Step<PlanningContext>[] = [resolve, preflight];
+/**
+ * Planning: plain functions, each returning its part of the plan (they write nothing); the plan is made here,
+ * once, by plan(), and every later step reads it and cannot change it.
+ */
+export const planSteps = [resolve, preflight] as const;
 
 /** Applying the plan: each step sets its own results, once. */
 export const buildSteps: readonly Step<BuildContext>[] = [
@@ -97,7 +102,7 @@ export const prepareSteps: readonly Step<SourceContext>[] = [
 ];
 
 export interface BuildResult {
-  plan: BuildPlan;
+  plan: Plan;
   steps: StepReport[];
   cacheHit: boolean;
   record?: BuildRecord;
@@ -106,24 +111,37 @@ export interface BuildResult {
   dryRun: boolean;
 }
 
-async function cleanWorkspace(results: Results<BuildResults>): Promise<void> {
+/** The run's end: the signing key's private home and the workspace go. */
+async function cleanWorkspace(results: Results<BuildResults>, workspace: RunWorkspace): Promise<void> {
   await results.maybe('signingKey')?.dispose();
-  const workspace = results.maybe('workspace');
-  if (workspace) await rm(workspace, { recursive: true, force: true });
+  const dir = workspace.made();
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
+
+/** The plan of a request: resolve, then preflight (logged as the first steps of `total`, with their reports). */
+export async function plan(
+  request: BuildRequest,
+  deps: Deps,
+  reports: StepReport[] = [],
+  total: number = planSteps.length,
+): Promise<Plan> {
+  const options: StepOptions = { dryRun: request.dryRun, log: deps.log, groups: deps.logGroups, total };
+  const resolved = await runPlanStep(resolve, () => resolve(request, deps), 0, options, reports);
+  return runPlanStep(preflight, () => preflight(request, deps, resolved), 1, options, reports);
 }
 
 export async function build(request: BuildRequest, deps: Deps): Promise<BuildResult> {
   const log = { dryRun: request.dryRun, log: deps.log, groups: deps.logGroups };
   const total = planSteps.length + buildSteps.length;
-  const planning: PlanningContext = { request, deps };
-  const steps = await runSteps(planSteps, planning, { ...log, total });
-  const plan = planning.plan!;
+  const steps: StepReport[] = [];
+  const made = await plan(request, deps, steps, total);
   const results = new Results<BuildResults>();
+  const workspace = runWorkspace(request, deps, made);
   try {
-    const ctx: BuildContext = { request, deps, plan, results };
+    const ctx: BuildContext = { request, deps, plan: made, results, workspace };
     steps.push(...(await runSteps(buildSteps, ctx, { ...log, first: planSteps.length, total })));
     return {
-      plan,
+      plan: made,
       steps,
       cacheHit: results.has('cachedResult'),
       record: results.maybe('record'),
@@ -131,11 +149,11 @@ export async function build(request: BuildRequest, deps: Deps): Promise<BuildRes
         ? []
         : [...results.get('result'), ...(results.maybe('packages') ?? [])]
             .filter((a) => a.kind !== 'modules')
-            .map((a) => ({ ...a, path: path.join(plan.outputDir, a.name) })),
+            .map((a) => ({ ...a, path: path.join(made.outputDir, a.name) })),
       dryRun: request.dryRun,
     };
   } finally {
-    await cleanWorkspace(results);
+    await cleanWorkspace(results, workspace);
   }
 }
 
@@ -148,12 +166,13 @@ export async function prepare(
   if (existsSync(into)) throw new InputError(`${into} already exists; choose a new directory for the prepared source`);
   const log = { dryRun: request.dryRun, log: deps.log };
   const total = 1 + prepareSteps.length;
-  const planning: PlanningContext = { request, deps };
-  const steps = await runSteps([resolve], planning, { ...log, total });
-  const plan = planning.resolved!;
+  const steps: StepReport[] = [];
+  const plan = await runPlanStep(resolve, () => resolve(request, deps), 0, { ...log, total }, steps);
   const results = new Results<BuildResults>();
+  const workspace = runWorkspace(request, deps, plan);
   try {
-    steps.push(...(await runSteps(prepareSteps, { request, deps, plan, results }, { ...log, first: 1, total })));
+    const ctx = { request, deps, plan, results, workspace };
+    steps.push(...(await runSteps(prepareSteps, ctx, { ...log, first: 1, total })));
     if (!request.dryRun) {
       const tree = results.get('tree');
       // rename, or a copy across file systems
@@ -163,23 +182,22 @@ export async function prepare(
     }
     return { plan, steps };
   } finally {
-    await cleanWorkspace(results);
+    await cleanWorkspace(results, workspace);
   }
 }
 
 /** A markdown summary of a build (the GitHub Actions job summary): what was built, how, and what was proven. */
 export function jobSummary(result: BuildResult): string {
   const { plan, record } = result;
-  const lines = [
-    `### ${plan.fork ? `fork ${plan.fork.name}` : `${plan.component} ${plan.version.tag}`}: ${record ? 'nokmem, verified' : 'planned'}`,
-    '',
-  ];
+  // what the build recorded (a risk the tree showed is there), else what the plan chose
+  const toolchain = record?.toolchain ?? plan.toolchain;
+  const lines = [`### ${planTitle(plan)}: ${record ? 'nokmem, verified' : 'planned'}`, ''];
   lines.push('| | |', '|---|---|');
   lines.push(
     `| source | \`${plan.source.commit}\` (${plan.source.tag}) |`,
-    `| method | ${record?.method ?? plan.method} |`,
+    `| method | ${record?.method ?? (plan.kind === 'upstream' ? plan.method : 'decided by the tree')} |`,
     `| image | \`${plan.image}\` |`,
-    `| toolchain | Go ${plan.toolchain?.go ?? '?'}: ${plan.toolchain?.why ?? ''}${plan.toolchain?.risk ? ` — RISK: ${plan.toolchain.risk}` : ''} |`,
+    `| toolchain | Go ${toolchain?.go ?? '?'}: ${toolchain?.why ?? ''}${toolchain?.risk ? ` — RISK: ${toolchain.risk}` : ''} |`,
     `| cache hit | ${result.cacheHit ? 'yes' : 'no'} |`,
   );
   if (record) {
@@ -193,20 +211,21 @@ export function jobSummary(result: BuildResult): string {
 }
 
 /** The plan as people read it (--dry-run, prepare): a prepare has no preflight, so no image or toolchain. */
-export function describePlan(plan: ResolvedPlan & Partial<BuildPlan>): string {
-  const recipe = plan.recipe;
+export function describePlan(plan: ResolvedPlan & Partial<Preflighted>): string {
+  const recipe = plan.kind === 'upstream' ? plan.recipe : undefined;
+  const fork = forkOf(plan);
   const patch = recipe?.patch;
   const marker = recipe?.marker ?? false;
   const missing = (plan.prerequisites ?? []).filter((p) => !p.ok);
   const lines = [
     `component   ${plan.component} ${plan.version.tag}`,
     `source      ${plan.source.remote} ${plan.source.tag} -> ${plan.source.commit}${plan.source.byCommit ? ' (fork, by commit)' : plan.source.pinned ? ' (pinned)' : ' (NOT pinned)'}`,
-    ...(plan.fork
+    ...(fork
       ? [
-          `fork        ${plan.fork.name}: ships ${plan.binaryName} as package ${plan.fork.packageName}${plan.fork.patches.length ? `, patches ${plan.fork.patches.map((p) => `${p.source} (sha256 ${p.sha256.slice(0, 12)}…)`).join(' ')}` : ''}${plan.fork.claims ? `, claims ${plan.fork.claims}` : ''}`,
+          `fork        ${fork.name}: ships ${plan.binaryName} as package ${fork.packageName}${fork.patches.length ? `, patches ${fork.patches.map((p) => `${p.source} (sha256 ${p.sha256.slice(0, 12)}…)`).join(' ')}` : ''}${fork.claims ? `, claims ${fork.claims}` : ''}`,
         ]
       : []),
-    `method      ${plan.method}: ${plan.reason}`,
+    `method      ${plan.kind === 'upstream' ? plan.method : 'from the tree'}: ${plan.reason}`,
     ...(patch ? [`patch       patches/${patch.name}.yaml under ${patch.root} (${patch.digest})`] : []),
     `go          ${plan.goVersion} (upstream); the tree should state ${plan.toolchainNeeds.minimumGo ? `minimum Go ${plan.toolchainNeeds.minimumGo}` : 'no minimum Go'}${plan.toolchainNeeds.goCheck === 'lexical' ? ' (compared as strings)' : ''}, ${plan.toolchainNeeds.reflect2 ? `reflect2 ${plan.toolchainNeeds.reflect2}` : 'no vendored reflect2'} (checked after checkout)`,
     `toolchain   ${plan.toolchain ? `Go ${plan.toolchain.go}: ${plan.toolchain.why}${plan.toolchain.risk ? `; RISK: ${plan.toolchain.risk}` : ''}` : 'not chosen'}`,

@@ -22,55 +22,85 @@ export interface StepReport {
   reason?: string;
 }
 
-/** In GitHub Actions, each step's log is folded into a group named after the step. */
-export async function runSteps<C>(
-  steps: readonly Step<C>[],
-  ctx: C,
-  options: {
-    dryRun: boolean;
-    log: Logger;
-    groups?: boolean;
-    /** When these steps continue a longer list (plan, then apply): how many came before, and the whole count. */
-    first?: number;
-    total?: number;
-  },
-): Promise<StepReport[]> {
+export interface StepOptions {
+  dryRun: boolean;
+  log: Logger;
+  /** In GitHub Actions, each step's log is folded into a group named after the step. */
+  groups?: boolean;
+  /** When these steps continue a longer list (plan, then apply): how many came before, and the whole count. */
+  first?: number;
+  total?: number;
+}
+
+const labelOf = (name: string, index: number, options: StepOptions) => {
+  const total = options.total ?? index + 1;
+  return `[${String((options.first ?? 0) + index + 1).padStart(String(total).length)}/${total}] ${name}`;
+};
+
+/**
+ * Runs one step's work under the wrapper (log, timing, error context) and adds its report. Planning steps are plain
+ * functions that return their value; they come here directly. A StepSkipped is returned, not thrown.
+ */
+async function timed<T>(
+  name: string,
+  label: string,
+  work: () => Promise<T>,
+  options: StepOptions,
+  reports: StepReport[],
+): Promise<{ value: T } | StepSkipped> {
+  const started = performance.now();
+  if (options.groups) options.log.info(`::group::${label}`);
+  options.log.info(`${label} ...`);
+  try {
+    const value = await work();
+    if (options.groups) options.log.info('::endgroup::');
+    const seconds = (performance.now() - started) / 1000;
+    reports.push({ name, status: 'done', seconds });
+    options.log.info(`${label}: done in ${seconds.toFixed(1)}s`);
+    return { value };
+  } catch (error) {
+    const seconds = (performance.now() - started) / 1000;
+    if (options.groups) options.log.info('::endgroup::');
+    if (error instanceof StepSkipped) {
+      reports.push({ name, status: 'skipped', seconds, reason: error.reason });
+      options.log.info(`${label}: skipped (${error.reason})`);
+      return error;
+    }
+    reports.push({ name, status: 'failed', seconds });
+    options.log.info(`${label}: failed after ${seconds.toFixed(1)}s`);
+    if (error instanceof UserError) {
+      error.step ??= name;
+      throw error;
+    }
+    throw new StepBug(name, error);
+  }
+}
+
+/** A planning step (a plain function that writes nothing), run as step number `index` of the list. */
+export async function runPlanStep<T>(
+  step: { name: string },
+  work: () => Promise<T>,
+  index: number,
+  options: StepOptions,
+  reports: StepReport[],
+): Promise<T> {
+  const outcome = await timed(step.name, labelOf(step.name, index, options), work, options, reports);
+  if (outcome instanceof StepSkipped) throw new StepBug(step.name, outcome);
+  return outcome.value;
+}
+
+export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, options: StepOptions): Promise<StepReport[]> {
   const reports: StepReport[] = [];
-  const total = options.total ?? steps.length;
-  const width = String(total).length;
+  const all = { ...options, total: options.total ?? steps.length };
   for (const [index, step] of steps.entries()) {
-    const label = `[${String((options.first ?? 0) + index + 1).padStart(width)}/${total}] ${step.name}`;
+    const label = labelOf(step.name, index, all);
     const reason = options.dryRun && step.writes ? 'dry run' : step.skip?.(ctx);
     if (reason) {
       reports.push({ name: step.name, status: 'skipped', seconds: 0, reason });
       options.log.info(`${label}: skipped (${reason})`);
       continue;
     }
-    const started = performance.now();
-    if (options.groups) options.log.info(`::group::${label}`);
-    options.log.info(`${label} ...`);
-    try {
-      await step.run(ctx);
-      if (options.groups) options.log.info('::endgroup::');
-      const seconds = (performance.now() - started) / 1000;
-      reports.push({ name: step.name, status: 'done', seconds });
-      options.log.info(`${label}: done in ${seconds.toFixed(1)}s`);
-    } catch (error) {
-      const seconds = (performance.now() - started) / 1000;
-      if (options.groups) options.log.info('::endgroup::');
-      if (error instanceof StepSkipped) {
-        reports.push({ name: step.name, status: 'skipped', seconds, reason: error.reason });
-        options.log.info(`${label}: skipped (${error.reason})`);
-        continue;
-      }
-      reports.push({ name: step.name, status: 'failed', seconds });
-      options.log.info(`${label}: failed after ${seconds.toFixed(1)}s`);
-      if (error instanceof UserError) {
-        error.step ??= step.name;
-        throw error;
-      }
-      throw new StepBug(step.name, error);
-    }
+    await timed(step.name, label, () => step.run(ctx), all, reports);
   }
   return reports;
 }

@@ -51,3 +51,24 @@ export async function newWorkspace(cacheDir: string, label: string): Promise<str
   removeOnInterrupt(dir);
   return dir;
 }
+
+/**
+ * The one workspace of a run, owned by the pipeline: made by the first step that asks for it (a dry run or a
+ * cache hit may never ask), removed by the pipeline when the run ends.
+ */
+export class RunWorkspace {
+  #dir?: Promise<string>;
+  #made?: string;
+  constructor(private readonly make: () => Promise<string>) {}
+
+  /** The workspace directory, made on first use. */
+  dir(): Promise<string> {
+    this.#dir ??= this.make().then((dir) => (this.#made = dir));
+    return this.#dir;
+  }
+
+  /** The directory, if a step has made it. */
+  made(): string | undefined {
+    return this.#made;
+  }
+}

@@ -51,8 +51,7 @@ export function buildRequest(options: SelectionOptions, env: CliEnv): BuildReque
   return {
     component,
     // parsed here, once: bad input stops before any step runs
-    version: options.fork ? undefined : parseVersion(component, version),
-    fork: options.fork,
+    ...(options.fork ? { fork: options.fork } : { version: parseVersion(component, version) }),
     forksFile: path.resolve(options.forks ?? path.join(options.specs, 'forks.yaml')),
     remote: options.remote,
     image: builderImage(env, options.image),

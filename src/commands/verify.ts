@@ -10,7 +10,7 @@ import { InputError, UsageError, VerificationFailed } from '../errors.js';
 import { type ForkSpecs, loadForkSpecs, loadVersionTable } from '../specs.js';
 import { type Claim, identifyBinary } from '../verify/identify.js';
 import { verifyBinary } from '../verify/index.js';
-import { verifyPackages } from '../verify/packages.js';
+import { verifyPackageDir } from '../verify/packages.js';
 import { failureSummary } from '../verify/verdict.js';
 import { parseVersion } from '../version.js';
 import type { CommandDeps } from './deps.js';
@@ -50,7 +50,7 @@ async function verifyPackaged(deps: CommandDeps, target: string, file: string, o
   const table = await loadVersionTable(path.resolve(options.specs));
   await docker.ping();
   await docker.sweepDeadContainers();
-  const report = await verifyPackages(file, path.resolve(options.key), {
+  const report = await verifyPackageDir(file, path.resolve(options.key), {
     docker,
     runner,
     image: packagerImage(env, options.image),

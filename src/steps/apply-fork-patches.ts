@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ForkPatch, SourceContext } from '../context.js';
 import { InputError, PinMismatch, StepSkipped } from '../errors.js';
 import type { Step } from '../step.js';
-import { unlessCached } from './shared.js';
+import { unlessCached } from './caches.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -52,9 +52,11 @@ export async function localPatch(patch: ForkPatch, forkName: string, cacheDir: s
 export const applyForkPatches: Step<SourceContext> = {
   name: 'apply fork patches',
   writes: true,
-  skip: (ctx) => unlessCached(ctx) ?? (ctx.plan.fork ? undefined : 'not a fork'),
+  skip: (ctx) => unlessCached(ctx) ?? (ctx.plan.kind === 'fork' ? undefined : 'not a fork'),
   async run(ctx) {
-    const fork = ctx.plan.fork!;
+    const { plan } = ctx;
+    if (plan.kind !== 'fork') throw new StepSkipped('not a fork');
+    const { fork } = plan;
     if (fork.patches.length === 0) throw new StepSkipped(`fork ${fork.name} has no patches of its own`);
     for (const patch of fork.patches) {
       const file = await localPatch(patch, fork.name, ctx.request.cacheDir);

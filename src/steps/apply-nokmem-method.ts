@@ -8,18 +8,18 @@ import type { SourceContext } from '../context.js';
 import { StepSkipped } from '../errors.js';
 import { applyRecipe } from '../patch.js';
 import type { Step } from '../step.js';
-import { unlessCached, workspaceOf } from './shared.js';
+import { unlessCached } from './caches.js';
 
 export const applyNokmemMethod: Step<SourceContext> = {
   name: 'apply nokmem method',
   writes: true,
   skip: unlessCached,
   async run(ctx) {
-    const { method, make, patch } = ctx.results.get('recipe');
+    const { method, make, patch } = ctx.results.get('decision').recipe;
     if (method === 'build-tag') throw new StepSkipped(`build tag: ${make.join(' ')}`);
     if (method === 'none' || !patch) throw new StepSkipped('not affected: built as upstream ships it (--force)');
     const applied = ctx.results.set('applied', await applyRecipe(ctx.results.get('tree'), patch.root, patch.recipe));
-    await writeFile(path.join(await workspaceOf(ctx), 'nokmem.patch'), applied.diff);
+    await writeFile(path.join(await ctx.workspace.dir(), 'nokmem.patch'), applied.diff);
     const pruned = applied.removedImports.length ? `; dropped unused imports ${applied.removedImports.join(', ')}` : '';
     ctx.deps.log.info(`  ${patch.name} applied to ${applied.files.join(', ')}${pruned}`);
   },

@@ -3,14 +3,14 @@
 import path from 'node:path';
 import type { SourceContext } from '../context.js';
 import type { Step } from '../step.js';
-import { unlessCached, workspaceOf } from './shared.js';
+import { unlessCached } from './caches.js';
 
 export const checkOut: Step<SourceContext> = {
   name: 'check out',
   writes: true,
   skip: unlessCached,
   async run(ctx) {
-    const tree = ctx.results.set('tree', path.join(await workspaceOf(ctx), 'src'));
+    const tree = ctx.results.set('tree', path.join(await ctx.workspace.dir(), 'src'));
     await ctx.results.get('sources').exportTree(ctx.plan.source.commit, tree);
   },
 };

@@ -6,9 +6,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { CommandFailed, UserError } from '../errors.js';
+import { forkOf } from '../plan.js';
 import type { Step } from '../step.js';
 import { vendoredModules } from '../vendored.js';
-import { goBuildCache, imageFactsDir, unlessCached, workspaceOf } from './shared.js';
+import { goBuildCache, imageFactsDir, unlessCached } from './caches.js';
 
 export const compileInDocker: Step<BuildContext> = {
   name: 'compile in Docker',
@@ -18,7 +19,7 @@ export const compileInDocker: Step<BuildContext> = {
     const { plan, results } = ctx;
     const { docker, log } = ctx.deps;
     const tree = results.get('tree');
-    const { make, env } = results.get('recipe');
+    const { make, env } = results.get('decision').recipe;
     const goCache = goBuildCache(ctx);
     await docker.prepareWritable(goCache);
     // A project that picks its own GOCACHE inside the tree gets the shared cache mounted there (made here, so that
@@ -30,12 +31,12 @@ export const compileInDocker: Step<BuildContext> = {
     const logFile = path.join(
       ctx.request.cacheDir,
       'logs',
-      `${plan.fork?.name ?? `${plan.component}-${plan.version.tag}`}.build.log`,
+      `${forkOf(plan)?.name ?? `${plan.component}-${plan.version.tag}`}.build.log`,
     );
     await mkdir(path.dirname(logFile), { recursive: true });
     // GOPATH is /go, owned by root in the image: a Makefile that installs dependency archives into $GOPATH/pkg
     // (`go build -i`, runc rc2-rc4) gets a writable one of its own, and upstream's build stays as it is.
-    const gopathPkg = path.join(await workspaceOf(ctx), 'gopath-pkg');
+    const gopathPkg = path.join(await ctx.workspace.dir(), 'gopath-pkg');
     await mkdir(gopathPkg, { recursive: true });
     await docker.prepareWritable(gopathPkg);
     const mounts = [

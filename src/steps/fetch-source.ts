@@ -7,7 +7,7 @@ import { PinMismatch } from '../errors.js';
 import { SourceCache } from '../source.js';
 import { writePin } from '../specs.js';
 import type { Step } from '../step.js';
-import { unlessCached } from './shared.js';
+import { unlessCached } from './caches.js';
 
 export const fetchSource: Step<SourceContext> = {
   name: 'fetch source',

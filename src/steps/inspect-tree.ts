@@ -2,22 +2,25 @@
 // version it must agree with specs/versions.yaml (and with a fork's claimed version), or the build stops with
 // both answers: either the table or the tree is wrong. Then ask the tree's own build scripts (src/tree-build.ts)
 // what they will do with the chosen toolchain, before any compile: their Go check has the last word on the Go,
-// and their linkage and version must be what specs/ say.
+// and their linkage and version must be what specs/ say. All it decides is one value, the TreeDecision, set once:
+// every later step reads the recipe, the toolchain and the tree's answers from there.
 
-import type { Recipe, SourceContext } from '../context.js';
+import type { ForkResolved, Recipe, SourceContext, TreeDecision } from '../context.js';
 import { InputError, PinMismatch } from '../errors.js';
-import { type TreeInspection, inspectTree as inspectLibcontainer } from '../inspect-tree.js';
+import { type TreeInspection, inspectLibcontainer } from '../inspect-libcontainer.js';
+import { planTitle } from '../plan.js';
 import type { Step } from '../step.js';
 import { askTree } from '../tree-build.js';
 import {
   type ToolchainChoice,
   ToolchainRefused,
+  type TreeToolchainFacts,
   describeSafeRange,
   loadToolchains,
   readTreeToolchainFacts,
   toolchainProblem,
 } from '../toolchain.js';
-import { forkRecipe, unlessCached } from './shared.js';
+import { forkRecipe, unlessCached } from './caches.js';
 
 const asInspected = (method: string) => (method === 'none' ? 'not-affected' : method);
 
@@ -26,9 +29,8 @@ const asInspected = (method: string) => (method === 'none' ? 'not-affected' : me
  * like the method, the data in specs/ is checked against the tree, and the tree wins. Returns the toolchain with
  * the risk the tree shows, when --allow-toolchain-risk accepted it.
  */
-async function checkToolchain(ctx: SourceContext, tree: string): Promise<ToolchainChoice | undefined> {
+async function checkToolchain(ctx: SourceContext, facts: TreeToolchainFacts): Promise<ToolchainChoice | undefined> {
   const { plan } = ctx;
-  const facts = ctx.results.set('treeToolchain', await readTreeToolchainFacts(tree));
   // how the tree compares Go versions is not judged from its text here: its own check is run (askTheTree)
   const needs = {
     upstream: plan.toolchainNeeds.upstream,
@@ -73,10 +75,9 @@ async function checkToolchain(ctx: SourceContext, tree: string): Promise<Toolcha
 }
 
 /** The recipe of a fork, from what its tree shows. */
-function forkTreeRecipe(ctx: SourceContext, found: TreeInspection): Recipe {
-  const { plan } = ctx;
-  const fork = plan.fork!;
-  if (plan.fork!.claims && plan.era.method !== 'unknown' && plan.era.method !== found.method) {
+function forkTreeRecipe(ctx: SourceContext, plan: ForkResolved, found: TreeInspection): Recipe {
+  const { fork } = plan;
+  if (fork.claims && plan.era.method !== 'unknown' && plan.era.method !== found.method) {
     throw disagree(
       found,
       `fork ${fork.name} claims runc ${fork.claims}, for which specs/versions.yaml`,
@@ -111,33 +112,35 @@ const disagree = (found: TreeInspection, what: string, said: string) =>
  * The tree's own build scripts, asked with the chosen toolchain (kubernetes) or read (runc). `nokmem prepare` chooses
  * no builder image: kubernetes' scripts are then not run.
  */
-async function askTheTree(ctx: SourceContext, tree: string, recipe: Recipe, toolchain?: ToolchainChoice) {
-  const { plan, results } = ctx;
+async function askTheTree(
+  ctx: SourceContext,
+  tree: string,
+  recipe: Recipe,
+  facts: TreeToolchainFacts,
+  toolchain?: ToolchainChoice,
+) {
+  const { plan } = ctx;
   const { log } = ctx.deps;
-  const what = plan.fork ? `fork ${plan.fork.name}` : `${plan.component} ${plan.version.tag}`;
-  if (plan.component === 'kubelet' && !toolchain) {
+  const what = planTitle(plan);
+  if (!toolchain && plan.component === 'kubelet') {
     log.info("  the tree's own Go check and linkage: not asked (no builder image is chosen: nothing is compiled)");
-    return;
+    return undefined;
   }
-  const answers = results.set(
-    'treeBuild',
-    await askTree(
-      {
-        component: plan.component,
-        tree,
-        mountPath: plan.mountPath,
-        image: toolchain?.image ?? '',
-        env: recipe.env,
-        make: recipe.make,
-      },
-      ctx.deps.docker,
-    ),
+  const answers = await askTree(
+    {
+      component: plan.component,
+      tree,
+      mountPath: plan.mountPath,
+      image: toolchain?.image ?? '',
+      env: recipe.env,
+      make: recipe.make,
+    },
+    ctx.deps.docker,
   );
   const check = answers.goCheck;
   if (check) {
     log.info(`  ${check.from}: Go ${check.go} ${check.ok ? 'passes' : `is refused (${check.said})`}`);
     if (!check.ok) {
-      const facts = results.get('treeToolchain');
       const needs = {
         upstream: plan.toolchainNeeds.upstream,
         minimumGo: facts.minimumGo?.version ?? plan.toolchainNeeds.minimumGo,
@@ -145,7 +148,7 @@ async function askTheTree(ctx: SourceContext, tree: string, recipe: Recipe, tool
       };
       const specs = await loadToolchains(ctx.request.specsDir);
       throw new ToolchainRefused(
-        `${what}: the tree's own Go check (${check.from}) refuses Go ${check.go} of ${toolchain!.image} ` +
+        `${what}: the tree's own Go check (${check.from}) refuses Go ${check.go} of ${toolchain?.image ?? 'the builder image'} ` +
           `("${check.said}"); it needs ${describeSafeRange(needs, specs)}: make an image with ` +
           `\`nokmem builder-image --go ${plan.toolchainNeeds.upstream}\` and pass it with --image`,
       );
@@ -159,10 +162,11 @@ async function askTheTree(ctx: SourceContext, tree: string, recipe: Recipe, tool
     );
   if (answers.version !== undefined && answers.version !== plan.reportsVersion)
     throw new PinMismatch(
-      `the tree's VERSION says ${answers.version}, but ${plan.fork ? 'specs/forks.yaml' : 'specs/versions.yaml'} expects ${what} to report ` +
+      `the tree's VERSION says ${answers.version}, but ${plan.kind === 'fork' ? 'specs/forks.yaml' : 'specs/versions.yaml'} expects ${what} to report ` +
         `${plan.reportsVersion}; a release binary prints its VERSION file: record what it prints ` +
-        `(${plan.fork ? "the fork's version" : `${plan.component}.reports`}) or check the source`,
+        `(${plan.kind === 'fork' ? "the fork's version" : `${plan.component}.reports`}) or check the source`,
     );
+  return answers;
 }
 
 export const inspectTree: Step<SourceContext> = {
@@ -172,19 +176,15 @@ export const inspectTree: Step<SourceContext> = {
   async run(ctx) {
     const { plan, results } = ctx;
     const tree = results.get('tree');
-    const found = results.set('inspection', await inspectLibcontainer(tree, plan.libcontainerRoot));
-    ctx.deps.log.info(`  ${found.method}: ${found.evidence}`);
-    const toolchain = await checkToolchain(ctx, tree);
-    if (toolchain) results.set('toolchain', toolchain);
-    if (!plan.fork) {
-      if (asInspected(plan.method) !== found.method)
-        throw disagree(
-          found,
-          `specs/versions.yaml for ${plan.component} ${plan.version.tag}`,
-          asInspected(plan.method),
-        );
-    }
-    const recipe = results.set('recipe', plan.fork ? forkTreeRecipe(ctx, found) : plan.recipe!);
-    await askTheTree(ctx, tree, recipe, toolchain);
+    const inspection = await inspectLibcontainer(tree, plan.libcontainerRoot);
+    ctx.deps.log.info(`  ${inspection.method}: ${inspection.evidence}`);
+    const treeToolchain = await readTreeToolchainFacts(tree);
+    const toolchain = await checkToolchain(ctx, treeToolchain);
+    if (plan.kind === 'upstream' && asInspected(plan.method) !== inspection.method)
+      throw disagree(inspection, `specs/versions.yaml for ${planTitle(plan)}`, asInspected(plan.method));
+    const recipe = plan.kind === 'fork' ? forkTreeRecipe(ctx, plan, inspection) : plan.recipe;
+    const treeBuild = await askTheTree(ctx, tree, recipe, treeToolchain, toolchain);
+    const decision: TreeDecision = { inspection, recipe, toolchain, treeToolchain, treeBuild };
+    results.set('decision', Object.freeze(decision));
   },
 };

@@ -5,8 +5,9 @@ import path from 'node:path';
 import type { BuildContext, BuildRecord } from '../context.js';
 import { buildRpm } from '../rpm/build.js';
 import { PACKAGES } from '../rpm/spec.js';
+import { forkOf } from '../plan.js';
 import type { Step } from '../step.js';
-import { unlessPackagesCached, workspaceOf } from './shared.js';
+import { binaryOf, unlessPackagesCached } from './caches.js';
 
 export function methodSummary(record: BuildRecord): string {
   // An accepted toolchain risk travels with the package, where the people who install it can read it.
@@ -26,11 +27,12 @@ export const packageRpm: Step<BuildContext> = {
   skip: unlessPackagesCached,
   async run(ctx) {
     const { plan, results } = ctx;
+    const fork = forkOf(plan);
     const record = results.get('record');
-    const workspace = await workspaceOf(ctx);
+    const workspace = await ctx.workspace.dir();
     const packageDir = results.set('packageDir', path.join(workspace, 'packages'));
     await mkdir(packageDir, { recursive: true });
-    const binary = results.get('result').find((a) => a.kind === 'binary')!;
+    const binary = binaryOf(results.get('result'));
     const rpm = await buildRpm(
       binary.path,
       {
@@ -40,9 +42,9 @@ export const packageRpm: Step<BuildContext> = {
         methodSummary: methodSummary(record),
         epoch: record.source.commitTime,
         iteration: ctx.request.releaseIteration,
-        packageName: plan.fork?.packageName,
+        packageName: fork?.packageName,
         binaryName: plan.binaryName,
-        upstream: plan.fork ? `${plan.fork.name} (a fork of runc)` : undefined,
+        upstream: fork ? `${fork.name} (a fork of runc)` : undefined,
         build: {
           link: record.link,
           go: record.toolchain?.go,
@@ -52,12 +54,12 @@ export const packageRpm: Step<BuildContext> = {
         },
       },
       workspace,
-      results.get('signingKey').packager,
+      results.get('packager'),
       ctx.request.packagerImage,
     );
     const name = path.basename(rpm.file);
     await rename(rpm.file, path.join(packageDir, name));
     results.set('rpm', { name, path: path.join(packageDir, name), kind: 'rpm' });
-    ctx.deps.log.info(`  ${plan.fork?.packageName ?? PACKAGES[plan.component].name}: ${name}`);
+    ctx.deps.log.info(`  ${fork?.packageName ?? PACKAGES[plan.component].name}: ${name}`);
   },
 };

@@ -1,8 +1,8 @@
-// Step: check what the long work needs before starting it — git, an --out and --cache-dir that can be written,
+// Planning step: check what the long work needs before starting it — git, an --out and --cache-dir that can be written,
 // (in a dry run, which fetches nothing) a reachable remote, a reachable Docker engine, a builder image whose Go is
 // safe for this version (the toolchain rule of specs/toolchains.yaml, or --image), the tools a real build needs
-// inside that image, the packager image — and fix the build's cache key now that the image id is known. Its
-// product is the plan, read-only from here on. Runs in a dry run, where a missing prerequisite (no Docker engine, no
+// inside that image, the packager image — and fix the build's cache key now that the image id is known. A plain
+// function: it returns the whole plan, read-only from here on. Runs in a dry run, where a missing prerequisite (no Docker engine, no
 // builder image, ...) is marked in the plan with what makes it, instead of stopping the run.
 
 import { createHash } from 'node:crypto';
@@ -10,12 +10,12 @@ import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { availableBuilderImages, defaultBuilderImage, imageGoVersion } from '../builder-image.js';
-import type { BuildPlan, PlanningContext, Prerequisite, ResolvedPlan } from '../context.js';
+import type { BuildRequest, Deps, Plan, Prerequisite, ResolvedPlan } from '../context.js';
 import { InputError, MissingPrerequisite } from '../errors.js';
 import { NOKMEM_VERSION } from '../meta.js';
 import { SourceCache } from '../source.js';
-import type { Step } from '../step.js';
-import { imageFactsDir } from './shared.js';
+import { planTitle } from '../plan.js';
+import { imageFactsDir } from './caches.js';
 import { type ToolchainChoice, ToolchainRefused, chooseToolchain, loadToolchains } from '../toolchain.js';
 import { behaviourDifferences, describeBehaviour } from '../toolchain-behaviour.js';
 
@@ -69,14 +69,15 @@ function cacheKeyOf(
   choice: ToolchainChoice | undefined,
   allowRisk: boolean,
 ) {
-  const recipe = plan.recipe;
+  const recipe = plan.kind === 'upstream' ? plan.recipe : undefined;
   const inputs = {
     nokmem: NOKMEM_VERSION,
     component: plan.component,
     tag: plan.version.tag,
     commit: plan.source.commit,
-    method: plan.method,
-    patch: (recipe?.patch ?? plan.forkPatchRecipe)?.digest ?? null,
+    // a fork's method is decided by its tree, which is the commit's
+    method: plan.kind === 'upstream' ? plan.method : 'from-tree',
+    patch: (recipe ? recipe.patch : plan.kind === 'fork' ? plan.forkPatchRecipe : undefined)?.digest ?? null,
     imageId: imageId ?? null,
     // a build that accepted a risk is never reused by one that did not
     toolchainRisk: choice?.risk ?? (allowRisk ? 'allowed' : null),
@@ -86,9 +87,10 @@ function cacheKeyOf(
     // what the record and the package say about the build (they travel with a cached result)
     link: plan.link,
     behaviour: choice?.behaviour ?? null,
-    fork: plan.fork
-      ? { name: plan.fork.name, binary: plan.binaryName, patches: plan.fork.patches.map((p) => p.sha256) }
-      : null,
+    fork:
+      plan.kind === 'fork'
+        ? { name: plan.fork.name, binary: plan.binaryName, patches: plan.fork.patches.map((p) => p.sha256) }
+        : null,
   };
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32);
 }
@@ -124,160 +126,153 @@ class Prerequisites {
   }
 }
 
-export const preflight: Step<PlanningContext> = {
-  name: 'preflight',
-  writes: false,
-  async run(ctx) {
-    const plan = ctx.resolved!;
-    const { request } = ctx;
-    const { runner, docker } = ctx.deps;
-    const needs = new Prerequisites(request.dryRun);
+/** The resolved plan, checked against this machine and completed (toolchain, image, cache key). Frozen. */
+export async function preflight(request: BuildRequest, deps: Deps, plan: ResolvedPlan): Promise<Plan> {
+  const { runner, docker } = deps;
+  const needs = new Prerequisites(request.dryRun);
+  await needs.check(
+    'git',
+    async () => {
+      const git = await runner.run('git', ['--version'], { allowFailure: true });
+      if (git.exitCode !== 0)
+        throw new MissingPrerequisite(
+          'git is not installed; install git (apt-get install git) and run again',
+          'apt-get install git',
+        );
+      return git.stdout.trim();
+    },
+    (version) => version,
+  );
+  await requireWritableDir(request.outDir, '--out');
+  await requireWritableDir(request.cacheDir, '--cache-dir');
+  // A build learns that the remote is unreachable when it fetches; a dry run fetches nothing, so it asks here, and
+  // marks an unreachable one as missing (the plan comes from the pins).
+  if (request.dryRun)
     await needs.check(
-      'git',
-      async () => {
-        const git = await runner.run('git', ['--version'], { allowFailure: true });
-        if (git.exitCode !== 0)
-          throw new MissingPrerequisite(
-            'git is not installed; install git (apt-get install git) and run again',
-            'apt-get install git',
-          );
-        return git.stdout.trim();
-      },
-      (version) => version,
-    );
-    await requireWritableDir(request.outDir, '--out');
-    await requireWritableDir(request.cacheDir, '--cache-dir');
-    // A build learns that the remote is unreachable when it fetches; a dry run fetches nothing, so it asks here, and
-    // marks an unreachable one as missing (the plan comes from the pins).
-    if (request.dryRun)
-      await needs.check(
-        'remote',
-        () =>
-          new SourceCache(runner, path.join(request.cacheDir, 'git'))
-            .checkReachable(plan.source.remote)
-            .catch((error: unknown) =>
-              Promise.reject(
-                error instanceof InputError
-                  ? new MissingPrerequisite(error.message, undefined, { cause: error })
-                  : error,
-              ),
+      'remote',
+      () =>
+        new SourceCache(runner, path.join(request.cacheDir, 'git'))
+          .checkReachable(plan.source.remote)
+          .catch((error: unknown) =>
+            Promise.reject(
+              error instanceof InputError ? new MissingPrerequisite(error.message, undefined, { cause: error }) : error,
             ),
-        () => plan.source.remote,
-      );
-    const engine = await needs.check(
-      'Docker engine',
-      () => docker.ping(),
-      (version) => `Docker ${version}`,
+          ),
+      () => plan.source.remote,
     );
+  const engine = await needs.check(
+    'Docker engine',
+    () => docker.ping(),
+    (version) => `Docker ${version}`,
+  );
 
-    const specs = await loadToolchains(request.specsDir);
-    const what = plan.fork ? `fork ${plan.fork.name}` : `${plan.component} ${plan.version.tag}`;
-    let choice: ToolchainChoice | undefined;
-    let imageId: string | undefined;
-    if (engine === undefined) {
-      for (const p of ['builder image', 'build tools', ...(plan.package ? ['packager image'] : [])])
-        needs.notChecked(p, 'the Docker engine is not reachable');
-    } else {
-      choice = await needs.check(
-        'builder image',
-        async () => {
-          let override;
-          if (request.image) {
-            if (!(await docker.imageId(request.image))) {
-              throw new MissingPrerequisite(
-                `builder image ${request.image} is not in the Docker engine; build it with \`nokmem builder-image --offline\` (Debian's Go, no registry needed) or \`--go VERSION\` (official golang image), or pass another --image`,
-                'nokmem builder-image --offline',
-              );
-            }
-            const go = await imageGoVersion(runner, request.image);
-            if (!go)
-              throw new InputError(
-                `--image ${request.image} has no working Go (\`go version\` failed in it); give a builder image with a Go toolchain`,
-              );
-            override = { image: request.image, go };
+  const specs = await loadToolchains(request.specsDir);
+  const what = planTitle(plan);
+  let choice: ToolchainChoice | undefined;
+  let imageId: string | undefined;
+  if (engine === undefined) {
+    for (const p of ['builder image', 'build tools', ...(plan.package ? ['packager image'] : [])])
+      needs.notChecked(p, 'the Docker engine is not reachable');
+  } else {
+    choice = await needs.check(
+      'builder image',
+      async () => {
+        let override;
+        if (request.image) {
+          if (!(await docker.imageId(request.image))) {
+            throw new MissingPrerequisite(
+              `builder image ${request.image} is not in the Docker engine; build it with \`nokmem builder-image --offline\` (Debian's Go, no registry needed) or \`--go VERSION\` (official golang image), or pass another --image`,
+              'nokmem builder-image --offline',
+            );
           }
-          return chooseToolchain(
-            what,
-            plan.toolchainNeeds,
-            override ? [] : await availableBuilderImages(runner, specs),
-            specs,
-            {
-              override,
-              allowRisk: request.allowToolchainRisk,
-              hint: plan.laterUnaffected,
-            },
-          );
-        },
-        (c) => `${c.image} (Go ${c.go}): ${c.why}`,
-      );
-      // Where the chosen Go behaves unlike upstream's, the record and the package say so (and restore it).
-      if (choice)
-        choice = { ...choice, ...behaviourDifferences(plan.component, plan.goVersion, choice.go, specs.behaviour) };
-      if (choice) {
-        if (choice.risk)
-          ctx.deps.log.warn(
-            `${what}: building with Go ${choice.go} although ${choice.risk} (--allow-toolchain-risk); the risk is recorded in the build record and the package`,
-          );
-        ctx.deps.log.info(`  toolchain ${choice.image} (Go ${choice.go}): ${choice.why}`);
-        for (const d of describeBehaviour(choice, plan.goVersion)) ctx.deps.log.info(`  behaviour: ${d}`);
-        const image = choice.image;
-        imageId = await docker.imageId(image);
-        if (!imageId)
-          throw new MissingPrerequisite(
-            `builder image ${image} is not in the Docker engine; make it with \`nokmem builder-image --offline\` or \`--go ${plan.goVersion}\``,
-            `nokmem builder-image --go ${plan.goVersion}`,
-          );
-        await needs.check(
-          'build tools',
-          () => requireBuildTools(docker, image, imageId!, plan, request),
-          (tools) => `${tools.join(', ')} in ${image}`,
+          const go = await imageGoVersion(runner, request.image);
+          if (!go)
+            throw new InputError(
+              `--image ${request.image} has no working Go (\`go version\` failed in it); give a builder image with a Go toolchain`,
+            );
+          override = { image: request.image, go };
+        }
+        return chooseToolchain(
+          what,
+          plan.toolchainNeeds,
+          override ? [] : await availableBuilderImages(runner, specs),
+          specs,
+          {
+            override,
+            allowRisk: request.allowToolchainRisk,
+            hint: plan.kind === 'upstream' ? plan.laterUnaffected : undefined,
+          },
         );
-      } else needs.notChecked('build tools', 'no builder image');
-      if (plan.package)
-        await needs.check(
-          'packager image',
-          async () => {
-            const id = await docker.imageId(request.packagerImage);
-            if (!id)
+      },
+      (c) => `${c.image} (Go ${c.go}): ${c.why}`,
+    );
+    // Where the chosen Go behaves unlike upstream's, the record and the package say so (and restore it).
+    if (choice)
+      choice = { ...choice, ...behaviourDifferences(plan.component, plan.goVersion, choice.go, specs.behaviour) };
+    if (choice) {
+      if (choice.risk)
+        deps.log.warn(
+          `${what}: building with Go ${choice.go} although ${choice.risk} (--allow-toolchain-risk); the risk is recorded in the build record and the package`,
+        );
+      deps.log.info(`  toolchain ${choice.image} (Go ${choice.go}): ${choice.why}`);
+      for (const d of describeBehaviour(choice, plan.goVersion)) deps.log.info(`  behaviour: ${d}`);
+      const image = choice.image;
+      const id = await docker.imageId(image);
+      if (!id)
+        throw new MissingPrerequisite(
+          `builder image ${image} is not in the Docker engine; make it with \`nokmem builder-image --offline\` or \`--go ${plan.goVersion}\``,
+          `nokmem builder-image --go ${plan.goVersion}`,
+        );
+      imageId = id;
+      await needs.check(
+        'build tools',
+        () => requireBuildTools(docker, image, id, plan, request),
+        (tools) => `${tools.join(', ')} in ${image}`,
+      );
+    } else needs.notChecked('build tools', 'no builder image');
+    if (plan.package)
+      await needs.check(
+        'packager image',
+        async () => {
+          const id = await docker.imageId(request.packagerImage);
+          if (!id)
+            throw new MissingPrerequisite(
+              `packager image ${request.packagerImage} is not in the Docker engine; build it with \`nokmem builder-image --offline\`, pass --packager-image, or use --no-package`,
+              'nokmem builder-image --offline',
+            );
+          // It is also the sandbox of the functional proof, which would otherwise fail only after the compile.
+          if (request.functional) {
+            const tools = SANDBOX_TOOLS[plan.component];
+            const memo = { dir: imageFactsDir(request), write: !request.dryRun };
+            const { missing } = await docker.missingTools(request.packagerImage, id, tools, memo);
+            if (missing.length)
               throw new MissingPrerequisite(
-                `packager image ${request.packagerImage} is not in the Docker engine; build it with \`nokmem builder-image --offline\`, pass --packager-image, or use --no-package`,
+                `packager image ${request.packagerImage} lacks ${missing.join(', ')}, which the functional proof of ${plan.component} runs in its sandbox; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`,
                 'nokmem builder-image --offline',
               );
-            // It is also the sandbox of the functional proof, which would otherwise fail only after the compile.
-            if (request.functional) {
-              const tools = SANDBOX_TOOLS[plan.component];
-              const memo = { dir: imageFactsDir(request), write: !request.dryRun };
-              const { missing } = await docker.missingTools(request.packagerImage, id, tools, memo);
-              if (missing.length)
-                throw new MissingPrerequisite(
-                  `packager image ${request.packagerImage} lacks ${missing.join(', ')}, which the functional proof of ${plan.component} runs in its sandbox; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`,
-                  'nokmem builder-image --offline',
-                );
-            }
-            return id;
-          },
-          () => request.packagerImage,
-        );
-    }
-    const built: BuildPlan = {
-      ...plan,
-      image: choice?.image ?? request.image ?? defaultBuilderImage(plan.goVersion),
-      imageId,
-      toolchain: choice,
-      cacheKey: cacheKeyOf(plan, imageId, choice, request.allowToolchainRisk),
-      prerequisites: needs.list,
-    };
-    ctx.plan = Object.freeze(built);
-  },
-};
+          }
+          return id;
+        },
+        () => request.packagerImage,
+      );
+  }
+  return Object.freeze({
+    ...plan,
+    image: choice?.image ?? request.image ?? defaultBuilderImage(plan.goVersion),
+    imageId,
+    toolchain: choice,
+    cacheKey: cacheKeyOf(plan, imageId, choice, request.allowToolchainRisk),
+    prerequisites: needs.list,
+  });
+}
 
 /** The tools a real build of this component runs, present in the image (or a MissingPrerequisite naming them). */
 async function requireBuildTools(
-  docker: PlanningContext['deps']['docker'],
+  docker: Deps['docker'],
   image: string,
   imageId: string,
   plan: ResolvedPlan,
-  request: PlanningContext['request'],
+  request: BuildRequest,
 ) {
   const tools = BUILD_TOOLS[plan.component];
   // Remembered per image id in the cache (not in a dry run, which writes nothing).

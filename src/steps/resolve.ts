@@ -1,12 +1,12 @@
-// Step: resolve the request into a plan — version -> era (method, build recipe), pin, Go version, outputs.
-// Reads specs/ and, for an unpinned tag, asks the remote (read-only). Runs in a dry run. Preflight completes the
-// plan (toolchain, image, cache key); after it the plan is read-only.
+// Planning step: resolve the request into a plan — version -> era (method, build recipe), pin, Go version,
+// outputs. A plain function that returns the resolved plan: it reads specs/ and, for an unpinned tag, asks the
+// remote (read-only), so it runs in a dry run. Preflight completes the plan (toolchain, image, cache key).
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ForkPatch, PatchRef, PlanningContext, Recipe, ResolvedPlan } from '../context.js';
+import type { BuildRequest, Deps, ForkPatch, ForkResolved, PatchRef, Recipe, ResolvedPlan } from '../context.js';
 import { InputError } from '../errors.js';
 import { SourceCache, normalizeRemote } from '../source.js';
 import {
@@ -20,8 +20,7 @@ import {
   reportedVersion,
   toolchainFor,
 } from '../specs.js';
-import type { Step } from '../step.js';
-import { buildEnv } from './shared.js';
+import { buildEnv } from './caches.js';
 import { parseVersion } from '../version.js';
 
 /** The commit of an unpinned tag when a dry run cannot read the remote. */
@@ -38,8 +37,7 @@ async function patchRef(patchesDir: string, name: string, root: string): Promise
 }
 
 /** A fork of runc, built by commit: the method, make line and patch are filled in by the tree inspection. */
-async function resolveFork(ctx: PlanningContext, name: string): Promise<ResolvedPlan> {
-  const { request } = ctx;
+async function resolveFork(request: BuildRequest, name: string): Promise<ForkResolved> {
   const forks = await loadForks(request.forksFile);
   const fork = forks[name];
   if (!fork) {
@@ -50,7 +48,9 @@ async function resolveFork(ctx: PlanningContext, name: string): Promise<Resolved
   }
   const spec = (await loadVersionTable(request.specsDir)).runc;
   const claims = fork.claims ? parseVersion('runc', fork.claims) : undefined;
-  const toolchain = (claims && toolchainFor(spec, claims)) ?? spec.toolchains[spec.toolchains.length - 1]!;
+  const toolchain = (claims && toolchainFor(spec, claims)) ?? spec.toolchains.at(-1);
+  if (!toolchain)
+    throw new InputError(`specs/versions.yaml has no runc toolchain for fork ${name}; add one under runc.toolchains`);
   const goVersion = toolchain.go;
   const forkDir = path.dirname(request.forksFile);
   const patches: ForkPatch[] = [];
@@ -78,7 +78,11 @@ async function resolveFork(ctx: PlanningContext, name: string): Promise<Resolved
   }
   const tag = fork.version.startsWith('v') ? fork.version : `v${fork.version}`;
   const era = claims ? eraFor(spec, claims) : undefined;
+  // a fork builds with runc's own make interface (make static), as the runc release it claims, or the latest
+  const link = era?.link ?? [...spec.eras].reverse().find((e) => e.link)?.link;
+  if (!link) throw new InputError(`specs/versions.yaml has no runc era with a linkage for fork ${name}; add one`);
   return {
+    kind: 'fork',
     component: 'runc',
     version: { tag, comparable: tag.slice(1) },
     source: {
@@ -88,13 +92,12 @@ async function resolveFork(ctx: PlanningContext, name: string): Promise<Resolved
       commit: fork.commit,
       pinned: true,
     },
-    method: 'from-tree',
     reason: `${fork.description} (method decided by inspecting the tree)`,
-    era: era ?? (claims ? spec.eras[0]! : { versions: '*', method: 'unknown', reason: 'decided by the tree' }),
+    era: era ??
+      (claims ? spec.eras[0] : undefined) ?? { versions: '*', method: 'unknown', reason: 'decided by the tree' },
     goVersion,
     toolchainNeeds: needsOf(goVersion, toolchain),
-    // a fork builds with runc's own make interface (make static), as the runc release it claims, or the latest
-    link: era?.link ?? [...spec.eras].reverse().find((e) => e.link)!.link!,
+    link,
     reportsVersion: fork.version.replace(/^v/, ''),
     mountPath: `/go/src/${spec.importPath}`,
     artifact: spec.artifact,
@@ -123,118 +126,108 @@ function laterUnaffected(component: string, eras: readonly Era[], era: Era): str
     : undefined;
 }
 
-export const resolve: Step<PlanningContext> = {
-  name: 'resolve',
-  writes: false,
-  async run(ctx) {
-    const { request } = ctx;
-    if (request.fork) {
-      ctx.resolved = Object.freeze(await resolveFork(ctx, request.fork));
-      return;
-    }
-    const version = request.version!;
-    const table = await loadVersionTable(request.specsDir);
-    const spec = table[request.component];
-    const era = eraFor(spec, version);
-    const what = `${request.component} ${version.tag}`;
-    if (!era || era.method === 'unknown') {
-      throw new InputError(
-        `${what} is outside the versions nokmem knows${era ? ` (${era.reason})` : ''}; add its era to specs/versions.yaml`,
-      );
-    }
-    const remote = request.remote ? normalizeRemote(request.remote) : spec.repository;
-    const pins = await loadPins(request.specsDir);
-    const sourceCache = new SourceCache(
-      ctx.deps.runner,
-      path.join(request.cacheDir, 'git', `${request.component}.git`),
+/** The request as a plan: from specs/ (and, for an unpinned tag, the remote). Frozen. */
+export async function resolve(request: BuildRequest, deps: Deps): Promise<ResolvedPlan> {
+  if (request.fork !== undefined) return Object.freeze(await resolveFork(request, request.fork));
+  const { version } = request;
+  const table = await loadVersionTable(request.specsDir);
+  const spec = table[request.component];
+  const era = eraFor(spec, version);
+  const what = `${request.component} ${version.tag}`;
+  if (!era || era.method === 'unknown') {
+    throw new InputError(
+      `${what} is outside the versions nokmem knows${era ? ` (${era.reason})` : ''}; add its era to specs/versions.yaml`,
     );
-    let method: Recipe['method'];
-    let reason = era.reason;
-    if (era.method === 'not-affected') {
-      // "not affected" only for a release that exists: a pin says so, or else the remote (when it answers).
-      // An unreachable remote cannot tell; then the era's answer stands.
-      const onRemote =
-        pins[request.component][version.tag] ??
-        (await sourceCache.remoteCommit(remote, version.tag).catch(() => 'unknown'));
-      if (onRemote === undefined)
-        throw new InputError(`tag ${version.tag} is not on ${remote}, so ${what} is not a release; check the version`);
-      if (!request.force)
-        throw new InputError(
-          `${what} is not affected (${era.reason}); nothing to build. Use --force to build it anyway.`,
-        );
-      if (!era.make || !era.layout)
-        throw new InputError(
-          `${what} is not affected and specs/versions.yaml has no build recipe for its era, so --force cannot build it`,
-        );
-      method = 'none';
-      reason = `built with --force although not affected: ${era.reason}`;
-    } else {
-      method = era.method;
-    }
-    const toolchain = toolchainFor(spec, version);
-    if (!toolchain)
+  }
+  const remote = request.remote ? normalizeRemote(request.remote) : spec.repository;
+  const pins = await loadPins(request.specsDir);
+  const sourceCache = new SourceCache(deps.runner, path.join(request.cacheDir, 'git', `${request.component}.git`));
+  let method: Recipe['method'];
+  let reason = era.reason;
+  if (era.method === 'not-affected') {
+    // "not affected" only for a release that exists: a pin says so, or else the remote (when it answers).
+    // An unreachable remote cannot tell; then the era's answer stands.
+    const onRemote =
+      pins[request.component][version.tag] ??
+      (await sourceCache.remoteCommit(remote, version.tag).catch(() => 'unknown'));
+    if (onRemote === undefined)
+      throw new InputError(`tag ${version.tag} is not on ${remote}, so ${what} is not a release; check the version`);
+    if (!request.force)
       throw new InputError(
-        `${what} has no Go toolchain in specs/versions.yaml; add one under ${request.component}.toolchains`,
+        `${what} is not affected (${era.reason}); nothing to build. Use --force to build it anyway.`,
       );
-    const goVersion = toolchain.go;
+    if (!era.make || !era.layout)
+      throw new InputError(
+        `${what} is not affected and specs/versions.yaml has no build recipe for its era, so --force cannot build it`,
+      );
+    method = 'none';
+    reason = `built with --force although not affected: ${era.reason}`;
+  } else {
+    method = era.method;
+  }
+  const toolchain = toolchainFor(spec, version);
+  if (!toolchain)
+    throw new InputError(
+      `${what} has no Go toolchain in specs/versions.yaml; add one under ${request.component}.toolchains`,
+    );
+  const goVersion = toolchain.go;
 
-    let commit = pins[request.component][version.tag];
-    const pinned = commit !== undefined;
-    if (!commit) {
-      // A dry run without network still prints the plan; preflight marks the remote as missing.
-      commit = await sourceCache
-        .remoteCommit(remote, version.tag)
-        .catch((error: unknown) =>
-          request.dryRun && error instanceof InputError ? UNREADABLE : Promise.reject(error),
-        );
-      if (!commit)
-        throw new InputError(
-          `tag ${version.tag} is not on ${remote}; check the version, or point --remote at a mirror that has it`,
-        );
-      if (commit !== UNREADABLE)
-        ctx.deps.log.warn(
-          `${what} has no pin in specs/pins.yaml; using ${commit} as ${remote} reports it` +
-            (request.writePin ? ' (it will be recorded)' : ' (record it with --write-pin)'),
-        );
-    }
+  let commit = pins[request.component][version.tag];
+  const pinned = commit !== undefined;
+  if (!commit) {
+    // A dry run without network still prints the plan; preflight marks the remote as missing.
+    commit = await sourceCache
+      .remoteCommit(remote, version.tag)
+      .catch((error: unknown) => (request.dryRun && error instanceof InputError ? UNREADABLE : Promise.reject(error)));
+    if (!commit)
+      throw new InputError(
+        `tag ${version.tag} is not on ${remote}; check the version, or point --remote at a mirror that has it`,
+      );
+    if (commit !== UNREADABLE)
+      deps.log.warn(
+        `${what} has no pin in specs/pins.yaml; using ${commit} as ${remote} reports it` +
+          (request.writePin ? ' (it will be recorded)' : ' (record it with --write-pin)'),
+      );
+  }
 
-    const values = { commit, version: version.tag };
-    const layout = era.layout ?? 'gopath';
-    const env = buildEnv(layout);
-    for (const [k, v] of Object.entries(era.env ?? {})) env[k] = render(v, values);
-    let patch: Recipe['patch'];
-    if (method === 'source-patch' && era.patch && era.patchRoot) {
-      patch = await patchRef(request.patchesDir, era.patch, era.patchRoot);
-    }
-    const recipe: Recipe = {
-      method,
-      make: (era.make ?? []).map((a) => render(a, values)),
-      env,
-      marker: method === 'none' ? false : (era.marker ?? false),
-      patch,
-      layout,
-    };
-    ctx.resolved = Object.freeze({
-      component: request.component,
-      version,
-      source: { remote, tag: version.tag, byCommit: false, commit, pinned },
-      method,
-      reason,
-      era,
-      goVersion,
-      toolchainNeeds: needsOf(goVersion, toolchain),
-      link: era.link!,
-      reportsVersion: reportedVersion(spec, version.tag),
-      recipe,
-      laterUnaffected: laterUnaffected(request.component, spec.eras, era),
-      mountPath: `/go/src/${spec.importPath}`,
-      goCacheInTree: spec.goCacheInTree,
-      artifact: spec.artifact,
-      binaryName: path.posix.basename(spec.artifact),
-      fsPackage: fsPackageFor(spec, era),
-      outputDir: path.join(request.outDir, `${request.component}-${version.tag}`),
-      package: request.package,
-      libcontainerRoot: spec.libcontainerRoot,
-    });
-  },
-};
+  const values = { commit, version: version.tag };
+  const layout = era.layout ?? 'gopath';
+  const env = buildEnv(layout);
+  for (const [k, v] of Object.entries(era.env ?? {})) env[k] = render(v, values);
+  let patch: Recipe['patch'];
+  if (method === 'source-patch' && era.patch && era.patchRoot) {
+    patch = await patchRef(request.patchesDir, era.patch, era.patchRoot);
+  }
+  const recipe: Recipe = {
+    method,
+    make: (era.make ?? []).map((a) => render(a, values)),
+    env,
+    marker: method === 'none' ? false : (era.marker ?? false),
+    patch,
+    layout,
+  };
+  if (!era.link) throw new InputError(`${what}: specs/versions.yaml gives its era no linkage; add link to the era`);
+  return Object.freeze({
+    kind: 'upstream',
+    component: request.component,
+    version,
+    source: { remote, tag: version.tag, byCommit: false, commit, pinned },
+    method,
+    reason,
+    era,
+    goVersion,
+    toolchainNeeds: needsOf(goVersion, toolchain),
+    link: era.link,
+    reportsVersion: reportedVersion(spec, version.tag),
+    recipe,
+    laterUnaffected: laterUnaffected(request.component, spec.eras, era),
+    mountPath: `/go/src/${spec.importPath}`,
+    goCacheInTree: spec.goCacheInTree,
+    artifact: spec.artifact,
+    binaryName: path.posix.basename(spec.artifact),
+    fsPackage: fsPackageFor(spec, era),
+    outputDir: path.join(request.outDir, `${request.component}-${version.tag}`),
+    package: request.package,
+    libcontainerRoot: spec.libcontainerRoot,
+  });
+}

@@ -9,7 +9,7 @@ import { StepSkipped } from '../errors.js';
 import type { Step } from '../step.js';
 import { functionalProofName } from '../verify/index.js';
 import type { VendoredModule } from '../vendored.js';
-import { MODULES_FILE, resultArtifacts, resultDir } from './shared.js';
+import { MODULES_FILE, resultArtifacts, resultDir } from './caches.js';
 
 /**
  * What this run asks to prove that the cached result did not (undefined: nothing). A result proven with

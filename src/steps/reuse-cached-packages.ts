@@ -11,7 +11,7 @@ import { NOKMEM_VERSION } from '../meta.js';
 import { RPMBUILD_DEFINES } from '../rpm/build.js';
 import { RPM_SPECS_DIR } from '../rpm/spec.js';
 import type { Step } from '../step.js';
-import { packageArtifacts, packagesDir, unlessPackaging } from './shared.js';
+import { packageArtifacts, packagesDir, unlessPackaging } from './caches.js';
 
 async function templatesDigest(): Promise<string> {
   const hash = createHash('sha256');

@@ -9,7 +9,7 @@ import { hostMount } from '../docker.js';
 import { signDetached, signRpms } from '../rpm/build.js';
 import { PUBLIC_KEY_FILE } from '../signing.js';
 import type { Step } from '../step.js';
-import { unlessPackagesCached } from './shared.js';
+import { binaryOf, unlessPackagesCached } from './caches.js';
 
 export const signAndAttest: Step<BuildContext> = {
   name: 'sign and attest',
@@ -19,7 +19,7 @@ export const signAndAttest: Step<BuildContext> = {
     const started = new Date().toISOString();
     const { plan, results } = ctx;
     const key = results.get('signingKey');
-    const docker = key.packager;
+    const docker = results.get('packager');
     const image = ctx.request.packagerImage;
     const record = results.get('record');
     const dir = results.get('packageDir');
@@ -32,7 +32,7 @@ export const signAndAttest: Step<BuildContext> = {
       made.push({ name, path: path.join(dir, name), kind });
     };
 
-    const binary = results.get('result').find((a) => a.kind === 'binary')!.path;
+    const binary = binaryOf(results.get('result')).path;
     const binarySha = sha256(await readFile(binary));
     const probe = hostMount(binary, true);
     const goVersion = await docker.run({

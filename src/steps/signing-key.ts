@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { prepareSigningKey } from '../signing.js';
 import type { Step } from '../step.js';
-import { resultDir, unlessPackaging, workspaceOf } from './shared.js';
+import { resultDir, unlessPackaging } from './caches.js';
 
 export const signingKey: Step<BuildContext> = {
   name: 'signing key',
@@ -19,12 +19,13 @@ export const signingKey: Step<BuildContext> = {
         docker: ctx.deps.docker,
         log: ctx.deps.log,
         image: ctx.request.packagerImage,
-        scratchRoot: await workspaceOf(ctx),
+        scratchRoot: await ctx.workspace.dir(),
         devKeyDir: path.join(ctx.request.cacheDir, 'dev-signing-key'),
         // packaging, signing and package verification share one packager container, which reads the results
         session: { readOnly: [path.dirname(resultDir(ctx))] },
       }),
     );
+    ctx.results.set('packager', key.packager);
     ctx.deps.log.info(`  key ${key.fingerprint}${key.development ? ' (development key, NOT FOR PRODUCTION)' : ''}`);
   },
 };

@@ -3,7 +3,7 @@
 import { type DirContent, writeDirAtomically } from '../atomic-dir.js';
 import type { BuildContext } from '../context.js';
 import type { Step } from '../step.js';
-import { packagesDir, unlessPackagesCached } from './shared.js';
+import { packagesDir, unlessPackagesCached } from './caches.js';
 
 export const storePackages: Step<BuildContext> = {
   name: 'store packages',

@@ -6,8 +6,9 @@ import { type DirContent, writeDirAtomically } from '../atomic-dir.js';
 import { sha256 } from '../attest.js';
 import type { BuildContext, BuildRecord } from '../context.js';
 import { NOKMEM_VERSION } from '../meta.js';
+import { forkOf } from '../plan.js';
 import type { Step } from '../step.js';
-import { MODULES_FILE, resultArtifacts, resultDir, unlessCached } from './shared.js';
+import { MODULES_FILE, resultArtifacts, resultDir, unlessCached } from './caches.js';
 
 async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
   const bytes = await readFile(file);
@@ -20,11 +21,10 @@ export const storeResult: Step<BuildContext> = {
   skip: unlessCached,
   async run(ctx) {
     const { plan, results } = ctx;
+    const fork = forkOf(plan);
     const binary = results.get('binary');
     const applied = results.maybe('applied');
-    const recipe = results.get('recipe');
-    const toolchain = results.maybe('toolchain') ?? plan.toolchain;
-    const inspection = results.get('inspection');
+    const { recipe, toolchain, inspection, treeToolchain, treeBuild } = results.get('decision');
     const files: DirContent = { [plan.binaryName]: { copyFrom: binary } };
     const digests: BuildRecord['files'] = { [plan.binaryName]: await sha256File(binary) };
     if (applied) {
@@ -45,16 +45,16 @@ export const storeResult: Step<BuildContext> = {
       method: recipe.method,
       reason: plan.reason,
       inspection: { method: inspection.method, evidence: inspection.evidence },
-      fork: plan.fork
+      fork: fork
         ? {
-            name: plan.fork.name,
-            patches: plan.fork.patches.map((p) => ({
+            name: fork.name,
+            patches: fork.patches.map((p) => ({
               file: p.name,
               sha256: p.sha256,
               ...(p.fetched ? { url: p.source } : {}),
             })),
             binary: plan.binaryName,
-            package: plan.fork.packageName,
+            package: fork.packageName,
           }
         : undefined,
       patch:
@@ -72,14 +72,14 @@ export const storeResult: Step<BuildContext> = {
             image: toolchain.image,
             go: toolchain.go,
             why: toolchain.why,
-            tree: results.maybe('treeToolchain') ?? {},
+            tree: treeToolchain,
             expected: plan.toolchainNeeds,
             ...(toolchain.risk ? { risk: toolchain.risk } : {}),
             ...(toolchain.behaviour?.length ? { behaviour: toolchain.behaviour } : {}),
             ...(toolchain.restoreEnv ? { restoreEnv: toolchain.restoreEnv } : {}),
           }
         : undefined,
-      link: { ...plan.link, tree: results.maybe('treeBuild')?.link.evidence ?? 'not asked' },
+      link: { ...plan.link, tree: treeBuild?.link.evidence ?? 'not asked' },
       image: { reference: plan.image, id: plan.imageId ?? '' },
       flags: { make: [...recipe.make], env: { ...recipe.env } },
       files: digests,

@@ -8,9 +8,9 @@ import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { VerificationFailed } from '../errors.js';
 import type { Step } from '../step.js';
-import { verifyPackages as verifyPackageDir } from '../verify/packages.js';
+import { verifyPackageDir } from '../verify/packages.js';
 import { failureSummary } from '../verify/verdict.js';
-import { unlessPackagesCached } from './shared.js';
+import { unlessPackagesCached } from './caches.js';
 
 export const verifyPackages: Step<BuildContext> = {
   name: 'verify packages',
@@ -18,12 +18,15 @@ export const verifyPackages: Step<BuildContext> = {
   skip: unlessPackagesCached,
   async run(ctx) {
     const { plan, results } = ctx;
-    const workspace = results.get('workspace');
+    const workspace = await ctx.workspace.dir();
     const packages = results.get('packages');
+    const record = results.get('record');
+    const binary = record.files[plan.binaryName];
+    if (!binary) throw new Error(`bug: the build record has no ${plan.binaryName}`);
     // SHA256SUMS lists the result files too: check against the whole output as it will be written.
     const staged = await mkdtemp(path.join(workspace, '.verify-'));
     const cleanup = [staged];
-    const docker = results.get('signingKey').packager;
+    const docker = results.get('packager');
     try {
       await docker.prepareWritable(staged);
       for (const a of [...packages, ...results.get('result')])
@@ -44,13 +47,13 @@ export const verifyPackages: Step<BuildContext> = {
           tag: plan.version.tag,
           version: plan.reportsVersion,
           fsPackage: plan.fsPackage,
-          marker:
-            (results.maybe('recipe') ?? plan.recipe)?.marker ??
-            results.get('record').verification.checks.some((c) => c.name === 'nokmem marker'),
+          // the build record says what the tree decided (a binary built to carry the marker was checked for it),
+          // whether this run compiled it or reused it
+          marker: record.verification.checks.some((c) => c.name === 'nokmem marker'),
           // the binary this build verified (or the cache's, proven when it was stored), by its sha256
           proven: {
-            sha256: results.get('record').files[plan.binaryName]!.sha256,
-            checks: results.get('record').verification.checks,
+            sha256: binary.sha256,
+            checks: record.verification.checks,
           },
         },
       });

@@ -7,7 +7,7 @@ import type { Step } from '../step.js';
 import { verifyBinary } from '../verify/index.js';
 import { toolchainProbe, vendorsJsonIterator } from '../verify/toolchain-probe.js';
 import { failureSummary, verdictOf } from '../verify/verdict.js';
-import { goBuildCache, unlessCached } from './shared.js';
+import { goBuildCache, unlessCached } from './caches.js';
 
 export const verify: Step<BuildContext> = {
   name: 'verify',
@@ -16,6 +16,7 @@ export const verify: Step<BuildContext> = {
   async run(ctx) {
     const { plan, results } = ctx;
     const tree = results.get('tree');
+    const decision = results.get('decision');
     const verdict = await verifyBinary(
       {
         binary: results.get('binary'),
@@ -23,16 +24,16 @@ export const verify: Step<BuildContext> = {
         tag: plan.version.tag,
         commit: plan.source.commit,
         // what the tree's VERSION file makes it print (runc v1.0.0-rc90 says 1.0.0-rc10), as specs/ expect
-        version: results.maybe('treeBuild')?.version ?? plan.reportsVersion,
-        expect: { fsPackage: plan.fsPackage, marker: results.get('recipe').marker },
+        version: decision.treeBuild?.version ?? plan.reportsVersion,
+        expect: { fsPackage: plan.fsPackage, marker: decision.recipe.marker },
       },
       {
         // The packager session when packaging follows (it serves the commands that do not run the binary).
-        docker: ctx.results.maybe('signingKey')?.packager ?? ctx.deps.docker,
+        docker: results.maybe('packager') ?? ctx.deps.docker,
         runner: ctx.deps.runner,
         toolImage: plan.image,
         sandboxImage: ctx.request.packagerImage,
-        scratchRoot: results.get('workspace'),
+        scratchRoot: await ctx.workspace.dir(),
         functional: ctx.request.functional,
       },
     );

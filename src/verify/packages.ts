@@ -250,7 +250,7 @@ export async function refuseShippedKey(dir: string, publicKeyFile: string): Prom
 }
 
 /** Verifies one RPM, or every RPM in a directory together with its SHA256SUMS. */
-export async function verifyPackages(
+export async function verifyPackageDir(
   target: string,
   publicKeyFile: string,
   tools: PackageVerifyTools,

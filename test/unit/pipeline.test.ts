@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildSteps, planSteps, prepareSteps } from '../../src/pipeline.ts';
-import type { Step } from '../../src/step.ts';
 
 const stepsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/steps');
 const kebab = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
@@ -41,8 +40,8 @@ describe('pipeline', () => {
   });
 
   it('gives each step one name: its file, its export and its log line', async () => {
-    const steps = [...planSteps, ...buildSteps] as Step<unknown>[];
-    const files = (await readdir(stepsDir)).filter((f) => f.endsWith('.ts') && f !== 'shared.ts');
+    const steps = [...planSteps, ...buildSteps] as { name: string }[];
+    const files = (await readdir(stepsDir)).filter((f) => f.endsWith('.ts') && f !== 'caches.ts');
     assert.deepEqual(files.sort(), steps.map((s) => `${kebab(s.name)}.ts`).sort());
     for (const step of steps) {
       const module = (await import(path.join(stepsDir, `${kebab(step.name)}.ts`))) as Record<string, unknown>;
@@ -51,6 +50,20 @@ describe('pipeline', () => {
   });
 
   it('only planning steps run before the plan exists, and they write nothing', () => {
-    assert.ok(planSteps.every((s) => !s.writes));
+    // planning steps are plain functions that return their part of the plan: no step object, no `writes`
+    assert.ok(planSteps.every((s) => typeof s === 'function' && !('writes' in s)));
+  });
+});
+
+describe('README', () => {
+  it("lists the pipeline's steps, by their names, in the pipeline's order", async () => {
+    const readme = await readFile(path.resolve(stepsDir, '../../README.md'), 'utf8');
+    const start = readme.indexOf('The pipeline, in order');
+    const list = readme.slice(start, readme.indexOf('\n\n', readme.indexOf('\n1. ', start)));
+    const named = [...list.matchAll(/\*\*([^*]+)\*\*/g)].map((m) => m[1]);
+    assert.deepEqual(
+      named,
+      [...planSteps, ...buildSteps].map((s) => s.name),
+    );
   });
 });

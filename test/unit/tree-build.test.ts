@@ -11,7 +11,16 @@ import { askTree } from '../../src/tree-build.ts';
 import { ToolchainRefused } from '../../src/toolchain.ts';
 import { parseVersion } from '../../src/version.ts';
 import { FakeDocker } from '../helpers/fakes.ts';
-import { buildRequest, newResults, plan, removeTempDirs, runcTree, tempDir, testDeps } from '../helpers/steps.ts';
+import {
+  buildRequest,
+  newResults,
+  plan,
+  removeTempDirs,
+  runcTree,
+  tempDir,
+  testDeps,
+  testWorkspace,
+} from '../helpers/steps.ts';
 
 after(removeTempDirs);
 
@@ -93,7 +102,10 @@ describe('inspect tree asks the tree', () => {
       image: 'nokmem-builder:debian-go1.15',
       toolchain: { image: 'nokmem-builder:debian-go1.15', go: '1.15.15', why: 'test' },
     });
-    return { ctx: { request, deps: testDeps(undefined, fake), plan: p, results }, results };
+    return {
+      ctx: { request, deps: testDeps(undefined, fake), plan: p, results, workspace: testWorkspace(request) },
+      results,
+    };
   }
 
   it('a Go the tree refuses stops the build before the compile, naming the Go it needs and how to get it', async () => {
@@ -120,7 +132,7 @@ describe('inspect tree asks the tree', () => {
   it('agreement: the answers are kept for the record', async () => {
     const { ctx, results } = await inspectingKubelet(said('pass', 'cgo'));
     await inspectTree.run(ctx);
-    assert.equal(results.get('treeBuild').link.mode, 'cgo');
+    assert.equal(results.get('decision').treeBuild?.link.mode, 'cgo');
   });
 
   it("runc: a VERSION the data does not expect stops the build with both answers (rc90's says rc10)", async () => {
@@ -130,7 +142,7 @@ describe('inspect tree asks the tree', () => {
     const tree = await runcTree('v1.0.0-rc6', path.join(root, 'src'));
     await writeFile(path.join(tree, 'VERSION'), '1.0.0-rc10\n');
     results.set('tree', tree);
-    const ctx = { request, deps: testDeps(), plan: await plan(request), results };
+    const ctx = { request, deps: testDeps(), plan: await plan(request), results, workspace: testWorkspace(request) };
     await assert.rejects(
       inspectTree.run(ctx),
       /the tree's VERSION says 1\.0\.0-rc10, but specs\/versions\.yaml expects runc v1\.0\.0-rc6 to report 1\.0\.0-rc6/,
@@ -141,7 +153,13 @@ describe('inspect tree asks the tree', () => {
     await cp(path.join(tree, 'VERSION'), path.join(tree90, 'VERSION'));
     await mkdir(tree90, { recursive: true });
     again.set('tree', tree90);
-    await inspectTree.run({ request: rc90, deps: testDeps(), plan: await plan(rc90), results: again });
-    assert.equal(again.get('treeBuild').version, '1.0.0-rc10');
+    await inspectTree.run({
+      request: rc90,
+      deps: testDeps(),
+      plan: await plan(rc90),
+      results: again,
+      workspace: testWorkspace(rc90),
+    });
+    assert.equal(again.get('decision').treeBuild?.version, '1.0.0-rc10');
   });
 });

@@ -17,6 +17,8 @@ import {
   runcTree,
   tempDir,
   testDeps,
+  forkPlanOf,
+  testWorkspace,
 } from '../../helpers/steps.ts';
 
 after(removeTempDirs);
@@ -35,11 +37,15 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 async function patching(patches: ForkPatch[]) {
   const root = await tempDir();
   const request = buildRequest(root, { fork: 'docker-ce-18.06.2', version: undefined });
-  const planned = await resolved(request);
-  const plan = Object.freeze({ ...planned, fork: { ...planned.fork!, patches } });
+  const planned = forkPlanOf(await resolved(request));
+  const plan = Object.freeze({ ...planned, fork: { ...planned.fork, patches } });
   const results = newResults();
   results.set('tree', await runcTree('v1.0.0-rc5', path.join(root, 'src')));
-  return { ctx: { request, deps: { ...testDeps(), runner: realRunner }, plan, results }, results, root };
+  return {
+    ctx: { request, deps: { ...testDeps(), runner: realRunner }, plan, results, workspace: testWorkspace(request) },
+    results,
+    root,
+  };
 }
 
 describe('apply fork patches', () => {

@@ -12,6 +12,9 @@ import {
   tempDir,
   testDeps,
   removeTempDirs,
+  upstreamOf,
+  agreedDecision,
+  testWorkspace,
 } from '../../helpers/steps.ts';
 import { parseVersion } from '../../../src/version.ts';
 
@@ -20,12 +23,11 @@ after(removeTempDirs);
 async function applying(era: string, version: string) {
   const root = await tempDir();
   const request = buildRequest(root, { version: parseVersion('runc', version) });
-  const plan = await resolved(request);
+  const plan = upstreamOf(await resolved(request));
   const results = newResults();
-  results.set('workspace', root);
   results.set('tree', await runcTree(era, path.join(root, 'src')));
-  results.set('recipe', plan.recipe!);
-  return { ctx: { request, deps: testDeps(), plan, results }, results, root };
+  results.set('decision', agreedDecision(plan));
+  return { ctx: { request, deps: testDeps(), plan, results, workspace: testWorkspace(request, root) }, results, root };
 }
 
 describe('apply nokmem method', () => {

@@ -6,7 +6,17 @@ import { after, describe, it } from 'node:test';
 import { CommandFailed, UserError } from '../../../src/errors.ts';
 import { compileInDocker } from '../../../src/steps/compile-in-docker.ts';
 import { FakeDocker } from '../../helpers/fakes.ts';
-import { buildRequest, newResults, plan, removeTempDirs, tempDir, testDeps } from '../../helpers/steps.ts';
+import {
+  buildRequest,
+  newResults,
+  plan,
+  removeTempDirs,
+  tempDir,
+  testDeps,
+  upstreamOf,
+  agreedDecision,
+  testWorkspace,
+} from '../../helpers/steps.ts';
 
 after(removeTempDirs);
 
@@ -14,12 +24,12 @@ after(removeTempDirs);
 async function compiling(make: 'builds' | 'fails' | 'makes nothing') {
   const root = await tempDir();
   const request = buildRequest(root);
-  const p = await plan(request);
+  const p = upstreamOf(await plan(request));
   const results = newResults();
   const tree = path.join(root, 'work', 'src');
   await mkdir(tree, { recursive: true });
   results.set('tree', tree);
-  results.set('recipe', p.recipe!);
+  results.set('decision', agreedDecision(p));
   const fake = new FakeDocker({
     engine: '27.0.0',
     containers: [
@@ -34,7 +44,13 @@ async function compiling(make: 'builds' | 'fails' | 'makes nothing') {
       },
     ],
   });
-  return { ctx: { request, deps: testDeps(undefined, fake), plan: p, results }, results, fake, root, p };
+  return {
+    ctx: { request, deps: testDeps(undefined, fake), plan: p, results, workspace: testWorkspace(request) },
+    results,
+    fake,
+    root,
+    p,
+  };
 }
 
 describe('compile in Docker', () => {
@@ -51,7 +67,7 @@ describe('compile in Docker', () => {
     );
     // `go build -i` (runc rc2-rc4) installs archives into $GOPATH/pkg: the build user gets a writable one of its own
     const pkg = run!.mounts.find((m) => m.container === '/go/pkg')!;
-    assert.ok(pkg.host.startsWith(results.get('workspace')) && !pkg.readOnly, pkg.host);
+    assert.ok(pkg.host.startsWith(ctx.workspace.made() ?? '(no workspace)') && !pkg.readOnly, pkg.host);
     assert.ok(fake.writable.includes(pkg.host), 'handed to the build user');
     assert.equal(results.get('binary'), path.join(results.get('tree'), p.artifact));
     assert.match(results.get('goUsed'), /^go1\.19\.8/);

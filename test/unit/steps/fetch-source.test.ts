@@ -6,7 +6,15 @@ import { realRunner } from '../../../src/runner.ts';
 import { checkOut } from '../../../src/steps/check-out.ts';
 import { fetchSource } from '../../../src/steps/fetch-source.ts';
 import { type FixtureUpstream, makeRuncUpstream } from '../../fixtures/upstream.ts';
-import { buildRequest, newResults, removeTempDirs, resolved, tempDir, testDeps } from '../../helpers/steps.ts';
+import {
+  buildRequest,
+  newResults,
+  removeTempDirs,
+  resolved,
+  tempDir,
+  testDeps,
+  testWorkspace,
+} from '../../helpers/steps.ts';
 import { existsSync } from 'node:fs';
 
 // Real git (no Docker): the fixture upstream is a local repository with every era's tag.
@@ -22,7 +30,10 @@ async function fetching(commit?: string) {
   const planned = await resolved(request);
   const plan = Object.freeze({ ...planned, source: { ...planned.source, commit: commit ?? planned.source.commit } });
   const results = newResults();
-  return { ctx: { request, deps: { ...testDeps(), runner: realRunner }, plan, results }, results };
+  return {
+    ctx: { request, deps: { ...testDeps(), runner: realRunner }, plan, results, workspace: testWorkspace(request) },
+    results,
+  };
 }
 
 describe('fetch source, check out', () => {
@@ -34,7 +45,7 @@ describe('fetch source, check out', () => {
     const tree = results.get('tree');
     assert.ok(existsSync(path.join(tree, 'libcontainer/cgroups/fs/memory.go')));
     assert.ok(!existsSync(path.join(tree, '.git')));
-    assert.equal(path.dirname(tree), results.get('workspace'));
+    assert.equal(path.dirname(tree), ctx.workspace.made());
   });
 
   it('a tag that is not the pinned commit (the real runc pin, against the fixture) is a PinMismatch', async () => {

@@ -12,6 +12,8 @@ import {
   tempDir,
   testDeps,
   removeTempDirs,
+  upstreamOf,
+  testWorkspace,
 } from '../../helpers/steps.ts';
 
 after(removeTempDirs);
@@ -21,16 +23,16 @@ async function inspecting(era: string, request: ReturnType<typeof buildRequest>,
   const results = newResults();
   results.set('tree', await runcTree(era, path.join(root, 'src')));
   const p = withToolchain ? await plan(request) : await resolved(request);
-  return { ctx: { request, deps: testDeps(), plan: p, results }, results };
+  return { ctx: { request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) }, results };
 }
 
 describe('inspect tree', () => {
   it('an upstream version whose tree agrees: the plan recipe is the result, with the toolchain', async () => {
     const { ctx, results } = await inspecting('v1.0.0-rc5', buildRequest('/tmp/i'));
     await inspectTree.run(ctx);
-    assert.equal(results.get('inspection').method, 'source-patch');
-    assert.equal(results.get('recipe'), ctx.plan.recipe);
-    assert.equal(results.get('toolchain').go, '1.19.8');
+    assert.equal(results.get('decision').inspection.method, 'source-patch');
+    assert.equal(results.get('decision').recipe, upstreamOf(ctx.plan).recipe);
+    assert.equal(results.get('decision').toolchain?.go, '1.19.8');
   });
 
   it('a tree that disagrees with specs/ is a PinMismatch', async () => {
@@ -43,7 +45,7 @@ describe('inspect tree', () => {
     const { ctx, results } = await inspecting('v1.0.0-rc6', request);
     const before = JSON.stringify(ctx.plan);
     await inspectTree.run(ctx);
-    const recipe = results.get('recipe');
+    const { recipe } = results.get('decision');
     assert.equal(recipe.method, 'build-tag');
     assert.ok(recipe.make.includes('BUILDTAGS=seccomp nokmem'));
     assert.equal(recipe.patch, undefined);
@@ -63,7 +65,7 @@ describe('inspect tree', () => {
   it('nokmem prepare (no preflight): the facts are read, no toolchain is chosen', async () => {
     const { ctx, results } = await inspecting('v1.0.0-rc5', buildRequest('/tmp/i'), false);
     await inspectTree.run(ctx);
-    assert.equal(results.has('toolchain'), false);
-    assert.ok(results.has('treeToolchain'));
+    assert.equal(results.get('decision').toolchain, undefined);
+    assert.ok(results.get('decision').treeToolchain);
   });
 });

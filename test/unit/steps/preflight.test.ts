@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import type { PlanningContext } from '../../../src/context.ts';
+import type { BuildRequest, Deps, ResolvedPlan } from '../../../src/context.ts';
 import { MissingPrerequisite } from '../../../src/errors.ts';
 import { offlineRevision } from '../../../src/builder-image.ts';
 import { DEFAULT_SPECS_DIR } from '../../../src/specs.ts';
@@ -47,15 +47,22 @@ const machine = (images: Record<string, string>) =>
 async function planning(dryRun: boolean, images: Record<string, string>, engine?: string) {
   const request = buildRequest(root, { dryRun, remote: 'file:///srv/runc.git' });
   const deps = testDeps(machine(images), new FakeDocker({ engine, images }));
-  const ctx: PlanningContext = { request, deps, resolved: await resolved(request, deps) };
+  const ctx: Planning = { request, deps, resolved: await resolved(request, deps) };
   return { ctx, deps };
 }
+
+/** What preflight is given: the request, the side effects and the resolved plan. */
+interface Planning {
+  request: BuildRequest;
+  deps: Deps;
+  resolved: ResolvedPlan;
+}
+const preflighted = (ctx: Planning) => preflight(ctx.request, ctx.deps, ctx.resolved);
 
 describe('preflight', () => {
   it('completes the plan and freezes it: toolchain, image id, cache key, every prerequisite there', async () => {
     const { ctx } = await planning(false, { [GO119]: 'sha256:119' }, '27.0.0');
-    await preflight.run(ctx);
-    const plan = ctx.plan!;
+    const plan = await preflighted(ctx);
     assert.ok(Object.isFrozen(plan));
     assert.equal(plan.image, GO119);
     assert.equal(plan.imageId, 'sha256:119');
@@ -75,26 +82,28 @@ describe('preflight', () => {
 
   it('a build stops at the first missing prerequisite, with the class that says so', async () => {
     const { ctx } = await planning(false, {}, undefined);
-    await assert.rejects(preflight.run(ctx), MissingPrerequisite);
-    assert.equal(ctx.plan, undefined);
+    let plan;
+    await assert.rejects(async () => {
+      plan = await preflighted(ctx);
+    }, MissingPrerequisite);
+    assert.equal(plan, undefined);
   });
 
   it('a dry run marks each missing prerequisite with what makes it, and still makes the plan', async () => {
     const { ctx } = await planning(true, {}, '27.0.0');
-    await preflight.run(ctx);
-    const missing = ctx.plan!.prerequisites.filter((p) => !p.ok);
+    const plan = await preflighted(ctx);
+    const missing = plan.prerequisites.filter((p) => !p.ok);
     assert.deepEqual(
       missing.map((p) => p.what),
       ['builder image', 'build tools', 'packager image'],
     );
     assert.equal(missing[0]?.fix, 'nokmem builder-image --offline');
-    assert.equal(ctx.plan!.toolchain, undefined);
-    assert.match(ctx.plan!.cacheKey, /^[0-9a-f]{32}$/);
+    assert.equal(plan.toolchain, undefined);
+    assert.match(plan.cacheKey, /^[0-9a-f]{32}$/);
 
     const noEngine = await planning(true, {}, undefined);
-    await preflight.run(noEngine.ctx);
     assert.deepEqual(
-      noEngine.ctx.plan!.prerequisites.filter((p) => !p.ok).map((p) => p.what),
+      (await preflighted(noEngine.ctx)).prerequisites.filter((p) => !p.ok).map((p) => p.what),
       ['Docker engine', 'builder image', 'build tools', 'packager image'],
     );
     assert.equal(noEngine.deps.fake.runs.length, 0, 'nothing ran in a container');
@@ -113,9 +122,9 @@ describe('preflight', () => {
     });
     const fake = new FakeDocker({ engine: '27.0.0', images, missingTools: { [PACKAGER]: ['containerd'] } });
     const deps = testDeps(machine({ [GO119]: 'sha256:119' }), fake);
-    const ctx: PlanningContext = { request, deps, resolved: await resolved(request, deps) };
+    const ctx: Planning = { request, deps, resolved: await resolved(request, deps) };
     await assert.rejects(
-      preflight.run(ctx),
+      preflighted(ctx),
       (e: Error) =>
         e instanceof MissingPrerequisite &&
         /^packager image nokmem-builder:old-packager lacks containerd, which the functional proof of kubelet runs in its sandbox; rebuild it with `nokmem builder-image --offline`/.test(
@@ -123,9 +132,8 @@ describe('preflight', () => {
         ),
     );
     // --no-functional asks nothing of the sandbox
-    const off = { ...ctx, request: { ...request, functional: false }, plan: undefined };
-    await preflight.run(off);
-    assert.ok(off.plan);
+    const off = { ...ctx, request: { ...request, functional: false } };
+    assert.ok(await preflighted(off));
   });
 
   it('a dry run without network marks an unreachable remote as missing and still makes the plan from the pins', async () => {
@@ -142,11 +150,11 @@ describe('preflight', () => {
       },
     ]);
     const deps = testDeps(offline, new FakeDocker({ engine: undefined }));
-    const ctx: PlanningContext = { request, deps, resolved: await resolved(request, deps) };
-    await preflight.run(ctx);
-    const remote = ctx.plan!.prerequisites.find((p) => p.what === 'remote');
+    const ctx: Planning = { request, deps, resolved: await resolved(request, deps) };
+    const plan = await preflighted(ctx);
+    const remote = plan.prerequisites.find((p) => p.what === 'remote');
     assert.equal(remote?.ok, false);
     assert.match(remote?.detail ?? '', /^cannot read http:\/\/127\.0\.0\.1:9\/runc\.git: unable to access/);
-    assert.equal(ctx.plan!.source.pinned, true);
+    assert.equal(plan.source.pinned, true);
   });
 });

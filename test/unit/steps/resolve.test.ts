@@ -3,13 +3,13 @@ import { describe, it } from 'node:test';
 import { InputError } from '../../../src/errors.ts';
 import { UNREADABLE } from '../../../src/steps/resolve.ts';
 import { fakeRunner } from '../../helpers/fakes.ts';
-import { buildRequest, resolved, testDeps } from '../../helpers/steps.ts';
+import { buildRequest, resolved, testDeps, upstreamOf, forkPlanOf } from '../../helpers/steps.ts';
 import { parseVersion } from '../../../src/version.ts';
 
 describe('resolve', () => {
   it('makes a frozen plan from specs/: era, pin, recipe with the patch recipe read once, outputs', async () => {
     const deps = testDeps();
-    const plan = await resolved(buildRequest('/tmp/r'), deps);
+    const plan = upstreamOf(await resolved(buildRequest('/tmp/r'), deps));
     assert.ok(Object.isFrozen(plan));
     assert.equal(plan.method, 'source-patch');
     assert.equal(plan.source.commit, '4fc53a81fb7c994640722ac585fa9ca548971871');
@@ -24,22 +24,23 @@ describe('resolve', () => {
   });
 
   it('a fork: method and recipe are left to the tree, the nokmem recipe is ready for it', async () => {
-    const plan = await resolved(buildRequest('/tmp/r', { fork: 'docker-ce-18.06.2', version: undefined }));
-    assert.equal(plan.method, 'from-tree');
-    assert.equal(plan.recipe, undefined);
-    assert.equal(plan.forkPatchRecipe?.name, 'libcontainer-nokmem');
-    assert.equal(plan.fork?.name, 'docker-ce-18.06.2');
+    const plan = forkPlanOf(await resolved(buildRequest('/tmp/r', { fork: 'docker-ce-18.06.2', version: undefined })));
+    assert.equal(plan.kind, 'fork');
+    assert.equal('method' in plan, false, 'a fork has no method before its tree is inspected');
+    assert.equal('recipe' in plan, false);
+    assert.equal(plan.forkPatchRecipe.name, 'libcontainer-nokmem');
+    assert.equal(plan.fork.name, 'docker-ce-18.06.2');
     assert.equal(plan.source.byCommit, true);
   });
 
   it('names the later versions that are not affected, for when nothing safe can build this one', async () => {
-    const kubelet = await resolved(
-      buildRequest('/tmp/r', { component: 'kubelet', version: parseVersion('kubelet', 'v1.21.0') }),
+    const kubelet = upstreamOf(
+      await resolved(buildRequest('/tmp/r', { component: 'kubelet', version: parseVersion('kubelet', 'v1.21.0') })),
     );
     assert.match(kubelet.laterUnaffected ?? '', /^kubelet 1\.21\.2 and later are not affected/);
     assert.equal(
-      (await resolved(buildRequest('/tmp/r', { fork: 'docker-ce-18.06.2', version: undefined }))).laterUnaffected,
-      undefined,
+      'laterUnaffected' in (await resolved(buildRequest('/tmp/r', { fork: 'docker-ce-18.06.2', version: undefined }))),
+      false,
     );
   });
 
@@ -47,8 +48,8 @@ describe('resolve', () => {
     const rc90 = await resolved(buildRequest('/tmp/r', { version: parseVersion('runc', 'v1.0.0-rc90') }));
     assert.equal(rc90.reportsVersion, '1.0.0-rc10');
     assert.equal(rc90.link.mode, 'static');
-    const kubelet = await resolved(
-      buildRequest('/tmp/r', { component: 'kubelet', version: parseVersion('kubelet', 'v1.9.0') }),
+    const kubelet = upstreamOf(
+      await resolved(buildRequest('/tmp/r', { component: 'kubelet', version: parseVersion('kubelet', 'v1.9.0') })),
     );
     assert.equal(kubelet.link.mode, 'cgo');
     assert.equal(kubelet.toolchainNeeds.goCheck, 'lexical');

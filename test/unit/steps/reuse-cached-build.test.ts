@@ -5,7 +5,15 @@ import { after, describe, it } from 'node:test';
 import type { BuildRecord } from '../../../src/context.ts';
 import { StepSkipped } from '../../../src/errors.ts';
 import { reuseCachedBuild, weakerProof } from '../../../src/steps/reuse-cached-build.ts';
-import { buildRequest, newResults, plan, removeTempDirs, tempDir, testDeps } from '../../helpers/steps.ts';
+import {
+  buildRequest,
+  newResults,
+  plan,
+  removeTempDirs,
+  tempDir,
+  testDeps,
+  testWorkspace,
+} from '../../helpers/steps.ts';
 
 after(removeTempDirs);
 
@@ -27,7 +35,7 @@ async function cached(functionalDetail: string, wantFunctional: boolean) {
   await writeFile(path.join(dir, 'build-record.json'), JSON.stringify(record(functionalDetail)));
   await writeFile(path.join(dir, 'modules.json'), '[{"path":"github.com/a/b","version":"v1"}]');
   const results = newResults();
-  return { ctx: { request, deps: testDeps(), plan: p, results }, results, dir };
+  return { ctx: { request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) }, results, dir };
 }
 
 describe('reuse cached build', () => {
@@ -87,7 +95,13 @@ describe('reuse cached build', () => {
     const request = buildRequest(root);
     const results = newResults();
     await assert.rejects(
-      reuseCachedBuild.run({ request, deps: testDeps(), plan: await plan(request), results }),
+      reuseCachedBuild.run({
+        request,
+        deps: testDeps(),
+        plan: await plan(request),
+        results,
+        workspace: testWorkspace(request),
+      }),
       StepSkipped,
     );
     assert.equal(results.has('record'), false);

@@ -4,7 +4,15 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Artifact } from '../../../src/context.ts';
 import { storePackages } from '../../../src/steps/store-packages.ts';
-import { buildRequest, newResults, plan, removeTempDirs, tempDir, testDeps } from '../../helpers/steps.ts';
+import {
+  buildRequest,
+  newResults,
+  plan,
+  removeTempDirs,
+  tempDir,
+  testDeps,
+  testWorkspace,
+} from '../../helpers/steps.ts';
 
 after(removeTempDirs);
 
@@ -25,7 +33,7 @@ describe('store packages', () => {
     }
     results.set('packages', made);
     results.set('packageKey', 'k'.repeat(32));
-    await storePackages.run({ request, deps: testDeps(), plan: p, results });
+    await storePackages.run({ request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) });
     const dir = results.get('cachedPackages');
     assert.equal(dir, path.join(root, 'cache', 'packages', 'k'.repeat(32)));
     assert.deepEqual((await readdir(dir)).sort(), made.map((a) => a.name).sort());

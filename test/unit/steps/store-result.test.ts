@@ -4,7 +4,17 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { BuildRecord } from '../../../src/context.ts';
 import { storeResult } from '../../../src/steps/store-result.ts';
-import { buildRequest, newResults, plan, removeTempDirs, tempDir, testDeps } from '../../helpers/steps.ts';
+import {
+  buildRequest,
+  newResults,
+  plan,
+  removeTempDirs,
+  tempDir,
+  testDeps,
+  upstreamOf,
+  agreedDecision,
+  testWorkspace,
+} from '../../helpers/steps.ts';
 
 after(removeTempDirs);
 
@@ -12,19 +22,18 @@ describe('store result', () => {
   it('keeps the verified binary, the applied patch and the build record made of the results, under the cache key', async () => {
     const root = await tempDir();
     const request = buildRequest(root);
-    const p = await plan(request);
+    const p = upstreamOf(await plan(request));
     const results = newResults();
     const binary = path.join(root, 'runc');
     await writeFile(binary, 'ELF nokmem');
     results.set('binary', binary);
-    results.set('recipe', p.recipe!);
-    results.set('inspection', { method: 'source-patch', evidence: 'Apply calls it', marker: false, layout: 'gopath' });
+    results.set('decision', agreedDecision(p));
     results.set('applied', { diff: '--- a\n+++ b\n', files: ['memory.go'], removedImports: [] });
     results.set('commitTime', 1519252845);
     results.set('goUsed', 'go1.19.8 linux/amd64');
     results.set('modules', [{ path: 'github.com/a/b', version: 'v1' }]);
     results.set('verdict', { ok: true, checks: [{ name: 'kmem symbols', status: 'pass', detail: 'none' }] });
-    await storeResult.run({ request, deps: testDeps(), plan: p, results });
+    await storeResult.run({ request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) });
 
     const dir = path.join(root, 'cache', 'builds', p.cacheKey);
     assert.deepEqual((await readdir(dir)).sort(), ['build-record.json', 'modules.json', 'nokmem.patch', 'runc']);
@@ -32,8 +41,8 @@ describe('store result', () => {
     assert.deepEqual(record, JSON.parse(JSON.stringify(results.get('record'))));
     assert.equal(record.method, 'source-patch');
     assert.equal(record.source.commitTime, 1519252845);
-    assert.equal(record.patch?.recipeDigest, p.recipe!.patch!.digest);
-    assert.deepEqual(record.flags.make, [...p.recipe!.make]);
+    assert.equal(record.patch?.recipeDigest, p.recipe.patch?.digest);
+    assert.deepEqual(record.flags.make, [...p.recipe.make]);
     assert.equal(record.image.id, p.imageId);
     assert.deepEqual(
       results.get('result').map((a) => [a.name, a.kind, path.dirname(a.path) === dir]),

@@ -5,7 +5,15 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Artifact } from '../../../src/context.ts';
 import { writeOutput } from '../../../src/steps/write-output.ts';
-import { buildRequest, newResults, plan, tempDir, testDeps, removeTempDirs } from '../../helpers/steps.ts';
+import {
+  buildRequest,
+  newResults,
+  plan,
+  tempDir,
+  testDeps,
+  removeTempDirs,
+  testWorkspace,
+} from '../../helpers/steps.ts';
 
 after(removeTempDirs);
 
@@ -40,7 +48,7 @@ describe('write output', () => {
         ['SHA256SUMS', 'sums'],
       ]),
     );
-    await writeOutput.run({ request, deps: testDeps(), plan: p, results });
+    await writeOutput.run({ request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) });
     assert.deepEqual((await readdir(p.outputDir)).sort(), [
       'SHA256SUMS',
       'build-record.json',
@@ -56,7 +64,7 @@ describe('write output', () => {
     const p = await plan(request);
     const results = newResults();
     results.set('result', await files(path.join(root, 'result'), [['runc', 'binary']]));
-    await writeOutput.run({ request, deps: testDeps(), plan: p, results });
+    await writeOutput.run({ request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) });
     assert.deepEqual(await readdir(p.outputDir), ['runc']);
     assert.ok(!existsSync(path.join(root, 'packages')));
   });

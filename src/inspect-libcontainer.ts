@@ -41,7 +41,7 @@ function onlyForKernelLimit(applyBody: string): boolean {
   return open.some((brace) => /KernelMemory\b/.test(code.slice(code.lastIndexOf('\n', brace) + 1, brace)));
 }
 
-export async function inspectTree(tree: string, libcontainerRoot = '.'): Promise<TreeInspection> {
+export async function inspectLibcontainer(tree: string, libcontainerRoot = '.'): Promise<TreeInspection> {
   const dir = path.join(tree, libcontainerRoot, FS_DIR);
   const layout = (await readFile(path.join(tree, 'go.mod'), 'utf8')
     .then(() => true)

@@ -1,11 +1,21 @@
-// What several steps share: the skip rules, where a build's results live in the cache, the workspace, the Go
-// build cache, and runc's make recipe for a method the tree decides. Steps import from here, never from each other.
+// What the steps share about caches and the run: the skip rules a cache hit makes, where a build's results and
+// packages live in the cache, the run's workspace, the Go build cache, runc's make recipe for a method the tree
+// decides, and the artifact lists of a cached result. Steps import from here, never from each other.
 
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Artifact, BuildContext, BuildRecord, BuildRequest, Recipe, SourceContext } from '../context.js';
+import type {
+  Artifact,
+  BuildContext,
+  BuildRecord,
+  BuildRequest,
+  Deps,
+  Recipe,
+  ResolvedPlan,
+  SourceContext,
+} from '../context.js';
 import { PUBLIC_KEY_FILE } from '../signing.js';
-import { newWorkspace } from '../workspace.js';
+import { RunWorkspace, newWorkspace } from '../workspace.js';
 
 /** The skip rule of every step that a cache hit makes unnecessary. */
 export const unlessCached = (ctx: SourceContext) => (ctx.results.has('cachedResult') ? 'cache hit' : undefined);
@@ -29,17 +39,14 @@ export const imageFactsDir = (request: BuildRequest) => path.join(request.cacheD
 /** The vendored module list, kept with a cached result for the SBOM; not part of the output. */
 export const MODULES_FILE = 'modules.json';
 
-/** This run's workspace, made by the first step that needs one (removed when the run ends). */
-export async function workspaceOf(ctx: SourceContext): Promise<string> {
-  const known = ctx.results.maybe('workspace');
-  if (known) return known;
-  // What runs that died left behind goes first: their containers (a killed docker client does not stop its
-  // container), then their workspaces (newWorkspace).
-  await ctx.deps.docker.sweepDeadContainers();
-  return ctx.results.set(
-    'workspace',
-    await newWorkspace(ctx.request.cacheDir, `${ctx.plan.component}-${ctx.plan.version.tag}`),
-  );
+/** The workspace of a run of this plan; made when a step first asks for it. */
+export function runWorkspace(request: BuildRequest, deps: Deps, plan: ResolvedPlan): RunWorkspace {
+  return new RunWorkspace(async () => {
+    // What runs that died left behind goes first: their containers (a killed docker client does not stop its
+    // container), then their workspaces (newWorkspace).
+    await deps.docker.sweepDeadContainers();
+    return newWorkspace(request.cacheDir, `${plan.component}-${plan.version.tag}`);
+  });
 }
 
 /**
@@ -104,4 +111,11 @@ export async function packageArtifacts(dir: string): Promise<Artifact[]> {
   return (await readdir(dir))
     .sort()
     .map((name) => ({ name, path: path.join(dir, name), kind: packageArtifactKind(name) }));
+}
+
+/** The verified binary among a result's files. */
+export function binaryOf(result: readonly Artifact[]): Artifact {
+  const binary = result.find((a) => a.kind === 'binary');
+  if (!binary) throw new Error('bug: the verified result has no binary');
+  return binary;
 }

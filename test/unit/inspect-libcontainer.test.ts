@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { inspectTree } from '../../src/inspect-tree.ts';
+import { inspectLibcontainer } from '../../src/inspect-libcontainer.ts';
 import { eraFor, loadVersionTable } from '../../src/specs.ts';
 import { parseVersion } from '../../src/version.ts';
 import { type FixtureUpstream, makeRuncUpstream } from '../fixtures/upstream.ts';
@@ -22,7 +22,7 @@ const FS = 'libcontainer/cgroups/fs';
 const apply = (body: string) =>
   `package fs\n\nfunc (s *MemoryGroup) Apply(d *cgroupData) (err error) {\n${body}\n\treturn nil\n}\n`;
 
-describe('inspectTree', () => {
+describe('inspectLibcontainer', () => {
   it('the nokmem file split means build-tag, with or without the marker', async () => {
     const dir = await tree({
       [`${FS}/memory.go`]: apply('\tif err := EnableKernelMemoryAccounting(path); err != nil {\n\t\treturn err\n\t}'),
@@ -32,7 +32,7 @@ describe('inspectTree', () => {
         '//go:build linux && nokmem\n// +build linux,nokmem\n\npackage fs\n\nfunc EnableKernelMemoryAccounting(path string) error { return nil }\n\nfunc setKernelMemory(path string, l int64) error { return errors.New("kernel memory accounting disabled in this runc build") }\n',
       'go.mod': 'module github.com/opencontainers/runc\n',
     });
-    const r = await inspectTree(dir);
+    const r = await inspectLibcontainer(dir);
     assert.equal(r.method, 'build-tag');
     assert.equal(r.marker, true);
     assert.equal(r.layout, 'modules');
@@ -45,7 +45,7 @@ describe('inspectTree', () => {
         '\tif memoryAssigned(d.config) {\n\t\t// kernel memory: see KernelMemory docs\n\t\tif err := EnableKernelMemoryAccounting(path); err != nil {\n\t\t\treturn err\n\t\t}\n\t}',
       ),
     });
-    const r = await inspectTree(dir, root);
+    const r = await inspectLibcontainer(dir, root);
     assert.equal(r.method, 'source-patch');
     assert.equal(r.layout, 'gopath');
     assert.match(r.evidence, /vendor\/github\.com\/opencontainers\/runc\/libcontainer\/cgroups\/fs\/memory\.go/);
@@ -57,15 +57,15 @@ describe('inspectTree', () => {
         '\tif d.config.KernelMemory != 0 {\n\t\tif err := EnableKernelMemoryAccounting(path); err != nil {\n\t\t\treturn err\n\t\t}\n\t}',
       ),
     });
-    assert.equal((await inspectTree(guarded)).method, 'not-affected');
+    assert.equal((await inspectLibcontainer(guarded)).method, 'not-affected');
     const none = await tree({ [`${FS}/memory.go`]: apply('\t_ = d') });
-    assert.equal((await inspectTree(none)).method, 'not-affected');
+    assert.equal((await inspectLibcontainer(none)).method, 'not-affected');
   });
 });
 
 // Every runc era fixture is hand-written in the shape of that era's real memory.go; the inspection of each
 // tagged fixture tree must give the method specs/versions.yaml has for the tag.
-describe('inspectTree on the runc era fixtures', () => {
+describe('inspectLibcontainer on the runc era fixtures', () => {
   const expected: Record<string, { method: string; evidence: RegExp }> = {
     'v1.0.0-rc1': { method: 'not-affected', evidence: /only outside Apply/ },
     'v1.0.0-rc2': { method: 'source-patch', evidence: /calls EnableKernelMemoryAccounting/ },
@@ -92,7 +92,7 @@ describe('inspectTree on the runc era fixtures', () => {
       const dir = await mkdtemp(path.join(os.tmpdir(), `inspect-${tag}-`));
       const archive = await execa('git', ['-C', upstream.dir, 'archive', '--format=tar', tag], { encoding: 'buffer' });
       await execa('tar', ['-x', '-C', dir], { input: archive.stdout });
-      const r = await inspectTree(dir);
+      const r = await inspectLibcontainer(dir);
       assert.equal(r.method, want.method, r.evidence);
       assert.match(r.evidence, want.evidence);
       const era = eraFor((await loadVersionTable()).runc, parseVersion('runc', tag));
