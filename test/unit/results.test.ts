@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Results } from '../../src/context.ts';
+import { Results } from '../../src/results.ts';
 
 describe('Results', () => {
   it('holds each value once: a second set is a bug', () => {
