@@ -52,12 +52,14 @@ export async function releaseSigner(request: ReleaseSigningRequest): Promise<Rel
     devKeyDir: path.join(request.cacheDir, 'dev-signing-key'),
   });
   try {
-    let publicKeyFile = request.shippedKey?.file;
-    if (publicKeyFile) {
+    const shippedKey = request.shippedKey;
+    let publicKeyFile: string;
+    if (shippedKey) {
+      publicKeyFile = shippedKey.file;
       const shipped = await keyFingerprint(publicKeyFile, docker, image);
       if (shipped !== key.fingerprint)
         throw new InputError(
-          `the release's ${PUBLIC_KEY_FILE} (${request.shippedKey!.from}) is key ${shipped}, but the signing key is ${key.fingerprint}; release with the key the builds were signed with (NOKMEM_SIGNING_KEY)`,
+          `the release's ${PUBLIC_KEY_FILE} (${shippedKey.from}) is key ${shipped}, but the signing key is ${key.fingerprint}; release with the key the builds were signed with (NOKMEM_SIGNING_KEY)`,
         );
     } else {
       publicKeyFile = path.join(request.workDir, PUBLIC_KEY_FILE);
