@@ -1,16 +1,18 @@
 // The build pipeline, in order. Reading this file is reading what `nokmem build` does. It plans, then applies:
-// resolve and preflight are plain functions that make the plan, a value read-only from then on (plan()); each later step sets its own results once
-// (context.ts, BuildResults), and the files it makes are a typed list of artifacts, not directories to list.
+// resolve and preflight are plain functions that make the plan, a value read-only from then on (plan()); each
+// later step sets its own results once (results.ts, by phase), and the files it makes are a typed list of
+// artifacts, not directories to list. Each step's name below is its name in the run's log; test/unit/pipeline.test.ts
+// holds this list, and the README's, to the step lists of this file.
 //
 //   resolve            version -> era (method, build recipe), pin, Go version, outputs
 //   preflight          git, Docker engine, a builder image whose Go is safe, its tools, the packager image;
 //                      the cache key of the inputs (a dry run marks what is missing instead of stopping)
 //   signing key        the key from the environment in a private GNUPGHOME (or the development key), unlocked
 //                      by a test signature: a wrong passphrase stops the run before the long work
-//   reuse cached build identical inputs built before? then skip to "write output"
+//   reuse cached build  identical inputs built before? then skip to "write output"
 //   fetch source       shallow fetch of the tag into the source cache; the commit must equal the pin
 //   check out          the commit's tree into a fresh workspace
-//   apply fork patches a fork's own patch set, before anything nokmem does (forks only)
+//   apply fork patches  a fork's own patch set, before anything nokmem does (forks only)
 //   inspect tree       the method as the tree shows it; must agree with specs (forks: it decides)
 //   apply nokmem method  the patch recipe (checked, diff kept) or, for build-tag eras, nothing
 //   compile in Docker  make ... in the builder image: --network none, non-root, shared Go build cache

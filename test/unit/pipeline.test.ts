@@ -55,6 +55,19 @@ describe('pipeline', () => {
   });
 });
 
+describe("pipeline.ts's header", () => {
+  it("names the pipeline's steps in the pipeline's order, each with what it does", async () => {
+    const source = await readFile(path.resolve(stepsDir, '../pipeline.ts'), 'utf8');
+    const header = source.slice(0, source.indexOf('\nimport '));
+    // a step's line: "//   <name>  <what it does>" (two spaces or more after the name); continuations are indented more
+    const named = [...header.matchAll(/^\/\/   (\S[^\n]*?) {2,}\S/gm)].map((m) => m[1]);
+    assert.deepEqual(
+      named,
+      [...planSteps, ...buildSteps].map((s) => s.name),
+    );
+  });
+});
+
 describe('README', () => {
   it("lists the pipeline's steps, by their names, in the pipeline's order", async () => {
     const readme = await readFile(path.resolve(stepsDir, '../../README.md'), 'utf8');
