@@ -60,7 +60,7 @@ describe("pipeline.ts's header", () => {
     const source = await readFile(path.resolve(stepsDir, '../pipeline.ts'), 'utf8');
     const header = source.slice(0, source.indexOf('\nimport '));
     // a step's line: "//   <name>  <what it does>" (two spaces or more after the name); continuations are indented more
-    const named = [...header.matchAll(/^\/\/   (\S[^\n]*?) {2,}\S/gm)].map((m) => m[1]);
+    const named = [...header.matchAll(/^\/\/ {3}(\S[^\n]*?) {2,}\S/gm)].map((m) => m[1]);
     assert.deepEqual(
       named,
       [...planSteps, ...buildSteps].map((s) => s.name),
