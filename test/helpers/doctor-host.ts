@@ -3,6 +3,7 @@
 // real one's file records (a Go build info with -ldflags version and commit); the doctor reads them, never runs
 // them.
 
+import { rmSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,9 +59,23 @@ export function standIn(component: 'runc' | 'kubelet', kind: 'kmem' | 'nokmem', 
   return Buffer.concat([body, INFO_START, Buffer.from(info), INFO_END]);
 }
 
-/** A node's root (proc/, sys/, usr/bin/...) made as the scenario says. */
+// Every root made here is removed when the test process ends: the suite leaves nothing in /tmp.
+const roots: string[] = [];
+process.on('exit', () => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
+/** An empty directory for a test's own tree (removed when the test process ends, like every root made here). */
+export async function scratchDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  roots.push(dir);
+  return dir;
+}
+
+/** A node's root (proc/, sys/, usr/bin/...) made as the scenario says (removed when the test process ends). */
 export async function node(s: Scenario): Promise<string> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'doctor-'));
+  roots.push(root);
   const skip = new Set(s.without ?? []);
   const w = async (p: string, content: string | Buffer) => {
     if (skip.has(p)) return;

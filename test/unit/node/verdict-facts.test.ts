@@ -3,17 +3,16 @@
 // trusted or placed. Each case is a hand-made node root.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { readHostFacts } from '../../../src/node/facts/host.ts';
 import { assess } from '../../../src/node/verdict.ts';
-import { node, place, run } from '../../helpers/doctor-host.ts';
+import { node, place, run, scratchDir } from '../../helpers/doctor-host.ts';
 
 describe('missing facts give unknown', () => {
   it('an empty proc/: unknown, naming the kernel release, not "ok"', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'doctor-empty-'));
+    const root = await scratchDir('doctor-empty-');
     await mkdir(path.join(root, 'proc'));
     const r = assess(await readHostFacts(root), await place());
     assert.equal(r.verdict, 'unknown');

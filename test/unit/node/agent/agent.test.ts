@@ -3,8 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -14,7 +13,7 @@ import { NodeWriter } from '../../../../src/node/agent/node-writer.ts';
 import { serveMetrics } from '../../../../src/node/agent/server.ts';
 import { silentLogger } from '../../../../src/log.ts';
 import { VERDICT_LABEL, parseNodeReport, REPORT_ANNOTATION } from '../../../../src/node/report.ts';
-import { node, place } from '../../../helpers/doctor-host.ts';
+import { node, place, scratchDir } from '../../../helpers/doctor-host.ts';
 import { FakeClock, FakeNodeClient } from '../../../helpers/node-fakes.ts';
 
 async function promtoolCheckMetrics(text: string) {
@@ -27,7 +26,7 @@ describe('agent', () => {
     const bootId = path.join(root, 'proc/sys/kernel/random/boot_id');
     await mkdir(path.dirname(bootId), { recursive: true });
     await writeFile(bootId, 'boot-a\n');
-    const kured = await mkdtemp(path.join(os.tmpdir(), 'agent-kured-'));
+    const kured = await scratchDir('agent-kured-');
     const clock = new FakeClock();
     const client = new FakeNodeClient();
     const placer = await place();
