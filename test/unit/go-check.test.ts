@@ -2,8 +2,7 @@
 // the chosen Go behaves unlike upstream's (specs/toolchains.yaml `behaviour`).
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { lexicalCeiling, lexicallyOlder } from '../../src/go-version.ts';
@@ -18,6 +17,7 @@ import {
   toolchainProblem,
 } from '../../src/toolchain.ts';
 import { parseVersion } from '../../src/version.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const specs = await loadToolchains(DEFAULT_SPECS_DIR);
 const offline = [
@@ -88,7 +88,7 @@ describe("the tree's Go check compared as strings", () => {
   });
 
   it('reads whether a tree compares as strings (1.8.0-1.8.8, 1.9.0-1.9.3) or numerically (sort, later)', async () => {
-    const tree = await mkdtemp(path.join(os.tmpdir(), 'go-check-'));
+    const tree = await tempDir('go-check-');
     await mkdir(path.join(tree, 'hack/lib'), { recursive: true });
     const golang = path.join(tree, 'hack/lib/golang.sh');
     await writeFile(

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -8,9 +7,10 @@ import { inspectLibcontainer } from '../../src/inspect-libcontainer.ts';
 import { eraFor, loadVersionTable } from '../../src/specs.ts';
 import { parseVersion } from '../../src/version.ts';
 import { type FixtureUpstream, makeRuncUpstream } from '../fixtures/upstream.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 async function tree(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'inspect-'));
+  const dir = await tempDir('inspect-');
   for (const [name, text] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await writeFile(path.join(dir, name), text);
@@ -79,7 +79,7 @@ describe('inspectLibcontainer on the runc era fixtures', () => {
   };
   let upstream: FixtureUpstream;
   before(async () => {
-    upstream = await makeRuncUpstream(await mkdtemp(path.join(os.tmpdir(), 'inspect-upstream-')));
+    upstream = await makeRuncUpstream(await tempDir('inspect-upstream-'));
   });
   after(async () => rm(path.dirname(upstream.dir), { recursive: true, force: true }));
 
@@ -89,7 +89,7 @@ describe('inspectLibcontainer on the runc era fixtures', () => {
 
   for (const [tag, want] of Object.entries(expected)) {
     it(`${tag}: ${want.method}, as specs/versions.yaml says`, async () => {
-      const dir = await mkdtemp(path.join(os.tmpdir(), `inspect-${tag}-`));
+      const dir = await tempDir(`inspect-${tag}-`);
       const archive = await execa('git', ['-C', upstream.dir, 'archive', '--format=tar', tag], { encoding: 'buffer' });
       await execa('tar', ['-x', '-C', dir], { input: archive.stdout });
       const r = await inspectLibcontainer(dir);

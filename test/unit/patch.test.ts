@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { UserError } from '../../src/errors.ts';
@@ -63,6 +62,7 @@ func setMemory(path string, limit int64) error {
 	return ioutil.WriteFile(filepath.Join(path, cgroupMemoryLimit), []byte(strconv.FormatInt(limit, 10)), 0700)
 }
 `;
+import { tempDir } from '../helpers/tmp.ts';
 
 describe('findFunction', () => {
   it('finds the whole body despite braces in strings, runes and comments', () => {
@@ -121,7 +121,7 @@ describe('pruneUnusedImports', () => {
 
 describe('applyRecipe', () => {
   async function tree(files: Record<string, string>): Promise<string> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'recipe-'));
+    const dir = await tempDir('recipe-');
     for (const [name, text] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
       await writeFile(path.join(dir, name), text);

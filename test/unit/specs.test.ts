@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { InputError, UserError } from '../../src/errors.ts';
@@ -17,6 +16,7 @@ import {
   writePin,
 } from '../../src/specs.ts';
 import { type Component, parseVersion } from '../../src/version.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 // The table of FACTS.md ("Which versions need what"), boundary by boundary.
 const expected: [Component, string, string][] = [
@@ -63,7 +63,7 @@ describe('specs/versions.yaml', () => {
   });
 
   it('rejects an unknown key with its name', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'specs-'));
+    const dir = await tempDir('specs-');
     const text = (await readFile(path.join(DEFAULT_SPECS_DIR, 'versions.yaml'), 'utf8')).replace(
       '  importPath: github.com/opencontainers/runc\n',
       '  importPath: github.com/opencontainers/runc\n  imprtPath: typo\n',
@@ -95,7 +95,7 @@ describe('specs/pins.yaml', () => {
   });
 
   it('writes a pin and keeps the comments', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'pins-'));
+    const dir = await tempDir('pins-');
     await writeFile(
       path.join(dir, 'pins.yaml'),
       '# keep me\nrunc:\n  v1.0.0-rc5: 4fc53a81fb7c994640722ac585fa9ca548971871\nkubelet:\n',
@@ -112,7 +112,7 @@ describe('loading specs', () => {
   const made: string[] = [];
   after(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
   async function specsDir(files: Record<string, string>): Promise<string> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'specs-'));
+    const dir = await tempDir('specs-');
     made.push(dir);
     for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
     return dir;

@@ -5,8 +5,7 @@
 // dashboard parses (each expr checked by `promtool check rules` in a generated rule file).
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -18,6 +17,7 @@ import {
   daemonSetPodSpec,
   daemonSetPodTemplate,
 } from '../../helpers/pod-spec.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 const deploy = (f: string) => path.join(ROOT, 'deploy', f);
 const KUBECTL = process.env.NOKMEM_KUBECTL ?? '/var/cache/nokmem/bin/kubectl-v1.20.2';
@@ -178,7 +178,7 @@ describe('deploy/', () => {
     };
     const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
     assert.ok(exprs.length >= 7);
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'dashboard-rules-'));
+    const dir = await tempDir('dashboard-rules-');
     const file = path.join(dir, 'dashboard-queries.yaml');
     await writeFile(
       file,

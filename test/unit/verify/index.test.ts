@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { realRunner } from '../../../src/runner.ts';
 import { el7Check } from '../../../src/verify/index.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 // Real binaries from the host's gcc: a static one, and a dynamic one that needs GLIBC_2.34 (Debian 12 links
 // pthread_create at that version), which EL7's glibc 2.17 cannot load.
 describe('EL7 glibc check', () => {
   let dir = '';
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'elf-'));
+    dir = await tempDir('elf-');
     await writeFile(
       path.join(dir, 'p.c'),
       '#include <pthread.h>\nstatic void *f(void *a) { return a; }\nint main(void) { pthread_t t; pthread_create(&t, 0, f, 0); return pthread_join(t, 0); }\n',

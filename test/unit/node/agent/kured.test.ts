@@ -3,11 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { SENTINEL_FILE, applySentinel, decide } from '../../../../src/node/agent/kured.ts';
+import { tempDir } from '../../../helpers/tmp.ts';
 
 const t0 = new Date('2026-12-06T10:00:00Z');
 
@@ -24,7 +24,7 @@ describe('kured sentinel', () => {
   });
 
   it('writes and removes only its own file', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'kured-'));
+    const dir = await tempDir('kured-');
     const file = path.join(dir, SENTINEL_FILE);
     const raise = decide('reboot', null, 'boot-a', t0);
     assert.deepEqual(await applySentinel(dir, raise, 'n1'), { present: true, foreign: false });
