@@ -2,8 +2,7 @@
 // what is refused.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_SPECS_DIR } from '../../src/specs.ts';
@@ -15,6 +14,7 @@ import {
   readTreeToolchainFacts,
   toolchainProblem,
 } from '../../src/toolchain.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const specs = await loadToolchains(DEFAULT_SPECS_DIR);
 const offline = [
@@ -112,7 +112,7 @@ describe('toolchain rule', () => {
 
 describe('tree toolchain facts', () => {
   async function tree(files: Record<string, string>): Promise<string> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-tree-'));
+    const dir = await tempDir('nokmem-tree-');
     for (const [name, text] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
       await writeFile(path.join(dir, name), text);

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { list } from 'tar';
 import { InputError } from '../../../src/errors.ts';
 import { archiveBuildOutput, archiveName } from '../../../src/publish/archive.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 const ELF = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(100)]);
 const MTIME = new Date(1_500_000_000_000);
 
 /** A build output directory under a fresh root, its files written with the given mode and mtime. */
 async function output(mode: number, mtime: Date): Promise<string> {
-  const dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'nokmem-archive-')), 'runc-v1.0.0-rc5');
+  const dir = path.join(await tempDir('nokmem-archive-'), 'runc-v1.0.0-rc5');
   await mkdir(dir);
   const files: Record<string, Buffer | string> = {
     runc: ELF,
@@ -45,18 +45,14 @@ describe('publish/archive: a build output as <dir>.tar.gz', () => {
   it('the same files give the same bytes, whatever their modes and times on disk (upload-artifact keeps no modes)', async () => {
     const built = await output(0o755, new Date());
     const downloaded = await output(0o644, new Date(2_000_000_000_000));
-    const a = await archiveBuildOutput(built, await mkdtemp(path.join(os.tmpdir(), 'nokmem-a-')), MTIME);
-    const b = await archiveBuildOutput(downloaded, await mkdtemp(path.join(os.tmpdir(), 'nokmem-b-')), MTIME);
+    const a = await archiveBuildOutput(built, await tempDir('nokmem-a-'), MTIME);
+    const b = await archiveBuildOutput(downloaded, await tempDir('nokmem-b-'), MTIME);
     assert.equal(path.basename(a), 'runc-v1.0.0-rc5.tar.gz');
     assert.ok((await readFile(a)).equals(await readFile(b)));
   });
 
   it('holds the directory, then its files by name; ELF files 0755, the rest 0644; one mtime, no owner', async () => {
-    const archive = await archiveBuildOutput(
-      await output(0o600, new Date()),
-      await mkdtemp(path.join(os.tmpdir(), 'nokmem-c-')),
-      MTIME,
-    );
+    const archive = await archiveBuildOutput(await output(0o600, new Date()), await tempDir('nokmem-c-'), MTIME);
     const found = await entries(archive);
     assert.deepEqual(
       found.map((e) => [e.path, (e.mode ?? 0) & 0o777]),
@@ -78,7 +74,7 @@ describe('publish/archive: a build output as <dir>.tar.gz', () => {
     const dir = await output(0o644, new Date());
     await mkdir(path.join(dir, 'extra'));
     await assert.rejects(
-      archiveBuildOutput(dir, await mkdtemp(path.join(os.tmpdir(), 'nokmem-d-')), MTIME),
+      archiveBuildOutput(dir, await tempDir('nokmem-d-'), MTIME),
       (e: unknown) => e instanceof InputError && /extra is not a regular file/.test(e.message),
     );
   });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { InputError } from '../../../src/errors.ts';
@@ -10,6 +9,7 @@ import {
   releaseContents,
   releaseSums,
 } from '../../../src/publish/release-assets.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 const KEY = '-----BEGIN PGP PUBLIC KEY BLOCK-----\nthe project key\n';
 
@@ -37,7 +37,7 @@ async function buildOutput(root: string, component: 'runc' | 'kubelet', version:
   return dir;
 }
 
-const tmp = () => mkdtemp(path.join(os.tmpdir(), 'nokmem-release-assets-'));
+const tmp = () => tempDir('nokmem-release-assets-');
 const rejectsWith = (p: Promise<unknown>, re: RegExp) =>
   assert.rejects(p, (e: unknown) => e instanceof InputError && re.test(e.message));
 
