@@ -31,6 +31,27 @@ export async function makeTestKey(name: string, passphrase: string): Promise<Tes
   return { armoredPrivate: r.stdout, passphrase };
 }
 
+/** A small throwaway key (ed25519, no passphrase) for tests that only need a key's files, and its facts. */
+export async function makeThrowawayKey(): Promise<{
+  armoredPrivate: string;
+  armoredPublic: string;
+  fingerprint: string;
+}> {
+  const script = [
+    'set -e',
+    'export GNUPGHOME=$(mktemp -d)',
+    "gpg --batch --quiet --passphrase '' --quick-gen-key 'nokmem throwaway <test@nokmem.invalid>' ed25519 sign never 2>/dev/null",
+    'gpg --batch --with-colons --list-keys 2>/dev/null | awk -F: \'$1 == "fpr" { print $10; exit }\'',
+    'gpg --batch --quiet --armor --export',
+    'echo =secret=',
+    'gpg --batch --quiet --pinentry-mode loopback --passphrase "" --armor --export-secret-keys',
+  ].join('\n');
+  const r = await execa('docker', ['run', '--rm', '--network', 'none', TEST_IMAGE, 'sh', '-c', script]);
+  const [head = '', armoredPrivate = ''] = r.stdout.split('\n=secret=\n');
+  const [fingerprint = '', ...publicLines] = head.split('\n');
+  return { fingerprint, armoredPublic: `${publicLines.join('\n')}\n`, armoredPrivate };
+}
+
 export function signingEnv(key: TestKey): Record<string, string> {
   return { NOKMEM_SIGNING_KEY: key.armoredPrivate, NOKMEM_SIGNING_PASSPHRASE: key.passphrase };
 }

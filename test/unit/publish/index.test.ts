@@ -12,6 +12,7 @@ import { silentLogger } from '../../../src/log.ts';
 import { type PublishRequest, publish } from '../../../src/publish/index.ts';
 import { DEFAULT_SPECS_DIR, type VersionTable, loadVersionTable } from '../../../src/specs.ts';
 import { FakeDocker, fakeRunner } from '../../helpers/fakes.ts';
+import { makeThrowawayKey } from '../../helpers/keys.ts';
 import { removeTempDirs, tempDir } from '../../helpers/steps.ts';
 
 after(removeTempDirs);
@@ -20,8 +21,6 @@ let table: VersionTable;
 before(async () => {
   table = await loadVersionTable(DEFAULT_SPECS_DIR);
 });
-
-const FPR = 'D0D777394E3F2397D2D44B41D52D9CC9255CE5C7';
 
 async function request(inputs: string[], root: string): Promise<PublishRequest> {
   return {
@@ -36,14 +35,18 @@ async function request(inputs: string[], root: string): Promise<PublishRequest> 
   };
 }
 
-/** A development key made by an earlier run: its facts beside it, so no container is needed to know them. */
+/**
+ * A development key made by an earlier run: its facts beside it, so no container is needed to know them. A
+ * throwaway key made for this test, never one kept in the repository.
+ */
 async function devKey(cacheDir: string): Promise<void> {
+  const key = await makeThrowawayKey();
   const dir = path.join(cacheDir, 'dev-signing-key');
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'dev-signing-key.asc'), '-----BEGIN PGP PRIVATE KEY BLOCK-----\n');
+  await writeFile(path.join(dir, 'dev-signing-key.asc'), key.armoredPrivate);
   await writeFile(
     path.join(dir, 'dev-signing-key.json'),
-    JSON.stringify({ fingerprint: FPR, publicKeyArmored: '-----BEGIN PGP PUBLIC KEY BLOCK-----\n' }),
+    JSON.stringify({ fingerprint: key.fingerprint, publicKeyArmored: key.armoredPublic }),
   );
 }
 
