@@ -34,7 +34,10 @@ apt-get install -y -qq --no-install-recommends etcd-server openssl >/dev/null
 step "Docker engine"
 if ! docker info >/dev/null 2>&1; then
   # No bridge or iptables: builds run with --network none, and some hosts cannot create bridges.
-  nohup dockerd --iptables=false --ip-forward=false --bridge=none >/var/log/nokmem-dockerd.log 2>&1 &
+  # Its own session, and not one of this shell's jobs: it must outlive setup.sh (the trap below stops only the
+  # setup's own background work; killing every job once stopped the engine before the tests ran).
+  setsid nohup dockerd --iptables=false --ip-forward=false --bridge=none >/var/log/nokmem-dockerd.log 2>&1 &
+  disown
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
 fi
 docker info --format 'dockerd {{.ServerVersion}}, cgroup {{.CgroupVersion}}'
@@ -47,13 +50,15 @@ test -f dist/cli.js || npm run compile
 # kubernetes source and kubectl (downloads), then the kube-apiserver compile, which needs the Go 1.15 image and
 # the source. Each background job logs to its own file, shown when it ends; any failure fails the setup.
 logs=$(mktemp -d)
-trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$logs"' EXIT
+background_pids=()
+trap 'for p in "${background_pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$logs"' EXIT
 nokmem() { node dist/cli.js "$@"; }
 background() { # name, command...
   local name=$1
   shift
   ("$@") >"$logs/$name.log" 2>&1 &
   eval "pid_$name=$!"
+  background_pids+=("$!")
 }
 finish() { # name, title: wait for a background job, show its log, stop the setup if it failed
   local pid_var="pid_$1" status=0
