@@ -11,6 +11,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { DockerEngine } from './docker.js';
 import { MissingPrerequisite } from './errors.js';
 import type { Logger } from './log.js';
 import { precompileStd, stdRevision } from './precompiled-std.js';
@@ -220,9 +221,23 @@ export async function offlineImageIsCurrent(
 
 /**
  * The builder images the engine has that nokmem made for building (madeForBuilding), with the Go each carries
- * (from its label). Nothing else is ever chosen without --image.
+ * (from its label). Nothing else is ever chosen without --image. The engine's API lists them with their labels in
+ * one call when `docker` has it; otherwise the CLI lists them and reads each one's labels.
  */
-export async function availableBuilderImages(runner: Runner, specs: ToolchainSpecs): Promise<AvailableImage[]> {
+export async function availableBuilderImages(
+  runner: Runner,
+  specs: ToolchainSpecs,
+  docker?: Pick<DockerEngine, 'imagesWithLabel'>,
+): Promise<AvailableImage[]> {
+  const offered = (image: string, revision: string, go: string) =>
+    /^\d+\.\d+/.test(go) && madeForBuilding(image, revision, go, specs);
+  const listed = await docker?.imagesWithLabel(REVISION_LABEL);
+  if (listed)
+    return listed.flatMap(({ tags, labels }) =>
+      tags
+        .filter((image) => offered(image, labels[REVISION_LABEL] ?? '', labels[GO_VERSION_LABEL] ?? ''))
+        .map((image) => ({ image, go: labels[GO_VERSION_LABEL]! })),
+    );
   const r = await runner.run(
     'docker',
     ['image', 'ls', '--filter', `label=${REVISION_LABEL}`, '--format', '{{.Repository}}:{{.Tag}}'],
@@ -247,7 +262,7 @@ export async function availableBuilderImages(runner: Runner, specs: ToolchainSpe
     );
     if (labels.exitCode !== 0) continue;
     const [revision = '', go = ''] = labels.stdout.trim().split('\t');
-    if (/^\d+\.\d+/.test(go) && madeForBuilding(image, revision, go, specs)) images.push({ image, go });
+    if (offered(image, revision, go)) images.push({ image, go });
   }
   return images;
 }

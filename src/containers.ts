@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
+import type { EngineApi } from './docker-api.js';
 import type { Mount } from './docker-mounts.js';
 import { OWNER_LABELS, currentOwner, ownerLabelArgs, provablyDead } from './owner.js';
 import { type RunResult, type Runner, commandFailed, quoteForDisplay, tail } from './runner.js';
@@ -109,26 +110,12 @@ export async function startTied(runner: Runner, args: string[], purpose: string)
  * Removes the containers of this host's boot whose owner is provably dead: a run killed with SIGKILL, whose
  * docker clients lived on. Never one of another host, boot or PID namespace. Returns their names.
  */
-export async function sweepDeadContainers(runner: Runner): Promise<string[]> {
+export async function sweepDeadContainers(runner: Runner, api?: EngineApi): Promise<string[]> {
   const here = currentOwner();
   if (!here) return [];
-  const fields = [OWNER_LABELS.pidns, OWNER_LABELS.pid, OWNER_LABELS.start].map((l) => `{{.Label "${l}"}}`);
-  const r = await runner.run(
-    'docker',
-    [
-      'ps',
-      '--all',
-      '--filter',
-      `label=${OWNER_LABELS.boot}=${here.boot}`,
-      '--format',
-      `{{.Names}}\t${fields.join('\t')}`,
-    ],
-    { allowFailure: true, timeoutMs: 30_000 },
-  );
-  if (r.exitCode !== 0) return [];
-  const dead = r.stdout
-    .split('\n')
-    .map((line) => line.split('\t'))
+  const selector = `${OWNER_LABELS.boot}=${here.boot}`;
+  const rows = (await ownedContainersByApi(api, selector)) ?? (await ownedContainersByCli(runner, selector));
+  const dead = rows
     .filter(([name, pidns, pid, start]) => {
       if (!name || !pidns || !/^\d+$/.test(pid ?? '') || !start) return false;
       return provablyDead({ boot: here.boot, pidns, pid: Number(pid), start }, here);
@@ -136,4 +123,26 @@ export async function sweepDeadContainers(runner: Runner): Promise<string[]> {
     .map(([name]) => name!);
   if (dead.length) await runner.run('docker', ['rm', '--force', ...dead], { allowFailure: true, timeoutMs: 60_000 });
   return dead;
+}
+
+/** name, pid namespace, pid, start time of each container the label selects; undefined when the API is not there. */
+async function ownedContainersByApi(api: EngineApi | undefined, selector: string) {
+  const found = await api?.containersWithLabel(selector).catch(() => undefined);
+  return found?.map((c) => [
+    c.name,
+    c.labels[OWNER_LABELS.pidns],
+    c.labels[OWNER_LABELS.pid],
+    c.labels[OWNER_LABELS.start],
+  ]);
+}
+
+async function ownedContainersByCli(runner: Runner, selector: string): Promise<(string | undefined)[][]> {
+  const fields = [OWNER_LABELS.pidns, OWNER_LABELS.pid, OWNER_LABELS.start].map((l) => `{{.Label "${l}"}}`);
+  const r = await runner.run(
+    'docker',
+    ['ps', '--all', '--filter', `label=${selector}`, '--format', `{{.Names}}\t${fields.join('\t')}`],
+    { allowFailure: true, timeoutMs: 30_000 },
+  );
+  if (r.exitCode !== 0) return [];
+  return r.stdout.split('\n').map((line) => line.split('\t'));
 }

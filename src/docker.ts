@@ -14,6 +14,7 @@
 // whatever its tmpfs held. Commands that want to be served by a session name their host paths with hostMount.
 
 import { mkdir } from 'node:fs/promises';
+import type { EngineApi, ImageSummary } from './docker-api.js';
 import { type Mount, reachable } from './docker-mounts.js';
 import { CommandFailed, MissingPrerequisite } from './errors.js';
 import { trackContainer } from './interrupt.js';
@@ -38,10 +39,15 @@ export { type ContainerResult, type ContainerRun, type SessionOptions, container
 export const BUILD_UID = 10001;
 
 export class Docker {
-  /** asInvoker: containers run as the invoking user (root when root) and no directory is handed to BUILD_UID. */
+  /**
+   * asInvoker: containers run as the invoking user (root when root) and no directory is handed to BUILD_UID.
+   * api: the engine's API on its local socket (docker-api.ts), which answers the questions asked before any
+   * container runs in milliseconds instead of a docker process each; without it (or when it fails) the CLI answers.
+   */
   constructor(
     protected readonly runner: Runner,
     protected readonly asInvoker = false,
+    protected readonly api?: EngineApi,
   ) {}
 
   /**
@@ -55,7 +61,7 @@ export class Docker {
 
   /** Removes the containers of owners that are provably dead (containers.ts); returns their names. */
   sweepDeadContainers(): Promise<string[]> {
-    return sweepDeadContainers(this.runner);
+    return sweepDeadContainers(this.runner, this.api);
   }
 
   /**
@@ -63,10 +69,12 @@ export class Docker {
    * owned by the invoking user, never by BUILD_UID, which any host account with that uid could change.
    */
   asInvokingUser(): DockerEngine {
-    return new Docker(this.runner, true);
+    return new Docker(this.runner, true, this.api);
   }
 
   async ping(): Promise<string> {
+    const version = await this.api?.version().catch(() => undefined);
+    if (version) return version;
     const r = await this.runner.run('docker', ['version', '--format', '{{.Server.Version}}'], {
       allowFailure: true,
       timeoutMs: 20_000,
@@ -83,10 +91,22 @@ export class Docker {
 
   /** The image's id, or undefined when the engine does not have it. */
   async imageId(image: string): Promise<string | undefined> {
+    if (this.api) {
+      const id = await this.api.imageId(image).then(
+        (found) => ({ found }),
+        () => undefined,
+      );
+      if (id) return id.found;
+    }
     const r = await this.runner.run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
       allowFailure: true,
     });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  /** The images carrying `label`, in one API call; undefined without the API (the caller asks the CLI). */
+  async imagesWithLabel(label: string): Promise<ImageSummary[] | undefined> {
+    return this.api?.imagesWithLabel(label).catch(() => undefined);
   }
 
   /** Which of `tools` the image lacks (image-facts.ts: remembered per image id in `memo.dir`). */

@@ -21,17 +21,19 @@ export interface CommandDeps {
   logger(options?: { verbose?: boolean }): Logger;
 }
 
-/** The real dependencies: the process's runner, the Docker engine through it, the system clock, stderr. */
+/** The real dependencies: the process's runner, the Docker engine through it (and its local API socket), the system clock, stderr. */
 export async function realDeps(env: CliEnv): Promise<CommandDeps> {
-  const [{ realRunner }, { Docker }, { consoleLogger }] = await Promise.all([
+  const [{ realRunner }, { Docker }, { EngineApi, localEngineSocket }, { consoleLogger }] = await Promise.all([
     import('../runner.js'),
     import('../docker.js'),
+    import('../docker-api.js'),
     import('../log.js'),
   ]);
+  const socket = localEngineSocket(env.vars);
   return {
     env,
     runner: realRunner,
-    docker: new Docker(realRunner),
+    docker: new Docker(realRunner, false, socket ? new EngineApi(socket) : undefined),
     clock: { now: () => new Date() },
     logger: (options) => consoleLogger(options),
   };

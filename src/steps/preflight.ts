@@ -195,7 +195,7 @@ export async function preflight(request: BuildRequest, deps: Deps, plan: Resolve
         return chooseToolchain(
           what,
           plan.toolchainNeeds,
-          override ? [] : await availableBuilderImages(runner, specs),
+          override ? [] : await availableBuilderImages(runner, specs, docker),
           specs,
           {
             override,

@@ -5,6 +5,7 @@
 // throws a plain Error naming it. Integration tests use the real ones.
 
 import { mkdir } from 'node:fs/promises';
+import type { ImageSummary } from '../../src/docker-api.ts';
 import type { ContainerRun, DockerEngine, DockerEngineSession, Mount, SessionOptions } from '../../src/docker.ts';
 import { MissingPrerequisite } from '../../src/errors.ts';
 import {
@@ -183,6 +184,11 @@ export class FakeDocker implements DockerEngine {
 
   async imageId(image: string): Promise<string | undefined> {
     return this.options.images?.[image];
+  }
+
+  /** The fake has no engine API: callers list images through the runner, as the docker CLI would. */
+  async imagesWithLabel(_label: string): Promise<ImageSummary[] | undefined> {
+    return undefined;
   }
 
   buildUser(): string {
