@@ -3,7 +3,7 @@
 // accepted. Such a difference is recorded in the build record and the package description, and where the chosen
 // Go still honours a GODEBUG setting that restores upstream's behaviour, the kubelet package sets it.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { compareGo, goMinor } from './go-version.js';
 
 const goVersion = z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'a Go version like 1.15 or 1.15.15');

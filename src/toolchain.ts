@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputError } from './errors.js';
 import { compareGo, goMinor, lexicalCeiling, lexicallyOlder } from './go-version.js';
 import { loadYaml } from './specs.js';

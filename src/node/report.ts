@@ -11,7 +11,7 @@
 // was made, i.e. when what it says last changed; the condition's heartbeat says it was still current later; a reader
 // calls a report stale when the later of the two is older than about two heartbeats.
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const VERDICT_LABEL = 'nokmem.io/verdict';
 export const REPORT_ANNOTATION = 'nokmem.io/report';

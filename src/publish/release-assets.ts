@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sha256 } from '../attest.js';
 import type { BuildRecord } from '../context.js';
 import { InputError } from '../errors.js';
