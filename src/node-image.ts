@@ -69,21 +69,33 @@ export interface NodeImageOptions {
   ifOutdated?: boolean;
 }
 
+/** What the build does besides running commands: the real ones by default, a unit test's own in their place. */
+export interface NodeImageHost {
+  /** debootstrap and the chroot need root. */
+  isRoot(): boolean;
+  /** Writes the node side under a directory (bundleNodeSide). */
+  bundle(dir: string): Promise<string>;
+}
+
+const REAL_HOST: NodeImageHost = { isRoot: () => process.getuid?.() === 0, bundle: bundleNodeSide };
+
 export async function buildNodeImage(
   runner: Runner,
   log: Logger,
   options: NodeImageOptions,
+  host: Partial<NodeImageHost> = {},
 ): Promise<{ image: string; id: string; revision: string; built: boolean }> {
+  const { isRoot, bundle } = { ...REAL_HOST, ...host };
   const image = options.image ?? NODE_IMAGE;
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'nokmem-node-image-'));
   try {
     const rootfs = path.join(scratch, 'rootfs');
     const app = path.join(scratch, 'app');
-    await bundleNodeSide(app);
+    await bundle(app);
     const revision = await nodeImageRevision(app);
     if (options.ifOutdated && (await nodeImageRevisionOf(runner, image)) === revision)
       return { image, id: '', revision, built: false };
-    if (process.getuid?.() !== 0)
+    if (!isRoot())
       throw new MissingPrerequisite('building the doctor image needs root (debootstrap); run it as root or with sudo');
     log.info(`  ${NODE_RUNTIME_PACKAGE} from the npm registry`);
     const packed = await runner.run('npm', ['pack', '--silent', NODE_RUNTIME_PACKAGE, '--pack-destination', scratch], {
