@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import { ClusterAccessError } from '../errors.js';
-import { KubeRequester } from './kube-request.js';
+import { KubeRequester, firstLine, statusMessage, timedOut } from './kube-request.js';
 import { type NodeObject, readNode } from './node-object.js';
 
 /** Where the kubeconfig comes from, said in every error about it. */
@@ -157,8 +157,7 @@ function accessError(error: unknown, cluster: Cluster, timeoutMs: number): Clust
     return new ClusterAccessError(`${at} answered ${error.code}: ${reason}: ${fix}`, { cause: error });
   }
   const code = (error as { code?: string; type?: string; name?: string }).code;
-  const name = (error as { name?: string }).name;
-  if (name === 'AbortError' || name === 'TimeoutError' || (error as { type?: string }).type === 'aborted')
+  if (timedOut(error))
     return new ClusterAccessError(
       `${at} did not answer within ${timeoutMs / 1000} s: check that it is up and reachable from here (VPN, proxy), or raise --timeout`,
       { cause: error },
@@ -169,21 +168,4 @@ function accessError(error: unknown, cluster: Cluster, timeoutMs: number): Clust
     ? 'the server certificate is not trusted by the kubeconfig: fix certificate-authority(-data) of the cluster'
     : 'check the server address in the kubeconfig and that the API server is up and reachable from here';
   return new ClusterAccessError(`cannot reach ${at}: ${reason}: ${fix}`, { cause: error });
-}
-
-function statusMessage(body: unknown): string | undefined {
-  let value = body;
-  if (typeof body === 'string') {
-    try {
-      value = JSON.parse(body);
-    } catch {
-      return body.trim().split('\n')[0] || undefined;
-    }
-  }
-  const message = (value as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : undefined;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }

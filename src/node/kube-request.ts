@@ -60,3 +60,27 @@ export class KubeRequester {
     return JSON.parse(await this.text(request)) as unknown;
   }
 }
+
+/** The message of a Kubernetes Status body (or its first line when it is not JSON). */
+export function statusMessage(body: unknown): string | undefined {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return body.trim().split('\n')[0] || undefined;
+    }
+  }
+  const message = (value as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : undefined;
+}
+
+export function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
+
+/** Whether the request ended because its time was up (the signal of KubeRequest.timeoutMs). */
+export function timedOut(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return name === 'AbortError' || name === 'TimeoutError' || (error as { type?: string }).type === 'aborted';
+}
