@@ -66,8 +66,14 @@ describe('dockerDefaultRuntime', () => {
     assert.equal(dockerDefaultRuntime(['dockerd', '--default-runtime'], undefined), undefined, 'a flag without value');
   });
 
-  it('a daemon.json that is not JSON is read as empty, and the arguments still count', () => {
+  it('a daemon.json that is not JSON, or not an object, is read as empty, and the arguments still count', () => {
     assert.equal(dockerDefaultRuntime([], '{ "default-runtime": '), undefined);
+    // Regression: a daemon.json of `null` (valid JSON, not an object) made the doctor fail as a bug.
+    for (const text of ['null', '[]', '"nokmem"', '42']) assert.equal(dockerDefaultRuntime([], text), undefined, text);
+    assert.deepEqual(dockerDefaultRuntime(['dockerd', `--add-runtime=n=${NOKMEM}`, '--default-runtime=n'], 'null'), {
+      path: NOKMEM,
+      by: 'dockerd --add-runtime (default runtime "n")',
+    });
     assert.deepEqual(dockerDefaultRuntime(['dockerd', `--add-runtime=n=${NOKMEM}`, '--default-runtime=n'], '{'), {
       path: NOKMEM,
       by: 'dockerd --add-runtime (default runtime "n")',
