@@ -31,7 +31,8 @@ export function dockerDefaultRuntime(
 ): EngineRuntime | undefined {
   let config: { runtimes?: Record<string, { path?: string }>; 'default-runtime'?: string } = {};
   try {
-    if (daemonJson) config = JSON.parse(daemonJson) as typeof config;
+    // `null` is valid JSON too: a daemon.json that says nothing, not a bug in the doctor
+    if (daemonJson) config = (JSON.parse(daemonJson) as typeof config | null) ?? {};
   } catch {
     config = {};
   }
