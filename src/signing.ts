@@ -73,7 +73,8 @@ export const WRONG_PASSPHRASE =
 // One throwaway container: import the key, list it, make a test signature, export the public key; the caller judges
 // the sections in that order. Its stdin is the passphrase line, then the armored key: `read` (a shell builtin) takes
 // the line, gpg --import the rest, and the passphrase reaches the test signature through a pipe from printf (a
-// builtin too), so neither is ever an argument or a file.
+// builtin too), so neither is ever an argument or a file. The test signature goes to stdout (--output -), thrown
+// away by the shell: gpg removes an --output file when signing fails, and /dev/null is one nobody should lose.
 const PREPARE_SCRIPT = [
   'IFS= read -r passphrase',
   'gpg --batch --no-tty --quiet --import >/dev/null 2>&1 || exit 91',
@@ -81,7 +82,7 @@ const PREPARE_SCRIPT = [
   'fpr=$(gpg --batch --no-tty --quiet --with-colons --list-secret-keys | awk -F: \'$1 == "fpr" { print $10; exit }\')',
   '[ -n "$fpr" ] || exit 0',
   'echo "== unlock"',
-  'printf "%s\\n" "$passphrase" | gpg --batch --no-tty --quiet --pinentry-mode loopback --passphrase-fd 0 --local-user "$fpr" --output /dev/null --sign /etc/hostname >/dev/null 2>&1',
+  'printf "%s\\n" "$passphrase" | gpg --batch --no-tty --quiet --pinentry-mode loopback --passphrase-fd 0 --local-user "$fpr" --output - --sign /etc/hostname >/dev/null 2>&1',
   'echo "exit=$?"',
   'echo "== public"; gpg --batch --no-tty --quiet --armor --export "$fpr"',
 ].join('\n');
