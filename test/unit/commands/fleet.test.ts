@@ -1,10 +1,24 @@
-// nokmem fleet (src/commands/fleet.ts): bad durations and page sizes are refused before the cluster is read.
+// nokmem fleet (src/commands/fleet.ts): bad durations and page sizes are refused before the cluster is read; then
+// the whole command against a stand-in API server (test/helpers/kube-standin.ts, TLS, a bearer token in a
+// kubeconfig file): the pages it asks for, the table and --json, the exit code, and a refusal as one line.
 
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { type FleetOptions, run } from '../../../src/commands/fleet.ts';
-import { UsageError } from '../../../src/errors.ts';
-import { fakeDeps } from '../../helpers/command-deps.ts';
+import { ClusterAccessError, UsageError } from '../../../src/errors.ts';
+import { type Certificates, makeCertificates } from '../../helpers/apiserver-certs.ts';
+import { NOW, fakeDeps } from '../../helpers/command-deps.ts';
+import {
+  type Answer,
+  type KubeStandin,
+  type SeenRequest,
+  startKubeStandin,
+  status,
+} from '../../helpers/kube-standin.ts';
+import { reportedNode, sampleReport } from '../../helpers/node-objects.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 const good: FleetOptions = {
   staleAfter: '20m',
@@ -31,4 +45,96 @@ describe('nokmem fleet', () => {
       assert.equal(f.deps.env.exitCode, undefined);
     });
   }
+});
+
+describe('nokmem fleet against a stand-in API server', () => {
+  const TOKEN = 'fleet-user-token.never-in-output';
+  let certs: Certificates;
+  let server: KubeStandin;
+  let answer: (request: SeenRequest) => Answer;
+  let kubeconfig = '';
+
+  before(async () => {
+    const dir = await tempDir('nokmem-fleet-command-');
+    certs = await makeCertificates(dir);
+    server = await startKubeStandin((r) => answer(r), certs);
+    kubeconfig = path.join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, server.config(TOKEN).exportConfig());
+  });
+  after(() => server.close());
+
+  const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000);
+  /** Two pages: the API server's continue token is followed, in the page size asked for. */
+  const pages =
+    (nodes: unknown[]) =>
+    (r: SeenRequest): Answer => {
+      const first = !r.query.get('continue');
+      return {
+        status: 200,
+        body: {
+          kind: 'NodeList',
+          apiVersion: 'v1',
+          metadata: first ? { continue: 'page-2' } : {},
+          items: first ? nodes.slice(0, 2) : nodes.slice(2),
+        },
+      };
+    };
+
+  it('reads every page, worst node first; --json carries the counts, the exit code is the worst verdict', async () => {
+    answer = pages([
+      reportedNode('fixed', 0, sampleReport('ok', at(5)), at(1)),
+      reportedNode('leaking', 1, sampleReport('install', at(5)), at(1)),
+      reportedNode('silent', 2, sampleReport('ok', at(120)), at(90)),
+    ]);
+    const f = fakeDeps();
+    await run({ ...good, kubeconfig, pageSize: '2', json: true }, f.deps);
+    assert.deepEqual(
+      server.requests.map(
+        (r) => `${r.method} ${r.path}?limit=${r.query.get('limit')}&continue=${r.query.get('continue') ?? ''}`,
+      ),
+      ['GET /api/v1/nodes?limit=2&continue=', 'GET /api/v1/nodes?limit=2&continue=page-2'],
+    );
+    for (const r of server.requests) assert.equal(r.headers.authorization, `Bearer ${TOKEN}`);
+    const out = JSON.parse(f.stdout()) as {
+      server: string;
+      exitCode: number;
+      nodes: { node: string; status: string }[];
+      counts: Record<string, number>;
+    };
+    assert.equal(out.server, server.url);
+    assert.deepEqual(
+      out.nodes.map((n) => [n.node, n.status]),
+      [
+        ['leaking', 'install'],
+        ['silent', 'stale'],
+        ['fixed', 'ok'],
+      ],
+    );
+    assert.equal(out.exitCode, f.deps.env.exitCode);
+    assert.equal(f.deps.env.exitCode, 1);
+    assert.ok(!f.stdout().includes(TOKEN) && !f.stderr().includes(TOKEN));
+  });
+
+  it('the table is the default output', async () => {
+    answer = pages([reportedNode('fixed', 0, sampleReport('ok', at(5)), at(1))]);
+    const f = fakeDeps();
+    await run({ ...good, kubeconfig }, f.deps);
+    assert.match(f.stdout(), /^NODE\s/m);
+    assert.match(f.stdout(), /^fixed\s+3\.10\.0-1160\.83\.1\.el7\.x86_64\s.*\sok\s+no\s/m);
+    assert.match(f.stdout(), /^1 nodes: 1 ok$/m);
+    assert.equal(f.deps.env.exitCode, 0);
+  });
+
+  it('RBAC that forbids listing nodes: one line naming the server, the answer and the role to grant, nothing printed', async () => {
+    answer = () => status(403, 'Forbidden', 'nodes is forbidden: User "alice" cannot list resource "nodes"');
+    const f = fakeDeps();
+    await assert.rejects(run({ ...good, kubeconfig }, f.deps), (e: Error) => {
+      assert.ok(e instanceof ClusterAccessError);
+      assert.ok(!e.message.includes('\n'));
+      assert.match(e.message, /answered 403: nodes is forbidden: User "alice" cannot list resource "nodes": RBAC/);
+      assert.ok(!e.message.includes(TOKEN));
+      return true;
+    });
+    assert.equal(f.stdout(), '');
+  });
 });
