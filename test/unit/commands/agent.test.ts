@@ -1,10 +1,27 @@
-// nokmem agent (src/commands/agent.ts): what it refuses before it talks to the API server.
+// nokmem agent (src/commands/agent.ts): what it refuses before it talks to the API server; then one pass (--once)
+// on a hand-made node root against a stand-in API server (test/helpers/kube-standin.ts): what it asks, what it
+// writes on the Node, the metrics it prints, and a refused write as one line.
 
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { type AgentCliOptions, run } from '../../../src/commands/agent.ts';
 import { InputError, UsageError } from '../../../src/errors.ts';
+import { NodeApiError } from '../../../src/node/agent/kube-client.ts';
+import { METADATA_PATCH_TYPE, STATUS_PATCH_TYPE } from '../../../src/node/node-object.ts';
+import { VERDICT_LABEL } from '../../../src/node/report.ts';
+import { type Certificates, makeCertificates } from '../../helpers/apiserver-certs.ts';
 import { fakeDeps } from '../../helpers/command-deps.ts';
+import { node } from '../../helpers/doctor-host.ts';
+import {
+  type Answer,
+  type KubeStandin,
+  type SeenRequest,
+  startKubeStandin,
+  status,
+} from '../../helpers/kube-standin.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 const good: AgentCliOptions = { root: '/', interval: '300', heartbeat: '600', listen: '127.0.0.1:9717', once: true };
 
@@ -42,5 +59,68 @@ describe('nokmem agent', () => {
         e.message.endsWith('); run in the cluster or give --kubeconfig'),
     );
     assert.equal(f.stdout(), '');
+  });
+});
+
+describe('nokmem agent --once against a stand-in API server', () => {
+  const TOKEN = 'agent-sa-token.never-in-output';
+  let certs: Certificates;
+  let server: KubeStandin;
+  let answer: (request: SeenRequest) => Answer;
+  let kubeconfig = '';
+
+  before(async () => {
+    const dir = await tempDir('nokmem-agent-command-');
+    certs = await makeCertificates(dir);
+    server = await startKubeStandin((r) => answer(r), certs);
+    kubeconfig = path.join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, server.config(TOKEN).exportConfig());
+  });
+  after(() => server.close());
+
+  const served = { kind: 'Node', apiVersion: 'v1', metadata: { name: 'n1', labels: {}, annotations: {} }, status: {} };
+
+  it('reads its Node, writes the verdict (label, annotation, condition) and prints the metrics', async () => {
+    server.requests.length = 0;
+    answer = () => ({ status: 200, body: served });
+    const root = await node({ kubelet: 'kmem', runc: 'kmem', kubepodsKmem: true });
+    const f = fakeDeps();
+    await run({ ...good, root, node: 'n1', kubeconfig }, f.deps);
+    assert.deepEqual(
+      server.requests.map((r) => `${r.method} ${r.path} ${r.headers['content-type'] ?? ''}`.trim()),
+      [
+        'GET /api/v1/nodes/n1',
+        `PATCH /api/v1/nodes/n1 ${METADATA_PATCH_TYPE}`,
+        `PATCH /api/v1/nodes/n1/status ${STATUS_PATCH_TYPE}`,
+      ],
+    );
+    for (const r of server.requests) assert.equal(r.headers.authorization, `Bearer ${TOKEN}`);
+    const metadata = JSON.parse(server.requests[1]!.body) as { metadata: { labels: Record<string, string> } };
+    assert.equal(metadata.metadata.labels[VERDICT_LABEL], 'install');
+    assert.match(f.stdout(), /^# TYPE nokmem_node_verdict /m);
+    assert.match(f.stdout(), /^nokmem_node_verdict\{[^}]*verdict="install"[^}]*\} 1$/m);
+    assert.ok(!f.stdout().includes(TOKEN));
+  });
+
+  it('a write the API server refuses (RBAC): one line naming the request and the answer, no token', async () => {
+    answer = (r) =>
+      r.method === 'GET'
+        ? { status: 200, body: served }
+        : status(
+            403,
+            'Forbidden',
+            'nodes "n1" is forbidden: User "system:serviceaccount:nokmem:nokmem-agent" cannot patch',
+          );
+    const root = await node({ kubelet: 'nokmem', runc: 'nokmem', kubepodsKmem: false });
+    const f = fakeDeps();
+    await assert.rejects(run({ ...good, root, node: 'n1', kubeconfig }, f.deps), (e: Error) => {
+      assert.ok(e instanceof NodeApiError);
+      assert.equal(
+        e.message,
+        'PATCH nodes/n1: the API server answered 403: nodes "n1" is forbidden: User "system:serviceaccount:nokmem:nokmem-agent" cannot patch',
+      );
+      assert.ok(!e.message.includes(TOKEN));
+      return true;
+    });
   });
 });
