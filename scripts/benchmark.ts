@@ -186,19 +186,6 @@ try {
     { figure: 'full clone of the same remote', now: `${secondsOf(full)}, ${await size(fullDir(0))} KiB` },
   );
 
-  if (
-    !values['no-kubelet'] &&
-    (existsSync(REAL_KUBERNETES_TARBALL) || existsSync('/var/cache/nokmem/real-kubernetes/kubernetes-1.20.2.git/HEAD'))
-  )
-    rows.push(...(await realKubelet(root, runs)));
-  else
-    rows.push({
-      figure: 'real kubelet v1.20.2',
-      now: values['no-kubelet']
-        ? 'not measured (--no-kubelet)'
-        : 'not measured (run scripts/setup.sh to fetch the tree)',
-    });
-
   printTable(`nokmem benchmark: ${runs} run(s) each, nokmem as ${nokmemCommand().how}, image ${image}`, rows);
   // Each phase of the pipeline (the build's --json steps); the rest of a run is starting node and the CLI.
   console.log('');
@@ -216,6 +203,23 @@ try {
   console.log(
     `${'  outside the steps (node, CLI start)'.padEnd(width)}  ${outside(cold, steps)} ${outside(hit, hitSteps)}`.trimEnd(),
   );
+
+  // The real kubelet last, in a table of its own (its runs take minutes; what came before is already printed).
+  console.log('');
+  if (
+    !values['no-kubelet'] &&
+    (existsSync(REAL_KUBERNETES_TARBALL) || existsSync('/var/cache/nokmem/real-kubernetes/kubernetes-1.20.2.git/HEAD'))
+  )
+    printTable(`real kubelet: ${runs} run(s) each`, await realKubelet(root, runs));
+  else
+    printTable('real kubelet', [
+      {
+        figure: 'real kubelet v1.20.2',
+        now: values['no-kubelet']
+          ? 'not measured (--no-kubelet)'
+          : 'not measured (run scripts/setup.sh to fetch the tree)',
+      },
+    ]);
 } finally {
   await rm(root, { recursive: true, force: true });
 }

@@ -57,5 +57,11 @@ export async function emptyGoCache(dir: string): Promise<void> {
 export async function compileByHand(plan: HandPlan, tree: string, goCache: string): Promise<void> {
   const env = Object.entries(plan.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   const inTree = plan.goCacheInTree ? ['-v', `${goCache}:${path.posix.join(plan.mountPath, plan.goCacheInTree)}`] : [];
+  // As the pipeline does: the in-tree mount point made by the build user, not by Docker as root (whose root-owned
+  // parents, e.g. kubernetes' _output/local/go, the build could then not write).
+  if (plan.goCacheInTree) {
+    await mkdir(path.join(tree, plan.goCacheInTree), { recursive: true });
+    await $`chown -R ${BUILD_UID}:${BUILD_UID} ${path.join(tree, plan.goCacheInTree.split('/')[0]!)}`;
+  }
   await $`docker run --rm --network none --user ${BUILD_UID}:${BUILD_UID} -e HOME=/tmp ${env} -v ${tree}:${plan.mountPath} -v ${goCache}:/gocache ${inTree} -w ${plan.mountPath} ${plan.image} make ${plan.make}`;
 }
