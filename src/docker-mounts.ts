@@ -6,7 +6,6 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ContainerRun } from './containers.js';
 
 export interface Mount {
   host: string;
@@ -52,8 +51,18 @@ export async function reachable(user: string, root: Mount, target: string, write
   return true;
 }
 
+/** What of a container run (containers.ts ContainerRun) decides whether it fits a session. */
+export interface SessionFit {
+  image: string;
+  mounts: readonly Mount[];
+  user?: string;
+  options?: readonly string[];
+  timeoutMs?: number;
+  isolated?: boolean;
+}
+
 /** Whether a run can be an exec in a session's container: same image and user, and every mount already there. */
-export async function fitsSession(spec: ContainerRun, image: string, roots: Mount[], user: string): Promise<boolean> {
+export async function fitsSession(spec: SessionFit, image: string, roots: Mount[], user: string): Promise<boolean> {
   if (spec.isolated || spec.options?.length || spec.timeoutMs !== undefined || spec.image !== image) return false;
   if (spec.user !== undefined && spec.user !== user) return false;
   for (const m of spec.mounts) {
