@@ -25,7 +25,7 @@ import {
 } from './toolchain.js';
 
 /** The packager image (rpmbuild, rpmsign, gpg, createrepo_c) and default tool image: the first offline image. */
-export const OFFLINE_IMAGE = 'nokmem-builder:debian-go1.19';
+export { OFFLINE_IMAGE } from './meta.js';
 
 export const defaultBuilderImage = (goVersion: string) => `nokmem-builder:go${goVersion}`;
 
@@ -268,12 +268,21 @@ export async function availableBuilderImages(
 }
 
 /** The Go an image carries: its label, or what `go version` in it says (an image nokmem did not make). */
-export async function imageGoVersion(runner: Runner, image: string): Promise<string | undefined> {
-  const label = await runner.run(
-    'docker',
-    ['image', 'inspect', '--format', `{{index .Config.Labels "${GO_VERSION_LABEL}"}}`, image],
-    { allowFailure: true },
-  );
+export async function imageGoVersion(
+  runner: Runner,
+  image: string,
+  docker?: Pick<DockerEngine, 'imageLabels'>,
+): Promise<string | undefined> {
+  const labels = await docker?.imageLabels(image);
+  const label = labels
+    ? { exitCode: 0, stdout: labels[GO_VERSION_LABEL] ?? '' }
+    : await runner.run(
+        'docker',
+        ['image', 'inspect', '--format', `{{index .Config.Labels "${GO_VERSION_LABEL}"}}`, image],
+        {
+          allowFailure: true,
+        },
+      );
   if (label.exitCode === 0 && /^\d+\.\d+/.test(label.stdout.trim())) return label.stdout.trim();
   const r = await runner.run('docker', ['run', '--rm', '--network', 'none', image, 'go', 'version'], {
     allowFailure: true,

@@ -40,12 +40,14 @@ export class EngineApi {
     return r.body.Version;
   }
 
-  /** The image's id, or undefined when the engine does not have it (GET /images/{name}/json). */
-  async imageId(image: string): Promise<string | undefined> {
-    const r = await this.get<{ Id?: string }>(`/images/${encodeURI(image)}/json`);
+  /** The image's id and labels, or undefined when the engine does not have it (GET /images/{name}/json). */
+  async image(image: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
+    const r = await this.get<{ Id?: string; Config?: { Labels?: Record<string, string> | null } }>(
+      `/images/${encodeURI(image)}/json`,
+    );
     if (r.status === 404) return undefined;
     if (r.status !== 200 || !r.body?.Id) throw new Error(`GET /images/${image}/json answered ${r.status}`);
-    return r.body.Id;
+    return { id: r.body.Id, labels: r.body.Config?.Labels ?? {} };
   }
 
   /** The images that carry `label`, with their names and labels (GET /images/json, one call). */

@@ -5,17 +5,16 @@
 // are provably dead (sweepDeadContainers): a killed docker client does not stop its container.
 //
 // Starting a container costs a few tenths of a second, more than most packaging commands take. A DockerSession
-// (Docker.session) is one long-lived container of one image with a few directories mounted (and private tmpfs
-// directories, such as the signing GNUPGHOME), started at its first use; a run whose mounts it already has
-// becomes a `docker exec` in it, any other run (another image, other mounts, extra options such as the
-// functional proof's sandbox, a time limit, or `isolated`: it executes the binary under test) still gets a
-// throwaway container. A session's main process waits on its stdin, which is a pipe from this process: when
-// nokmem ends, however it ends (kill -9 included), the pipe closes, the container ends and --rm removes it, with
-// whatever its tmpfs held. Commands that want to be served by a session name their host paths with hostMount.
+// (Docker.session) is one long-lived container of one image with a few directories (and private tmpfs ones, such
+// as the signing GNUPGHOME) mounted, started at its first use: a run whose mounts it has becomes a `docker exec`
+// in it; any other run (another image or mounts, extra options, a time limit, `isolated`) gets a throwaway
+// container. A session's main process waits on its stdin, a pipe from this process: when nokmem ends, however
+// (kill -9 included), the container ends and --rm removes it with its tmpfs. Commands served by a session name
+// their host paths with hostMount.
 
 import { mkdir } from 'node:fs/promises';
 import type { EngineApi, ImageSummary } from './docker-api.js';
-import { type Mount, reachable } from './docker-mounts.js';
+import { type Mount, fitsSession } from './docker-mounts.js';
 import { CommandFailed, MissingPrerequisite } from './errors.js';
 import { trackContainer } from './interrupt.js';
 import {
@@ -79,29 +78,33 @@ export class Docker {
       allowFailure: true,
       timeoutMs: 20_000,
     });
-    if (r.exitCode !== 0) {
-      const why = r.stderr.trim().split('\n').pop() ?? 'no answer';
-      const fix = /permission denied/i.test(r.stderr)
-        ? 'run as root or add your user to the docker group'
-        : 'start dockerd or set DOCKER_HOST (sudo bash scripts/setup.sh starts dockerd)';
-      throw new MissingPrerequisite(`the Docker engine is not reachable (${why}); ${fix}, then run again`, fix);
-    }
-    return r.stdout.trim();
+    if (r.exitCode === 0) return r.stdout.trim();
+    const why = r.stderr.trim().split('\n').pop() ?? 'no answer';
+    const fix = /permission denied/i.test(r.stderr)
+      ? 'run as root or add your user to the docker group'
+      : 'start dockerd or set DOCKER_HOST (sudo bash scripts/setup.sh starts dockerd)';
+    throw new MissingPrerequisite(`the Docker engine is not reachable (${why}); ${fix}, then run again`, fix);
   }
 
   /** The image's id, or undefined when the engine does not have it. */
   async imageId(image: string): Promise<string | undefined> {
-    if (this.api) {
-      const id = await this.api.imageId(image).then(
-        (found) => ({ found }),
-        () => undefined,
-      );
-      if (id) return id.found;
-    }
+    const viaApi = await this.api?.image(image).then(
+      (found) => ({ id: found?.id }),
+      () => undefined,
+    );
+    if (viaApi) return viaApi.id;
     const r = await this.runner.run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
       allowFailure: true,
     });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  /** The image's labels ({} when it has none), in one API call; undefined without the API or the image. */
+  async imageLabels(image: string): Promise<Record<string, string> | undefined> {
+    return this.api?.image(image).then(
+      (found) => found?.labels,
+      () => undefined,
+    );
   }
 
   /** The images carrying `label`, in one API call; undefined without the API (the caller asks the CLI). */
@@ -201,7 +204,7 @@ export class DockerSession extends Docker {
   }
 
   override async run(spec: ContainerRun): Promise<ContainerResult> {
-    if (!(await this.fits(spec))) {
+    if (!(await fitsSession(spec, this.image, this.roots, this.buildUser()))) {
       if (spec.needsSession) throw new Error(`bug: ${spec.purpose} must run in the session's container, and cannot`);
       return super.run({ ...spec, needsSession: false });
     }
@@ -249,20 +252,6 @@ export class DockerSession extends Docker {
     if (name) await this.remove(name);
     await client?.done.catch(() => undefined);
     this.untrack?.();
-  }
-
-  /** Whether the run can be an exec in this container: same image and user, and every mount is already there. */
-  private async fits(spec: ContainerRun): Promise<boolean> {
-    if (spec.isolated || spec.options?.length || spec.timeoutMs !== undefined || spec.image !== this.image)
-      return false;
-    if (spec.user !== undefined && spec.user !== this.buildUser()) return false;
-    for (const m of spec.mounts) {
-      const root = this.roots.find((r) => m.host === r.host || m.host.startsWith(`${r.host}/`));
-      if (!root || m.container !== root.container + m.host.slice(root.host.length)) return false;
-      if (root.readOnly && !m.readOnly) return false;
-      if (!(await reachable(this.buildUser(), root, m.host, !m.readOnly))) return false;
-    }
-    return true;
   }
 
   private start(): Promise<string> {

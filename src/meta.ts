@@ -13,7 +13,8 @@ export const NOKMEM_VERSION: string = (
 export const NODE_IMAGE = `nokmem-doctor:${NOKMEM_VERSION}`;
 
 /**
- * The offline builder image (Debian's Go 1.19), which also carries rpm, gpg and createrepo_c. The same name as
- * src/builder-image.ts's OFFLINE_IMAGE (a test keeps them equal); here so that --help does not load that module.
+ * The offline builder image (Debian's Go 1.19), which also carries rpm, gpg and createrepo_c: the first offline
+ * image of specs/toolchains.yaml (a test keeps them equal). Here, not in builder-image.ts (which re-exports it), so
+ * that --help does not load that module.
  */
 export const OFFLINE_IMAGE = 'nokmem-builder:debian-go1.19';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { InputError, MissingPrerequisite } from '../errors.js';
 import type { Logger } from '../log.js';
 import { nodeImageRevisionOf } from '../node-image.js';
-import { registerSecret } from '../redact.js';
+import { redact, registerSecret } from '../redact.js';
 import { type Runner, commandFailed } from '../runner.js';
 import { type ImageTarget, dockerAllowsPlainHttp, imageTarget, probeRegistry } from './registry.js';
 
@@ -113,7 +113,7 @@ export async function pushImage(plan: ImagePushPlan, deps: { runner: Runner; log
       );
       if (login.exitCode !== 0)
         throw new InputError(
-          `registry ${target.host} refused the login of ${REGISTRY_USERNAME_VAR}=${request.credentials.username} (${lastLine(login.stderr)}); check ${REGISTRY_USERNAME_VAR} and ${REGISTRY_PASSWORD_VAR}`,
+          `registry ${target.host} refused the login of ${REGISTRY_USERNAME_VAR}=${request.credentials.username} (${redact(lastLine(login.stderr))}); check ${REGISTRY_USERNAME_VAR} and ${REGISTRY_PASSWORD_VAR}`,
         );
     }
     await runner.run('docker', ['tag', request.image, target.reference], {

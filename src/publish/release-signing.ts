@@ -7,7 +7,7 @@
 // valid by the key: a new one would differ (gpg puts the time in it), and the re-run would not be idempotent.
 
 import { readdirSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DockerEngine } from '../docker.js';
 import { InputError, VerificationFailed } from '../errors.js';
@@ -120,9 +120,15 @@ async function keepSignature(
   const asc = existing.find((a) => a.name === RELEASE_SUMS_SIGNATURE && a.uploaded);
   if (!sums || !asc) return false;
   if (!(await sums.download()).equals(await readFile(sumsFile))) return false;
+  // The release's signature is checked beside the sums; an invalid one is not left there.
   const candidate = `${signature}.release`;
   await writeFile(candidate, await asc.download());
-  if (!(await detachedSignatureValid(sumsFile, candidate, publicKeyFile, fingerprint, { docker, image }))) return false;
-  await rename(candidate, signature);
-  return true;
+  try {
+    if (!(await detachedSignatureValid(sumsFile, candidate, publicKeyFile, fingerprint, { docker, image })))
+      return false;
+    await rename(candidate, signature);
+    return true;
+  } finally {
+    await rm(candidate, { force: true });
+  }
 }

@@ -1,9 +1,8 @@
-// Planning step: check what the long work needs before starting it — git, an --out and --cache-dir that can be written,
-// (in a dry run, which fetches nothing) a reachable remote, a reachable Docker engine, a builder image whose Go is
-// safe for this version (the toolchain rule of specs/toolchains.yaml, or --image), the tools a real build needs
-// inside that image, the packager image — and fix the build's cache key now that the image id is known. A plain
-// function: it returns the whole plan, read-only from here on. Runs in a dry run, where a missing prerequisite (no Docker engine, no
-// builder image, ...) is marked in the plan with what makes it, instead of stopping the run.
+// Planning step: check what the long work needs before starting it (git, a writable --out and --cache-dir, in a
+// dry run a reachable remote, a Docker engine, a builder image whose Go is safe for this version by
+// specs/toolchains.yaml or --image, the build tools in it, the packager image) and fix the build's cache key now
+// that the image id is known. A plain function returning the whole plan, read-only from here on. A dry run marks a
+// missing prerequisite in the plan, with what makes it, instead of stopping.
 
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -170,10 +169,14 @@ export async function preflight(request: BuildRequest, deps: Deps, plan: Resolve
   const what = planTitle(plan);
   let choice: ToolchainChoice | undefined;
   let imageId: string | undefined;
+  let packager: Promise<{ id?: string; missing: string[] }> | undefined;
   if (engine === undefined) {
     for (const p of ['builder image', 'build tools', ...(plan.package ? ['packager image'] : [])])
       needs.notChecked(p, 'the Docker engine is not reachable');
   } else {
+    // The packager image is probed (a container, on a fresh cache) while the builder image is checked.
+    packager = plan.package ? packagerFacts(docker, request, plan.component) : undefined;
+    packager?.catch(() => undefined);
     choice = await needs.check(
       'builder image',
       async () => {
@@ -185,7 +188,7 @@ export async function preflight(request: BuildRequest, deps: Deps, plan: Resolve
               'nokmem builder-image --offline',
             );
           }
-          const go = await imageGoVersion(runner, request.image);
+          const go = await imageGoVersion(runner, request.image, docker);
           if (!go)
             throw new InputError(
               `--image ${request.image} has no working Go (\`go version\` failed in it); give a builder image with a Go toolchain`,
@@ -230,27 +233,23 @@ export async function preflight(request: BuildRequest, deps: Deps, plan: Resolve
         (tools) => `${tools.join(', ')} in ${image}`,
       );
     } else needs.notChecked('build tools', 'no builder image');
-    if (plan.package)
+    const probed = packager;
+    if (probed)
       await needs.check(
         'packager image',
         async () => {
-          const id = await docker.imageId(request.packagerImage);
+          const { id, missing } = await probed;
           if (!id)
             throw new MissingPrerequisite(
               `packager image ${request.packagerImage} is not in the Docker engine; build it with \`nokmem builder-image --offline\`, pass --packager-image, or use --no-package`,
               'nokmem builder-image --offline',
             );
           // It is also the sandbox of the functional proof, which would otherwise fail only after the compile.
-          if (request.functional) {
-            const tools = SANDBOX_TOOLS[plan.component];
-            const memo = { dir: imageFactsDir(request), write: !request.dryRun };
-            const { missing } = await docker.missingTools(request.packagerImage, id, tools, memo);
-            if (missing.length)
-              throw new MissingPrerequisite(
-                `packager image ${request.packagerImage} lacks ${missing.join(', ')}, which the functional proof of ${plan.component} runs in its sandbox; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`,
-                'nokmem builder-image --offline',
-              );
-          }
+          if (missing.length)
+            throw new MissingPrerequisite(
+              `packager image ${request.packagerImage} lacks ${missing.join(', ')}, which the functional proof of ${plan.component} runs in its sandbox; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`,
+              'nokmem builder-image --offline',
+            );
           return id;
         },
         () => request.packagerImage,
@@ -287,4 +286,15 @@ async function requireBuildTools(
     );
   }
   return [...tools];
+}
+
+/** The packager image's id, and which of the functional proof's sandbox tools it lacks (none asked without it). */
+async function packagerFacts(docker: Deps['docker'], request: BuildRequest, component: ResolvedPlan['component']) {
+  const id = await docker.imageId(request.packagerImage);
+  if (!id || !request.functional) return { id, missing: [] };
+  const memo = { dir: imageFactsDir(request), write: !request.dryRun };
+  return {
+    id,
+    missing: (await docker.missingTools(request.packagerImage, id, SANDBOX_TOOLS[component], memo)).missing,
+  };
 }

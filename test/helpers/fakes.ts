@@ -186,6 +186,11 @@ export class FakeDocker implements DockerEngine {
     return this.options.images?.[image];
   }
 
+  /** The fake has no engine API: callers read labels through the runner, as the docker CLI would. */
+  async imageLabels(_image: string): Promise<Record<string, string> | undefined> {
+    return undefined;
+  }
+
   /** The fake has no engine API: callers list images through the runner, as the docker CLI would. */
   async imagesWithLabel(_label: string): Promise<ImageSummary[] | undefined> {
     return undefined;

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { availableBuilderImages, offlineRevision } from '../../src/builder-image.ts';
+import { availableBuilderImages, imageGoVersion, offlineRevision } from '../../src/builder-image.ts';
 import { EngineApi, localEngineSocket } from '../../src/docker-api.ts';
 import { Docker } from '../../src/docker.ts';
 import { GO_VERSION_LABEL, REVISION_LABEL, loadToolchains } from '../../src/toolchain.ts';
@@ -36,7 +36,8 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
     res.end(JSON.stringify(body));
   };
   if (url === '/version') return json(200, { Version: '20.10.24+dfsg1', ApiVersion: '1.41' });
-  if (url === `/images/${GO119}/json`) return json(200, { Id: 'sha256:119', Config: { Labels: {} } });
+  if (url === `/images/${GO119}/json`)
+    return json(200, { Id: 'sha256:119', Config: { Labels: { [GO_VERSION_LABEL]: '1.19.8' } } });
   if (url.startsWith('/images/') && url.endsWith('/json') && !url.startsWith('/images/json'))
     return json(404, { message: `No such image: ${url}` });
   if (url.startsWith('/images/json?filters=')) {
@@ -78,10 +79,10 @@ describe('localEngineSocket', () => {
 describe('EngineApi', () => {
   const api = () => new EngineApi(socket);
 
-  it('answers the version, an image id, and undefined for an image the engine does not have', async () => {
+  it("answers the version, an image's id and labels, and undefined for an image the engine does not have", async () => {
     assert.equal(await api().version(), '20.10.24+dfsg1');
-    assert.equal(await api().imageId(GO119), 'sha256:119');
-    assert.equal(await api().imageId('nokmem-builder:go1.8'), undefined);
+    assert.deepEqual(await api().image(GO119), { id: 'sha256:119', labels: { [GO_VERSION_LABEL]: '1.19.8' } });
+    assert.equal(await api().image('nokmem-builder:go1.8'), undefined);
   });
 
   it('lists the images with a label in one request, without dangling names', async () => {
@@ -115,6 +116,7 @@ describe('Docker with the engine API', () => {
     assert.equal(await docker.imageId(GO119), 'sha256:119');
     assert.equal(await docker.imageId('nokmem-builder:go1.8'), undefined);
     assert.deepEqual(await availableBuilderImages(runner, specs, docker), [{ image: GO119, go: '1.19.8' }]);
+    assert.equal(await imageGoVersion(runner, GO119, docker), '1.19.8');
     assert.equal(runner.calls.length, 0);
   });
 
@@ -128,6 +130,7 @@ describe('Docker with the engine API', () => {
     assert.equal(await docker.ping(), '27.3.1');
     assert.equal(await docker.imageId(GO119), 'sha256:cli');
     assert.equal(await docker.imagesWithLabel(REVISION_LABEL), undefined);
+    assert.equal(await docker.imageLabels(GO119), undefined);
     assert.deepEqual(await availableBuilderImages(runner, specs, docker), []);
     assert.equal(runner.callsTo({ command: 'docker', args: ['image', 'ls'] }).length, 1);
   });

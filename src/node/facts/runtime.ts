@@ -40,7 +40,9 @@ export function dockerDefaultRuntime(
   for (const [name, r] of Object.entries(config.runtimes ?? {}))
     if (r?.path) runtimes.set(name, { path: r.path, by: '/etc/docker/daemon.json' });
   for (const value of flagValues(args, '--add-runtime')) {
-    const [name, p] = value.split('=');
+    // name=path: the path is everything after the first '=' (a path may hold one).
+    const at = value.indexOf('=');
+    const [name, p] = at < 0 ? [value, ''] : [value.slice(0, at), value.slice(at + 1)];
     if (name && p) runtimes.set(name, { path: p, by: 'dockerd --add-runtime' });
   }
   const name = flagValues(args, '--default-runtime').pop() ?? config['default-runtime'];

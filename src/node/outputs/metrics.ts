@@ -29,7 +29,7 @@ class Exposition {
       const text = Object.entries(all)
         .map(([k, v]) => `${k}="${escape(v)}"`)
         .join(',');
-      this.lines.push(`${name}{${text}} ${Number.isFinite(value) ? value : 'NaN'}`);
+      this.lines.push(`${name}{${text}} ${sampleValue(value)}`);
     }
   }
   text(): string {
@@ -38,6 +38,9 @@ class Exposition {
 }
 
 const bool = (b: boolean) => (b ? 1 : 0);
+
+/** A sample value as the text format spells it: infinities are +Inf and -Inf, not NaN. */
+const sampleValue = (v: number) => (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf');
 
 export function metricsText(node: string, report: NodeReport, state: AgentState = {}): string {
   const m = new Exposition({ node });

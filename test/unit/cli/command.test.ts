@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { OFFLINE_IMAGE as BUILDER_OFFLINE_IMAGE } from '../../../src/builder-image.ts';
 import { main, makeProgram } from '../../../src/cli.ts';
 import { OFFLINE_IMAGE } from '../../../src/meta.ts';
+import { DEFAULT_SPECS_DIR } from '../../../src/project.ts';
+import { loadToolchains } from '../../../src/toolchain.ts';
 import { fakeDeps } from '../../helpers/command-deps.ts';
 import { ROOT } from '../../helpers/cli.ts';
 
@@ -47,8 +48,8 @@ describe('the command definitions', () => {
     assert.deepEqual(heavy, [], `loaded by --help: ${[...files].join(', ')}`);
   });
 
-  it('the offline image --help names is the one builder-image.ts makes', () => {
-    assert.equal(OFFLINE_IMAGE, BUILDER_OFFLINE_IMAGE);
+  it('the offline image --help names is the first one specs/toolchains.yaml makes', async () => {
+    assert.equal(OFFLINE_IMAGE, (await loadToolchains(DEFAULT_SPECS_DIR)).offline[0]?.image);
   });
 
   it('a command that runs is given the dependencies the program was made with, once', async () => {

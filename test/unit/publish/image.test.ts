@@ -291,6 +291,22 @@ describe('pushImage', () => {
     assert.ok(!everythingSeen(runner, log, error).includes(PASSWORD));
   });
 
+  it('a registry that echoes the password in its refusal: the message itself holds *** in its place', async () => {
+    const creds = registryCredentialsFromEnv({
+      [REGISTRY_USERNAME_VAR]: 'pusher',
+      [REGISTRY_PASSWORD_VAR]: 'pw-Echoed-Secret-3',
+    });
+    const runner = fakeRunner(
+      dockerScript({ login: { exitCode: 1, stderr: 'Error: bad password "pw-Echoed-Secret-3"\n' } }),
+    );
+    const error = await pushImage(planOf({ credentials: creds }), { runner, log: recordingLogger() }).catch(
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof InputError);
+    assert.match(error.message, /\(Error: bad password "\*\*\*"\)/);
+    assert.ok(!error.message.includes('pw-Echoed-Secret-3'));
+  });
+
   const refusals: [string, string, (e: unknown) => boolean][] = [
     [
       'unauthorized',

@@ -189,6 +189,7 @@ describe('releaseSigner', () => {
         assert.equal(await signer.sign(sumsFile, assets), 'signed', what);
         assert.equal(signings(docker).length, before + 1, what);
         assert.equal(await hostSignatureBy(sumsFile, sigFile, publicKey), key.fingerprint, what);
+        assert.ok(!existsSync(`${sigFile}.release`), `${what}: the release's signature was left beside the sums`);
       }
     } finally {
       await signer.dispose();

@@ -1,8 +1,8 @@
 // The verify packages step (src/steps/verify-packages.ts) with a fake packager session standing in for rpm,
 // rpmkeys and gpg: the signed packages are verified as the output will be written (packages, attestations and the
 // verified result, staged together) against the key this run signed with, held outside what is verified; the
-// packaged binary byte-identical to the verified one carries its proof; a failed check is one line naming it, and
-// nothing the step staged is left behind. test/integration/packages.test.ts runs the real tools.
+// packaged binary byte-identical to the verified one carries its proof, another is proven again; a failed check is
+// one line naming it, and nothing the step staged is left behind. test/integration/packages.test.ts runs the real tools.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -28,6 +28,8 @@ interface Packaged {
   signature?: 'valid' | 'another key';
   /** Whether gpg finds SHA256SUMS.asc a valid signature by the key. */
   sumsSigned?: boolean;
+  /** The binary inside the package (the verified one unless given). */
+  binary?: string | Buffer;
 }
 
 /** What the packager session sees while the step verifies: the key it was given, and the staged directory. */
@@ -56,7 +58,7 @@ function packagerTools(packaged: Packaged, seen: Seen): ContainerScript[] {
         seen.staged = path.dirname(rpm!.host);
         const binary = path.join(extract!.host, 'usr/libexec/runc-nokmem/runc');
         await mkdir(path.dirname(binary), { recursive: true });
-        await writeFile(binary, BINARY);
+        await writeFile(binary, packaged.binary ?? BINARY);
         const key = packaged.signature === 'another key' ? '0badc0de' : SHORT;
         return {
           stdout: [
@@ -103,9 +105,9 @@ function packagerTools(packaged: Packaged, seen: Seen): ContainerScript[] {
 }
 
 /** The context after sign and attest: the signed package and its attestations in the run's package directory. */
-async function verifying(packaged: Packaged = {}) {
+async function verifying(packaged: Packaged = {}, request?: NonNullable<Parameters<typeof packaging>[0]>['request']) {
   const seen: Seen = {};
-  const s = await packaging({ containers: packagerTools(packaged, seen) });
+  const s = await packaging({ containers: packagerTools(packaged, seen), request });
   const dir = path.join(s.workspace, 'packages');
   await mkdir(dir, { recursive: true });
   const made: Artifact[] = [];
@@ -168,6 +170,23 @@ describe('verify packages', () => {
     assert.equal((s.ctx.deps.docker as unknown as { runs: unknown[] }).runs.length, 0);
     assert.deepEqual(await leftOver(s.workspace), []);
     assert.equal(s.results.has('cachedPackages'), false);
+    assert.ok(!existsSync(s.request.outDir));
+  });
+
+  it('a packaged binary other than the verified one carries no proof: it is proven again from its own bytes', async () => {
+    const other = Buffer.concat([Buffer.from(BINARY), Buffer.from('other bytes')]);
+    const s = await verifying({ binary: other }, { functional: false });
+    const e = await verifyPackages.run(s.ctx).catch((error: unknown) => error);
+    // its checks were run anew on these bytes (the fake answers none of the probes, so they fail), not carried over
+    assert.ok(e instanceof VerificationFailed, String(e));
+    assert.match(
+      e.message,
+      /^the packages failed verification: 2 of 10 checks failed \(version string, kmem symbols\);/,
+    );
+    assert.ok(!s.logged.some((l) => /byte-identical/.test(l)), s.logged.join('\n'));
+    assert.ok(s.logged.some((l) => /^ {2}fail {4}\S+ version string: runc --version failed/.test(l)));
+    assert.ok(s.logged.some((l) => /^ {2}pass {4}\S+ no kmem file name: /.test(l)));
+    assert.deepEqual(await leftOver(s.workspace), []);
     assert.ok(!existsSync(s.request.outDir));
   });
 

@@ -28,6 +28,14 @@ describe('dockerDefaultRuntime', () => {
       ['/usr/bin/dockerd', `--add-runtime=nokmem=${NOKMEM}`, '--default-runtime=nokmem'],
     ])
       assert.deepEqual(dockerDefaultRuntime(args, undefined), { path: NOKMEM, by }, args.join(' '));
+    // the path is all after the first '='
+    assert.deepEqual(
+      dockerDefaultRuntime(['dockerd', '--add-runtime=nokmem=/opt/a=b/runc', '--default-runtime=nokmem'], undefined),
+      {
+        path: '/opt/a=b/runc',
+        by,
+      },
+    );
   });
 
   it('the arguments win over daemon.json: the runtime of the same name, and the default; the last flag counts', () => {

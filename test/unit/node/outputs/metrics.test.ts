@@ -256,4 +256,11 @@ describe('metricsText', () => {
     assert.match(text, /^nokmem_report_timestamp_seconds\{node="n1"\} NaN$/m);
     parseExposition(text);
   });
+
+  it('an infinite value is written +Inf or -Inf, as the format spells it, not NaN', () => {
+    const text = metricsText('n1', { ...FULL, liveMemoryCgroups: Infinity, exhaustionErrors: -Infinity });
+    assert.match(text, /^nokmem_memory_cgroups_live\{node="n1"\} \+Inf$/m);
+    assert.match(text, /^nokmem_kubelet_cgroup_exhaustion_errors\{node="n1"\} -Inf$/m);
+    parseExposition(text);
+  });
 });
