@@ -2,6 +2,7 @@
 // into place. A failure removes the sibling (and the parent, if this call created it and it is empty). A disk that
 // is full, read-only or not ours is the user's to fix (an InputError with the fs error as cause), not a bug.
 
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -63,9 +64,12 @@ async function write(finalDir: string, content: DirContent): Promise<void> {
   }
 }
 
-/** One file that appears whole or not at all: written beside its place (this process's own name), then renamed. */
+/**
+ * One file that appears whole or not at all: written beside its place under a name of this write's own (the pid
+ * and a random part: two writes of one process may race, e.g. two probes of one image), then renamed.
+ */
 export async function writeFileAtomically(file: string, data: string | Buffer, mode?: number): Promise<void> {
-  const partial = `${file}.${process.pid}.partial`;
+  const partial = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
   try {
     await writeFile(partial, data, mode === undefined ? undefined : { mode });
     await rename(partial, file);

@@ -114,12 +114,22 @@ describe('writeFileAtomically', () => {
     assert.deepEqual(await readdir(dir), ['facts.json']);
   });
 
-  it('a failed write leaves the old file and no partial file', async () => {
+  it('a failed write leaves what was there and no partial file', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'facts.json');
-    await writeFile(file, 'old');
-    await mkdir(`${file}.${process.pid}.partial`); // the partial name is taken: the write fails
+    await mkdir(file); // a directory in the file's place: the rename fails
+    await writeFile(path.join(file, 'kept'), 'old');
     await assert.rejects(writeFileAtomically(file, 'new'));
-    assert.equal(await readFile(file, 'utf8'), 'old');
+    assert.deepEqual(await readdir(dir), ['facts.json']);
+    assert.equal(await readFile(path.join(file, 'kept'), 'utf8'), 'old');
+  });
+
+  it('writes of one file racing in one process each land whole (each has its own partial name)', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'facts.json');
+    const texts = Array.from({ length: 8 }, (_, i) => `${JSON.stringify({ writer: i })}\n`);
+    await Promise.all(texts.map((t) => writeFileAtomically(file, t)));
+    assert.ok(texts.includes(await readFile(file, 'utf8')));
+    assert.deepEqual(await readdir(dir), ['facts.json']);
   });
 });
