@@ -21,12 +21,8 @@ export async function missingTools(
   memo?: { dir: string; write: boolean },
 ): Promise<{ exitCode: number; missing: string[] }> {
   const file = memo && path.join(memo.dir, `${imageId.replace(/^sha256:/, '')}.tools.json`);
-  const known = file
-    ? ((await readFile(file, 'utf8')
-        .then((text) => JSON.parse(text) as unknown)
-        .catch(() => [])) as string[])
-    : [];
-  if (Array.isArray(known) && tools.every((t) => known.includes(t))) return { exitCode: 0, missing: [] };
+  const known = file ? await knownTools(file) : [];
+  if (tools.every((t) => known.includes(t))) return { exitCode: 0, missing: [] };
   // A named, tracked container like every other (removed on interrupt).
   const probe = await run({
     image,
@@ -46,11 +42,36 @@ export async function missingTools(
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  if (file && memo?.write && probe.exitCode === 0 && missing.length === 0) {
-    await mkdir(memo.dir, { recursive: true });
-    await writeFileAtomically(file, `${JSON.stringify([...new Set([...known, ...tools])].sort())}\n`);
-  }
+  if (file && memo?.write && probe.exitCode === 0 && missing.length === 0) await remember(file, tools);
   return { exitCode: probe.exitCode, missing };
+}
+
+const knownTools = async (file: string): Promise<string[]> => {
+  const known = await readFile(file, 'utf8').then(
+    (text) => JSON.parse(text) as unknown,
+    () => [],
+  );
+  return Array.isArray(known) ? (known as string[]) : [];
+};
+
+/** The memo writes of each file in this process, in turn. */
+const remembering = new Map<string, Promise<void>>();
+
+/**
+ * Adds `tools` to what the memo holds, read again at the time of writing and one write per file at a time: two
+ * probes of one image (the builder and packager checks, side by side) each keep their answer.
+ */
+function remember(file: string, tools: readonly string[]): Promise<void> {
+  const write = (remembering.get(file) ?? Promise.resolve()).then(async () => {
+    await mkdir(path.dirname(file), { recursive: true });
+    const merged = [...new Set([...(await knownTools(file)), ...tools])].sort();
+    await writeFileAtomically(file, `${JSON.stringify(merged)}\n`);
+  });
+  remembering.set(
+    file,
+    write.catch(() => undefined),
+  );
+  return write;
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ContainerRun } from '../../src/docker.ts';
@@ -52,6 +52,22 @@ describe('missingTools', () => {
       'rpmbuild',
       'strace',
     ]);
+  });
+
+  it('two probes of one image side by side (builder and packager checks) each keep their answer', async () => {
+    const dir = await tempDir('nokmem-facts-');
+    const memo = { dir, write: true };
+    await Promise.all([
+      missingTools(runs({ stdout: '' }).run, 'p', ID, ['make', 'gcc', 'go'], memo),
+      missingTools(runs({ stdout: '' }).run, 'p', ID, ['strace'], memo),
+    ]);
+    assert.deepEqual(JSON.parse(await readFile(path.join(dir, '0123abcd.tools.json'), 'utf8')), [
+      'gcc',
+      'go',
+      'make',
+      'strace',
+    ]);
+    assert.deepEqual(await readdir(dir), ['0123abcd.tools.json']);
   });
 
   it('remembers nothing when a tool is missing, the image has no shell, or writing is not allowed', async () => {
