@@ -7,8 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmod, cp, mkdir, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, cp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -21,6 +20,7 @@ import { keyFingerprint } from '../../src/verify/packages.ts';
 import { KUBELET_TEST_IMAGE, TEST_IMAGE, type Workbench, nokmem, workbench } from '../helpers/cli.ts';
 import { startGithubStandin } from '../helpers/github-standin.ts';
 import { type TestKey, makeTestKey, signingEnv } from '../helpers/keys.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const TOKEN = 'ghs_nokmemReleaseBuildsToken0123456789';
 const BUILDS = ['runc-v1.0.0-rc5', 'kubelet-v1.12.4'];
@@ -140,7 +140,7 @@ describe('nokmem release of build outputs', () => {
       assert.ok(!first.stdout.includes(TOKEN) && !first.stderr.includes(TOKEN));
 
       // what a user downloads and checks, as the notes say
-      const dl = await mkdtemp(path.join(os.tmpdir(), 'nokmem-release-download-'));
+      const dl = await tempDir('nokmem-release-download-');
       for (const a of r.assets) await writeFile(path.join(dl, a.name), a.data);
       const sums = parseSha256sums(await readFile(path.join(dl, 'SHA256SUMS'), 'utf8'));
       assert.deepEqual(
@@ -178,7 +178,7 @@ describe('nokmem release of build outputs', () => {
         // the same bytes from the output as the build wrote it (modes and all) as from the downloaded artifact
         const again = await archiveBuildOutput(
           original,
-          await mkdtemp(path.join(os.tmpdir(), 'nokmem-archive-')),
+          await tempDir('nokmem-archive-'),
           new Date(
             JSON.parse(await readFile(path.join(original, 'build-record.json'), 'utf8')).source.commitTime * 1000,
           ),
@@ -263,7 +263,7 @@ describe('nokmem release of build outputs', () => {
 
   it('refuses, before anything reaches GitHub: different keys, another signing key, a tampered build, clashing names', async () => {
     const gh = await startGithubStandin('acme', 'nokmem');
-    const scratch = await mkdtemp(path.join(os.tmpdir(), 'nokmem-release-refused-'));
+    const scratch = await tempDir('nokmem-release-refused-');
     try {
       const [kubelet, runc] = inputs as [string, string];
       const copy = async (dir: string, name: string) => {

@@ -2,8 +2,7 @@
 // Dockerfile made from an official golang image, and (with a fake runner) which Go an image carries.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -19,6 +18,7 @@ import {
 import { DEFAULT_SPECS_DIR } from '../../src/specs.ts';
 import { GO_VERSION_LABEL, REVISION_LABEL, loadToolchains } from '../../src/toolchain.ts';
 import { fakeRunner } from '../helpers/fakes.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const specs = await loadToolchains(DEFAULT_SPECS_DIR);
 
@@ -45,7 +45,7 @@ describe('builder images', () => {
   });
 
   it('the archive rewrite turns stretch and buster sources into archive.debian.org and drops -updates', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-sources-'));
+    const dir = await tempDir('nokmem-sources-');
     const file = path.join(dir, 'sources.list');
     await writeFile(
       file,

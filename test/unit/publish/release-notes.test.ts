@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -11,6 +10,7 @@ import {
   proofNotes,
   verdictWords,
 } from '../../../src/publish/release-notes.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 const record = (component: 'runc' | 'kubelet', version: string, name: string, status: string, detail: string) =>
   ({
@@ -53,7 +53,7 @@ describe('release notes: the functional proofs', () => {
   });
 
   it('finds the build records among the inputs: in output directories, or given as files', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'nokmem-notes-'));
+    const root = await tempDir('nokmem-notes-');
     await mkdir(path.join(root, 'kubelet-v1.20.2'));
     const text = JSON.stringify(record('kubelet', 'v1.20.2', 'runtime (kubelet)', 'pass', 'x'));
     await writeFile(path.join(root, 'kubelet-v1.20.2', 'build-record.json'), text);

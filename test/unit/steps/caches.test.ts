@@ -2,12 +2,12 @@
 // kinds of the packages phase's files, and the verified binary among a result's files.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Artifact } from '../../../src/context.ts';
 import { binaryOf, buildEnv, forkRecipe, packageArtifactKind, packageArtifacts } from '../../../src/steps/caches.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 describe('buildEnv', () => {
   it('builds offline: GOPATH layout without modules, modules without a proxy', () => {
@@ -44,7 +44,7 @@ describe('packageArtifactKind', () => {
   });
 
   it('lists a package cache entry sorted, each file with its kind', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-caches-'));
+    const dir = await tempDir('nokmem-caches-');
     for (const f of ['SHA256SUMS', 'a.rpm']) await writeFile(path.join(dir, f), '');
     assert.deepEqual(await packageArtifacts(dir), [
       { name: 'SHA256SUMS', path: path.join(dir, 'SHA256SUMS'), kind: 'sums' },

@@ -2,8 +2,7 @@
 // source file names of the function table, `--version` output, and what a claim must agree with.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Docker } from '../../../src/docker.ts';
@@ -25,6 +24,7 @@ import {
   loadVersionTable,
 } from '../../../src/specs.ts';
 import { parseVersion } from '../../../src/version.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 const START = Buffer.from('3077af0c9274080241e1c107e6d618e6', 'hex');
 const END = Buffer.from('f932433186182072008242104116d8f2', 'hex');
@@ -203,7 +203,7 @@ describe('checkClaim', () => {
 describe('identifyBinary', () => {
   let dir: string;
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-identify-'));
+    dir = await tempDir('nokmem-identify-');
   });
 
   /** A Docker stand-in that records what it was asked to run and answers with `stdout`. */

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { ContainerRun } from '../../../src/docker.ts';
 import { KUBELET_PROOF, kubeletProof } from '../../../src/verify/kubelet-proof.ts';
 import { FakeDocker } from '../../helpers/fakes.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 const cgroupV1 = async () => undefined;
 const KUBEPODS = '/sys/fs/cgroup/memory/nokmem-kubelet-x/kubepods';
@@ -31,7 +31,7 @@ const TRACE = [
 describe('kubelet runtime proof: plumbing', () => {
   let scratchRoot: string;
   before(async () => {
-    scratchRoot = await mkdtemp(path.join(os.tmpdir(), 'nokmem-kproof-unit-'));
+    scratchRoot = await tempDir('nokmem-kproof-unit-');
   });
 
   it('runs the kubelet in an isolated sandbox as root, the binary read-only, and removes the scratch directory', async () => {

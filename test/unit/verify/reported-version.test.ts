@@ -3,8 +3,7 @@
 // `reports`).
 
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Docker } from '../../../src/docker.ts';
@@ -12,6 +11,7 @@ import { DEFAULT_SPECS_DIR, loadForkSpecs, loadVersionTable, reportedVersion } f
 import { parseVersion } from '../../../src/version.ts';
 import { identifyBinary } from '../../../src/verify/identify.ts';
 import { versionCheck } from '../../../src/verify/index.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 const RC10 = 'dc9208a3303feef5b3839f4323d9beb36df0a9dd';
 const printed = `runc version 1.0.0-rc10\ncommit: ${RC10}\nspec: 1.0.1-dev\n`;
@@ -31,7 +31,7 @@ describe('the version a release binary prints', () => {
   });
 
   it('nokmem verify --runc v1.0.0-rc90 accepts a binary that prints rc10, as the release does', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'nokmem-rc90-'));
+    const dir = await tempDir('nokmem-rc90-');
     const f = path.join(dir, 'runc');
     await writeFile(
       f,
