@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { ContainerRun } from '../../../src/docker.ts';
 import { InputError } from '../../../src/errors.ts';
 import { GNUPG } from '../../../src/gpg.ts';
 import { DEV_KEY_NOTICE, WRONG_PASSPHRASE } from '../../../src/signing.ts';
 import { signingKey } from '../../../src/steps/signing-key.ts';
 import { FakeDocker } from '../../helpers/fakes.ts';
+import { type HostTestKey, makeHostTestKey } from '../../helpers/host-gpg.ts';
 import {
   buildRequest,
   newResults,
@@ -24,19 +25,31 @@ import {
   testWorkspace,
 } from '../../helpers/steps.ts';
 
-after(removeTempDirs);
-
-const FPR = 'D0D777394E3F2397D2D44B41D52D9CC9255CE5C7';
-const PUBLIC = '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBGV0ZXN0\n-----END PGP PUBLIC KEY BLOCK-----\n';
-const PRIVATE = '-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQdGBGV0ZXN0c2VjcmV0\n-----END PGP PRIVATE KEY BLOCK-----\n';
 const PASSPHRASE = 'correct horse battery staple';
 
-/** `gpg --with-colons --list-secret-keys` of one RSA key. */
-const LISTING = [
-  'sec:u:4096:1:D52D9CC9255CE5C7:1700000000:::u:::scESC:::+:::23::0:',
-  `fpr:::::::::${FPR}:`,
-  'uid:u::::1700000000::ABCDEF::nokmem test <t@example.org>::::::::::0:',
-].join('\n');
+// A throwaway key, made for this run with the host's gpg (no key material lives in the repository): the fake
+// packager image answers with its fingerprint and armored parts, as gpg would.
+let key: HostTestKey | undefined;
+let FPR = '';
+let PUBLIC = '';
+let PRIVATE = '';
+before(async () => {
+  key = await makeHostTestKey({ passphrase: PASSPHRASE });
+  ({ fingerprint: FPR, armoredPublic: PUBLIC } = key);
+  PRIVATE = `${key.armoredPrivate}\n`; // as gpg prints it, ending in a newline
+});
+after(async () => {
+  await key?.dispose();
+  await removeTempDirs();
+});
+
+/** `gpg --with-colons --list-secret-keys` of the key. */
+const listing = () =>
+  [
+    `sec:u:2048:1:${FPR.slice(-16)}:1700000000:::u:::scESC:::+:::23::0:`,
+    `fpr:::::::::${FPR}:`,
+    'uid:u::::1700000000::ABCDEF::nokmem test <t@example.org>::::::::::0:',
+  ].join('\n');
 
 /**
  * The packager image's gpg: the preflight script answers as gpg would for the key and passphrase on its stdin
@@ -51,13 +64,13 @@ function gpgImage(unlock: (passphrase: string) => boolean) {
         result: (spec: ContainerRun) => {
           const [passphrase = ''] = String(spec.input).split('\n');
           return {
-            stdout: `== keys\n${LISTING}\n== unlock\nexit=${unlock(passphrase) ? 0 : 2}\n== public\n${PUBLIC}`,
+            stdout: `== keys\n${listing()}\n== unlock\nexit=${unlock(passphrase) ? 0 : 2}\n== public\n${PUBLIC}`,
           };
         },
       },
       {
         command: ['sh', '-c', /== secret/],
-        result: { stdout: `== keys\n${LISTING}\n== secret\n${PRIVATE}== public\n${PUBLIC}` },
+        result: { stdout: `== keys\n${listing()}\n== secret\n${PRIVATE}== public\n${PUBLIC}` },
       },
     ],
   });
