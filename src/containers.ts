@@ -1,11 +1,12 @@
 // The containers nokmem starts, below the Docker class: their names and owner labels, the `docker run` line they
 // all begin with, a container tied to this process (its main process waits on a stdin that only this process
-// holds), and the sweep that removes the containers of owners that are provably dead (src/owner.ts).
+// holds), whether a run fits a session's container, and the sweep that removes the containers of owners that are
+// provably dead (src/owner.ts).
 
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { EngineApi } from './docker-api.js';
-import type { Mount } from './docker-mounts.js';
+import { type Mount, reachable } from './docker-mounts.js';
 import { OWNER_LABELS, currentOwner, ownerLabelArgs, provablyDead } from './owner.js';
 import { type RunResult, type Runner, commandFailed, quoteForDisplay, tail } from './runner.js';
 
@@ -76,6 +77,19 @@ export interface TiedContainer {
   stdin: PassThrough;
   /** The docker client's result, when the container has ended. */
   done: Promise<RunResult>;
+}
+
+/** Whether a run can be an exec in a session's container: same image and user, and every mount already there. */
+export async function fitsSession(spec: ContainerRun, image: string, roots: Mount[], user: string): Promise<boolean> {
+  if (spec.isolated || spec.options?.length || spec.timeoutMs !== undefined || spec.image !== image) return false;
+  if (spec.user !== undefined && spec.user !== user) return false;
+  for (const m of spec.mounts) {
+    const root = roots.find((r) => m.host === r.host || m.host.startsWith(`${r.host}/`));
+    if (!root || m.container !== root.container + m.host.slice(root.host.length)) return false;
+    if (root.readOnly && !m.readOnly) return false;
+    if (!(await reachable(user, root, m.host, !m.readOnly))) return false;
+  }
+  return true;
 }
 
 /**

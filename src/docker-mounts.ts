@@ -1,7 +1,6 @@
 // How host paths reach nokmem's containers: hostMount places every host path at the same container path (under
 // /host), in a throwaway container and in a session alike; reachable says whether a session's container user can
-// walk to a path inside one of its mounted roots (a bind mount of the path itself would not need that), and
-// fitsSession whether a run can be an exec in a session's container.
+// walk to a path inside one of its mounted roots (a bind mount of the path itself would not need that).
 
 import { constants, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
@@ -47,29 +46,6 @@ export async function reachable(user: string, root: Mount, target: string, write
     const { S_IROTH: r, S_IWOTH: w, S_IXOTH: x } = constants;
     const need = !last ? x : (stats.isDirectory() ? r | x : r) | (write ? w : 0);
     if (!permits(stats, uid, gid, need)) return false;
-  }
-  return true;
-}
-
-/** What of a container run (containers.ts ContainerRun) decides whether it fits a session. */
-export interface SessionFit {
-  image: string;
-  mounts: readonly Mount[];
-  user?: string;
-  options?: readonly string[];
-  timeoutMs?: number;
-  isolated?: boolean;
-}
-
-/** Whether a run can be an exec in a session's container: same image and user, and every mount already there. */
-export async function fitsSession(spec: SessionFit, image: string, roots: Mount[], user: string): Promise<boolean> {
-  if (spec.isolated || spec.options?.length || spec.timeoutMs !== undefined || spec.image !== image) return false;
-  if (spec.user !== undefined && spec.user !== user) return false;
-  for (const m of spec.mounts) {
-    const root = roots.find((r) => m.host === r.host || m.host.startsWith(`${r.host}/`));
-    if (!root || m.container !== root.container + m.host.slice(root.host.length)) return false;
-    if (root.readOnly && !m.readOnly) return false;
-    if (!(await reachable(user, root, m.host, !m.readOnly))) return false;
   }
   return true;
 }

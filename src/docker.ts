@@ -14,7 +14,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import type { EngineApi, ImageSummary } from './docker-api.js';
-import { type Mount, fitsSession } from './docker-mounts.js';
+import type { Mount } from './docker-mounts.js';
 import { CommandFailed, MissingPrerequisite } from './errors.js';
 import { trackContainer } from './interrupt.js';
 import {
@@ -24,6 +24,7 @@ import {
   TIED_MAIN,
   type TiedContainer,
   containerName,
+  fitsSession,
   runArgs,
   startTied,
   sweepDeadContainers,

@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { ContainerRun } from '../../src/containers.ts';
-import { fitsSession, hostMount, reachable } from '../../src/docker-mounts.ts';
+import { hostMount, reachable } from '../../src/docker-mounts.ts';
 import { removeTempDirs, tempDir } from '../helpers/steps.ts';
 
 after(removeTempDirs);
@@ -72,40 +71,5 @@ describe('reachable', () => {
     await symlink(file, path.join(root, 'link'));
     assert.equal(await reachable(USER, hostMount(root, true), path.join(root, 'link'), false), false);
     assert.equal(await reachable(USER, hostMount(root, true), path.join(root, 'nope'), false), false);
-  });
-});
-
-describe('fitsSession', () => {
-  const USER = '10001:10001';
-  const IMAGE = 'nokmem-builder:debian-go1.19';
-  const run = (host: string, more: Partial<ContainerRun> = {}): ContainerRun => ({
-    image: IMAGE,
-    command: ['true'],
-    mounts: [hostMount(host)],
-    purpose: 'test',
-    ...more,
-  });
-
-  it('fits a run of the same image and user whose mounts lie inside a mounted root, at the same place', async () => {
-    const root = await tempDir('nokmem-fits-');
-    await mkdir(path.join(root, 'rpm'));
-    const roots = [hostMount(root)];
-    assert.equal(await fitsSession(run(path.join(root, 'rpm')), IMAGE, roots, '0:0'), true);
-    assert.equal(await fitsSession(run(root, { user: USER }), IMAGE, roots, USER), true);
-  });
-
-  it('does not fit another image, user, a mount outside the roots, extra options, a time limit or an isolated run', async () => {
-    const root = await tempDir('nokmem-fits-');
-    const roots = [hostMount(root)];
-    const no = async (spec: ContainerRun) => assert.equal(await fitsSession(spec, IMAGE, roots, '0:0'), false);
-    await no(run(root, { image: 'other:1' }));
-    await no(run(root, { user: USER }));
-    await no(run(path.dirname(root)));
-    await no({ ...run(root), mounts: [{ host: root, container: '/elsewhere' }] });
-    await no(run(root, { options: ['--network', 'none'] }));
-    await no(run(root, { timeoutMs: 1000 }));
-    await no(run(root, { isolated: true }));
-    // a read-only root takes no writable mount
-    assert.equal(await fitsSession(run(root), IMAGE, [hostMount(root, true)], '0:0'), false);
   });
 });
