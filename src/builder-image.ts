@@ -273,17 +273,16 @@ export async function imageGoVersion(
   image: string,
   docker?: Pick<DockerEngine, 'imageLabels'>,
 ): Promise<string | undefined> {
+  // The label through the engine API where there is one, else through the docker CLI ('' when it has none).
   const labels = await docker?.imageLabels(image);
   const label = labels
-    ? { exitCode: 0, stdout: labels[GO_VERSION_LABEL] ?? '' }
-    : await runner.run(
-        'docker',
-        ['image', 'inspect', '--format', `{{index .Config.Labels "${GO_VERSION_LABEL}"}}`, image],
-        {
+    ? (labels[GO_VERSION_LABEL] ?? '')
+    : await runner
+        .run('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${GO_VERSION_LABEL}"}}`, image], {
           allowFailure: true,
-        },
-      );
-  if (label.exitCode === 0 && /^\d+\.\d+/.test(label.stdout.trim())) return label.stdout.trim();
+        })
+        .then((r) => (r.exitCode === 0 ? r.stdout.trim() : ''));
+  if (/^\d+\.\d+/.test(label)) return label;
   const r = await runner.run('docker', ['run', '--rm', '--network', 'none', image, 'go', 'version'], {
     allowFailure: true,
     timeoutMs: 60_000,
