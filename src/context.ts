@@ -9,7 +9,7 @@ import type { Runner } from './runner.js';
 import type { SigningConfig } from './signing.js';
 import type { RunWorkspace } from './workspace.js';
 import type { Plan, ResolvedPlan } from './plan.js';
-import type { BuildResults, Results } from './results.js';
+import type { BuildResults } from './results.js';
 import type { Component, ReleaseVersion } from './version.js';
 
 /** What every request says, upstream release or fork. */
@@ -72,7 +72,7 @@ export interface SourceContext {
   readonly request: BuildRequest;
   readonly deps: Deps;
   readonly plan: ResolvedPlan | Plan;
-  readonly results: Results<BuildResults>;
+  readonly results: BuildResults;
   /** This run's workspace, owned by the pipeline (made on first use, removed when the run ends). */
   readonly workspace: RunWorkspace;
 }
@@ -83,7 +83,7 @@ export interface BuildContext extends SourceContext {
 }
 
 export type { BuildRecord };
-export { Results } from './results.js';
+export { Results, newBuildResults } from './results.js';
 export type { Artifact, BinaryResults, BuildResults, PackageResults, SourceResults, TreeDecision } from './results.js';
 export type {
   ForkPatch,

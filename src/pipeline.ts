@@ -40,7 +40,7 @@ import {
   type Deps,
   type Plan,
   type ResolvedPlan,
-  Results,
+  newBuildResults,
   type SourceContext,
 } from './context.js';
 import { type Preflighted, forkOf, planTitle } from './plan.js';
@@ -114,8 +114,8 @@ export interface BuildResult {
 }
 
 /** The run's end: the signing key's private home and the workspace go. */
-async function cleanWorkspace(results: Results<BuildResults>, workspace: RunWorkspace): Promise<void> {
-  await results.maybe('signingKey')?.dispose();
+async function cleanWorkspace(results: BuildResults, workspace: RunWorkspace): Promise<void> {
+  await results.packages.maybe('signingKey')?.dispose();
   const dir = workspace.made();
   if (dir) await rm(dir, { recursive: true, force: true });
 }
@@ -137,7 +137,7 @@ export async function build(request: BuildRequest, deps: Deps): Promise<BuildRes
   const total = planSteps.length + buildSteps.length;
   const steps: StepReport[] = [];
   const made = await plan(request, deps, steps, total);
-  const results = new Results<BuildResults>();
+  const results = newBuildResults();
   const workspace = runWorkspace(request, deps, made);
   try {
     const ctx: BuildContext = { request, deps, plan: made, results, workspace };
@@ -145,11 +145,11 @@ export async function build(request: BuildRequest, deps: Deps): Promise<BuildRes
     return {
       plan: made,
       steps,
-      cacheHit: results.has('cachedResult'),
-      record: results.maybe('record'),
+      cacheHit: results.binary.has('cachedResult'),
+      record: results.binary.maybe('record'),
       artifacts: request.dryRun
         ? []
-        : [...results.get('result'), ...(results.maybe('packages') ?? [])]
+        : [...results.binary.get('result'), ...(results.packages.maybe('packages') ?? [])]
             .filter((a) => a.kind !== 'modules')
             .map((a) => ({ ...a, path: path.join(made.outputDir, a.name) })),
       dryRun: request.dryRun,
@@ -170,16 +170,16 @@ export async function prepare(
   const total = 1 + prepareSteps.length;
   const steps: StepReport[] = [];
   const plan = await runPlanStep(resolve, () => resolve(request, deps), 0, { ...log, total }, steps);
-  const results = new Results<BuildResults>();
+  const results = newBuildResults();
   const workspace = runWorkspace(request, deps, plan);
   try {
     const ctx = { request, deps, plan, results, workspace };
     steps.push(...(await runSteps(prepareSteps, ctx, { ...log, first: 1, total })));
     if (!request.dryRun) {
-      const tree = results.get('tree');
+      const tree = results.source.get('tree');
       // rename, or a copy across file systems
       await rename(tree, path.resolve(into)).catch(() => cp(tree, path.resolve(into), { recursive: true }));
-      const applied = results.maybe('applied');
+      const applied = results.source.maybe('applied');
       if (applied) await writeFile(`${path.resolve(into)}.nokmem.patch`, applied.diff);
     }
     return { plan, steps };

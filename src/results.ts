@@ -85,8 +85,22 @@ export interface PackageResults {
   cachedPackages: string;
 }
 
-/** The results of a build, by phase; each is set once, by the step named beside it. */
-export type BuildResults = SourceResults & BinaryResults & PackageResults;
+/**
+ * The results of a build, one set-once container per phase: a step of one phase cannot set another's values, and a
+ * reader names the phase it reads (`results.binary.get('record')`).
+ */
+export interface BuildResults {
+  readonly source: Results<SourceResults>;
+  readonly binary: Results<BinaryResults>;
+  readonly packages: Results<PackageResults>;
+}
+
+/** A run's empty results, one container per phase. */
+export const newBuildResults = (): BuildResults => ({
+  source: new Results<SourceResults>(),
+  binary: new Results<BinaryResults>(),
+  packages: new Results<PackageResults>(),
+});
 
 /**
  * Values set once: a second set is a bug, and so is a read before the step that makes the value ran

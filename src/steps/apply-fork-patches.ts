@@ -61,7 +61,7 @@ export const applyForkPatches: Step<SourceContext> = {
     for (const patch of fork.patches) {
       const file = await localPatch(patch, fork.name, ctx.request.cacheDir);
       const r = await ctx.deps.runner.run('git', ['apply', '--whitespace=nowarn', '--', file], {
-        cwd: ctx.results.get('tree'),
+        cwd: ctx.results.source.get('tree'),
         allowFailure: true,
       });
       if (r.exitCode !== 0) {

@@ -15,10 +15,13 @@ export const applyNokmemMethod: Step<SourceContext> = {
   writes: true,
   skip: unlessCached,
   async run(ctx) {
-    const { method, make, patch } = ctx.results.get('decision').recipe;
+    const { method, make, patch } = ctx.results.source.get('decision').recipe;
     if (method === 'build-tag') throw new StepSkipped(`build tag: ${make.join(' ')}`);
     if (method === 'none' || !patch) throw new StepSkipped('not affected: built as upstream ships it (--force)');
-    const applied = ctx.results.set('applied', await applyRecipe(ctx.results.get('tree'), patch.root, patch.recipe));
+    const applied = ctx.results.source.set(
+      'applied',
+      await applyRecipe(ctx.results.source.get('tree'), patch.root, patch.recipe),
+    );
     await writeFile(path.join(await ctx.workspace.dir(), 'nokmem.patch'), applied.diff);
     const pruned = applied.removedImports.length ? `; dropped unused imports ${applied.removedImports.join(', ')}` : '';
     ctx.deps.log.info(`  ${patch.name} applied to ${applied.files.join(', ')}${pruned}`);

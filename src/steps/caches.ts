@@ -18,20 +18,20 @@ import { PUBLIC_KEY_FILE } from '../signing.js';
 import { RunWorkspace, newWorkspace } from '../workspace.js';
 
 /** The skip rule of every step that a cache hit makes unnecessary. */
-export const unlessCached = (ctx: SourceContext) => (ctx.results.has('cachedResult') ? 'cache hit' : undefined);
+export const unlessCached = (ctx: SourceContext) => (ctx.results.binary.has('cachedResult') ? 'cache hit' : undefined);
 
 export const unlessPackaging = (ctx: SourceContext) =>
   ctx.request.package ? undefined : 'packaging turned off (--no-package)';
 
 export const unlessPackagesCached = (ctx: SourceContext) =>
-  unlessPackaging(ctx) ?? (ctx.results.has('cachedPackages') ? 'packages cached' : undefined);
+  unlessPackaging(ctx) ?? (ctx.results.packages.has('cachedPackages') ? 'packages cached' : undefined);
 
 /** The result cache entry of this build's inputs. */
 export const resultDir = (ctx: BuildContext) => path.join(ctx.request.cacheDir, 'builds', ctx.plan.cacheKey);
 
 /** The package cache entry of this build's packaging inputs. */
 export const packagesDir = (ctx: BuildContext) =>
-  path.join(ctx.request.cacheDir, 'packages', ctx.results.get('packageKey'));
+  path.join(ctx.request.cacheDir, 'packages', ctx.results.packages.get('packageKey'));
 
 /** What nokmem learnt of an image (its tools, its Go), kept per image id. */
 export const imageFactsDir = (request: BuildRequest) => path.join(request.cacheDir, 'images');

@@ -10,7 +10,7 @@ export const checkOut: Step<SourceContext> = {
   writes: true,
   skip: unlessCached,
   async run(ctx) {
-    const tree = ctx.results.set('tree', path.join(await ctx.workspace.dir(), 'src'));
-    await ctx.results.get('sources').exportTree(ctx.plan.source.commit, tree);
+    const tree = ctx.results.source.set('tree', path.join(await ctx.workspace.dir(), 'src'));
+    await ctx.results.source.get('sources').exportTree(ctx.plan.source.commit, tree);
   },
 };

@@ -18,8 +18,8 @@ export const compileInDocker: Step<BuildContext> = {
   async run(ctx) {
     const { plan, results } = ctx;
     const { docker, log } = ctx.deps;
-    const tree = results.get('tree');
-    const { make, env } = results.get('decision').recipe;
+    const tree = results.source.get('tree');
+    const { make, env } = results.source.get('decision').recipe;
     const goCache = goBuildCache(ctx);
     await docker.prepareWritable(goCache);
     // A project that picks its own GOCACHE inside the tree gets the shared cache mounted there (made here, so that
@@ -55,7 +55,7 @@ export const compileInDocker: Step<BuildContext> = {
         plan.image,
         plan.imageId ? { dir: images, imageId: plan.imageId } : undefined,
       );
-      results.set('goUsed', version.replace(/^go version /, ''));
+      results.binary.set('goUsed', version.replace(/^go version /, ''));
       await docker.run({
         image: plan.image,
         command: ['make', ...make],
@@ -81,8 +81,8 @@ export const compileInDocker: Step<BuildContext> = {
       throw error;
     }
     await writeFile(logFile, output);
-    results.set('modules', await vendoredModules(tree));
-    const binary = results.set('binary', path.join(tree, plan.artifact));
+    results.binary.set('modules', await vendoredModules(tree));
+    const binary = results.binary.set('binary', path.join(tree, plan.artifact));
     if (!existsSync(binary))
       throw new UserError(
         `the build of ${plan.component} ${plan.version.tag} finished but did not produce ${plan.artifact}; see ${logFile}`,

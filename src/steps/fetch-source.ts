@@ -16,11 +16,11 @@ export const fetchSource: Step<SourceContext> = {
   async run(ctx) {
     const { source, component } = ctx.plan;
     const cache = new SourceCache(ctx.deps.runner, path.join(ctx.request.cacheDir, 'git', `${component}.git`));
-    ctx.results.set('sources', cache);
+    ctx.results.source.set('sources', cache);
     if (source.byCommit) {
       if (await cache.hasCommit(source.commit)) ctx.deps.log.info(`  ${source.commit} is already in the source cache`);
       else await cache.fetchCommit(source.remote, source.commit);
-      ctx.results.set('commitTime', await cache.commitTime(source.commit));
+      ctx.results.source.set('commitTime', await cache.commitTime(source.commit));
       return;
     }
     let commit = await cache.cachedCommit(source.tag);
@@ -35,7 +35,7 @@ export const fetchSource: Step<SourceContext> = {
           'a moved tag is a mistake or an attack: check the remote, and change the pin only if upstream really moved the tag',
       );
     }
-    ctx.results.set('commitTime', await cache.commitTime(commit));
+    ctx.results.source.set('commitTime', await cache.commitTime(commit));
     if (!source.pinned && ctx.request.writePin) {
       await writePin(ctx.request.specsDir, component, source.tag, commit);
       ctx.deps.log.info(

@@ -175,7 +175,7 @@ export const inspectTree: Step<SourceContext> = {
   skip: unlessCached,
   async run(ctx) {
     const { plan, results } = ctx;
-    const tree = results.get('tree');
+    const tree = results.source.get('tree');
     const inspection = await inspectLibcontainer(tree, plan.libcontainerRoot);
     ctx.deps.log.info(`  ${inspection.method}: ${inspection.evidence}`);
     const treeToolchain = await readTreeToolchainFacts(tree);
@@ -185,6 +185,6 @@ export const inspectTree: Step<SourceContext> = {
     const recipe = plan.kind === 'fork' ? forkTreeRecipe(ctx, plan, inspection) : plan.recipe;
     const treeBuild = await askTheTree(ctx, tree, recipe, treeToolchain, toolchain);
     const decision: TreeDecision = { inspection, recipe, toolchain, treeToolchain, treeBuild };
-    results.set('decision', Object.freeze(decision));
+    results.source.set('decision', Object.freeze(decision));
   },
 };

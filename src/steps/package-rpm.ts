@@ -28,11 +28,11 @@ export const packageRpm: Step<BuildContext> = {
   async run(ctx) {
     const { plan, results } = ctx;
     const fork = forkOf(plan);
-    const record = results.get('record');
+    const record = results.binary.get('record');
     const workspace = await ctx.workspace.dir();
-    const packageDir = results.set('packageDir', path.join(workspace, 'packages'));
+    const packageDir = results.packages.set('packageDir', path.join(workspace, 'packages'));
     await mkdir(packageDir, { recursive: true });
-    const binary = binaryOf(results.get('result'));
+    const binary = binaryOf(results.binary.get('result'));
     const rpm = await buildRpm(
       binary.path,
       {
@@ -54,12 +54,12 @@ export const packageRpm: Step<BuildContext> = {
         },
       },
       workspace,
-      results.get('packager'),
+      results.packages.get('packager'),
       ctx.request.packagerImage,
     );
     const name = path.basename(rpm.file);
     await rename(rpm.file, path.join(packageDir, name));
-    results.set('rpm', { name, path: path.join(packageDir, name), kind: 'rpm' });
+    results.packages.set('rpm', { name, path: path.join(packageDir, name), kind: 'rpm' });
     ctx.deps.log.info(`  ${fork?.packageName ?? PACKAGES[plan.component].name}: ${name}`);
   },
 };

@@ -41,13 +41,13 @@ export const reuseCachedBuild: Step<BuildContext> = {
         `the cached build is weaker than this run asks for (${weaker}); building and proving again`,
       );
     const { results } = ctx;
-    results.set('cachedResult', dir);
-    results.set('record', record);
-    results.set(
+    results.binary.set('cachedResult', dir);
+    results.binary.set('record', record);
+    results.binary.set(
       'modules',
       JSON.parse(await readFile(path.join(dir, MODULES_FILE), 'utf8').catch(() => '[]')) as VendoredModule[],
     );
-    results.set('result', resultArtifacts(ctx, record));
+    results.binary.set('result', resultArtifacts(ctx, record));
     ctx.deps.log.info(`  cache hit: ${dir}`);
   },
 };

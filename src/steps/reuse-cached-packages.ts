@@ -35,18 +35,21 @@ export const reuseCachedPackages: Step<BuildContext> = {
       nokmem: NOKMEM_VERSION,
       build: ctx.plan.cacheKey,
       // The packages' own verification ran with the binary's proofs: a stronger proof makes new packages.
-      proofs: ctx.results.get('record').verification.checks.map((c) => `${c.name}:${c.status}`),
-      key: ctx.results.get('signingKey').fingerprint,
+      proofs: ctx.results.binary.get('record').verification.checks.map((c) => `${c.name}:${c.status}`),
+      key: ctx.results.packages.get('signingKey').fingerprint,
       iteration: ctx.request.releaseIteration,
       templates: await templatesDigest(),
       defines: RPMBUILD_DEFINES,
     };
-    ctx.results.set('packageKey', createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32));
+    ctx.results.packages.set(
+      'packageKey',
+      createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32),
+    );
     const dir = packagesDir(ctx);
     if (!existsSync(path.join(dir, 'SHA256SUMS.asc')))
       throw new StepSkipped('no earlier packages with identical inputs');
-    ctx.results.set('cachedPackages', dir);
-    ctx.results.set('packages', await packageArtifacts(dir));
+    ctx.results.packages.set('cachedPackages', dir);
+    ctx.results.packages.set('packages', await packageArtifacts(dir));
     ctx.deps.log.info(`  cache hit: ${dir}`);
   },
 };

@@ -18,12 +18,12 @@ export const signAndAttest: Step<BuildContext> = {
   async run(ctx) {
     const started = new Date().toISOString();
     const { plan, results } = ctx;
-    const key = results.get('signingKey');
-    const docker = results.get('packager');
+    const key = results.packages.get('signingKey');
+    const docker = results.packages.get('packager');
     const image = ctx.request.packagerImage;
-    const record = results.get('record');
-    const dir = results.get('packageDir');
-    const rpm = results.get('rpm');
+    const record = results.binary.get('record');
+    const dir = results.packages.get('packageDir');
+    const rpm = results.packages.get('rpm');
     const rpms = [rpm.path];
     await signRpms(rpms, key);
     const made: Artifact[] = [rpm];
@@ -32,7 +32,7 @@ export const signAndAttest: Step<BuildContext> = {
       made.push({ name, path: path.join(dir, name), kind });
     };
 
-    const binary = binaryOf(results.get('result')).path;
+    const binary = binaryOf(results.binary.get('result')).path;
     const binarySha = sha256(await readFile(binary));
     const probe = hostMount(binary, true);
     const goVersion = await docker.run({
@@ -46,7 +46,7 @@ export const signAndAttest: Step<BuildContext> = {
     await write(
       `${base}.spdx.json`,
       'sbom',
-      `${JSON.stringify(spdxSbom({ record, binaryName: plan.binaryName, binarySha256: binarySha, goVersionOutput: goVersion.stdout, modules: results.get('modules'), epoch: record.source.commitTime }), null, 2)}\n`,
+      `${JSON.stringify(spdxSbom({ record, binaryName: plan.binaryName, binarySha256: binarySha, goVersionOutput: goVersion.stdout, modules: results.binary.get('modules'), epoch: record.source.commitTime }), null, 2)}\n`,
     );
     await write(PUBLIC_KEY_FILE, 'public-key', key.publicKeyArmored);
 
@@ -63,13 +63,13 @@ export const signAndAttest: Step<BuildContext> = {
     await write(`${base}.provenance.json`, 'provenance', `${JSON.stringify(statement, null, 2)}\n`);
 
     // SHA256SUMS covers every file of the output: the packages and attestations here, and the verified result.
-    const result = results
+    const result = results.binary
       .get('result')
       .filter((a) => a.kind !== 'modules')
       .map((a) => a.path);
     await write('SHA256SUMS', 'sums', await sha256sums([...made.map((a) => a.path), ...result]));
     await signDetached(path.join(dir, 'SHA256SUMS'), key);
     made.push({ name: 'SHA256SUMS.asc', path: path.join(dir, 'SHA256SUMS.asc'), kind: 'sums-signature' });
-    results.set('packages', made);
+    results.packages.set('packages', made);
   },
 };

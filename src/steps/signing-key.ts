@@ -13,7 +13,7 @@ export const signingKey: Step<BuildContext> = {
   writes: true,
   skip: unlessPackaging,
   async run(ctx) {
-    const key = ctx.results.set(
+    const key = ctx.results.packages.set(
       'signingKey',
       await prepareSigningKey(ctx.request.signing, {
         docker: ctx.deps.docker,
@@ -25,7 +25,7 @@ export const signingKey: Step<BuildContext> = {
         session: { readOnly: [path.dirname(resultDir(ctx))] },
       }),
     );
-    ctx.results.set('packager', key.packager);
+    ctx.results.packages.set('packager', key.packager);
     ctx.deps.log.info(`  key ${key.fingerprint}${key.development ? ' (development key, NOT FOR PRODUCTION)' : ''}`);
   },
 };

@@ -11,8 +11,8 @@ export const storePackages: Step<BuildContext> = {
   skip: unlessPackagesCached,
   async run(ctx) {
     const content: DirContent = {};
-    for (const a of ctx.results.get('packages')) content[a.name] = { copyFrom: a.path };
+    for (const a of ctx.results.packages.get('packages')) content[a.name] = { copyFrom: a.path };
     await writeDirAtomically(packagesDir(ctx), content);
-    ctx.results.set('cachedPackages', packagesDir(ctx));
+    ctx.results.packages.set('cachedPackages', packagesDir(ctx));
   },
 };

@@ -22,9 +22,9 @@ export const storeResult: Step<BuildContext> = {
   async run(ctx) {
     const { plan, results } = ctx;
     const fork = forkOf(plan);
-    const binary = results.get('binary');
-    const applied = results.maybe('applied');
-    const { recipe, toolchain, inspection, treeToolchain, treeBuild } = results.get('decision');
+    const binary = results.binary.get('binary');
+    const applied = results.source.maybe('applied');
+    const { recipe, toolchain, inspection, treeToolchain, treeBuild } = results.source.get('decision');
     const files: DirContent = { [plan.binaryName]: { copyFrom: binary } };
     const digests: BuildRecord['files'] = { [plan.binaryName]: await sha256File(binary) };
     if (applied) {
@@ -40,7 +40,7 @@ export const storeResult: Step<BuildContext> = {
         tag: plan.source.tag,
         commit: plan.source.commit,
         pinned: plan.source.pinned,
-        commitTime: results.get('commitTime'),
+        commitTime: results.source.get('commitTime'),
       },
       method: recipe.method,
       reason: plan.reason,
@@ -66,7 +66,7 @@ export const storeResult: Step<BuildContext> = {
               file: 'nokmem.patch',
             }
           : null,
-      go: { upstream: plan.goVersion, used: results.get('goUsed') },
+      go: { upstream: plan.goVersion, used: results.binary.get('goUsed') },
       toolchain: toolchain
         ? {
             image: toolchain.image,
@@ -83,14 +83,14 @@ export const storeResult: Step<BuildContext> = {
       image: { reference: plan.image, id: plan.imageId ?? '' },
       flags: { make: [...recipe.make], env: { ...recipe.env } },
       files: digests,
-      verification: results.get('verdict'),
+      verification: results.binary.get('verdict'),
       builtAt: new Date().toISOString(),
       nokmem: NOKMEM_VERSION,
     };
     files['build-record.json'] = { text: `${JSON.stringify(record, null, 2)}\n` };
-    files[MODULES_FILE] = { text: `${JSON.stringify(results.get('modules'), null, 2)}\n` };
+    files[MODULES_FILE] = { text: `${JSON.stringify(results.binary.get('modules'), null, 2)}\n` };
     await writeDirAtomically(resultDir(ctx), files);
-    results.set('record', record);
-    results.set('result', resultArtifacts(ctx, record));
+    results.binary.set('record', record);
+    results.binary.set('result', resultArtifacts(ctx, record));
   },
 };

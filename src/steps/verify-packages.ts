@@ -19,21 +19,21 @@ export const verifyPackages: Step<BuildContext> = {
   async run(ctx) {
     const { plan, results } = ctx;
     const workspace = await ctx.workspace.dir();
-    const packages = results.get('packages');
-    const record = results.get('record');
+    const packages = results.packages.get('packages');
+    const record = results.binary.get('record');
     const binary = record.files[plan.binaryName];
     if (!binary) throw new Error(`bug: the build record has no ${plan.binaryName}`);
     // SHA256SUMS lists the result files too: check against the whole output as it will be written.
     const staged = await mkdtemp(path.join(workspace, '.verify-'));
     const cleanup = [staged];
-    const docker = results.get('packager');
+    const docker = results.packages.get('packager');
     try {
       await docker.prepareWritable(staged);
-      for (const a of [...packages, ...results.get('result')])
+      for (const a of [...packages, ...results.binary.get('result')])
         if (a.kind !== 'modules') await copyFile(a.path, path.join(staged, a.name));
       // The key this run signed with, as it holds it: never the copy inside what is verified.
       const trusted = path.join(workspace, `.trusted-${path.basename(staged)}.asc`);
-      await writeFile(trusted, results.get('signingKey').publicKeyArmored);
+      await writeFile(trusted, results.packages.get('signingKey').publicKeyArmored);
       cleanup.push(trusted);
       const report = await verifyPackageDir(staged, trusted, {
         docker,

@@ -15,11 +15,11 @@ export const verify: Step<BuildContext> = {
   skip: unlessCached,
   async run(ctx) {
     const { plan, results } = ctx;
-    const tree = results.get('tree');
-    const decision = results.get('decision');
+    const tree = results.source.get('tree');
+    const decision = results.source.get('decision');
     const verdict = await verifyBinary(
       {
-        binary: results.get('binary'),
+        binary: results.binary.get('binary'),
         component: plan.component,
         tag: plan.version.tag,
         commit: plan.source.commit,
@@ -29,7 +29,7 @@ export const verify: Step<BuildContext> = {
       },
       {
         // The packager session when packaging follows (it serves the commands that do not run the binary).
-        docker: results.maybe('packager') ?? ctx.deps.docker,
+        docker: results.packages.maybe('packager') ?? ctx.deps.docker,
         runner: ctx.deps.runner,
         toolImage: plan.image,
         sandboxImage: ctx.request.packagerImage,
@@ -47,7 +47,7 @@ export const verify: Step<BuildContext> = {
           ),
         ]
       : verdict.checks;
-    const final = results.set('verdict', verdictOf(checks));
+    const final = results.binary.set('verdict', verdictOf(checks));
     for (const check of final.checks) ctx.deps.log.info(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`);
     if (!final.ok) {
       // The checks were just printed: the error is one short line naming the failed ones.

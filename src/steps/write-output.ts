@@ -11,8 +11,8 @@ export const writeOutput: Step<BuildContext> = {
   async run(ctx) {
     const { results } = ctx;
     const content: DirContent = {};
-    for (const a of results.get('result')) if (a.kind !== 'modules') content[a.name] = { copyFrom: a.path };
-    for (const a of results.maybe('packages') ?? []) content[a.name] = { copyFrom: a.path };
+    for (const a of results.binary.get('result')) if (a.kind !== 'modules') content[a.name] = { copyFrom: a.path };
+    for (const a of results.packages.maybe('packages') ?? []) content[a.name] = { copyFrom: a.path };
     await writeDirAtomically(ctx.plan.outputDir, content);
     ctx.deps.log.info(`  ${ctx.plan.outputDir}`);
   },

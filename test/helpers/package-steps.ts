@@ -156,13 +156,13 @@ export async function packaging(
   await writeFile(result[1]!.path, '--- a/memory.go\n+++ b/memory.go\n');
   await writeFile(result[2]!.path, `${JSON.stringify(record, null, 2)}\n`);
   await writeFile(result[3]!.path, '[]\n');
-  results.set('record', record);
-  results.set('result', result);
-  results.set('modules', []);
+  results.binary.set('record', record);
+  results.binary.set('result', result);
+  results.binary.set('modules', []);
   const packager = new FakeDocker({ engine: '27.0.0', containers: options.containers ?? [] });
   const key = signingKeyOf(packager, workspaceDir, options.passphrase);
-  results.set('signingKey', key);
-  results.set('packager', packager);
+  results.packages.set('signingKey', key);
+  results.packages.set('packager', packager);
   const deps = testDeps(undefined, new FakeDocker({ engine: '27.0.0', containers: [] }));
   const logged: string[] = [];
   deps.log = {

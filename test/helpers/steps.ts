@@ -8,13 +8,12 @@ import { fileURLToPath } from 'node:url';
 import type { DockerEngine } from '../../src/docker.ts';
 import {
   type BuildRequest,
-  type BuildResults,
   type Deps,
   type Plan,
   type Preflighted,
   type RequestCommon,
   type ResolvedPlan,
-  Results,
+  newBuildResults,
   type TreeDecision,
   type UpstreamResolved,
 } from '../../src/context.ts';
@@ -104,7 +103,7 @@ export async function plan(request: BuildRequest, overrides: Partial<Preflighted
   });
 }
 
-export const newResults = () => new Results<BuildResults>();
+export const newResults = () => newBuildResults();
 
 /** The runc fixture tree of one era (base files, then the era's own), as check out would write it. */
 export async function runcTree(era: string, into: string): Promise<string> {

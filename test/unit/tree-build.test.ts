@@ -96,7 +96,7 @@ describe('inspect tree asks the tree', () => {
     const root = await tempDir();
     const request = buildRequest(root, { component: 'kubelet', version: parseVersion('kubelet', 'v1.12.4') });
     const results = newResults();
-    results.set('tree', await kubeTree(root));
+    results.source.set('tree', await kubeTree(root));
     const fake = new FakeDocker({ engine: '27.0.0', containers: [{ command: ['bash'], result: { stdout: answer } }] });
     const p = await plan(request, {
       image: 'nokmem-builder:debian-go1.15',
@@ -132,7 +132,7 @@ describe('inspect tree asks the tree', () => {
   it('agreement: the answers are kept for the record', async () => {
     const { ctx, results } = await inspectingKubelet(said('pass', 'cgo'));
     await inspectTree.run(ctx);
-    assert.equal(results.get('decision').treeBuild?.link.mode, 'cgo');
+    assert.equal(results.source.get('decision').treeBuild?.link.mode, 'cgo');
   });
 
   it("runc: a VERSION the data does not expect stops the build with both answers (rc90's says rc10)", async () => {
@@ -141,7 +141,7 @@ describe('inspect tree asks the tree', () => {
     const results = newResults();
     const tree = await runcTree('v1.0.0-rc6', path.join(root, 'src'));
     await writeFile(path.join(tree, 'VERSION'), '1.0.0-rc10\n');
-    results.set('tree', tree);
+    results.source.set('tree', tree);
     const ctx = { request, deps: testDeps(), plan: await plan(request), results, workspace: testWorkspace(request) };
     await assert.rejects(
       inspectTree.run(ctx),
@@ -152,7 +152,7 @@ describe('inspect tree asks the tree', () => {
     const tree90 = await runcTree('v1.0.0-rc6', path.join(root, 'src90'));
     await cp(path.join(tree, 'VERSION'), path.join(tree90, 'VERSION'));
     await mkdir(tree90, { recursive: true });
-    again.set('tree', tree90);
+    again.source.set('tree', tree90);
     await inspectTree.run({
       request: rc90,
       deps: testDeps(),
@@ -160,6 +160,6 @@ describe('inspect tree asks the tree', () => {
       results: again,
       workspace: testWorkspace(rc90),
     });
-    assert.equal(again.get('decision').treeBuild?.version, '1.0.0-rc10');
+    assert.equal(again.source.get('decision').treeBuild?.version, '1.0.0-rc10');
   });
 });

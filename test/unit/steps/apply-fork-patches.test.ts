@@ -40,7 +40,7 @@ async function patching(patches: ForkPatch[]) {
   const planned = forkPlanOf(await resolved(request));
   const plan = Object.freeze({ ...planned, fork: { ...planned.fork, patches } });
   const results = newResults();
-  results.set('tree', await runcTree('v1.0.0-rc5', path.join(root, 'src')));
+  results.source.set('tree', await runcTree('v1.0.0-rc5', path.join(root, 'src')));
   return {
     ctx: { request, deps: { ...testDeps(), runner: realRunner }, plan, results, workspace: testWorkspace(request) },
     results,
@@ -58,7 +58,7 @@ describe('apply fork patches', () => {
     ]);
     await applyForkPatches.run(ctx);
     assert.match(
-      await readFile(path.join(results.get('tree'), 'main.go'), 'utf8'),
+      await readFile(path.join(results.source.get('tree'), 'main.go'), 'utf8'),
       /^\/\/ patched by the fork's owner/,
     );
     assert.ok(existsSync(path.join(root, 'cache', 'fork-patches', `${sha256(PATCH)}.patch`)));
@@ -69,9 +69,9 @@ describe('apply fork patches', () => {
     await writeFile(path.join(dir, 'hook.patch'), PATCH);
     const source = pathToFileURL(path.join(dir, 'hook.patch')).href;
     const { ctx, results } = await patching([{ name: 'hook.patch', source, sha256: '0'.repeat(64), fetched: true }]);
-    const before = await readFile(path.join(results.get('tree'), 'main.go'), 'utf8');
+    const before = await readFile(path.join(results.source.get('tree'), 'main.go'), 'utf8');
     await assert.rejects(applyForkPatches.run(ctx), PinMismatch);
-    assert.equal(await readFile(path.join(results.get('tree'), 'main.go'), 'utf8'), before);
+    assert.equal(await readFile(path.join(results.source.get('tree'), 'main.go'), 'utf8'), before);
   });
 
   it('a fork without patches of its own: a skip', async () => {

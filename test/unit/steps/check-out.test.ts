@@ -67,7 +67,7 @@ async function checkingOut(options: { commit?: string; fetch?: boolean } = {}) {
   const sources = new SourceCache(realRunner, path.join(root, 'cache/git/runc'));
   if (options.fetch !== false) await sources.fetchTag(upstream.url, 'v1.0.0-rc5');
   const results = newResults();
-  results.set('sources', sources);
+  results.source.set('sources', sources);
   const workspace = testWorkspace(request);
   const ctx = { request, deps: { ...testDeps(), runner: realRunner }, plan, results, workspace };
   return { ctx, results, workspace };
@@ -87,7 +87,7 @@ describe('check out', () => {
   it('writes exactly the commit’s tree (modes and symlinks kept, no .git) into src/ of the workspace', async () => {
     const { ctx, results, workspace } = await checkingOut();
     await checkOut.run(ctx);
-    const tree = results.get('tree');
+    const tree = results.source.get('tree');
     assert.equal(tree, path.join(workspace.made() ?? '', 'src'));
     assert.deepEqual(await filesUnder(tree), upstream.files);
     assert.ok(!existsSync(path.join(tree, '.git')));
@@ -111,7 +111,7 @@ describe('check out', () => {
 
   it('an empty source cache (fetch source did not run): fails the same way, leaving nothing', async () => {
     const { ctx, workspace } = await checkingOut({ fetch: false });
-    await ctx.results.get('sources').init();
+    await ctx.results.source.get('sources').init();
     await assert.rejects(checkOut.run(ctx), CommandFailed);
     assert.deepEqual(await readdir(workspace.made() ?? ''), []);
   });
@@ -127,16 +127,16 @@ describe('check out', () => {
       dry.map((r) => [r.name, r.status, r.reason]),
       [['check out', 'skipped', 'dry run']],
     );
-    assert.equal(results.has('tree'), false);
+    assert.equal(results.source.has('tree'), false);
     assert.equal(workspace.made(), undefined, 'a dry run does not even make the workspace');
 
-    results.set('cachedResult', '/cache/builds/x');
+    results.binary.set('cachedResult', '/cache/builds/x');
     assert.equal(checkOut.skip?.(ctx), 'cache hit');
     const hit = await runSteps([checkOut], ctx, { dryRun: false, log: silentLogger });
     assert.deepEqual(
       hit.map((r) => [r.name, r.status, r.reason]),
       [['check out', 'skipped', 'cache hit']],
     );
-    assert.equal(results.has('tree'), false);
+    assert.equal(results.source.has('tree'), false);
   });
 });

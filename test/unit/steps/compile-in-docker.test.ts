@@ -28,8 +28,8 @@ async function compiling(make: 'builds' | 'fails' | 'makes nothing') {
   const results = newResults();
   const tree = path.join(root, 'work', 'src');
   await mkdir(tree, { recursive: true });
-  results.set('tree', tree);
-  results.set('decision', agreedDecision(p));
+  results.source.set('tree', tree);
+  results.source.set('decision', agreedDecision(p));
   const fake = new FakeDocker({
     engine: '27.0.0',
     containers: [
@@ -69,9 +69,9 @@ describe('compile in Docker', () => {
     const pkg = run!.mounts.find((m) => m.container === '/go/pkg')!;
     assert.ok(pkg.host.startsWith(ctx.workspace.made() ?? '(no workspace)') && !pkg.readOnly, pkg.host);
     assert.ok(fake.writable.includes(pkg.host), 'handed to the build user');
-    assert.equal(results.get('binary'), path.join(results.get('tree'), p.artifact));
-    assert.match(results.get('goUsed'), /^go1\.19\.8/);
-    assert.deepEqual(results.get('modules'), []);
+    assert.equal(results.binary.get('binary'), path.join(results.source.get('tree'), p.artifact));
+    assert.match(results.binary.get('goUsed'), /^go1\.19\.8/);
+    assert.deepEqual(results.binary.get('modules'), []);
   });
 
   it('a failed make is a CommandFailed that keeps the command as its cause and names the full log', async () => {
@@ -83,7 +83,7 @@ describe('compile in Docker', () => {
       assert.ok(existsSync(log), `${log} exists`);
       return true;
     });
-    assert.equal(results.has('binary'), false);
+    assert.equal(results.binary.has('binary'), false);
   });
 
   it('a make that succeeds without the artifact is a user error, with the log', async () => {

@@ -40,9 +40,9 @@ describe('fetch source, check out', () => {
   it('fetches the pinned commit, then writes its tree (without .git) into the workspace', async () => {
     const { ctx, results } = await fetching(upstream.tags['v1.0.0-rc5']);
     await fetchSource.run(ctx);
-    assert.ok(results.get('commitTime') > 0);
+    assert.ok(results.source.get('commitTime') > 0);
     await checkOut.run(ctx);
-    const tree = results.get('tree');
+    const tree = results.source.get('tree');
     assert.ok(existsSync(path.join(tree, 'libcontainer/cgroups/fs/memory.go')));
     assert.ok(!existsSync(path.join(tree, '.git')));
     assert.equal(path.dirname(tree), ctx.workspace.made());
@@ -51,6 +51,6 @@ describe('fetch source, check out', () => {
   it('a tag that is not the pinned commit (the real runc pin, against the fixture) is a PinMismatch', async () => {
     const { ctx, results } = await fetching();
     await assert.rejects(fetchSource.run(ctx), PinMismatch);
-    assert.equal(results.has('commitTime'), false);
+    assert.equal(results.source.has('commitTime'), false);
   });
 });

@@ -21,7 +21,7 @@ after(removeTempDirs);
 async function inspecting(era: string, request: ReturnType<typeof buildRequest>, withToolchain = true) {
   const root = await tempDir();
   const results = newResults();
-  results.set('tree', await runcTree(era, path.join(root, 'src')));
+  results.source.set('tree', await runcTree(era, path.join(root, 'src')));
   const p = withToolchain ? await plan(request) : await resolved(request);
   return { ctx: { request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) }, results };
 }
@@ -30,9 +30,9 @@ describe('inspect tree', () => {
   it('an upstream version whose tree agrees: the plan recipe is the result, with the toolchain', async () => {
     const { ctx, results } = await inspecting('v1.0.0-rc5', buildRequest('/tmp/i'));
     await inspectTree.run(ctx);
-    assert.equal(results.get('decision').inspection.method, 'source-patch');
-    assert.equal(results.get('decision').recipe, upstreamOf(ctx.plan).recipe);
-    assert.equal(results.get('decision').toolchain?.go, '1.19.8');
+    assert.equal(results.source.get('decision').inspection.method, 'source-patch');
+    assert.equal(results.source.get('decision').recipe, upstreamOf(ctx.plan).recipe);
+    assert.equal(results.source.get('decision').toolchain?.go, '1.19.8');
   });
 
   it('a tree that disagrees with specs/ is a PinMismatch', async () => {
@@ -45,7 +45,7 @@ describe('inspect tree', () => {
     const { ctx, results } = await inspecting('v1.0.0-rc6', request);
     const before = JSON.stringify(ctx.plan);
     await inspectTree.run(ctx);
-    const { recipe } = results.get('decision');
+    const { recipe } = results.source.get('decision');
     assert.equal(recipe.method, 'build-tag');
     assert.ok(recipe.make.includes('BUILDTAGS=seccomp nokmem'));
     assert.equal(recipe.patch, undefined);
@@ -65,7 +65,7 @@ describe('inspect tree', () => {
   it('nokmem prepare (no preflight): the facts are read, no toolchain is chosen', async () => {
     const { ctx, results } = await inspecting('v1.0.0-rc5', buildRequest('/tmp/i'), false);
     await inspectTree.run(ctx);
-    assert.equal(results.get('decision').toolchain, undefined);
-    assert.ok(results.get('decision').treeToolchain);
+    assert.equal(results.source.get('decision').toolchain, undefined);
+    assert.ok(results.source.get('decision').treeToolchain);
   });
 });

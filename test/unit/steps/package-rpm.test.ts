@@ -40,8 +40,12 @@ describe('package RPM', () => {
     await packageRpm.run(s.ctx);
 
     const packageDir = path.join(s.workspace, 'packages');
-    assert.equal(s.results.get('packageDir'), packageDir);
-    assert.deepEqual(s.results.get('rpm'), { name: RUNC_RPM, path: path.join(packageDir, RUNC_RPM), kind: 'rpm' });
+    assert.equal(s.results.packages.get('packageDir'), packageDir);
+    assert.deepEqual(s.results.packages.get('rpm'), {
+      name: RUNC_RPM,
+      path: path.join(packageDir, RUNC_RPM),
+      kind: 'rpm',
+    });
     assert.deepEqual(await readdir(packageDir), [RUNC_RPM]);
     assert.deepEqual(s.logged, [`  runc-nokmem: ${RUNC_RPM}`]);
 
@@ -60,10 +64,10 @@ describe('package RPM', () => {
     const spec = await readFile(path.join(top, 'SPECS', 'runc-nokmem.spec'), 'utf8');
     assert.match(spec, new RegExp(COMMIT));
     assert.match(spec, /1\.0\.0~rc5/);
-    assert.ok(spec.includes(methodSummary(s.results.get('record'))), 'the method summary is in the changelog');
+    assert.ok(spec.includes(methodSummary(s.results.binary.get('record'))), 'the method summary is in the changelog');
     // signing is the next step's: no key was used here
     assert.equal(s.key.readies, 0);
-    assert.equal(s.results.has('packages'), false);
+    assert.equal(s.results.packages.has('packages'), false);
   });
 
   it("a fork's package takes the fork's package and binary names and says whose fork it is", async () => {
@@ -71,7 +75,7 @@ describe('package RPM', () => {
     const name = 'docker-ce-18.06.2-runc-nokmem-1.0.0~rc5-1.x86_64.rpm';
     const s = await packaging({ containers: [rpmbuild([name])], request });
     await packageRpm.run(s.ctx);
-    assert.equal(s.results.get('rpm').name, name);
+    assert.equal(s.results.packages.get('rpm').name, name);
     assert.deepEqual(s.logged, [`  docker-ce-18.06.2-runc-nokmem: ${name}`]);
     const top = path.join(s.workspace, 'rpmbuild');
     assert.deepEqual(await readFile(path.join(top, 'SOURCES', 'docker-runc')), BINARY);
@@ -88,8 +92,8 @@ describe('package RPM', () => {
       assert.match(e.message, /Bad exit status/);
       return true;
     });
-    assert.equal(s.results.has('rpm'), false);
-    assert.deepEqual(await readdir(s.results.get('packageDir')), []);
+    assert.equal(s.results.packages.has('rpm'), false);
+    assert.deepEqual(await readdir(s.results.packages.get('packageDir')), []);
   });
 
   it('an rpmbuild that makes two packages is a user error naming the spec template; none is set', async () => {
@@ -98,14 +102,14 @@ describe('package RPM', () => {
       packageRpm.run(s.ctx),
       (e: unknown) => e instanceof UserError && /runc-nokmem\.spec/.test(e.message),
     );
-    assert.equal(s.results.has('rpm'), false);
-    assert.ok(!existsSync(path.join(s.results.get('packageDir'), RUNC_RPM)));
+    assert.equal(s.results.packages.has('rpm'), false);
+    assert.ok(!existsSync(path.join(s.results.packages.get('packageDir'), RUNC_RPM)));
   });
 
   it('is skipped when the packages are cached or packaging is off', async () => {
     const s = await packaging();
     assert.equal(packageRpm.skip?.(s.ctx), undefined);
-    s.results.set('cachedPackages', '/cache/packages/k');
+    s.results.packages.set('cachedPackages', '/cache/packages/k');
     assert.equal(packageRpm.skip?.(s.ctx), 'packages cached');
     const off = await packaging({ request: { package: false } });
     assert.equal(packageRpm.skip?.(off.ctx), 'packaging turned off (--no-package)');

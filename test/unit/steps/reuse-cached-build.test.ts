@@ -42,10 +42,10 @@ describe('reuse cached build', () => {
   it('a hit sets the cached result, its record, modules and artifacts (the patch because the record has one)', async () => {
     const { ctx, results, dir } = await cached('pass', true);
     await reuseCachedBuild.run(ctx);
-    assert.equal(results.get('cachedResult'), dir);
-    assert.deepEqual(results.get('modules'), [{ path: 'github.com/a/b', version: 'v1' }]);
+    assert.equal(results.binary.get('cachedResult'), dir);
+    assert.deepEqual(results.binary.get('modules'), [{ path: 'github.com/a/b', version: 'v1' }]);
     assert.deepEqual(
-      results.get('result').map((a) => [a.name, a.kind]),
+      results.binary.get('result').map((a) => [a.name, a.kind]),
       [
         ['runc', 'binary'],
         ['nokmem.patch', 'patch'],
@@ -58,10 +58,10 @@ describe('reuse cached build', () => {
   it('a result proven with --no-functional is not reused by a run that wants the functional proof', async () => {
     const { ctx, results } = await cached('skipped (--no-functional)', true);
     await assert.rejects(reuseCachedBuild.run(ctx), StepSkipped);
-    assert.equal(results.has('cachedResult'), false);
+    assert.equal(results.binary.has('cachedResult'), false);
     const weaker = await cached('skipped (--no-functional)', false);
     await reuseCachedBuild.run(weaker.ctx);
-    assert.ok(weaker.results.has('cachedResult'));
+    assert.ok(weaker.results.binary.has('cachedResult'));
   });
 
   it('a kubelet verified before the runtime proof existed is proven again; one with the proof is reused', async () => {
@@ -104,6 +104,6 @@ describe('reuse cached build', () => {
       }),
       StepSkipped,
     );
-    assert.equal(results.has('record'), false);
+    assert.equal(results.binary.has('record'), false);
   });
 });

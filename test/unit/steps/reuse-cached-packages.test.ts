@@ -47,8 +47,10 @@ async function context(inputs: Inputs = {}) {
     package: inputs.pkg ?? true,
   });
   const results = newResults();
-  results.set('record', { verification: { ok: true, checks: inputs.checks ?? PROOFS } } as unknown as BuildRecord);
-  results.set('signingKey', { fingerprint: inputs.fingerprint ?? FPR } as SigningKey);
+  results.binary.set('record', {
+    verification: { ok: true, checks: inputs.checks ?? PROOFS },
+  } as unknown as BuildRecord);
+  results.packages.set('signingKey', { fingerprint: inputs.fingerprint ?? FPR } as SigningKey);
   const p = await plan(request, inputs.cacheKey ? { cacheKey: inputs.cacheKey } : {});
   const deps = testDeps();
   const info: string[] = [];
@@ -60,7 +62,7 @@ async function context(inputs: Inputs = {}) {
 async function packageKey(inputs: Inputs = {}): Promise<string> {
   const { ctx, results } = await context(inputs);
   await assert.rejects(reuseCachedPackages.run(ctx), StepSkipped);
-  return results.get('packageKey');
+  return results.packages.get('packageKey');
 }
 
 const PACKAGE_FILES = [
@@ -80,9 +82,9 @@ describe('reuse cached packages', () => {
       assert.equal(e.reason, 'no earlier packages with identical inputs');
       return true;
     });
-    assert.match(results.get('packageKey'), /^[0-9a-f]{32}$/);
-    assert.equal(results.has('cachedPackages'), false);
-    assert.equal(results.has('packages'), false);
+    assert.match(results.packages.get('packageKey'), /^[0-9a-f]{32}$/);
+    assert.equal(results.packages.has('cachedPackages'), false);
+    assert.equal(results.packages.has('packages'), false);
   });
 
   it('the key is the same for the same inputs, and changes with each packaging input', async () => {
@@ -110,10 +112,10 @@ describe('reuse cached packages', () => {
 
     const { ctx, results, info } = await context({ root });
     await reuseCachedPackages.run(ctx);
-    assert.equal(results.get('packageKey'), key);
-    assert.equal(results.get('cachedPackages'), dir);
+    assert.equal(results.packages.get('packageKey'), key);
+    assert.equal(results.packages.get('cachedPackages'), dir);
     assert.deepEqual(
-      results.get('packages').map((a) => [a.name, a.kind, a.path]),
+      results.packages.get('packages').map((a) => [a.name, a.kind, a.path]),
       [
         ['RPM-GPG-KEY-nokmem', 'public-key'],
         ['SHA256SUMS', 'sums'],
@@ -134,8 +136,8 @@ describe('reuse cached packages', () => {
     for (const name of PACKAGE_FILES.filter((n) => n !== 'SHA256SUMS.asc')) await writeFile(path.join(dir, name), name);
     const { ctx, results } = await context({ root });
     await assert.rejects(reuseCachedPackages.run(ctx), StepSkipped);
-    assert.equal(results.has('cachedPackages'), false);
-    assert.equal(results.has('packages'), false);
+    assert.equal(results.packages.has('cachedPackages'), false);
+    assert.equal(results.packages.has('packages'), false);
   });
 
   it('is skipped with --no-package', async () => {

@@ -55,10 +55,10 @@ function session(
 /** The context after package RPM: the unsigned package in the run's package directory. */
 async function signing(containers = session(), passphrase: string | null = PASSPHRASE) {
   const s = await packaging({ containers, passphrase: passphrase ?? undefined });
-  const dir = s.results.set('packageDir', path.join(s.workspace, 'packages'));
+  const dir = s.results.packages.set('packageDir', path.join(s.workspace, 'packages'));
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, RPM), 'unsigned rpm');
-  s.results.set('rpm', { name: RPM, path: path.join(dir, RPM), kind: 'rpm' });
+  s.results.packages.set('rpm', { name: RPM, path: path.join(dir, RPM), kind: 'rpm' });
   return { ...s, dir };
 }
 
@@ -69,7 +69,7 @@ describe('sign and attest', () => {
     const base = 'runc-v1.0.0-rc5';
 
     assert.deepEqual(
-      s.results.get('packages').map((a) => [a.name, a.kind, a.path]),
+      s.results.packages.get('packages').map((a) => [a.name, a.kind, a.path]),
       [
         [RPM, 'rpm'],
         [`${base}.spdx.json`, 'sbom'],
@@ -81,7 +81,7 @@ describe('sign and attest', () => {
     );
     assert.deepEqual(
       (await readdir(s.dir)).sort(),
-      s.results
+      s.results.packages
         .get('packages')
         .map((a) => a.name)
         .sort(),
@@ -161,7 +161,7 @@ describe('sign and attest', () => {
       assert.ok(!JSON.stringify(run.env ?? {}).includes(PASSPHRASE), `no passphrase in ${run.purpose}'s env`);
     }
     assert.ok(!s.logged.some((l) => l.includes(PASSPHRASE)));
-    for (const a of s.results.get('packages'))
+    for (const a of s.results.packages.get('packages'))
       assert.ok(!(await readFile(a.path, 'utf8')).includes(PASSPHRASE), `no passphrase in ${a.name}`);
   });
 
@@ -181,7 +181,7 @@ describe('sign and attest', () => {
       assert.ok(!e.message.includes(PASSPHRASE));
       return true;
     });
-    assert.equal(s.results.has('packages'), false);
+    assert.equal(s.results.packages.has('packages'), false);
     assert.deepEqual(await readdir(s.dir), [RPM]);
     assert.equal(await readFile(path.join(s.dir, RPM), 'utf8'), 'unsigned rpm');
     assert.deepEqual(
@@ -196,14 +196,14 @@ describe('sign and attest', () => {
       runSteps([signAndAttest], s.ctx, { dryRun: false, log: s.ctx.deps.log }),
       (e: unknown) => e instanceof StepBug && /sign and attest/.test(e.message),
     );
-    assert.equal(s.results.has('packages'), false);
+    assert.equal(s.results.packages.has('packages'), false);
     assert.ok(!existsSync(path.join(s.dir, 'SHA256SUMS.asc')));
   });
 
   it('is skipped when the packages are cached', async () => {
     const s = await signing();
     assert.equal(signAndAttest.skip?.(s.ctx), undefined);
-    s.results.set('cachedPackages', '/cache/packages/k');
+    s.results.packages.set('cachedPackages', '/cache/packages/k');
     assert.equal(signAndAttest.skip?.(s.ctx), 'packages cached');
   });
 });

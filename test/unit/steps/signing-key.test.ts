@@ -97,14 +97,14 @@ describe('signing key', () => {
     );
     await signingKey.run(ctx);
 
-    const key = results.get('signingKey');
+    const key = results.packages.get('signingKey');
     assert.equal(key.fingerprint, FPR);
     assert.equal(key.publicKeyArmored, PUBLIC);
     assert.equal(key.development, false);
     assert.equal(key.hasPassphrase, true);
     assert.equal(key.image, ctx.request.packagerImage);
     // the packager session is the one later steps use: packaging, signing and the package proofs
-    assert.equal(results.get('packager'), key.packager);
+    assert.equal(results.packages.get('packager'), key.packager);
     assert.deepEqual(info, [`  key ${FPR}`]);
     assert.deepEqual(deps.warnings, []);
 
@@ -137,7 +137,7 @@ describe('signing key', () => {
     assert.ok(path.join(root, 'cache', 'builds', p.cacheKey).startsWith(session!.roots[1]!.host));
     assert.deepEqual(session?.tmpfs, [GNUPG]);
     assert.equal(session?.closed, false, 'open for the steps after it');
-    assert.equal(results.has('packageKey'), false);
+    assert.equal(results.packages.has('packageKey'), false);
   });
 
   it('without a key: the development key of the cache, with the warning that the packages are not for production', async () => {
@@ -147,7 +147,7 @@ describe('signing key', () => {
     );
     await signingKey.run(ctx);
 
-    const key = results.get('signingKey');
+    const key = results.packages.get('signingKey');
     assert.equal(key.development, true);
     assert.equal(key.hasPassphrase, false);
     assert.equal(key.fingerprint, FPR);
@@ -172,8 +172,8 @@ describe('signing key', () => {
       results: again,
       workspace: testWorkspace(ctx.request),
     });
-    assert.equal(again.get('signingKey').fingerprint, FPR);
-    assert.equal(again.get('signingKey').publicKeyArmored, PUBLIC);
+    assert.equal(again.packages.get('signingKey').fingerprint, FPR);
+    assert.equal(again.packages.get('signingKey').publicKeyArmored, PUBLIC);
     assert.deepEqual(none.runs, []);
   });
 
@@ -188,8 +188,8 @@ describe('signing key', () => {
       assert.ok(!e.message.includes('not it'));
       return true;
     });
-    assert.equal(results.has('signingKey'), false);
-    assert.equal(results.has('packager'), false);
+    assert.equal(results.packages.has('signingKey'), false);
+    assert.equal(results.packages.has('packager'), false);
     assert.deepEqual(info, []);
     assert.equal(fake.sessions[0]?.closed, true);
     // no development key was made in its place
@@ -205,7 +205,7 @@ describe('signing key', () => {
       name: 'InputError',
       message: 'the signing key is protected by a passphrase; set NOKMEM_SIGNING_PASSPHRASE',
     });
-    assert.equal(results.has('signingKey'), false);
+    assert.equal(results.packages.has('signingKey'), false);
   });
 
   it('is skipped with --no-package, and writes (not in a dry run)', async () => {

@@ -31,10 +31,10 @@ describe('store packages', () => {
       await writeFile(path.join(root, name), name);
       made.push({ name, path: path.join(root, name), kind });
     }
-    results.set('packages', made);
-    results.set('packageKey', 'k'.repeat(32));
+    results.packages.set('packages', made);
+    results.packages.set('packageKey', 'k'.repeat(32));
     await storePackages.run({ request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) });
-    const dir = results.get('cachedPackages');
+    const dir = results.packages.get('cachedPackages');
     assert.equal(dir, path.join(root, 'cache', 'packages', 'k'.repeat(32)));
     assert.deepEqual((await readdir(dir)).sort(), made.map((a) => a.name).sort());
   });

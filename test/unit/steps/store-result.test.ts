@@ -26,26 +26,26 @@ describe('store result', () => {
     const results = newResults();
     const binary = path.join(root, 'runc');
     await writeFile(binary, 'ELF nokmem');
-    results.set('binary', binary);
-    results.set('decision', agreedDecision(p));
-    results.set('applied', { diff: '--- a\n+++ b\n', files: ['memory.go'], removedImports: [] });
-    results.set('commitTime', 1519252845);
-    results.set('goUsed', 'go1.19.8 linux/amd64');
-    results.set('modules', [{ path: 'github.com/a/b', version: 'v1' }]);
-    results.set('verdict', { ok: true, checks: [{ name: 'kmem symbols', status: 'pass', detail: 'none' }] });
+    results.binary.set('binary', binary);
+    results.source.set('decision', agreedDecision(p));
+    results.source.set('applied', { diff: '--- a\n+++ b\n', files: ['memory.go'], removedImports: [] });
+    results.source.set('commitTime', 1519252845);
+    results.binary.set('goUsed', 'go1.19.8 linux/amd64');
+    results.binary.set('modules', [{ path: 'github.com/a/b', version: 'v1' }]);
+    results.binary.set('verdict', { ok: true, checks: [{ name: 'kmem symbols', status: 'pass', detail: 'none' }] });
     await storeResult.run({ request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) });
 
     const dir = path.join(root, 'cache', 'builds', p.cacheKey);
     assert.deepEqual((await readdir(dir)).sort(), ['build-record.json', 'modules.json', 'nokmem.patch', 'runc']);
     const record = JSON.parse(await readFile(path.join(dir, 'build-record.json'), 'utf8')) as BuildRecord;
-    assert.deepEqual(record, JSON.parse(JSON.stringify(results.get('record'))));
+    assert.deepEqual(record, JSON.parse(JSON.stringify(results.binary.get('record'))));
     assert.equal(record.method, 'source-patch');
     assert.equal(record.source.commitTime, 1519252845);
     assert.equal(record.patch?.recipeDigest, p.recipe.patch?.digest);
     assert.deepEqual(record.flags.make, [...p.recipe.make]);
     assert.equal(record.image.id, p.imageId);
     assert.deepEqual(
-      results.get('result').map((a) => [a.name, a.kind, path.dirname(a.path) === dir]),
+      results.binary.get('result').map((a) => [a.name, a.kind, path.dirname(a.path) === dir]),
       [
         ['runc', 'binary', true],
         ['nokmem.patch', 'patch', true],

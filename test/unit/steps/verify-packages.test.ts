@@ -127,7 +127,7 @@ async function verifying(packaged: Packaged = {}, request?: NonNullable<Paramete
     { name: 'SHA256SUMS', path: path.join(dir, 'SHA256SUMS'), kind: 'sums' },
     { name: 'SHA256SUMS.asc', path: path.join(dir, 'SHA256SUMS.asc'), kind: 'sums-signature' },
   );
-  s.results.set('packages', made);
+  s.results.packages.set('packages', made);
   return { ...s, dir, seen };
 }
 
@@ -169,7 +169,7 @@ describe('verify packages', () => {
     // all in the packager session; nothing the step staged is left; nothing is set (store packages keeps them)
     assert.equal((s.ctx.deps.docker as unknown as { runs: unknown[] }).runs.length, 0);
     assert.deepEqual(await leftOver(s.workspace), []);
-    assert.equal(s.results.has('cachedPackages'), false);
+    assert.equal(s.results.packages.has('cachedPackages'), false);
     assert.ok(!existsSync(s.request.outDir));
   });
 
@@ -227,7 +227,7 @@ describe('verify packages', () => {
 
   it('a build record without the binary it names is a bug, before anything is staged', async () => {
     const s = await verifying();
-    const record = s.results.get('record');
+    const record = s.results.binary.get('record');
     delete (record.files as Record<string, unknown>).runc;
     await assert.rejects(verifyPackages.run(s.ctx), /bug: the build record has no runc/);
     assert.deepEqual(await leftOver(s.workspace), []);
@@ -237,7 +237,7 @@ describe('verify packages', () => {
   it('is skipped when the packages are cached (they were verified when stored)', async () => {
     const s = await verifying();
     assert.equal(verifyPackages.skip?.(s.ctx), undefined);
-    s.results.set('cachedPackages', '/cache/packages/k');
+    s.results.packages.set('cachedPackages', '/cache/packages/k');
     assert.equal(verifyPackages.skip?.(s.ctx), 'packages cached');
   });
 });

@@ -88,10 +88,10 @@ async function verifying(
   await mkdir(tree, { recursive: true });
   if (options.jsonIterator) await mkdir(path.join(tree, 'vendor/github.com/json-iterator/go'), { recursive: true });
   const results = newResults();
-  results.set('tree', tree);
-  results.set('decision', (options.decision ?? ((d) => d))(agreedDecision(p)));
-  results.set('binary', binaries[options.binary ?? 'nokmem']);
-  if (options.packager) results.set('packager', options.packager);
+  results.source.set('tree', tree);
+  results.source.set('decision', (options.decision ?? ((d) => d))(agreedDecision(p)));
+  results.binary.set('binary', binaries[options.binary ?? 'nokmem']);
+  if (options.packager) results.packages.set('packager', options.packager);
   const fake = engine({
     version: options.version ?? `runc version 1.0.0-rc5\ncommit: ${p.source.commit}\nspec: 1.0.0\n`,
     kmem: options.binary === 'kmem',
@@ -107,7 +107,7 @@ describe('verify', () => {
   it('a nokmem binary passes: the verdict is recorded and every check printed, the functional proof skipped as asked', async () => {
     const { ctx, results, fake, lines } = await verifying();
     await verify.run(ctx);
-    const verdict = results.get('verdict');
+    const verdict = results.binary.get('verdict');
     assert.equal(verdict.ok, true);
     assert.deepEqual(
       verdict.checks.map((c) => [c.name, c.status]),
@@ -146,7 +146,7 @@ describe('verify', () => {
       ['no kmem file name', 'nokmem marker', 'kmem symbols'],
     );
     assert.match(error.failed[2]!.detail, /EnableKernelMemoryAccounting/);
-    assert.equal(results.get('verdict').ok, false);
+    assert.equal(results.binary.get('verdict').ok, false);
     assert.equal(existsSync(ctx.request.outDir), false);
   });
 
@@ -160,18 +160,18 @@ describe('verify', () => {
       version: `runc version 1.0.0-rc10\ncommit: 4fc53a81fb7c994640722ac585fa9ca548971871\n`,
     });
     await verify.run(ok.ctx);
-    assert.equal(ok.results.get('verdict').ok, true);
+    assert.equal(ok.results.binary.get('verdict').ok, true);
 
     const tagged = await verifying({ decision: says });
     await assert.rejects(verify.run(tagged.ctx), (e: unknown) => e instanceof VerificationFailed);
-    const check = tagged.results.get('verdict').checks.find((c) => c.name === 'version string')!;
+    const check = tagged.results.binary.get('verdict').checks.find((c) => c.name === 'version string')!;
     assert.equal(check.status, 'fail');
     assert.match(check.detail, /expected "runc version 1\.0\.0-rc10"/);
 
     const otherCommit = await verifying({ version: 'runc version 1.0.0-rc5\ncommit: 0123456\n' });
     await assert.rejects(verify.run(otherCommit.ctx), VerificationFailed);
     assert.match(
-      otherCommit.results.get('verdict').checks.find((c) => c.name === 'version string')!.detail,
+      otherCommit.results.binary.get('verdict').checks.find((c) => c.name === 'version string')!.detail,
       /does not show commit 4fc53a81fb7c994640722ac585fa9ca548971871/,
     );
   });
@@ -193,7 +193,7 @@ describe('verify', () => {
       probe: { stdout: '{"kmem":"off","nokmem":"probe"}\n' },
     });
     await verify.run(ctx);
-    const checks = results.get('verdict').checks;
+    const checks = results.binary.get('verdict').checks;
     assert.deepEqual(checks.at(-1) && [checks.at(-1)!.name, checks.at(-1)!.status], [PROBE_NAME, 'pass']);
     const probe = fake.runs.find((r) => r.command[0] === 'sh')!;
     assert.equal(probe.image, p.image);
@@ -231,13 +231,13 @@ describe('verify', () => {
       dry.map((r) => [r.status, r.reason]),
       [['skipped', 'dry run']],
     );
-    results.set('cachedResult', '/cache/builds/x');
+    results.binary.set('cachedResult', '/cache/builds/x');
     const hit = await runSteps([verify], ctx, { dryRun: false, log: silentLogger });
     assert.deepEqual(
       hit.map((r) => [r.status, r.reason]),
       [['skipped', 'cache hit']],
     );
     assert.deepEqual(fake.runs, []);
-    assert.equal(results.has('verdict'), false);
+    assert.equal(results.binary.has('verdict'), false);
   });
 });

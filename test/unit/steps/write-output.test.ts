@@ -40,8 +40,8 @@ describe('write output', () => {
       ['modules.json', 'modules'],
     ]);
     await writeFile(path.join(root, 'result', 'stray-file'), 'not an artifact');
-    results.set('result', result);
-    results.set(
+    results.binary.set('result', result);
+    results.packages.set(
       'packages',
       await files(path.join(root, 'packages'), [
         ['runc-nokmem-1.0.0~rc5-1.x86_64.rpm', 'rpm'],
@@ -63,7 +63,7 @@ describe('write output', () => {
     const request = buildRequest(root, { package: false });
     const p = await plan(request);
     const results = newResults();
-    results.set('result', await files(path.join(root, 'result'), [['runc', 'binary']]));
+    results.binary.set('result', await files(path.join(root, 'result'), [['runc', 'binary']]));
     await writeOutput.run({ request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) });
     assert.deepEqual(await readdir(p.outputDir), ['runc']);
     assert.ok(!existsSync(path.join(root, 'packages')));
