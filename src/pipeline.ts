@@ -115,7 +115,11 @@ export interface BuildResult {
 
 /** The run's end: the signing key's private home and the workspace go. */
 async function cleanWorkspace(results: BuildResults, workspace: RunWorkspace): Promise<void> {
-  await results.packages.maybe('signingKey')?.dispose();
+  // a development key still being made is waited for (it is kept in the cache); a failed one closed its container
+  await results.packages.maybe('signingKey')?.then(
+    (key) => key.dispose(),
+    () => undefined,
+  );
   const dir = workspace.made();
   if (dir) await rm(dir, { recursive: true, force: true });
 }

@@ -71,7 +71,11 @@ export interface BinaryResults {
 
 /** The packages phase: signing key, reuse cached packages | package RPM, sign and attest, verify packages, store packages. */
 export interface PackageResults {
-  signingKey: SigningKey;
+  /**
+   * signing key: settles when the key is ready (a configured key is checked before the compile; a development key
+   * the cache lacks is made while the build runs); the packaging steps await it
+   */
+  signingKey: Promise<SigningKey>;
   /** signing key: the packager session that packaging, signing and the proofs share */
   packager: DockerEngine;
   packageKey: string;

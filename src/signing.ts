@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomically } from './atomic-dir.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type DockerEngine, hostMount } from './docker.js';
+import { type DockerEngine, type DockerEngineSession, hostMount } from './docker.js';
 import { CommandFailed, InputError } from './errors.js';
 import { GNUPG, Gpg, WRITE_AGENT_CONF, secretKeyFingerprint, sections } from './gpg.js';
 import type { Logger } from './log.js';
@@ -90,19 +90,36 @@ const PREPARE_SCRIPT = [
 /** Imports the armored key on stdin into the packager container's GNUPGHOME, with the agent told to cache nothing. */
 const IMPORT_SCRIPT = `${WRITE_AGENT_CONF}\ngpg --batch --no-tty --quiet --import; code=$?; gpgconf --kill gpg-agent; exit $code`;
 
-export async function prepareSigningKey(
-  config: SigningConfig,
-  deps: {
-    docker: DockerEngine;
-    log: Logger;
-    image: string;
-    /** Mounted writable in the packager container (the run's workspace). */
-    scratchRoot: string;
-    devKeyDir: string;
-    /** Directories the packager container also sees, read-only (where the verified results are). */
-    session?: { readOnly: string[] };
-  },
-): Promise<SigningKey> {
+export interface SigningKeyDeps {
+  docker: DockerEngine;
+  log: Logger;
+  image: string;
+  /** Mounted writable in the packager container (the run's workspace). */
+  scratchRoot: string;
+  devKeyDir: string;
+  /** Directories the packager container also sees, read-only (where the verified results are). */
+  session?: { readOnly: string[] };
+}
+
+/** The signing key of a run, ready to sign (a development key not yet made is made first). */
+export async function prepareSigningKey(config: SigningConfig, deps: SigningKeyDeps): Promise<SigningKey> {
+  return (await startSigningKey(config, deps)).key;
+}
+
+/**
+ * A signing key being prepared. A configured key has been checked (imported, test signature) when this returns;
+ * a development key the cache does not hold yet is still being made (`making`): the build compiles meanwhile, and
+ * the key settles when it is ready. `key` never rejects unobserved: whoever awaits it sees the failure.
+ */
+export interface StartedKey {
+  key: Promise<SigningKey>;
+  /** The packager container of the run (the key's, once it is ready). */
+  packager: DockerEngineSession;
+  /** A development key is being made in the background. */
+  making: boolean;
+}
+
+export async function startSigningKey(config: SigningConfig, deps: SigningKeyDeps): Promise<StartedKey> {
   const gpg = new Gpg(deps.docker, deps.image);
   const packager = deps.docker.session(
     deps.image,
@@ -137,15 +154,26 @@ export async function prepareSigningKey(
     if (armored) registerSecret(armored);
     if (config.passphrase) registerSecret(config.passphrase);
     if (!armored) {
-      const dev = await developmentKey(gpg, deps);
       deps.log.warn(DEV_KEY_NOTICE);
-      return {
-        ...dev.facts,
-        ...common,
-        development: true,
-        hasPassphrase: false,
-        ready: importer(dev.armored, 'development signing key'),
-      };
+      const making = !hasDevelopmentKey(deps.devKeyDir);
+      const key = developmentKey(gpg, deps).then(
+        (dev): SigningKey => ({
+          ...dev.facts,
+          ...common,
+          development: true,
+          hasPassphrase: false,
+          ready: importer(dev.armored, 'development signing key'),
+        }),
+        async (error: unknown) => {
+          await packager.close();
+          throw error;
+        },
+      );
+      // observed here so that a failure while the compile runs is not an unhandled rejection; it reaches the
+      // step that awaits the key
+      key.catch(() => undefined);
+      if (!making) await key;
+      return { key, packager, making };
     }
     // gpg ≥ 2.1 imports a protected secret key in batch mode without its passphrase; the test signature checks it,
     // so that a wrong passphrase stops the run before the compile, not after it.
@@ -175,7 +203,7 @@ export async function prepareSigningKey(
           : 'the signing key is protected by a passphrase; set NOKMEM_SIGNING_PASSPHRASE',
       );
     }
-    return {
+    const key: SigningKey = {
       ...common,
       fingerprint,
       publicKeyArmored: found.get('public') ?? '',
@@ -184,6 +212,7 @@ export async function prepareSigningKey(
       passphrase: config.passphrase,
       ready: importer(armored, 'signing key'),
     };
+    return { key: Promise.resolve(key), packager, making: false };
   } catch (error) {
     await packager.close();
     throw error;
@@ -199,9 +228,19 @@ interface DevelopmentKey {
  * The development key, made once per cache (RSA 4096, no passphrase), with its fingerprint and public key beside
  * it, so that a run that signs nothing needs no container to know them.
  */
+const devKeyFiles = (dir: string) => ({
+  keyFile: path.join(dir, 'dev-signing-key.asc'),
+  factsFile: path.join(dir, 'dev-signing-key.json'),
+});
+
+/** The cache holds the development key (it is read, not made). */
+function hasDevelopmentKey(dir: string): boolean {
+  const { keyFile } = devKeyFiles(dir);
+  return existsSync(keyFile);
+}
+
 async function developmentKey(gpg: Gpg, deps: { devKeyDir: string }): Promise<DevelopmentKey> {
-  const keyFile = path.join(deps.devKeyDir, 'dev-signing-key.asc');
-  const factsFile = path.join(deps.devKeyDir, 'dev-signing-key.json');
+  const { keyFile, factsFile } = devKeyFiles(deps.devKeyDir);
   if (existsSync(keyFile) && existsSync(factsFile)) {
     const facts = JSON.parse(await readFile(factsFile, 'utf8')) as DevelopmentKey['facts'];
     if (facts.fingerprint && facts.publicKeyArmored) return { armored: await readFile(keyFile, 'utf8'), facts };

@@ -36,7 +36,7 @@ export const reuseCachedPackages: Step<BuildContext> = {
       build: ctx.plan.cacheKey,
       // The packages' own verification ran with the binary's proofs: a stronger proof makes new packages.
       proofs: ctx.results.binary.get('record').verification.checks.map((c) => `${c.name}:${c.status}`),
-      key: ctx.results.packages.get('signingKey').fingerprint,
+      key: (await ctx.results.packages.get('signingKey')).fingerprint,
       iteration: ctx.request.releaseIteration,
       templates: await templatesDigest(),
       defines: RPMBUILD_DEFINES,

@@ -18,7 +18,7 @@ export const signAndAttest: Step<BuildContext> = {
   async run(ctx) {
     const started = new Date().toISOString();
     const { plan, results } = ctx;
-    const key = results.packages.get('signingKey');
+    const key = await results.packages.get('signingKey');
     const docker = results.packages.get('packager');
     const image = ctx.request.packagerImage;
     const record = results.binary.get('record');

@@ -33,7 +33,7 @@ export const verifyPackages: Step<BuildContext> = {
         if (a.kind !== 'modules') await copyFile(a.path, path.join(staged, a.name));
       // The key this run signed with, as it holds it: never the copy inside what is verified.
       const trusted = path.join(workspace, `.trusted-${path.basename(staged)}.asc`);
-      await writeFile(trusted, results.packages.get('signingKey').publicKeyArmored);
+      await writeFile(trusted, (await results.packages.get('signingKey')).publicKeyArmored);
       cleanup.push(trusted);
       const report = await verifyPackageDir(staged, trusted, {
         docker,

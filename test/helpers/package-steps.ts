@@ -161,7 +161,7 @@ export async function packaging(
   results.binary.set('modules', []);
   const packager = new FakeDocker({ engine: '27.0.0', containers: options.containers ?? [] });
   const key = signingKeyOf(packager, workspaceDir, options.passphrase);
-  results.packages.set('signingKey', key);
+  results.packages.set('signingKey', Promise.resolve(key));
   results.packages.set('packager', packager);
   const deps = testDeps(undefined, new FakeDocker({ engine: '27.0.0', containers: [] }));
   const logged: string[] = [];

@@ -50,7 +50,7 @@ async function context(inputs: Inputs = {}) {
   results.binary.set('record', {
     verification: { ok: true, checks: inputs.checks ?? PROOFS },
   } as unknown as BuildRecord);
-  results.packages.set('signingKey', { fingerprint: inputs.fingerprint ?? FPR } as SigningKey);
+  results.packages.set('signingKey', Promise.resolve({ fingerprint: inputs.fingerprint ?? FPR } as SigningKey));
   const p = await plan(request, inputs.cacheKey ? { cacheKey: inputs.cacheKey } : {});
   const deps = testDeps();
   const info: string[] = [];

@@ -97,7 +97,7 @@ describe('signing key', () => {
     );
     await signingKey.run(ctx);
 
-    const key = results.packages.get('signingKey');
+    const key = await results.packages.get('signingKey');
     assert.equal(key.fingerprint, FPR);
     assert.equal(key.publicKeyArmored, PUBLIC);
     assert.equal(key.development, false);
@@ -147,12 +147,14 @@ describe('signing key', () => {
     );
     await signingKey.run(ctx);
 
-    const key = results.packages.get('signingKey');
+    // the cache holds no key yet: it is made while the build runs, and the packaging steps await it
+    assert.deepEqual(info, ['  a development key (NOT FOR PRODUCTION) is being made while the build runs']);
+    assert.equal(fake.sessions.length, 1);
+    const key = await results.packages.get('signingKey');
     assert.equal(key.development, true);
     assert.equal(key.hasPassphrase, false);
     assert.equal(key.fingerprint, FPR);
     assert.deepEqual(deps.warnings, [DEV_KEY_NOTICE]);
-    assert.deepEqual(info, [`  key ${FPR} (development key, NOT FOR PRODUCTION)`]);
     // made once, kept in the cache, readable by its owner only
     const dir = path.join(root, 'cache', 'dev-signing-key');
     assert.equal(await readFile(path.join(dir, 'dev-signing-key.asc'), 'utf8'), PRIVATE);
@@ -166,15 +168,27 @@ describe('signing key', () => {
     // the next run reads it from the cache: no container to know its facts
     const none = new FakeDocker();
     const again = newResults();
-    await signingKey.run({
-      ...ctx,
-      deps: testDeps(undefined, none),
-      results: again,
-      workspace: testWorkspace(ctx.request),
-    });
-    assert.equal(again.packages.get('signingKey').fingerprint, FPR);
-    assert.equal(again.packages.get('signingKey').publicKeyArmored, PUBLIC);
+    const later: string[] = [];
+    const deps2 = testDeps(undefined, none);
+    deps2.log = { ...deps2.log, info: (m: string) => void later.push(m) };
+    await signingKey.run({ ...ctx, deps: deps2, results: again, workspace: testWorkspace(ctx.request) });
+    assert.deepEqual(later, [`  key ${FPR} (development key, NOT FOR PRODUCTION)`]);
+    assert.equal((await again.packages.get('signingKey')).fingerprint, FPR);
+    assert.equal((await again.packages.get('signingKey')).publicKeyArmored, PUBLIC);
     assert.deepEqual(none.runs, []);
+  });
+
+  it('a development key that cannot be made fails where it is awaited, with its cause; its packager session closed', async () => {
+    const broken = new FakeDocker({
+      engine: '27.0.0',
+      containers: [{ command: ['sh', '-c', /== secret/], result: { exitCode: 2, stderr: 'gpg: agent_genkey failed' } }],
+    });
+    const { ctx, results } = await context({}, broken);
+    await signingKey.run(ctx); // the compile would run now: the failure waits for the step that needs the key
+    await new Promise((done) => setImmediate(done));
+    await assert.rejects(results.packages.get('signingKey'), /agent_genkey failed/);
+    assert.equal(broken.sessions[0]?.closed, true);
+    assert.ok(!existsSync(path.join(ctx.request.cacheDir, 'dev-signing-key', 'dev-signing-key.asc')));
   });
 
   it('a wrong passphrase stops the run with one line naming the fix; nothing set, the packager session closed', async () => {
