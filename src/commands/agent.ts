@@ -6,7 +6,6 @@
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { Agent } from '../node/agent/agent.js';
-import { kubeConfig, kubeNodeClient } from '../node/agent/kube-client.js';
 import { NodeWriter } from '../node/agent/node-writer.js';
 import { serveMetrics } from '../node/agent/server.js';
 import { loadPlacer } from '../node/doctor.js';
@@ -39,9 +38,9 @@ export async function run(options: AgentCliOptions, deps: CommandDeps): Promise<
   if (!Number.isInteger(port)) throw new UsageError(`--listen ${options.listen}: give host:port, e.g. 0.0.0.0:9717`);
   const root = path.resolve(options.root);
   const log = deps.logger();
-  let config;
+  let client;
   try {
-    config = kubeConfig(options.kubeconfig);
+    client = await deps.kube.nodeClient(options.kubeconfig);
   } catch (error) {
     throw new InputError(
       `no API server to write to (${error instanceof Error ? error.message : String(error)}); run in the cluster or give --kubeconfig`,
@@ -49,7 +48,7 @@ export async function run(options: AgentCliOptions, deps: CommandDeps): Promise<
       { cause: error },
     );
   }
-  const writer = new NodeWriter(node, kubeNodeClient(config), clock, heartbeat);
+  const writer = new NodeWriter(node, client, clock, heartbeat);
   const agent = new Agent({
     root,
     node,

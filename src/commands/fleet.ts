@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { parseDuration } from '../node/cadence.js';
 import { countByStatus, fleetExitCode, fleetRows } from '../node/fleet.js';
 import { formatFleetTable } from '../node/fleet-table.js';
+import { kubeconfigSource } from '../node/kubeconfig.js';
 import type { CommandDeps } from './deps.js';
 import { writeJson } from './output.js';
 
@@ -30,12 +31,12 @@ export async function run(options: FleetOptions, deps: CommandDeps): Promise<voi
   const pageSize = Number(options.pageSize);
   if (!Number.isInteger(pageSize) || pageSize < 1)
     throw new UsageError(`--page-size ${JSON.stringify(options.pageSize)} is not a whole number above 0`);
-  // the client library takes a second to load: only this command pays for it, once its arguments are good
-  const { kubeconfigSource, listNodes, loadCluster } = await import('../node/cluster.js');
-  const cluster = loadCluster(
+  // the client library is loaded only now, once the arguments are good
+  const cluster = await deps.kube.readFleet(
     kubeconfigSource(options.kubeconfig, env.vars.KUBECONFIG, env.vars.HOME ?? os.homedir(), options.context),
+    { pageSize, timeoutMs: timeout * 1000 },
   );
-  const nodes = await listNodes(cluster, { pageSize, timeoutMs: timeout * 1000 });
+  const { nodes } = cluster;
   const now = deps.clock.now();
   const rows = fleetRows(nodes, now, staleAfter);
   env.exitCode = fleetExitCode(rows);

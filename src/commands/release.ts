@@ -64,6 +64,7 @@ export async function run(args: ReleaseArgs, deps: CommandDeps): Promise<void> {
   const given = readReleaseInputs(inputs);
   // @octokit/rest is loaded only here: the other commands do not pay for it at start-up.
   const { githubRelease } = await import('../publish/github.js');
+  const octokit = await deps.github(token, options.apiUrl);
   const log = deps.logger();
   const request = {
     repository: options.repository,
@@ -78,6 +79,7 @@ export async function run(args: ReleaseArgs, deps: CommandDeps): Promise<void> {
     const result = await githubRelease(
       { ...request, assets, body: releaseBody(options.notesFile, given, undefined) },
       log,
+      octokit,
     );
     if (options.json) writeJson(env, result);
     else env.out(`${summary(options.tag, result)}\n`);
@@ -121,6 +123,7 @@ export async function run(args: ReleaseArgs, deps: CommandDeps): Promise<void> {
           },
         },
         log,
+        octokit,
       );
       const sums = { fingerprint: signer.fingerprint, signature, development: signer.development };
       if (options.json) writeJson(env, { ...result, sums });

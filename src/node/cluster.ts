@@ -5,31 +5,13 @@
 // naming the input, the reason and the fix.
 
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import { ClusterAccessError } from '../errors.js';
 import { KubeRequester, firstLine, statusMessage, timedOut } from './kube-request.js';
+import type { KubeconfigSource } from './kubeconfig.js';
 import { type NodeObject, readNode } from './node-object.js';
 
-/** Where the kubeconfig comes from, said in every error about it. */
-export interface KubeconfigSource {
-  files: string[];
-  /** "--kubeconfig", "KUBECONFIG" or "~/.kube/config (default)" */
-  origin: string;
-  context?: string;
-}
-
-export function kubeconfigSource(
-  option: string | undefined,
-  envValue: string | undefined,
-  home: string,
-  context?: string,
-): KubeconfigSource {
-  if (option) return { files: [path.resolve(option)], origin: '--kubeconfig', context };
-  const fromEnv = (envValue ?? '').split(path.delimiter).filter(Boolean);
-  if (fromEnv.length > 0) return { files: fromEnv.map((f) => path.resolve(f)), origin: 'KUBECONFIG', context };
-  return { files: [path.join(home, '.kube', 'config')], origin: '~/.kube/config (default)', context };
-}
+export type { KubeconfigSource } from './kubeconfig.js';
 
 export interface Cluster {
   config: KubeConfig;
@@ -133,6 +115,21 @@ export async function listNodes(
     for (const item of list.items ?? []) nodes.push(readNode(item));
   }
   return nodes;
+}
+
+/** The Nodes of the cluster a kubeconfig names, with where they were read (what `nokmem fleet` shows). */
+export async function readFleet(
+  source: KubeconfigSource,
+  options: { pageSize: number; timeoutMs: number },
+): Promise<FleetRead> {
+  const cluster = loadCluster(source);
+  return { context: cluster.context, server: cluster.server, nodes: await listNodes(cluster, options) };
+}
+
+export interface FleetRead {
+  context: string;
+  server: string;
+  nodes: NodeObject[];
 }
 
 /** The list's continue token, read from the head of the answer, before the items (where the API server puts it). */

@@ -1,7 +1,11 @@
 // The dependencies of a command (src/commands/deps.ts) as fakes: a runner that answers from a script and records
-// every call, a Docker engine without an engine, a fixed clock, and captured stdout, stderr and log lines.
+// every call, a Docker engine without an engine, a fixed clock, captured stdout, stderr and log lines, and remote
+// APIs that refuse to be used unless a test gives them (FakeKube, or the real clients against a stand-in server).
 
-import type { CommandDeps } from '../../src/commands/deps.ts';
+import type { CommandDeps, GitHubAccess, KubeAccess } from '../../src/commands/deps.ts';
+import type { NodeClient } from '../../src/node/agent/node-writer.ts';
+import type { FleetRead } from '../../src/node/cluster.ts';
+import type { KubeconfigSource } from '../../src/node/kubeconfig.ts';
 import type { SelectionOptions } from '../../src/commands/selection.ts';
 import type { Logger } from '../../src/log.ts';
 import { DEFAULT_PATCHES_DIR, DEFAULT_SPECS_DIR } from '../../src/project.ts';
@@ -29,6 +33,10 @@ export function fakeDeps(
     docker?: FakeDocker;
     /** The clock's answers, in turn (the last one repeats); default NOW. */
     times?: readonly Date[];
+    /** The Kubernetes API (default: none; a command that asks for it fails the test). */
+    kube?: KubeAccess;
+    /** The GitHub API (default: none). */
+    github?: GitHubAccess;
   } = {},
 ): FakeCommandDeps {
   const out: string[] = [];
@@ -52,8 +60,37 @@ export function fakeDeps(
     docker,
     clock: { now: () => (times.length > 1 ? times.shift()! : times[0]!) },
     logger,
+    kube: options.kube ?? noKube,
+    github: options.github ?? (() => Promise.reject(new Error('fakeDeps: no GitHub API in this test'))),
   };
   return { deps, runner, docker, stdout: () => out.join(''), stderr: () => err.join(''), logs, loggers };
+}
+
+const noKube: KubeAccess = {
+  readFleet: () => Promise.reject(new Error('fakeDeps: no Kubernetes API in this test')),
+  nodeClient: () => Promise.reject(new Error('fakeDeps: no Kubernetes API in this test')),
+};
+
+/** A cluster of the given Nodes, and what the command asked of it (no API server, no client library). */
+export class FakeKube implements KubeAccess {
+  readonly asked: { source: KubeconfigSource; options?: { pageSize: number; timeoutMs: number } }[] = [];
+  constructor(
+    private readonly fleet: Omit<FleetRead, 'nodes'> & { nodes: FleetRead['nodes'] } = {
+      context: 'fake',
+      server: 'https://fake.invalid:6443',
+      nodes: [],
+    },
+    private readonly client?: NodeClient,
+  ) {}
+  async readFleet(source: KubeconfigSource, options: { pageSize: number; timeoutMs: number }): Promise<FleetRead> {
+    this.asked.push({ source, options });
+    return this.fleet;
+  }
+  async nodeClient(kubeconfig?: string): Promise<NodeClient> {
+    this.asked.push({ source: { files: kubeconfig ? [kubeconfig] : [], origin: 'agent' } });
+    if (!this.client) throw new Error('FakeKube: no Node client given');
+    return this.client;
+  }
 }
 
 /** build's and prepare's options as commander gives them with no flags, plus `more`. */

@@ -7,13 +7,15 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type AgentCliOptions, run } from '../../../src/commands/agent.ts';
+import { realKube } from '../../../src/commands/deps.ts';
 import { InputError, UsageError } from '../../../src/errors.ts';
 import { NodeApiError } from '../../../src/node/agent/kube-client.ts';
 import { METADATA_PATCH_TYPE, STATUS_PATCH_TYPE } from '../../../src/node/node-object.ts';
 import { VERDICT_LABEL } from '../../../src/node/report.ts';
 import { type Certificates, makeCertificates } from '../../helpers/apiserver-certs.ts';
-import { fakeDeps } from '../../helpers/command-deps.ts';
+import { FakeKube, fakeDeps } from '../../helpers/command-deps.ts';
 import { node } from '../../helpers/doctor-host.ts';
+import { FakeNodeClient } from '../../helpers/node-fakes.ts';
 import {
   type Answer,
   type KubeStandin,
@@ -27,7 +29,7 @@ const good: AgentCliOptions = { root: '/', interval: '300', heartbeat: '600', li
 
 describe('nokmem agent', () => {
   it('no node name (no --node, no NODE_NAME): a usage error that names both ways to give it', async () => {
-    const f = fakeDeps();
+    const f = fakeDeps({ kube: realKube });
     await assert.rejects(
       run(good, f.deps),
       (e: Error) =>
@@ -50,7 +52,7 @@ describe('nokmem agent', () => {
   }
 
   it('no API server: an input error that says to run in the cluster or give --kubeconfig', async () => {
-    const f = fakeDeps({ vars: { NODE_NAME: 'node-1' } });
+    const f = fakeDeps({ vars: { NODE_NAME: 'node-1' }, kube: realKube });
     await assert.rejects(
       run({ ...good, kubeconfig: '/nonexistent/kubeconfig' }, f.deps),
       (e: Error) =>
@@ -59,6 +61,33 @@ describe('nokmem agent', () => {
         e.message.endsWith('); run in the cluster or give --kubeconfig'),
     );
     assert.equal(f.stdout(), '');
+  });
+});
+
+describe('nokmem agent --once with the Node client it is given', () => {
+  it('writes the verdict through that client (its own Node, from --kubeconfig) and prints the metrics', async () => {
+    const client = new FakeNodeClient();
+    const kube = new FakeKube(undefined, client);
+    const root = await node({ kubelet: 'kmem', runc: 'kmem', kubepodsKmem: true });
+    const f = fakeDeps({ kube });
+    await run({ ...good, root, node: 'n1', kubeconfig: '/etc/nokmem/kubeconfig' }, f.deps);
+    assert.deepEqual(kube.asked, [{ source: { files: ['/etc/nokmem/kubeconfig'], origin: 'agent' } }]);
+    assert.deepEqual(client.calls, ['get', 'patch', 'status']);
+    assert.equal(client.labels[VERDICT_LABEL], 'install');
+    assert.match(f.stdout(), /^nokmem_node_verdict\{[^}]*verdict="install"[^}]*\} 1$/m);
+  });
+
+  it('a client that cannot be made is the input error that says to run in the cluster or give --kubeconfig', async () => {
+    const f = fakeDeps({ vars: { NODE_NAME: 'n1' }, kube: new FakeKube() });
+    await assert.rejects(run(good, f.deps), (e: Error) => {
+      assert.ok(e instanceof InputError);
+      assert.equal(
+        e.message,
+        'no API server to write to (FakeKube: no Node client given); run in the cluster or give --kubeconfig',
+      );
+      assert.ok(e.cause instanceof Error);
+      return true;
+    });
   });
 });
 
@@ -84,7 +113,7 @@ describe('nokmem agent --once against a stand-in API server', () => {
     server.requests.length = 0;
     answer = () => ({ status: 200, body: served });
     const root = await node({ kubelet: 'kmem', runc: 'kmem', kubepodsKmem: true });
-    const f = fakeDeps();
+    const f = fakeDeps({ kube: realKube });
     await run({ ...good, root, node: 'n1', kubeconfig }, f.deps);
     assert.deepEqual(
       server.requests.map((r) => `${r.method} ${r.path} ${r.headers['content-type'] ?? ''}`.trim()),
@@ -112,7 +141,7 @@ describe('nokmem agent --once against a stand-in API server', () => {
             'nodes "n1" is forbidden: User "system:serviceaccount:nokmem:nokmem-agent" cannot patch',
           );
     const root = await node({ kubelet: 'nokmem', runc: 'nokmem', kubepodsKmem: false });
-    const f = fakeDeps();
+    const f = fakeDeps({ kube: realKube });
     await assert.rejects(run({ ...good, root, node: 'n1', kubeconfig }, f.deps), (e: Error) => {
       assert.ok(e instanceof NodeApiError);
       assert.equal(

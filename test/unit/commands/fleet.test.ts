@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { realKube } from '../../../src/commands/deps.ts';
 import { type FleetOptions, run } from '../../../src/commands/fleet.ts';
 import { ClusterAccessError, UsageError } from '../../../src/errors.ts';
+import { readNode } from '../../../src/node/node-object.ts';
 import { type Certificates, makeCertificates } from '../../helpers/apiserver-certs.ts';
-import { NOW, fakeDeps } from '../../helpers/command-deps.ts';
+import { FakeKube, NOW, fakeDeps } from '../../helpers/command-deps.ts';
 import {
   type Answer,
   type KubeStandin,
@@ -36,7 +38,7 @@ describe('nokmem fleet', () => {
     [{ pageSize: '2.5' }, '--page-size "2.5" is not a whole number above 0'],
   ] as const) {
     it(`${JSON.stringify(bad)}: a usage error (exit 2) naming the value`, async () => {
-      const f = fakeDeps();
+      const f = fakeDeps({ kube: realKube });
       await assert.rejects(
         run({ ...good, ...bad }, f.deps),
         (e: Error) => e instanceof UsageError && e.exitCode === 2 && e.message === message,
@@ -45,6 +47,42 @@ describe('nokmem fleet', () => {
       assert.equal(f.deps.env.exitCode, undefined);
     });
   }
+});
+
+describe('nokmem fleet with the cluster it is given', () => {
+  it('reads the kubeconfig of KUBECONFIG and --context, with the page size and timeout asked for; worst node first', async () => {
+    const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000);
+    const kube = new FakeKube({
+      context: 'prod',
+      server: 'https://prod.example:6443',
+      nodes: [
+        readNode(reportedNode('fixed', 0, sampleReport('ok', at(5)), at(1))),
+        readNode(reportedNode('reboot-me', 1, sampleReport('reboot', at(5)), at(1))),
+      ],
+    });
+    const f = fakeDeps({ vars: { KUBECONFIG: '/etc/k/a:/etc/k/b', HOME: '/home/u' }, kube });
+    await run({ ...good, kubeconfig: undefined, context: 'prod', pageSize: '50', timeout: '10s', json: true }, f.deps);
+    assert.deepEqual(kube.asked, [
+      {
+        source: { files: ['/etc/k/a', '/etc/k/b'], origin: 'KUBECONFIG', context: 'prod' },
+        options: { pageSize: 50, timeoutMs: 10_000 },
+      },
+    ]);
+    const out = JSON.parse(f.stdout()) as { context: string; server: string; nodes: { node: string }[] };
+    assert.equal(out.context, 'prod');
+    assert.equal(out.server, 'https://prod.example:6443');
+    assert.deepEqual(
+      out.nodes.map((n) => n.node),
+      ['reboot-me', 'fixed'],
+    );
+    assert.notEqual(f.deps.env.exitCode, 0);
+  });
+
+  it('a bad argument is refused before the cluster is asked anything', async () => {
+    const kube = new FakeKube();
+    await assert.rejects(run({ ...good, pageSize: 'many' }, fakeDeps({ kube }).deps), UsageError);
+    assert.deepEqual(kube.asked, []);
+  });
 });
 
 describe('nokmem fleet against a stand-in API server', () => {
@@ -86,7 +124,7 @@ describe('nokmem fleet against a stand-in API server', () => {
       reportedNode('leaking', 1, sampleReport('install', at(5)), at(1)),
       reportedNode('silent', 2, sampleReport('ok', at(120)), at(90)),
     ]);
-    const f = fakeDeps();
+    const f = fakeDeps({ kube: realKube });
     await run({ ...good, kubeconfig, pageSize: '2', json: true }, f.deps);
     assert.deepEqual(
       server.requests.map(
@@ -117,7 +155,7 @@ describe('nokmem fleet against a stand-in API server', () => {
 
   it('the table is the default output', async () => {
     answer = pages([reportedNode('fixed', 0, sampleReport('ok', at(5)), at(1))]);
-    const f = fakeDeps();
+    const f = fakeDeps({ kube: realKube });
     await run({ ...good, kubeconfig }, f.deps);
     assert.match(f.stdout(), /^NODE\s/m);
     assert.match(f.stdout(), /^fixed\s+3\.10\.0-1160\.83\.1\.el7\.x86_64\s.*\sok\s+no\s/m);
@@ -127,7 +165,7 @@ describe('nokmem fleet against a stand-in API server', () => {
 
   it('RBAC that forbids listing nodes: one line naming the server, the answer and the role to grant, nothing printed', async () => {
     answer = () => status(403, 'Forbidden', 'nodes is forbidden: User "alice" cannot list resource "nodes"');
-    const f = fakeDeps();
+    const f = fakeDeps({ kube: realKube });
     await assert.rejects(run({ ...good, kubeconfig }, f.deps), (e: Error) => {
       assert.ok(e instanceof ClusterAccessError);
       assert.ok(!e.message.includes('\n'));

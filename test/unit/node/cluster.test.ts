@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClusterAccessError } from '../../../src/errors.ts';
-import { continueToken, kubeconfigSource, loadCluster } from '../../../src/node/cluster.ts';
+import { continueToken, loadCluster } from '../../../src/node/cluster.ts';
 
 const kubeconfig = (contexts: string[], current?: string) =>
   [
@@ -32,24 +32,6 @@ describe('the kubeconfig of nokmem fleet', () => {
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
-  });
-
-  it('--kubeconfig wins over KUBECONFIG, which wins over ~/.kube/config', () => {
-    assert.deepEqual(kubeconfigSource('/a', '/b:/c', '/home/u'), {
-      files: ['/a'],
-      origin: '--kubeconfig',
-      context: undefined,
-    });
-    assert.deepEqual(kubeconfigSource(undefined, '/b::/c', '/home/u', 'x'), {
-      files: ['/b', '/c'],
-      origin: 'KUBECONFIG',
-      context: 'x',
-    });
-    assert.deepEqual(kubeconfigSource(undefined, '', '/home/u'), {
-      files: ['/home/u/.kube/config'],
-      origin: '~/.kube/config (default)',
-      context: undefined,
-    });
   });
 
   it('takes the current context, or the one asked for; KUBECONFIG may name files that are not there', () => {
