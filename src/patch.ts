@@ -4,7 +4,6 @@
 
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import { PinMismatch } from './errors.js';
 import type { PatchRecipe } from './specs.js';
 
@@ -259,6 +258,8 @@ export async function applyRecipe(treeDir: string, patchRoot: string, recipe: Pa
       }
     }
   }
+  // diff is loaded only when a patch is applied: a cache hit does not parse it
+  const { createTwoFilesPatch } = await import('diff');
   const diff = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, before, after, '', '', { context: 3 });
   return { diff, files: [rel], removedImports };
 }
