@@ -185,7 +185,11 @@ export class Docker {
 export type DockerEngine = Pick<Docker, keyof Docker>;
 
 /** A session (Docker.session): the engine's surface, and close() to remove its container. */
-export type DockerEngineSession = DockerEngine & { close(): Promise<void> };
+export type DockerEngineSession = DockerEngine & {
+  close(): Promise<void>;
+  /** Starts its container now, in the background, instead of at its first run (where a failure to start is thrown). */
+  warm(): void;
+};
 
 /** See Docker.session. */
 export class DockerSession extends Docker {
@@ -239,6 +243,10 @@ export class DockerSession extends Docker {
         throw commandFailed(quoteForDisplay('docker', args), r.exitCode, tail(r.stderr || r.stdout), spec.purpose);
     }
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+  }
+
+  warm(): void {
+    this.start().catch(() => undefined);
   }
 
   /** Removes the container, if it was started; a later run starts a new one. */

@@ -2,7 +2,7 @@
 // it, and the one value the tree inspection decides (TreeDecision). The Results container enforces set-once.
 
 import type { BuildRecord } from './build-record.js';
-import type { DockerEngine } from './docker.js';
+import type { DockerEngineSession } from './docker.js';
 import type { TreeInspection } from './inspect-libcontainer.js';
 import type { AppliedPatch } from './patch.js';
 import type { Recipe } from './plan.js';
@@ -77,7 +77,7 @@ export interface PackageResults {
    */
   signingKey: Promise<SigningKey>;
   /** signing key: the packager session that packaging, signing and the proofs share */
-  packager: DockerEngine;
+  packager: DockerEngineSession;
   packageKey: string;
   /** package RPM: where this run assembles its packages and attestations */
   packageDir: string;

@@ -18,6 +18,8 @@ export const compileInDocker: Step<BuildContext> = {
   async run(ctx) {
     const { plan, results } = ctx;
     const { docker, log } = ctx.deps;
+    // The packager container (the verify step's static checks run in it, then packaging) starts while this compiles.
+    results.packages.maybe('packager')?.warm();
     const tree = results.source.get('tree');
     const { make, env } = results.source.get('decision').recipe;
     const goCache = goBuildCache(ctx);

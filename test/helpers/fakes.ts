@@ -144,15 +144,23 @@ export class FakeDocker implements DockerEngine {
   }
 
   /** The fake has no containers to share: a session is the fake itself, and closing it records the close. */
-  readonly sessions: { image: string; roots: Mount[]; tmpfs: string[]; closed: boolean }[] = [];
+  readonly sessions: { image: string; roots: Mount[]; tmpfs: string[]; closed: boolean; warmed: boolean }[] = [];
   session(image: string, roots: Mount[], options: SessionOptions = {}): DockerEngineSession {
-    const record = { image, roots, tmpfs: options.tmpfs ?? [], closed: false };
+    const record = { image, roots, tmpfs: options.tmpfs ?? [], closed: false, warmed: false };
     this.sessions.push(record);
     return Object.assign(Object.create(this) as FakeDocker, {
       close: async () => {
         record.closed = true;
       },
+      warm: () => {
+        record.warmed = true;
+      },
     });
+  }
+
+  /** This fake as a session that records nothing of itself (a test that hands a step its packager session). */
+  asSession(): DockerEngineSession {
+    return Object.assign(Object.create(this) as FakeDocker, { close: async () => undefined, warm: () => undefined });
   }
 
   /** The containers of dead owners it was asked to remove (it has none). */

@@ -162,7 +162,7 @@ export async function packaging(
   const packager = new FakeDocker({ engine: '27.0.0', containers: options.containers ?? [] });
   const key = signingKeyOf(packager, workspaceDir, options.passphrase);
   results.packages.set('signingKey', Promise.resolve(key));
-  results.packages.set('packager', packager);
+  results.packages.set('packager', packager.asSession());
   const deps = testDeps(undefined, new FakeDocker({ engine: '27.0.0', containers: [] }));
   const logged: string[] = [];
   deps.log = {

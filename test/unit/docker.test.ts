@@ -275,6 +275,32 @@ describe('Docker: what it remembers per image id, and the packager session', () 
       assert.equal(runner.docker('rm').length, 1);
     });
 
+    it('warm() starts its container ahead of the first run, once; a container that cannot start fails that run', async () => {
+      const runner = new FakeRunner();
+      const session = new Docker(runner, true).session(IMAGE, [hostMount(work)]);
+      session.warm();
+      await new Promise((done) => setTimeout(done, 20));
+      assert.equal(runner.docker('run').length, 1, 'started before any run');
+      session.warm();
+      await session.run(run([hostMount(path.join(work, 'packages'))]));
+      assert.equal(runner.docker('run').length, 1, 'one container');
+      assert.equal(runner.docker('exec').length, 1);
+      await session.close();
+
+      // an engine that cannot start it: `docker run` ends at once, without the ready line
+      const broken: Runner = {
+        run: async (_command, args) =>
+          args[0] === 'run'
+            ? { stdout: '', stderr: 'Unable to find image', exitCode: 125 }
+            : { stdout: '', stderr: '', exitCode: 0 },
+      };
+      const failing = new Docker(broken, true).session(IMAGE, [hostMount(work)]);
+      failing.warm(); // nothing thrown here, and no unhandled rejection
+      await new Promise((done) => setTimeout(done, 20));
+      await assert.rejects(failing.run(run([hostMount(path.join(work, 'packages'))])), /Unable to find image/);
+      await failing.close();
+    });
+
     it('is tied to this process: its main process waits on a stdin only this process holds; close ends it', async () => {
       const runner = new FakeRunner();
       const session = new Docker(runner, true).session(IMAGE, [hostMount(work)], { tmpfs: ['/gnupg'] });

@@ -74,6 +74,18 @@ describe('compile in Docker', () => {
     assert.deepEqual(results.binary.get('modules'), []);
   });
 
+  it('starts the packager container while it compiles (the verify step and packaging run in it next)', async () => {
+    const { ctx, results } = await compiling('builds');
+    const packagerImage = new FakeDocker();
+    results.packages.set('packager', packagerImage.session('packager', []));
+    await compileInDocker.run(ctx);
+    assert.equal(packagerImage.sessions[0]?.warmed, true);
+    // without packaging (--no-package) there is none to start
+    const off = await compiling('builds');
+    await compileInDocker.run(off.ctx);
+    assert.equal(off.results.packages.has('packager'), false);
+  });
+
   it('a failed make is a CommandFailed that keeps the command as its cause and names the full log', async () => {
     const { ctx, results } = await compiling('fails');
     await assert.rejects(compileInDocker.run(ctx), (e: unknown) => {

@@ -91,7 +91,7 @@ async function verifying(
   results.source.set('tree', tree);
   results.source.set('decision', (options.decision ?? ((d) => d))(agreedDecision(p)));
   results.binary.set('binary', binaries[options.binary ?? 'nokmem']);
-  if (options.packager) results.packages.set('packager', options.packager);
+  if (options.packager) results.packages.set('packager', options.packager.asSession());
   const fake = engine({
     version: options.version ?? `runc version 1.0.0-rc5\ncommit: ${p.source.commit}\nspec: 1.0.0\n`,
     kmem: options.binary === 'kmem',
