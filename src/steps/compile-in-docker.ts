@@ -50,14 +50,12 @@ export const compileInDocker: Step<BuildContext> = {
       { host: gopathPkg, container: '/go/pkg' },
     ];
     log.info(`  ${plan.image}: make ${make.join(' ')}`);
+    // Kept per image id in the cache: the Go of an image does not change. Asked (a container of its own, on a fresh
+    // cache) while make runs; its failure is thrown after make's.
+    const images = imageFactsDir(ctx.request);
+    const goVersion = docker.goVersion(plan.image, plan.imageId ? { dir: images, imageId: plan.imageId } : undefined);
+    goVersion.catch(() => undefined);
     try {
-      // Kept per image id in the cache: the Go of an image does not change.
-      const images = imageFactsDir(ctx.request);
-      const version = await docker.goVersion(
-        plan.image,
-        plan.imageId ? { dir: images, imageId: plan.imageId } : undefined,
-      );
-      results.binary.set('goUsed', version.replace(/^go version /, ''));
       await docker.run({
         image: plan.image,
         command: ['make', ...make],
@@ -70,6 +68,7 @@ export const compileInDocker: Step<BuildContext> = {
         },
         purpose: `build ${plan.component} ${plan.version.tag}`,
       });
+      results.binary.set('goUsed', (await goVersion).replace(/^go version /, ''));
     } catch (error) {
       await writeFile(logFile, output);
       if (error instanceof CommandFailed)
