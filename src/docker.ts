@@ -245,18 +245,16 @@ export class DockerSession extends Docker {
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
   }
 
-  warm(): void {
-    this.start().catch(() => undefined);
-  }
+  warm = (): void => void this.start().catch(() => undefined);
 
-  /** Removes the container, if it was started; a later run starts a new one. */
+  /** Removes the container, if it was started (or is starting); a later run starts a new one. */
   async close(): Promise<void> {
     const started = this.started;
-    const client = this.client;
     this.started = undefined;
-    this.client = undefined;
     if (!started) return;
     const name = await started.catch(() => undefined);
+    const client = this.client;
+    this.client = undefined;
     client?.stdin.end();
     if (name) await this.remove(name);
     await client?.done.catch(() => undefined);

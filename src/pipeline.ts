@@ -8,7 +8,8 @@
 //   preflight          git, Docker engine, a builder image whose Go is safe, its tools, the packager image;
 //                      the cache key of the inputs (a dry run marks what is missing instead of stopping)
 //   signing key        the key from the environment in a private GNUPGHOME (or the development key), unlocked
-//                      by a test signature: a wrong passphrase stops the run before the long work
+//                      by a test signature: a wrong passphrase stops the run before the long work (a development
+//                      key the cache lacks is made while the build runs; the packaging steps await it)
 //   reuse cached build  identical inputs built before? then skip to "write output"
 //   fetch source       shallow fetch of the tag into the source cache; the commit must equal the pin
 //   check out          the commit's tree into a fresh workspace
@@ -114,12 +115,11 @@ export interface BuildResult {
 }
 
 /** The run's end: the signing key's private home and the workspace go. */
-async function cleanWorkspace(results: BuildResults, workspace: RunWorkspace): Promise<void> {
-  // a development key still being made is waited for (it is kept in the cache); a failed one closed its container
-  await results.packages.maybe('signingKey')?.then(
-    (key) => key.dispose(),
-    () => undefined,
-  );
+export async function cleanWorkspace(results: BuildResults, workspace: RunWorkspace): Promise<void> {
+  // a development key still being made is waited for (it is kept in the cache), made or failed; then the packager
+  // container goes (the key's, and the one the compile started for the verify step)
+  await results.packages.maybe('signingKey')?.catch(() => undefined);
+  await results.packages.maybe('packager')?.close();
   const dir = workspace.made();
   if (dir) await rm(dir, { recursive: true, force: true });
 }

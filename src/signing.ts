@@ -103,13 +103,20 @@ export interface SigningKeyDeps {
 
 /** The signing key of a run, ready to sign (a development key not yet made is made first). */
 export async function prepareSigningKey(config: SigningConfig, deps: SigningKeyDeps): Promise<SigningKey> {
-  return (await startSigningKey(config, deps)).key;
+  const started = await startSigningKey(config, deps);
+  try {
+    return await started.key;
+  } catch (error) {
+    await started.packager.close();
+    throw error;
+  }
 }
 
 /**
  * A signing key being prepared. A configured key has been checked (imported, test signature) when this returns;
  * a development key the cache does not hold yet is still being made (`making`): the build compiles meanwhile, and
- * the key settles when it is ready. `key` never rejects unobserved: whoever awaits it sees the failure.
+ * the key settles when it is ready. `key` never rejects unobserved: whoever awaits it sees the failure, and whoever
+ * started it closes `packager` when its run ends, whether the key was made or not.
  */
 export interface StartedKey {
   key: Promise<SigningKey>;
@@ -156,21 +163,16 @@ export async function startSigningKey(config: SigningConfig, deps: SigningKeyDep
     if (!armored) {
       deps.log.warn(DEV_KEY_NOTICE);
       const making = !hasDevelopmentKey(deps.devKeyDir);
-      const key = developmentKey(gpg, deps).then(
-        (dev): SigningKey => ({
-          ...dev.facts,
-          ...common,
-          development: true,
-          hasPassphrase: false,
-          ready: importer(dev.armored, 'development signing key'),
-        }),
-        async (error: unknown) => {
-          await packager.close();
-          throw error;
-        },
-      );
+      const key = developmentKey(gpg, deps).then((dev): SigningKey => ({
+        ...dev.facts,
+        ...common,
+        development: true,
+        hasPassphrase: false,
+        ready: importer(dev.armored, 'development signing key'),
+      }));
       // observed here so that a failure while the compile runs is not an unhandled rejection; it reaches the
-      // step that awaits the key
+      // step that awaits the key. The packager container is not closed then (the verify step may be using it):
+      // its owner closes it when the run ends.
       key.catch(() => undefined);
       if (!making) await key;
       return { key, packager, making };

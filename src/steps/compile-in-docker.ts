@@ -51,7 +51,7 @@ export const compileInDocker: Step<BuildContext> = {
     ];
     log.info(`  ${plan.image}: make ${make.join(' ')}`);
     // Kept per image id in the cache: the Go of an image does not change. Asked (a container of its own, on a fresh
-    // cache) while make runs; its failure is thrown after make's.
+    // cache) while make runs; a failed make waits for it, then throws make's failure.
     const images = imageFactsDir(ctx.request);
     const goVersion = docker.goVersion(plan.image, plan.imageId ? { dir: images, imageId: plan.imageId } : undefined);
     goVersion.catch(() => undefined);
@@ -68,8 +68,8 @@ export const compileInDocker: Step<BuildContext> = {
         },
         purpose: `build ${plan.component} ${plan.version.tag}`,
       });
-      results.binary.set('goUsed', (await goVersion).replace(/^go version /, ''));
     } catch (error) {
+      await goVersion.catch(() => undefined);
       await writeFile(logFile, output);
       if (error instanceof CommandFailed)
         throw new CommandFailed(
@@ -82,6 +82,7 @@ export const compileInDocker: Step<BuildContext> = {
       throw error;
     }
     await writeFile(logFile, output);
+    results.binary.set('goUsed', (await goVersion).replace(/^go version /, ''));
     results.binary.set('modules', await vendoredModules(tree));
     const binary = results.binary.set('binary', path.join(tree, plan.artifact));
     if (!existsSync(binary))

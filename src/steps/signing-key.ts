@@ -26,7 +26,13 @@ export const signingKey: Step<BuildContext> = {
     ctx.results.packages.set('signingKey', started.key);
     ctx.results.packages.set('packager', started.packager);
     if (started.making) {
-      ctx.deps.log.info('  a development key (NOT FOR PRODUCTION) is being made while the build runs');
+      const { log } = ctx.deps;
+      log.info('  a development key (NOT FOR PRODUCTION) is being made while the build runs');
+      // said when it is ready (its failure is the packaging steps' to report)
+      started.key.then(
+        (key) => log.info(`  development key ${key.fingerprint} made (NOT FOR PRODUCTION)`),
+        () => undefined,
+      );
       return;
     }
     const key = await started.key;

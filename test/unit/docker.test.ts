@@ -287,6 +287,14 @@ describe('Docker: what it remembers per image id, and the packager session', () 
       assert.equal(runner.docker('exec').length, 1);
       await session.close();
 
+      // closed while it is still starting (a compile that fails at once): its client's stdin is ended all the same
+      const quick = new FakeRunner();
+      const starting = new Docker(quick, true).session(IMAGE, [hostMount(work)]);
+      starting.warm();
+      await starting.close();
+      assert.equal(quick.docker('rm').length, 1);
+      assert.ok(quick.tied[0]?.readableEnded, "the starting container's stdin was not ended");
+
       // an engine that cannot start it: `docker run` ends at once, without the ready line
       const broken: Runner = {
         run: async (_command, args) =>

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { existsSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildSteps, planSteps, prepareSteps } from '../../src/pipeline.ts';
+import { buildSteps, cleanWorkspace, planSteps, prepareSteps } from '../../src/pipeline.ts';
+import { newBuildResults } from '../../src/results.ts';
+import type { SigningKey } from '../../src/signing.ts';
+import { FakeDocker } from '../helpers/fakes.ts';
+import { buildRequest, removeTempDirs, tempDir, testWorkspace } from '../helpers/steps.ts';
+
+after(removeTempDirs);
 
 const stepsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/steps');
 const kebab = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
@@ -79,4 +86,36 @@ describe('README', () => {
       [...planSteps, ...buildSteps].map((s) => s.name),
     );
   });
+});
+
+describe("the run's end (cleanWorkspace)", () => {
+  for (const outcome of ['made', 'failed', 'still being made'] as const)
+    it(`a development key ${outcome}: waited for, then the packager container closed and the workspace removed`, async () => {
+      const request = buildRequest(await tempDir());
+      const workspace = testWorkspace(request);
+      const dir = await workspace.dir();
+      const results = newBuildResults();
+      const image = new FakeDocker();
+      const packager = image.session('packager', []);
+      packager.warm(); // the compile started it for the verify step
+      let settle: (key: SigningKey) => void = () => undefined;
+      const key =
+        outcome === 'made'
+          ? Promise.resolve({ fingerprint: 'F' } as SigningKey)
+          : outcome === 'failed'
+            ? Promise.reject(new Error('gpg: agent_genkey failed'))
+            : new Promise<SigningKey>((resolve) => (settle = resolve));
+      key.catch(() => undefined);
+      results.packages.set('signingKey', key);
+      results.packages.set('packager', packager);
+      const ended = cleanWorkspace(results, workspace);
+      if (outcome === 'still being made') {
+        await new Promise((done) => setTimeout(done, 20));
+        assert.equal(image.sessions[0]?.closed, false, 'not before the key is settled');
+        settle({ fingerprint: 'F' } as SigningKey);
+      }
+      await ended;
+      assert.equal(image.sessions[0]?.closed, true);
+      assert.ok(!existsSync(dir));
+    });
 });
