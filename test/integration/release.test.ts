@@ -3,18 +3,18 @@
 // without duplicates (including the 422 already_exists path); the token never reaches the output.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { nokmem } from '../helpers/cli.ts';
 import { startGithubStandin } from '../helpers/github-standin.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const TOKEN = 'ghs_nokmemTestToken0123456789abcdef';
 
 async function assets(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'assets-'));
-  await mkdir(dir, { recursive: true });
+  const dir = path.join(await tempDir('nokmem-release-assets-'), 'assets');
+  await mkdir(dir);
   await writeFile(path.join(dir, 'runc-nokmem-1.0.0~rc5-1.x86_64.rpm'), Buffer.alloc(4096, 7));
   await writeFile(path.join(dir, 'SHA256SUMS'), 'x  y\n');
   await writeFile(path.join(dir, 'SHA256SUMS.asc'), '-----BEGIN PGP SIGNATURE-----\n');
@@ -97,7 +97,7 @@ describe('nokmem release', () => {
       await writeFile(notes, 'Hand-written notes.\n');
       const skipped = 'this host has no cgroup-v1 memory controller (cgroup v2 only, like GitHub-hosted runners)';
       // a build record given as a file ships as it is, and the notes read it (a directory with one is a build)
-      const records = await mkdtemp(path.join(os.tmpdir(), 'records-'));
+      const records = await tempDir('nokmem-release-records-');
       await writeFile(
         path.join(records, 'build-record.json'),
         JSON.stringify({
