@@ -245,7 +245,9 @@ export class DockerSession extends Docker {
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
   }
 
-  warm = (): void => void this.start().catch(() => undefined);
+  warm(): void {
+    this.start().catch(() => undefined);
+  }
 
   /** Removes the container, if it was started (or is starting); a later run starts a new one. */
   async close(): Promise<void> {

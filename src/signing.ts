@@ -226,21 +226,19 @@ interface DevelopmentKey {
   facts: { fingerprint: string; publicKeyArmored: string };
 }
 
-/**
- * The development key, made once per cache (RSA 4096, no passphrase), with its fingerprint and public key beside
- * it, so that a run that signs nothing needs no container to know them.
- */
+/** Where the cache keeps the development key and its facts. */
 const devKeyFiles = (dir: string) => ({
   keyFile: path.join(dir, 'dev-signing-key.asc'),
   factsFile: path.join(dir, 'dev-signing-key.json'),
 });
 
 /** The cache holds the development key (it is read, not made). */
-function hasDevelopmentKey(dir: string): boolean {
-  const { keyFile } = devKeyFiles(dir);
-  return existsSync(keyFile);
-}
+const hasDevelopmentKey = (dir: string): boolean => existsSync(devKeyFiles(dir).keyFile);
 
+/**
+ * The development key, made once per cache (RSA 4096, no passphrase), with its fingerprint and public key beside
+ * it, so that a run that signs nothing needs no container to know them.
+ */
 async function developmentKey(gpg: Gpg, deps: { devKeyDir: string }): Promise<DevelopmentKey> {
   const { keyFile, factsFile } = devKeyFiles(deps.devKeyDir);
   if (existsSync(keyFile) && existsSync(factsFile)) {

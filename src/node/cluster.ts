@@ -11,8 +11,6 @@ import { KubeRequester, firstLine, statusMessage, timedOut } from './kube-reques
 import type { KubeconfigSource } from './kubeconfig.js';
 import { type NodeObject, readNode } from './node-object.js';
 
-export type { KubeconfigSource } from './kubeconfig.js';
-
 export interface Cluster {
   config: KubeConfig;
   context: string;
