@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DockerEngine } from './docker.js';
 import { MissingPrerequisite } from './errors.js';
+import { TOOLS_LABEL, toolsLabel } from './image-facts.js';
 import type { Logger } from './log.js';
 import { precompileStd, stdRevision } from './precompiled-std.js';
 import type { Runner } from './runner.js';
@@ -39,7 +40,7 @@ export function offlinePackages(image: OfflineImage, specs: ToolchainSpecs): str
  * rebuilds an image whose label differs, and the toolchain rule offers none but current ones.
  */
 export function offlineRevision(image: OfflineImage, specs: ToolchainSpecs): string {
-  return `4:${image.suite}:${offlinePackages(image, specs).join(',')}:${stdRevision()}`;
+  return `5:${image.suite}:${offlinePackages(image, specs).join(',')}:${stdRevision()}`;
 }
 
 /** What a builder made from the official golang image installs on top of it. */
@@ -118,6 +119,8 @@ export async function buildOfflineImage(
     await runner.run('tar', ['-C', rootfs, '--numeric-owner', '-cf', archive, '.'], {
       purpose: 'pack the builder root file system',
     });
+    // the tools it carries, vouched for its one layer: preflight asks the label instead of starting a container
+    const tools = await toolsLabel(runner, rootfs, searchPath, archive);
     const r = await runner.run(
       'docker',
       [
@@ -127,7 +130,7 @@ export async function buildOfflineImage(
         '--change',
         'WORKDIR /tmp',
         '--change',
-        `LABEL ${REVISION_LABEL}="${offlineRevision(image, specs)}" ${GO_VERSION_LABEL}="${go}"`,
+        `LABEL ${REVISION_LABEL}="${offlineRevision(image, specs)}" ${GO_VERSION_LABEL}="${go}" ${TOOLS_LABEL}="${tools}"`,
         archive,
         image.image,
       ],

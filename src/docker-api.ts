@@ -40,14 +40,16 @@ export class EngineApi {
     return r.body.Version;
   }
 
-  /** The image's id and labels, or undefined when the engine does not have it (GET /images/{name}/json). */
-  async image(image: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
-    const r = await this.get<{ Id?: string; Config?: { Labels?: Record<string, string> | null } }>(
-      `/images/${encodeURI(image)}/json`,
-    );
+  /** The image's id, labels and layers, or undefined when the engine does not have it (GET /images/{name}/json). */
+  async image(image: string): Promise<{ id: string; labels: Record<string, string>; layers: string[] } | undefined> {
+    const r = await this.get<{
+      Id?: string;
+      Config?: { Labels?: Record<string, string> | null };
+      RootFS?: { Layers?: string[] | null };
+    }>(`/images/${encodeURI(image)}/json`);
     if (r.status === 404) return undefined;
     if (r.status !== 200 || !r.body?.Id) throw new Error(`GET /images/${image}/json answered ${r.status}`);
-    return { id: r.body.Id, labels: r.body.Config?.Labels ?? {} };
+    return { id: r.body.Id, labels: r.body.Config?.Labels ?? {}, layers: r.body.RootFS?.Layers ?? [] };
   }
 
   /** The images that carry `label`, with their names and labels (GET /images/json, one call). */

@@ -29,7 +29,7 @@ import {
   startTied,
   sweepDeadContainers,
 } from './containers.js';
-import { goVersion, missingTools } from './image-facts.js';
+import { goVersion, missingTools, vouchedTools } from './image-facts.js';
 import { type Runner, commandFailed, quoteForDisplay, tail } from './runner.js';
 
 export { type Mount, hostMount } from './docker-mounts.js';
@@ -113,14 +113,10 @@ export class Docker {
     return this.api?.imagesWithLabel(label).catch(() => undefined);
   }
 
-  /** Which of `tools` the image lacks (image-facts.ts: remembered per image id in `memo.dir`). */
-  missingTools(
-    image: string,
-    imageId: string,
-    tools: readonly string[],
-    memo?: { dir: string; write: boolean },
-  ): Promise<{ exitCode: number; missing: string[] }> {
-    return missingTools((spec) => this.run(spec), image, imageId, tools, memo);
+  /** Which of `tools` the image lacks (image-facts.ts: vouched for by its label, or remembered in `memo.dir`). */
+  async missingTools(image: string, imageId: string, tools: readonly string[], memo?: { dir: string; write: boolean }) {
+    const vouched = vouchedTools(await this.api?.image(imageId).catch(() => undefined));
+    return missingTools((spec) => this.run(spec), image, imageId, tools, memo, vouched);
   }
 
   /** `go version` in the image (image-facts.ts: remembered per image id in `memo.dir`). */

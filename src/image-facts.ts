@@ -1,12 +1,59 @@
 // What nokmem learns of an image by running it (which tools it lacks, its `go version`), remembered per image id:
 // an image id names the image's contents, so the answer cannot change, and a later run starts no container to ask.
+// An offline builder image says which tools it carries in a label written when it was made (checked in its root
+// file system), valid only for the one layer it was made of: a fresh cache starts no container to ask either.
 
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { writeFileAtomically } from './atomic-dir.js';
 import type { ContainerResult, ContainerRun } from './containers.js';
+import type { Runner } from './runner.js';
 
 type Run = (spec: ContainerRun) => Promise<ContainerResult>;
+
+/** Tools a real build runs inside the builder image (kubernetes' hack/lib/golang.sh places binaries with rsync). */
+export const BUILD_TOOLS = { runc: ['make', 'gcc', 'go'], kubelet: ['make', 'gcc', 'go', 'rsync'] } as const;
+
+/** What the functional proofs run in their sandbox (the packager image): strace, and the kubelet's containerd. */
+export const SANDBOX_TOOLS = { runc: ['strace'], kubelet: ['strace', 'containerd'] } as const;
+
+/** The label of an offline image: the tools found in its root file system, and the digest of that one layer. */
+export const TOOLS_LABEL = 'dev.nokmem.tools';
+
+/**
+ * The label's value for a root file system about to be imported from `archive` (an uncompressed tar, whose digest
+ * is the layer's): which of the build and sandbox tools are on `searchPath` in it, asked in a chroot.
+ */
+export async function toolsLabel(runner: Runner, rootfs: string, searchPath: string, archive: string): Promise<string> {
+  const tools = [...new Set([...BUILD_TOOLS.kubelet, ...SANDBOX_TOOLS.kubelet])];
+  const script = 'for t in "$@"; do command -v "$t" >/dev/null 2>&1 && echo "$t"; done; true';
+  const found = await runner.run(
+    'chroot',
+    [rootfs, '/usr/bin/env', `PATH=${searchPath}`, '/bin/sh', '-c', script, 'check-tools', ...tools],
+    { purpose: 'list the tools in the root file system' },
+  );
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(archive), hash);
+  const present = found.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
+  return `${present.join(',')}@sha256:${hash.digest('hex')}`;
+}
+
+/**
+ * The tools an image's label vouches for: none unless the image is still exactly the one layer the label was
+ * written for (an image made FROM it, a tool removed, inherits the label but not the layer list).
+ */
+export function vouchedTools(image: { labels: Record<string, string>; layers: string[] } | undefined): string[] {
+  const [tools = '', layer] = (image?.labels[TOOLS_LABEL] ?? '').split('@');
+  if (!image || !layer || image.layers.length !== 1 || image.layers[0] !== layer) return [];
+  return tools.split(',').filter(Boolean);
+}
 
 /**
  * Which of `tools` the image lacks (`command -v` in a throwaway container; exitCode is not 0 when the image has
@@ -19,9 +66,10 @@ export async function missingTools(
   imageId: string,
   tools: readonly string[],
   memo?: { dir: string; write: boolean },
+  vouched: readonly string[] = [],
 ): Promise<{ exitCode: number; missing: string[] }> {
   const file = memo && path.join(memo.dir, `${imageId.replace(/^sha256:/, '')}.tools.json`);
-  const known = file ? await knownTools(file) : [];
+  const known = [...vouched, ...(file ? await knownTools(file) : [])];
   if (tools.every((t) => known.includes(t))) return { exitCode: 0, missing: [] };
   // A named, tracked container like every other (removed on interrupt).
   const probe = await run({

@@ -15,6 +15,7 @@ import { NOKMEM_VERSION } from '../meta.js';
 import { SourceCache } from '../source.js';
 import { planTitle } from '../plan.js';
 import { imageFactsDir } from './caches.js';
+import { BUILD_TOOLS, SANDBOX_TOOLS } from '../image-facts.js';
 import { type ToolchainChoice, ToolchainRefused, chooseToolchain, loadToolchains } from '../toolchain.js';
 import { behaviourDifferences, describeBehaviour } from '../toolchain-behaviour.js';
 
@@ -54,12 +55,6 @@ export async function requireWritableDir(dir: string, option: string): Promise<v
     throw new InputError(`cannot write to ${dir} (${reason}); choose a writable ${option}`);
   }
 }
-
-/** Tools a real build runs inside the builder image (kubernetes' hack/lib/golang.sh places binaries with rsync). */
-export const BUILD_TOOLS = { runc: ['make', 'gcc', 'go'], kubelet: ['make', 'gcc', 'go', 'rsync'] } as const;
-
-/** What the functional proofs run in their sandbox (the packager image): strace, and the kubelet's containerd. */
-export const SANDBOX_TOOLS = { runc: ['strace'], kubelet: ['strace', 'containerd'] } as const;
 
 /** The key of a build's inputs in the result cache. */
 function cacheKeyOf(

@@ -37,7 +37,11 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   };
   if (url === '/version') return json(200, { Version: '20.10.24+dfsg1', ApiVersion: '1.41' });
   if (url === `/images/${GO119}/json`)
-    return json(200, { Id: 'sha256:119', Config: { Labels: { [GO_VERSION_LABEL]: '1.19.8' } } });
+    return json(200, {
+      Id: 'sha256:119',
+      Config: { Labels: { [GO_VERSION_LABEL]: '1.19.8' } },
+      RootFS: { Type: 'layers', Layers: ['sha256:layer'] },
+    });
   if (url.startsWith('/images/') && url.endsWith('/json') && !url.startsWith('/images/json'))
     return json(404, { message: `No such image: ${url}` });
   if (url.startsWith('/images/json?filters=')) {
@@ -79,9 +83,13 @@ describe('localEngineSocket', () => {
 describe('EngineApi', () => {
   const api = () => new EngineApi(socket);
 
-  it("answers the version, an image's id and labels, and undefined for an image the engine does not have", async () => {
+  it("answers the version, an image's id, labels and layers, and undefined for an image the engine does not have", async () => {
     assert.equal(await api().version(), '20.10.24+dfsg1');
-    assert.deepEqual(await api().image(GO119), { id: 'sha256:119', labels: { [GO_VERSION_LABEL]: '1.19.8' } });
+    assert.deepEqual(await api().image(GO119), {
+      id: 'sha256:119',
+      labels: { [GO_VERSION_LABEL]: '1.19.8' },
+      layers: ['sha256:layer'],
+    });
     assert.equal(await api().image('nokmem-builder:go1.8'), undefined);
   });
 

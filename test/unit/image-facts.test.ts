@@ -7,7 +7,10 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ContainerRun } from '../../src/docker.ts';
-import { goVersion, missingTools } from '../../src/image-facts.ts';
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { TOOLS_LABEL, goVersion, missingTools, toolsLabel, vouchedTools } from '../../src/image-facts.ts';
+import { fakeRunner } from '../helpers/fakes.ts';
 import { removeTempDirs, tempDir } from '../helpers/steps.ts';
 
 after(removeTempDirs);
@@ -79,6 +82,48 @@ describe('missingTools', () => {
     });
     await missingTools(runs({}).run, 'p', ID, ['gpg'], { dir, write: false });
     assert.ok(!existsSync(path.join(dir, '0123abcd.tools.json')));
+  });
+});
+
+describe('the tools label of an offline image', () => {
+  const LAYER = `sha256:${'ab'.repeat(32)}`;
+  const labels = { [TOOLS_LABEL]: `gcc,go,make,strace@${LAYER}` };
+
+  it('lists the tools found in the root file system, and the digest of the archive that becomes its one layer', async () => {
+    const dir = await tempDir('nokmem-facts-');
+    const archive = path.join(dir, 'rootfs.tar');
+    await writeFile(archive, 'a tar stream');
+    const runner = fakeRunner([{ command: 'chroot', result: { stdout: 'make\ngo\n gcc \n' } }]);
+    const label = await toolsLabel(runner, '/r', '/usr/lib/go/bin:/usr/bin', archive);
+    const digest = createHash('sha256').update('a tar stream').digest('hex');
+    assert.equal(label, `gcc,go,make@sha256:${digest}`);
+    const [call] = runner.calls;
+    assert.deepEqual(call?.args.slice(0, 3), ['/r', '/usr/bin/env', 'PATH=/usr/lib/go/bin:/usr/bin']);
+    // every tool a build or a functional proof needs is asked for
+    for (const tool of ['make', 'gcc', 'go', 'rsync', 'strace', 'containerd']) assert.ok(call?.args.includes(tool));
+  });
+
+  it('vouches for its tools only while the image is that one layer', () => {
+    assert.deepEqual(vouchedTools({ labels, layers: [LAYER] }), ['gcc', 'go', 'make', 'strace']);
+    // an image made FROM it (a tool removed in a layer of its own) inherits the label, not the layer list
+    assert.deepEqual(vouchedTools({ labels, layers: [LAYER, `sha256:${'cd'.repeat(32)}`] }), []);
+    assert.deepEqual(vouchedTools({ labels, layers: [`sha256:${'cd'.repeat(32)}`] }), []);
+    assert.deepEqual(vouchedTools({ labels: { [TOOLS_LABEL]: 'gcc,go' }, layers: [LAYER] }), []);
+    assert.deepEqual(vouchedTools({ labels: {}, layers: [LAYER] }), []);
+    assert.deepEqual(vouchedTools(undefined), []);
+  });
+
+  it('spares the container for the tools it vouches for, and asks for any other', async () => {
+    const vouched = vouchedTools({ labels, layers: [LAYER] });
+    const none = runs({});
+    assert.deepEqual(await missingTools(none.run, 'b', ID, ['make', 'gcc', 'go'], undefined, vouched), {
+      exitCode: 0,
+      missing: [],
+    });
+    assert.equal(none.seen.length, 0);
+    const asked = runs({ stdout: 'rsync\n' });
+    assert.deepEqual((await missingTools(asked.run, 'b', ID, ['go', 'rsync'], undefined, vouched)).missing, ['rsync']);
+    assert.equal(asked.seen.length, 1);
   });
 });
 
