@@ -2,8 +2,11 @@
 // explicit, output is masked for secrets, and a failure becomes a CommandFailed that names the command, its
 // exit code and the tail of its stderr. Tests swap the Runner for a fake where a real tool cannot run.
 
+import { spawnSync } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { execa, execaSync } from 'execa';
 import { CommandFailed } from './errors.js';
 import { trackChild } from './interrupt.js';
 import { redact } from './redact.js';
@@ -57,6 +60,8 @@ export function commandFailed(
 
 export interface Runner {
   run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Where `command` is on the search path the commands run with (undefined: not there); nothing is started. */
+  locate(command: string): Promise<string | undefined>;
 }
 
 const BASE_ENV_KEYS = [
@@ -97,11 +102,28 @@ export function quoteForDisplay(command: string, args: readonly string[]): strin
   return [command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+/** execa, loaded with the first command run: a run that starts none (a cache hit) does not load it. */
+let execaModule: Promise<typeof import('execa')> | undefined;
+
 export const realRunner: Runner = {
+  async locate(command) {
+    for (const dir of (baseEnv().PATH ?? '').split(':').filter((d) => path.isAbsolute(d))) {
+      const file = path.join(dir, command);
+      if (
+        await access(file, constants.X_OK).then(
+          () => true,
+          () => false,
+        )
+      )
+        return file;
+    }
+    return undefined;
+  },
   async run(command, args, options = {}) {
     const env: Record<string, string> = { ...baseEnv() };
     for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
     const display = quoteForDisplay(command, args);
+    const { execa } = await (execaModule ??= import('execa'));
     const child = execa(command, [...args], {
       cwd: options.cwd,
       env,
@@ -148,11 +170,6 @@ export const realRunner: Runner = {
  * exit handler, where awaiting is not possible.
  */
 export function runSyncQuietly(command: string, args: readonly string[], timeoutMs: number): void {
-  execaSync(command, [...args], {
-    env: baseEnv(),
-    extendEnv: false,
-    reject: false,
-    timeout: timeoutMs,
-    stdio: 'ignore',
-  });
+  // node's own spawnSync: execa may not be loaded (nothing was run), and a signal handler cannot await it
+  spawnSync(command, [...args], { env: baseEnv(), timeout: timeoutMs, stdio: 'ignore' });
 }

@@ -124,18 +124,18 @@ class Prerequisites {
 export async function preflight(request: BuildRequest, deps: Deps, plan: ResolvedPlan): Promise<Plan> {
   const { runner, docker } = deps;
   const needs = new Prerequisites(request.dryRun);
+  // found on the search path, not started: a cache hit runs no command at all
   await needs.check(
     'git',
-    async () => {
-      const git = await runner.run('git', ['--version'], { allowFailure: true });
-      if (git.exitCode !== 0)
-        throw new MissingPrerequisite(
+    async () =>
+      (await runner.locate('git')) ??
+      Promise.reject(
+        new MissingPrerequisite(
           'git is not installed; install git (apt-get install git) and run again',
           'apt-get install git',
-        );
-      return git.stdout.trim();
-    },
-    (version) => version,
+        ),
+      ),
+    (where) => `git at ${where}`,
   );
   await requireWritableDir(request.outDir, '--out');
   await requireWritableDir(request.cacheDir, '--cache-dir');

@@ -72,12 +72,14 @@ export interface FakeRunner extends Runner {
  * A Runner that answers from `script`: the first entry that matches (and has answers left) answers. Like the
  * real runner, a non-zero exit code throws CommandFailed unless the call allows failure.
  */
-export function fakeRunner(script: readonly ScriptEntry[] = []): FakeRunner {
+export function fakeRunner(script: readonly ScriptEntry[] = [], machine: { lacks?: string[] } = {}): FakeRunner {
   const entries = script.map((e) => ({ ...e, left: e.times ?? Infinity }));
   const calls: RunnerCall[] = [];
   return {
     calls,
     callsTo: (m) => calls.filter((c) => matches(m, c)),
+    /** Every command is in /usr/bin, but those the machine lacks. */
+    locate: async (command) => (machine.lacks?.includes(command) ? undefined : `/usr/bin/${command}`),
     async run(command, args, options = {}): Promise<RunResult> {
       const call: RunnerCall = { command, args: [...args], options };
       calls.push(call);

@@ -10,8 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { Readable } from 'node:stream';
 import { TIED_MAIN } from '../../src/containers.ts';
 import { BUILD_UID, type ContainerRun, Docker, containerName, hostMount } from '../../src/docker.ts';
+import type { EngineApi } from '../../src/docker-api.ts';
 import { CommandFailed, MissingPrerequisite } from '../../src/errors.ts';
-import type { RunOptions, RunResult, Runner } from '../../src/runner.ts';
+import { TOOLS_LABEL } from '../../src/image-facts.ts';
+import { type RunOptions, type RunResult, type Runner, realRunner } from '../../src/runner.ts';
 import { fakeRunner } from '../helpers/fakes.ts';
 
 let root = '';
@@ -168,6 +170,7 @@ describe('containerName', () => {
 // one long-lived container and which still get a container of their own. A fake runner records the commands.
 describe('Docker: what it remembers per image id, and the packager session', () => {
   class FakeRunner implements Runner {
+    locate = async (command: string) => `/usr/bin/${command}`;
     calls: string[][] = [];
     /** The stdin of each tied container's client (a session's), as the runner got it. */
     tied: Readable[] = [];
@@ -221,6 +224,27 @@ describe('Docker: what it remembers per image id, and the packager session', () 
       await docker.missingTools(IMAGE, 'sha256:abc', ['rsync'], memo);
       await docker.missingTools(IMAGE, 'sha256:def', ['go'], memo);
       assert.equal(runner.docker('run').length, 3);
+    });
+
+    it('starts no container for the tools the label of the image id vouches for (its one layer, from the engine API)', async () => {
+      const layer = `sha256:${'ab'.repeat(32)}`;
+      const asked: string[] = [];
+      const api = {
+        image: async (ref: string) => {
+          asked.push(ref);
+          return { id: ref, labels: { [TOOLS_LABEL]: `gcc,go,make@${layer}` }, layers: [layer] };
+        },
+      } as unknown as EngineApi;
+      const runner = new FakeRunner(() => ({ stdout: 'rsync\n' }));
+      const docker = new Docker(runner, false, api);
+      assert.deepEqual(await docker.missingTools(IMAGE, 'sha256:abc', ['make', 'gcc', 'go']), {
+        exitCode: 0,
+        missing: [],
+      });
+      assert.deepEqual(asked, ['sha256:abc']);
+      assert.equal(runner.docker('run').length, 0);
+      assert.deepEqual((await docker.missingTools(IMAGE, 'sha256:abc', ['go', 'rsync'])).missing, ['rsync']);
+      assert.equal(runner.docker('run').length, 1);
     });
 
     it('remembers nothing that is missing, and nothing in a dry run', async () => {
@@ -297,6 +321,7 @@ describe('Docker: what it remembers per image id, and the packager session', () 
 
       // an engine that cannot start it: `docker run` ends at once, without the ready line
       const broken: Runner = {
+        locate: realRunner.locate,
         run: async (_command, args) =>
           args[0] === 'run'
             ? { stdout: '', stderr: 'Unable to find image', exitCode: 125 }

@@ -3,7 +3,7 @@
 // secret masking of what it reports.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -178,5 +178,22 @@ describe('realRunner', () => {
       realRunner.run('sh', ['-c', 'echo "bad runner-test-secret" >&2; exit 1']),
       (e: unknown) => e instanceof CommandFailed && !e.message.includes('runner-test-secret'),
     );
+  });
+
+  it('locates a command on the search path the commands run with, starting nothing; undefined when it is not there', async () => {
+    const bin = path.join(dir, 'bin');
+    await mkdir(bin);
+    await writeFile(path.join(bin, 'tool'), '#!/bin/sh\n', { mode: 0o755 });
+    await writeFile(path.join(bin, 'not-executable'), '', { mode: 0o644 });
+    const saved = process.env.PATH;
+    process.env.PATH = `relative/dir:${bin}:/nonexistent`;
+    try {
+      assert.equal(await realRunner.locate('tool'), path.join(bin, 'tool'));
+      assert.equal(await realRunner.locate('not-executable'), undefined);
+      assert.equal(await realRunner.locate('no-such-tool-here'), undefined);
+    } finally {
+      process.env.PATH = saved;
+    }
+    assert.match((await realRunner.locate('sh')) ?? '', /\/sh$/);
   });
 });

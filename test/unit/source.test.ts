@@ -158,6 +158,7 @@ describe('SourceCache', () => {
   it('git reads every remote after "--", with only the file, git, http, https and ssh transports allowed', async () => {
     const calls: { args: readonly string[]; env?: Record<string, string | undefined> }[] = [];
     const recording: Runner = {
+      locate: realRunner.locate,
       run: (command, args, options) => {
         if (command === 'git') calls.push({ args, env: options?.env });
         return realRunner.run(command, args, options);

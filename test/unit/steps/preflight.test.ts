@@ -20,29 +20,31 @@ before(async () => {
 after(() => rm(root, { recursive: true, force: true }));
 
 /** git is there, the remote answers; the engine's images are listed by the runner, as Docker's CLI would. */
-const machine = (images: Record<string, string>) =>
-  fakeRunner([
-    { command: 'git', args: ['--version'], result: { stdout: 'git version 2.39.5\n' } },
-    { command: 'git', args: ['ls-remote'], result: {} },
-    {
-      command: 'docker',
-      args: ['image', 'ls'],
-      result: { stdout: Object.keys(images).join('\n') },
-    },
-    {
-      command: 'docker',
-      args: ['image', 'inspect'],
-      // the labels `nokmem builder-image --offline` writes: the revision (with the package list) and the Go
-      result: (call) => ({
-        stdout:
-          call.args.at(-1) === GO119
-            ? `${call.args.some((a) => a.includes(REVISION_LABEL)) ? `${offlineRevision(toolchains.offline[0]!, toolchains)}\t` : ''}1.19.8\n`
-            : '',
-        exitCode: images[call.args.at(-1)!] ? 0 : 1,
-      }),
-    },
-    { command: 'docker', args: ['run'], includes: ['check-tools'], result: { stdout: '' } },
-  ]);
+const machine = (images: Record<string, string>, lacks: string[] = []) =>
+  fakeRunner(
+    [
+      { command: 'git', args: ['ls-remote'], result: {} },
+      {
+        command: 'docker',
+        args: ['image', 'ls'],
+        result: { stdout: Object.keys(images).join('\n') },
+      },
+      {
+        command: 'docker',
+        args: ['image', 'inspect'],
+        // the labels `nokmem builder-image --offline` writes: the revision (with the package list) and the Go
+        result: (call) => ({
+          stdout:
+            call.args.at(-1) === GO119
+              ? `${call.args.some((a) => a.includes(REVISION_LABEL)) ? `${offlineRevision(toolchains.offline[0]!, toolchains)}\t` : ''}1.19.8\n`
+              : '',
+          exitCode: images[call.args.at(-1)!] ? 0 : 1,
+        }),
+      },
+      { command: 'docker', args: ['run'], includes: ['check-tools'], result: { stdout: '' } },
+    ],
+    { lacks },
+  );
 
 async function planning(dryRun: boolean, images: Record<string, string>, engine?: string) {
   const request = buildRequest(root, { dryRun, remote: 'file:///srv/runc.git' });
@@ -87,6 +89,24 @@ describe('preflight', () => {
       plan = await preflighted(ctx);
     }, MissingPrerequisite);
     assert.equal(plan, undefined);
+  });
+
+  it('finds git on the search path without running it; without git a build stops, a dry run marks it', async () => {
+    const images = { [GO119]: 'sha256:119' };
+    const run = async (runner: ReturnType<typeof machine>, dryRun = false) => {
+      const request = buildRequest(root, { dryRun, remote: 'file:///srv/runc.git' });
+      const deps = testDeps(runner, new FakeDocker({ engine: '27.0.0', images }));
+      return preflight(request, deps, await resolved(request, deps));
+    };
+    const withGit = machine(images);
+    assert.equal((await run(withGit)).prerequisites[0]?.detail, 'git at /usr/bin/git');
+    assert.equal(withGit.callsTo({ command: 'git' }).length, 0);
+    await assert.rejects(
+      run(machine(images, ['git'])),
+      (e: Error) => e instanceof MissingPrerequisite && /^git is not installed; install git/.test(e.message),
+    );
+    const git = (await run(machine(images, ['git']), true)).prerequisites.find((p) => p.what === 'git');
+    assert.deepEqual([git?.ok, git?.fix], [false, 'apt-get install git']);
   });
 
   it('a dry run marks each missing prerequisite with what makes it, and still makes the plan', async () => {
@@ -139,7 +159,6 @@ describe('preflight', () => {
   it('a dry run without network marks an unreachable remote as missing and still makes the plan from the pins', async () => {
     const request = buildRequest(root, { dryRun: true, remote: 'http://127.0.0.1:9/runc.git' });
     const offline = fakeRunner([
-      { command: 'git', args: ['--version'], result: { stdout: 'git version 2.39.5\n' } },
       {
         command: 'git',
         args: ['ls-remote'],
