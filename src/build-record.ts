@@ -40,3 +40,6 @@ export interface BuildRecord {
   builtAt: string;
   nokmem: string;
 }
+
+/** What a build made and how, known once the binary exists: its record without its files, proofs and time. */
+export type BuildFacts = Omit<BuildRecord, 'files' | 'verification' | 'builtAt' | 'nokmem'>;

@@ -2,7 +2,7 @@
 // interfaces, the plan (plan.ts: a value made once by resolve and preflight, before any long work), and the
 // results (results.ts, by phase), each set once by the step that makes it. Steps read the plan and the results; nothing else carries state.
 
-import type { BuildRecord } from './build-record.js';
+import type { BuildFacts, BuildRecord } from './build-record.js';
 import type { DockerEngine } from './docker.js';
 import type { Logger } from './log.js';
 import type { Runner } from './runner.js';
@@ -82,7 +82,7 @@ export interface BuildContext extends SourceContext {
   readonly plan: Plan;
 }
 
-export type { BuildRecord };
+export type { BuildFacts, BuildRecord };
 export { Results, newBuildResults } from './results.js';
 export type { Artifact, BinaryResults, BuildResults, PackageResults, SourceResults, TreeDecision } from './results.js';
 export type {

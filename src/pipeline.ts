@@ -17,10 +17,11 @@
 //   inspect tree       the method as the tree shows it; must agree with specs (forks: it decides)
 //   apply nokmem method  the patch recipe (checked, diff kept) or, for build-tag eras, nothing
 //   compile in Docker  make ... in the builder image: --network none, non-root, shared Go build cache
+//   reuse cached packages  a cached build's packages, if its inputs were packaged before (then to "write output")
 //   verify             EL7 glibc, version string, static proof, functional proof (runc: strace; kubelet: a static pod)
+//   package RPM        alongside verify: rpmbuild in the packager container (binary byte-identical, xz payload,
+//                      reproducible); nothing is signed or written out unless verify passes
 //   store result       into the result cache, with the build record
-//   reuse cached packages  identical binary, key and templates packaged before? then skip to "write output"
-//   package RPM        rpmbuild in the packager container (binary byte-identical, xz payload, reproducible)
 //   sign and attest    rpmsign (v4 + v3), SBOM, provenance, public key, SHA256SUMS + detached signature
 //   verify packages    `nokmem verify` on the result: signature, EL7 compatibility, sums, and the packaged binary
 //                      is the verified one, byte for byte (else it is proven again)
@@ -46,7 +47,7 @@ import {
 } from './context.js';
 import { type Preflighted, forkOf, planTitle } from './plan.js';
 import { InputError } from './errors.js';
-import { type Step, type StepOptions, type StepReport, runPlanStep, runSteps } from './step.js';
+import { type Step, type StepOptions, type StepReport, alongside, runPlanStep, runSteps } from './step.js';
 import { describeBehaviour } from './toolchain-behaviour.js';
 import { applyForkPatches } from './steps/apply-fork-patches.js';
 import { applyNokmemMethod } from './steps/apply-nokmem-method.js';
@@ -85,10 +86,11 @@ export const buildSteps: readonly Step<BuildContext>[] = [
   inspectTree,
   applyNokmemMethod,
   compileInDocker,
-  verify,
-  storeResult,
   reuseCachedPackages,
-  packageRpm,
+  // the RPM is made while the binary is proven: it reads the binary and what was built, never the proofs
+  verify,
+  alongside(packageRpm),
+  storeResult,
   signAndAttest,
   verifyPackages,
   storePackages,

@@ -1,7 +1,7 @@
 // The results of a build, typed by phase (source, binary, packages), each value set once by the step that makes
 // it, and the one value the tree inspection decides (TreeDecision). The Results container enforces set-once.
 
-import type { BuildRecord } from './build-record.js';
+import type { BuildFacts, BuildRecord } from './build-record.js';
 import type { DockerEngineSession } from './docker.js';
 import type { TreeInspection } from './inspect-libcontainer.js';
 import type { AppliedPatch } from './patch.js';
@@ -58,7 +58,10 @@ export interface SourceResults {
 export interface BinaryResults {
   /** reuse cached build: the cached result's directory */
   cachedResult: string;
+  /** compile in Docker (or reuse cached build): the binary this run proves and packages */
   binary: string;
+  /** compile in Docker (or reuse cached build, from its record): what the binary is and how it was built */
+  facts: BuildFacts;
   /** `go version` of the builder image, as it reported it */
   goUsed: string;
   modules: VendoredModule[];
@@ -78,7 +81,6 @@ export interface PackageResults {
   signingKey: Promise<SigningKey>;
   /** signing key: the packager session that packaging, signing and the proofs share */
   packager: DockerEngineSession;
-  packageKey: string;
   /** package RPM: where this run assembles its packages and attestations */
   packageDir: string;
   /** package RPM: the unsigned package */

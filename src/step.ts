@@ -10,6 +10,8 @@ export interface Step<C> {
   name: string;
   /** Steps that write (cache, workspace, output) or publish do not run in a dry run. */
   writes: boolean;
+  /** Starts together with the step before it (alongside()): neither reads what the other sets. */
+  alongside?: boolean;
   /** A reason to skip this step for this context, or undefined to run it. */
   skip?(ctx: C): string | undefined;
   run(ctx: C): Promise<void>;
@@ -89,18 +91,43 @@ export async function runPlanStep<T>(
   return outcome.value;
 }
 
+/**
+ * The step, run side by side with the one before it in a list: both start together, and the list goes on when both
+ * have ended. A failure of either is thrown once both have ended (the earlier step's first), so nothing is left
+ * running behind an error.
+ */
+export const alongside = <C>(step: Step<C>): Step<C> => ({ ...step, alongside: true });
+
 export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, options: StepOptions): Promise<StepReport[]> {
   const reports: StepReport[] = [];
   const all = { ...options, total: options.total ?? steps.length };
-  for (const [index, step] of steps.entries()) {
+  const start = (step: Step<C>, index: number, into: StepReport[], grouped: boolean) => {
     const label = labelOf(step.name, index, all);
     const reason = options.dryRun && step.writes ? 'dry run' : step.skip?.(ctx);
     if (reason) {
-      reports.push({ name: step.name, status: 'skipped', seconds: 0, reason });
+      into.push({ name: step.name, status: 'skipped', seconds: 0, reason });
       options.log.info(`${label}: skipped (${reason})`);
-      continue;
+      return Promise.resolve();
     }
-    await timed(step.name, label, () => step.run(ctx), all, reports);
+    // side by side, the log of each is not folded into a group of its own (GitHub's groups do not interleave)
+    return timed(step.name, label, () => step.run(ctx), grouped ? { ...all, groups: false } : all, into);
+  };
+  for (let index = 0; index < steps.length;) {
+    let size = 1;
+    while (steps[index + size]?.alongside) size++;
+    if (size === 1) await start(steps[index]!, index, reports, false);
+    else {
+      // each step's report in the list's order, whichever ends first
+      const group = steps.slice(index, index + size).map((step, i) => {
+        const own: StepReport[] = [];
+        return { own, done: start(step, index + i, own, true) };
+      });
+      const settled = await Promise.allSettled(group.map((g) => g.done));
+      for (const g of group) reports.push(...g.own);
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
+    index += size;
   }
   return reports;
 }

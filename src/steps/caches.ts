@@ -1,8 +1,10 @@
 // What the steps share about caches and the run: the skip rules a cache hit makes, where a build's results and
 // packages live in the cache, the run's workspace, the Go build cache, runc's make recipe for a method the tree
-// decides, and the artifact lists of a cached result. Steps import from here, never from each other.
+// decides, and the artifact lists of a cached result. Steps import from here (and build-facts.ts), never from each
+// other.
 
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   Artifact,
@@ -14,6 +16,9 @@ import type {
   ResolvedPlan,
   SourceContext,
 } from '../context.js';
+import { NOKMEM_VERSION } from '../meta.js';
+import { RPMBUILD_DEFINES } from '../rpm/build.js';
+import { RPM_SPECS_DIR } from '../rpm/spec.js';
 import { PUBLIC_KEY_FILE } from '../signing.js';
 import { RunWorkspace, newWorkspace } from '../workspace.js';
 
@@ -29,9 +34,36 @@ export const unlessPackagesCached = (ctx: SourceContext) =>
 /** The result cache entry of this build's inputs. */
 export const resultDir = (ctx: BuildContext) => path.join(ctx.request.cacheDir, 'builds', ctx.plan.cacheKey);
 
-/** The package cache entry of this build's packaging inputs. */
-export const packagesDir = (ctx: BuildContext) =>
-  path.join(ctx.request.cacheDir, 'packages', ctx.results.packages.get('packageKey'));
+/**
+ * The package cache entry of this build's packaging inputs: the build's cache key and the proofs of its record (a
+ * stronger proof makes new packages), the signing key, the spec templates and the packaging settings.
+ */
+export async function packagesDir(ctx: BuildContext): Promise<string> {
+  const inputs = {
+    nokmem: NOKMEM_VERSION,
+    build: ctx.plan.cacheKey,
+    proofs: ctx.results.binary.get('record').verification.checks.map((c) => `${c.name}:${c.status}`),
+    key: (await ctx.results.packages.get('signingKey')).fingerprint,
+    iteration: ctx.request.releaseIteration,
+    templates: await templatesDigest(),
+    defines: RPMBUILD_DEFINES,
+  };
+  const key = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32);
+  return path.join(ctx.request.cacheDir, 'packages', key);
+}
+
+async function templatesDigest(): Promise<string> {
+  const hash = createHash('sha256');
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else hash.update(entry.name).update(await readFile(full));
+    }
+  };
+  await walk(RPM_SPECS_DIR);
+  return hash.digest('hex');
+}
 
 /** What nokmem learnt of an image (its tools, its Go), kept per image id. */
 export const imageFactsDir = (request: BuildRequest) => path.join(request.cacheDir, 'images');

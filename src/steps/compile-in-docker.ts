@@ -9,6 +9,7 @@ import { CommandFailed, UserError } from '../errors.js';
 import { forkOf } from '../plan.js';
 import type { Step } from '../step.js';
 import { vendoredModules } from '../vendored.js';
+import { buildFacts } from './build-facts.js';
 import { goBuildCache, imageFactsDir, unlessCached } from './caches.js';
 
 export const compileInDocker: Step<BuildContext> = {
@@ -82,12 +83,13 @@ export const compileInDocker: Step<BuildContext> = {
       throw error;
     }
     await writeFile(logFile, output);
-    results.binary.set('goUsed', (await goVersion).replace(/^go version /, ''));
+    const goUsed = results.binary.set('goUsed', (await goVersion).replace(/^go version /, ''));
     results.binary.set('modules', await vendoredModules(tree));
     const binary = results.binary.set('binary', path.join(tree, plan.artifact));
     if (!existsSync(binary))
       throw new UserError(
         `the build of ${plan.component} ${plan.version.tag} finished but did not produce ${plan.artifact}; see ${logFile}`,
       );
+    results.binary.set('facts', buildFacts(ctx, goUsed));
   },
 };

@@ -1,15 +1,16 @@
-// Step: rpmbuild in the packager container, from the verified binary (byte for byte) and the rendered spec.
+// Step: rpmbuild in the packager container, from the binary (byte for byte) and the rendered spec, while the binary
+// is proven: nothing is signed or written out until the proofs pass (sign and attest, write output come after).
 
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildContext, BuildRecord } from '../context.js';
+import type { BuildContext, BuildFacts } from '../context.js';
 import { buildRpm } from '../rpm/build.js';
 import { PACKAGES } from '../rpm/spec.js';
 import { forkOf } from '../plan.js';
 import type { Step } from '../step.js';
-import { binaryOf, unlessPackagesCached } from './caches.js';
+import { unlessPackagesCached } from './caches.js';
 
-export function methodSummary(record: BuildRecord): string {
+export function methodSummary(record: BuildFacts): string {
   // An accepted toolchain risk travels with the package, where the people who install it can read it.
   const risk = record.toolchain?.risk
     ? ` TOOLCHAIN RISK (built with --allow-toolchain-risk): ${record.toolchain.risk} Go ${record.toolchain.go}.`
@@ -28,13 +29,13 @@ export const packageRpm: Step<BuildContext> = {
   async run(ctx) {
     const { plan, results } = ctx;
     const fork = forkOf(plan);
-    const record = results.binary.get('record');
+    // what was built, not how it was proven: the RPM is made while the binary is proven (or from a cached result)
+    const record = results.binary.get('facts');
     const workspace = await ctx.workspace.dir();
     const packageDir = results.packages.set('packageDir', path.join(workspace, 'packages'));
     await mkdir(packageDir, { recursive: true });
-    const binary = binaryOf(results.binary.get('result'));
     const rpm = await buildRpm(
-      binary.path,
+      results.binary.get('binary'),
       {
         component: plan.component,
         tag: plan.version.tag,

@@ -9,7 +9,8 @@ import { StepSkipped } from '../errors.js';
 import type { Step } from '../step.js';
 import { functionalProofName } from '../verify/index.js';
 import type { VendoredModule } from '../vendored.js';
-import { MODULES_FILE, resultArtifacts, resultDir } from './caches.js';
+import { factsOf } from './build-facts.js';
+import { MODULES_FILE, binaryOf, resultArtifacts, resultDir } from './caches.js';
 
 /**
  * What this run asks to prove that the cached result did not (undefined: nothing). A result proven with
@@ -47,7 +48,9 @@ export const reuseCachedBuild: Step<BuildContext> = {
       'modules',
       JSON.parse(await readFile(path.join(dir, MODULES_FILE), 'utf8').catch(() => '[]')) as VendoredModule[],
     );
-    results.binary.set('result', resultArtifacts(ctx, record));
+    const result = results.binary.set('result', resultArtifacts(ctx, record));
+    results.binary.set('binary', binaryOf(result).path);
+    results.binary.set('facts', factsOf(record));
     ctx.deps.log.info(`  cache hit: ${dir}`);
   },
 };

@@ -12,7 +12,8 @@ export const storePackages: Step<BuildContext> = {
   async run(ctx) {
     const content: DirContent = {};
     for (const a of ctx.results.packages.get('packages')) content[a.name] = { copyFrom: a.path };
-    await writeDirAtomically(packagesDir(ctx), content);
-    ctx.results.packages.set('cachedPackages', packagesDir(ctx));
+    const dir = await packagesDir(ctx);
+    await writeDirAtomically(dir, content);
+    ctx.results.packages.set('cachedPackages', dir);
   },
 };

@@ -3,6 +3,7 @@
 // a FakeDocker as that session and a deps Docker that answers nothing, so every command a step issues is one the
 // packager session was scripted for. No Docker, no network.
 
+import { factsOf } from '../../src/steps/build-facts.ts';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -156,6 +157,9 @@ export async function packaging(
   await writeFile(result[1]!.path, '--- a/memory.go\n+++ b/memory.go\n');
   await writeFile(result[2]!.path, `${JSON.stringify(record, null, 2)}\n`);
   await writeFile(result[3]!.path, '[]\n');
+  // the binary phase as a cached build leaves it: the binary, what was built, its record and result files
+  results.binary.set('binary', result[0]!.path);
+  results.binary.set('facts', factsOf(record));
   results.binary.set('record', record);
   results.binary.set('result', result);
   results.binary.set('modules', []);

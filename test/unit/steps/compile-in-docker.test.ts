@@ -30,6 +30,7 @@ async function compiling(make: 'builds' | 'fails' | 'makes nothing') {
   await mkdir(tree, { recursive: true });
   results.source.set('tree', tree);
   results.source.set('decision', agreedDecision(p));
+  results.source.set('commitTime', 1_500_000_000);
   const fake = new FakeDocker({
     engine: '27.0.0',
     containers: [
@@ -72,6 +73,13 @@ describe('compile in Docker', () => {
     assert.equal(results.binary.get('binary'), path.join(results.source.get('tree'), p.artifact));
     assert.match(results.binary.get('goUsed'), /^go1\.19\.8/);
     assert.deepEqual(results.binary.get('modules'), []);
+    // what was built, for packaging while the binary is proven: no files, proofs or time yet
+    const facts = results.binary.get('facts');
+    assert.deepEqual(
+      [facts.source.commit, facts.source.commitTime, facts.method, facts.go.used, facts.flags.make],
+      [p.source.commit, 1_500_000_000, p.recipe.method, results.binary.get('goUsed'), p.recipe.make],
+    );
+    for (const later of ['files', 'verification', 'builtAt', 'nokmem']) assert.ok(!(later in facts), later);
   });
 
   it('starts the packager container while it compiles (the verify step and packaging run in it next)', async () => {

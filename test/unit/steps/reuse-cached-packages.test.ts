@@ -1,7 +1,8 @@
-// The package cache (src/steps/reuse-cached-packages.ts): the package key is a function of every packaging input
-// (the binary's cache key and proofs, the signing key, the release iteration), set on a hit and on a miss (store
-// packages keeps the new packages under it); a hit is a complete entry (its SHA256SUMS.asc is written last), and it
-// sets the cached packages as typed artifacts.
+// The package cache (src/steps/reuse-cached-packages.ts): the package cache entry (packagesDir, src/steps/caches.ts)
+// is a function of every packaging input (the build's cache key and proofs, the signing key, the release iteration),
+// the same where store packages keeps new packages; a hit is a complete entry (its SHA256SUMS.asc is written last),
+// and it sets the cached packages as typed artifacts. Only a cached build's packages are reused: a binary just
+// compiled gets new packages.
 
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { after, describe, it } from 'node:test';
 import type { BuildRecord, BuildRequest } from '../../../src/context.ts';
 import { StepSkipped } from '../../../src/errors.ts';
 import type { SigningKey } from '../../../src/signing.ts';
+import { packagesDir } from '../../../src/steps/caches.ts';
 import { reuseCachedPackages } from '../../../src/steps/reuse-cached-packages.ts';
 import type { Check } from '../../../src/verify/verdict.ts';
 import {
@@ -37,6 +39,8 @@ interface Inputs {
   iteration?: number;
   checks?: Check[];
   pkg?: boolean;
+  /** the binary was just compiled (no cached result) */
+  compiled?: boolean;
 }
 
 /** The step's context after the binary phase and the signing key, for these packaging inputs. */
@@ -47,6 +51,7 @@ async function context(inputs: Inputs = {}) {
     package: inputs.pkg ?? true,
   });
   const results = newResults();
+  if (!inputs.compiled) results.binary.set('cachedResult', path.join(root, 'cache', 'builds', 'x'));
   results.binary.set('record', {
     verification: { ok: true, checks: inputs.checks ?? PROOFS },
   } as unknown as BuildRecord);
@@ -58,11 +63,9 @@ async function context(inputs: Inputs = {}) {
   return { ctx: { request, deps, plan: p, results, workspace: testWorkspace(request) }, results, root, info };
 }
 
-/** The package key the step computes for these inputs (on a miss). */
+/** The package key of these inputs: the name of their package cache entry. */
 async function packageKey(inputs: Inputs = {}): Promise<string> {
-  const { ctx, results } = await context(inputs);
-  await assert.rejects(reuseCachedPackages.run(ctx), StepSkipped);
-  return results.packages.get('packageKey');
+  return path.basename(await packagesDir((await context(inputs)).ctx));
 }
 
 const PACKAGE_FILES = [
@@ -75,14 +78,14 @@ const PACKAGE_FILES = [
 ];
 
 describe('reuse cached packages', () => {
-  it('a miss sets the package key (store packages keeps the new packages under it) and nothing else', async () => {
+  it('a miss sets nothing (store packages keeps the new packages under the same key)', async () => {
     const { ctx, results } = await context();
     await assert.rejects(reuseCachedPackages.run(ctx), (e: unknown) => {
       assert.ok(e instanceof StepSkipped);
       assert.equal(e.reason, 'no earlier packages with identical inputs');
       return true;
     });
-    assert.match(results.packages.get('packageKey'), /^[0-9a-f]{32}$/);
+    assert.match(await packageKey(), /^[0-9a-f]{32}$/);
     assert.equal(results.packages.has('cachedPackages'), false);
     assert.equal(results.packages.has('packages'), false);
   });
@@ -112,7 +115,6 @@ describe('reuse cached packages', () => {
 
     const { ctx, results, info } = await context({ root });
     await reuseCachedPackages.run(ctx);
-    assert.equal(results.packages.get('packageKey'), key);
     assert.equal(results.packages.get('cachedPackages'), dir);
     assert.deepEqual(
       results.packages.get('packages').map((a) => [a.name, a.kind, a.path]),
@@ -140,9 +142,18 @@ describe('reuse cached packages', () => {
     assert.equal(results.packages.has('packages'), false);
   });
 
-  it('is skipped with --no-package', async () => {
+  it('is skipped with --no-package, and for a binary just compiled (its packages are made while it is proven)', async () => {
     const { ctx } = await context({ pkg: false });
     assert.equal(reuseCachedPackages.skip?.(ctx), 'packaging turned off (--no-package)');
     assert.equal(reuseCachedPackages.skip?.((await context()).ctx), undefined);
+    // even where an entry of the same inputs exists (the result cache lost the build it was made from)
+    const root = await tempDir();
+    const dir = path.join(root, 'cache', 'packages', await packageKey({ root }));
+    await mkdir(dir, { recursive: true });
+    for (const name of PACKAGE_FILES) await writeFile(path.join(dir, name), name);
+    assert.equal(
+      reuseCachedPackages.skip?.((await context({ root, compiled: true })).ctx),
+      'the binary was just compiled: new packages are made',
+    );
   });
 });

@@ -137,7 +137,7 @@ describe('signing key', () => {
     assert.ok(path.join(root, 'cache', 'builds', p.cacheKey).startsWith(session!.roots[1]!.host));
     assert.deepEqual(session?.tmpfs, [GNUPG]);
     assert.equal(session?.closed, false, 'open for the steps after it');
-    assert.equal(results.packages.has('packageKey'), false);
+    assert.equal(results.packages.has('packages'), false);
   });
 
   it('without a key: the development key of the cache, with the warning that the packages are not for production', async () => {

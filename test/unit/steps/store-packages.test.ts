@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Artifact } from '../../../src/context.ts';
+import type { Artifact, BuildRecord } from '../../../src/context.ts';
+import type { SigningKey } from '../../../src/signing.ts';
+import { packagesDir } from '../../../src/steps/caches.ts';
 import { storePackages } from '../../../src/steps/store-packages.ts';
 import {
   buildRequest,
@@ -32,10 +34,14 @@ describe('store packages', () => {
       made.push({ name, path: path.join(root, name), kind });
     }
     results.packages.set('packages', made);
-    results.packages.set('packageKey', 'k'.repeat(32));
-    await storePackages.run({ request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) });
+    results.binary.set('record', { verification: { ok: true, checks: [] } } as unknown as BuildRecord);
+    results.packages.set('signingKey', Promise.resolve({ fingerprint: 'F'.repeat(40) } as SigningKey));
+    const ctx = { request, deps: testDeps(), plan: p, results, workspace: testWorkspace(request) };
+    await storePackages.run(ctx);
     const dir = results.packages.get('cachedPackages');
-    assert.equal(dir, path.join(root, 'cache', 'packages', 'k'.repeat(32)));
+    // where reuse cached packages looks for the same inputs
+    assert.equal(dir, await packagesDir(ctx));
+    assert.match(dir, new RegExp(`^${path.join(root, 'cache', 'packages')}/[0-9a-f]{32}$`));
     assert.deepEqual((await readdir(dir)).sort(), made.map((a) => a.name).sort());
   });
 });
