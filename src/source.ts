@@ -177,9 +177,20 @@ export class SourceCache {
         purpose: 'read the source tree',
       });
       await mkdir(dir, { recursive: true });
+      // one worker per core (git's parallel checkout): a kubernetes tree is ~25,000 files, ~2x faster on two cores
       await this.runner.run(
         'git',
-        ['--git-dir', this.gitDir, '--work-tree', dir, 'checkout-index', '--all', '--force'],
+        [
+          '-c',
+          'checkout.workers=0',
+          '--git-dir',
+          this.gitDir,
+          '--work-tree',
+          dir,
+          'checkout-index',
+          '--all',
+          '--force',
+        ],
         {
           env,
           purpose: 'write the source tree',

@@ -118,7 +118,7 @@ export function rpmChecks(facts: RpmFacts, keyId: string): Check[] {
       ? pass('EL7 payload', `${facts.compressor} payload`)
       : fail(
           'EL7 payload',
-          `${facts.compressor || 'unknown'} payload: EL7's rpm 4.11 cannot read it; build with _binary_payload w1.xzdio`,
+          `${facts.compressor || 'unknown'} payload: EL7's rpm 4.11 cannot read it; build with _binary_payload w1T2.xzdio`,
         ),
   );
   const rpmlib = facts.requires.map((r) => /^rpmlib\((\w+)\)/.exec(r)?.[1]).filter((f): f is string => Boolean(f));
