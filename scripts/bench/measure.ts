@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { buildSteps } from '../../src/pipeline.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -93,4 +94,72 @@ export function printTable(title: string, rows: readonly Row[]): void {
     console.log(
       `${r.figure.padEnd(wf)}  ${r.now.padEnd(wn)}  ${(r.before ?? '').padEnd(wb)}  ${r.target ?? ''}`.trimEnd(),
     );
+}
+
+/** A step of a build's --json report. */
+export type StepReport = { name: string; status: string; seconds: number };
+export const stepsOf = (stdout: string) => (JSON.parse(stdout) as { steps: StepReport[] }).steps;
+
+const ALONGSIDE = new Set(buildSteps.filter((s) => s.alongside).map((s) => s.name));
+
+/** The wall time of steps in the pipeline's order: a step run alongside the one before it counts with the longer. */
+export function elapsed(list: readonly StepReport[]): number {
+  let total = 0;
+  let previous = 0;
+  for (const s of list) {
+    if (ALONGSIDE.has(s.name)) {
+      total += Math.max(0, s.seconds - previous);
+      previous = Math.max(previous, s.seconds);
+    } else {
+      total += s.seconds;
+      previous = s.seconds;
+    }
+  }
+  return total;
+}
+
+/** Each phase of the pipeline in one column per run (a median run), and the rest of the run: node and the CLI. */
+export function printPhases(columns: readonly { title: string; steps: StepReport[]; wall: number }[]): void {
+  const cell = (text: string) => text.padEnd(18);
+  const phase = (list: StepReport[], name: string) => {
+    const s = list.find((x) => x.name === name);
+    return cell(!s ? '-' : s.status === 'done' ? `${s.seconds.toFixed(2)} s` : `(${s.status})`);
+  };
+  const names = columns[0]?.steps.map((s) => s.name) ?? [];
+  const width = Math.max(...names.map((n) => n.length + 2), 38);
+  const line = (head: string, cells: string[]) => console.log(`${head.padEnd(width)}  ${cells.join(' ')}`.trimEnd());
+  line(
+    'phase (the median run)',
+    columns.map((c) => cell(c.title)),
+  );
+  for (const name of names)
+    line(
+      `  ${name}${ALONGSIDE.has(name) ? ' (alongside)' : ''}`,
+      columns.map((c) => phase(c.steps, name)),
+    );
+  line(
+    '  outside the steps (node, CLI start)',
+    columns.map((c) => cell(`${(c.wall - elapsed(c.steps)).toFixed(2)} s`)),
+  );
+}
+
+/** Builds `runs` times (`prepare` before each, outside the time): the times, their median, each run's --json output, and which run is the median one. */
+export async function buildSample(
+  runs: number,
+  run: (i: number) => Promise<{ stdout: string; seconds: number }>,
+  prepare?: (i: number) => Promise<void>,
+) {
+  const outputs: string[] = [];
+  const s = await sample(
+    runs,
+    async (i) => {
+      const r = await run(i);
+      outputs.push(r.stdout);
+      return r.seconds;
+    },
+    prepare,
+  );
+  // The run whose time is the median (the upper middle one for an even count): its phases are shown.
+  const medianRun = s.times.indexOf([...s.times].sort((a, b) => a - b)[Math.floor(runs / 2)]!);
+  return { ...s, outputs, medianRun, medianSteps: stepsOf(outputs[medianRun]!) };
 }
