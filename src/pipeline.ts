@@ -122,7 +122,6 @@ export async function cleanWorkspace(results: BuildResults, workspace: RunWorksp
   // container goes (the key's, and the one the compile started for the verify step)
   await results.packages.maybe('signingKey')?.catch(() => undefined);
   await results.packages.maybe('packager')?.close();
-  await workspace.discarded();
   const dir = workspace.made();
   if (dir) await rm(dir, { recursive: true, force: true });
 }

@@ -59,21 +59,7 @@ export async function newWorkspace(cacheDir: string, label: string): Promise<str
 export class RunWorkspace {
   #dir?: Promise<string>;
   #made?: string;
-  #discarding: Promise<void>[] = [];
   constructor(private readonly make: () => Promise<string>) {}
-
-  /**
-   * Removes a directory of the workspace that nothing later reads (a kubernetes tree is ~25,000 files) while the
-   * run goes on; the run's end waits for it (discarded()) before it removes the workspace.
-   */
-  discard(dir: string): void {
-    this.#discarding.push(rm(dir, { recursive: true, force: true }).catch(() => undefined));
-  }
-
-  /** Settles once every discard() has ended. */
-  async discarded(): Promise<void> {
-    await Promise.all(this.#discarding);
-  }
 
   /** The workspace directory, made on first use. */
   dir(): Promise<string> {

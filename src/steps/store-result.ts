@@ -41,8 +41,5 @@ export const storeResult: Step<BuildContext> = {
     await writeDirAtomically(resultDir(ctx), files);
     results.binary.set('record', record);
     results.binary.set('result', resultArtifacts(ctx, record));
-    // the result is in the cache, the RPM made: nothing later reads the source tree, which goes while packaging
-    // goes on (the run's end waits for it)
-    ctx.workspace.discard(results.source.get('tree'));
   },
 };

@@ -3,13 +3,13 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { GNUPG_PREFIX, gnupgParent } from '../../src/signing.ts';
-import { RunWorkspace, alive, newWorkspace, ownerOf, sweepDeadWorkspaces } from '../../src/workspace.ts';
+import { alive, newWorkspace, ownerOf, sweepDeadWorkspaces } from '../../src/workspace.ts';
 
 let root = '';
 before(async () => {
@@ -95,28 +95,5 @@ describe('newWorkspace', () => {
     assert.ok(path.basename(dir).startsWith('build-'));
     assert.ok(existsSync(dir));
     assert.ok(!existsSync(stale));
-  });
-});
-
-describe('RunWorkspace', () => {
-  it('is made at its first use only, and removes a discarded directory while the run goes on', async () => {
-    const cache = await mkdtemp(path.join(root, 'cache-'));
-    let made = 0;
-    const workspace = new RunWorkspace(async () => {
-      made++;
-      return newWorkspace(cache, 'build');
-    });
-    assert.equal(workspace.made(), undefined);
-    const dir = await workspace.dir();
-    assert.equal(await workspace.dir(), dir);
-    assert.deepEqual([made, workspace.made()], [1, dir]);
-    const tree = path.join(dir, 'src');
-    await mkdir(path.join(tree, 'a', 'b'), { recursive: true });
-    await writeFile(path.join(tree, 'a', 'b', 'f.go'), 'package b\n');
-    workspace.discard(tree);
-    workspace.discard(path.join(dir, 'never-made'));
-    await workspace.discarded();
-    assert.ok(!existsSync(tree));
-    assert.ok(existsSync(dir), "the workspace itself is the run end's to remove");
   });
 });
