@@ -127,14 +127,15 @@ export async function preflight(request: BuildRequest, deps: Deps, plan: Resolve
   // found on the search path, not started: a cache hit runs no command at all
   await needs.check(
     'git',
-    async () =>
-      (await runner.locate('git')) ??
-      Promise.reject(
-        new MissingPrerequisite(
+    async () => {
+      const git = await runner.locate('git');
+      if (!git)
+        throw new MissingPrerequisite(
           'git is not installed; install git (apt-get install git) and run again',
           'apt-get install git',
-        ),
-      ),
+        );
+      return git;
+    },
     (where) => `git at ${where}`,
   );
   await requireWritableDir(request.outDir, '--out');
