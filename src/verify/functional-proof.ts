@@ -15,7 +15,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DockerEngine } from '../docker.js';
 import type { Runner } from '../runner.js';
-import { REMOUNT_CGROUPS, hostCannotSandbox, sandboxOptions, sandboxUnavailable, toolsIn } from './sandbox.js';
+import { REMOUNT_CGROUPS, hostCannotSandbox, sandboxOptions, sandboxUnavailable } from './sandbox.js';
 import { type Check, fail, pass, skipped } from './verdict.js';
 
 export const RUNC_PROOF = 'functional (strace)';
@@ -60,16 +60,19 @@ export function readTrace(trace: string, cgroupName: string): TraceFindings {
 }
 
 // Inside the container: the cgroup hierarchies mounted writable (src/verify/sandbox.ts), then the traced run,
-// then the cgroups runc made are removed whatever happened. $1 is the cgroup's name, $2 the strace to use.
+// then the cgroups runc made are removed whatever happened. $1 is the cgroup's name. Without strace on the image's
+// search path it says NO_STRACE and stops before anything else (looked up here, not in a container of its own).
+const NO_STRACE = 'nokmem: no strace on the search path';
 const PROOF_SCRIPT = [
   'set -u',
+  `strace=$(command -v strace) || { echo '${NO_STRACE}' >&2; exit 97; }`,
   REMOUNT_CGROUPS,
   'cp /probe/runc /scratch/bundle/rootfs/runc',
   // NVIDIA's runtime before v3 (runc plus its hook patch) refuses to start unless nvidia-container-runtime-hook is
   // on PATH, and runs it as a prestart hook: a stub that does nothing lets the proof reach the cgroup code.
   'mkdir -p /scratch/bin && printf "#!/bin/sh\\nexit 0\\n" >/scratch/bin/nvidia-container-runtime-hook && chmod 755 /scratch/bin/nvidia-container-runtime-hook',
   'export PATH="/scratch/bin:$PATH"',
-  '"$2" -f -qq -s 128 -e trace=open,openat,openat2,creat,mkdir,mkdirat,write -o /scratch/trace.txt /probe/runc --root /scratch/state run --bundle /scratch/bundle "$1"',
+  '"$strace" -f -qq -s 128 -e trace=open,openat,openat2,creat,mkdir,mkdirat,write -o /scratch/trace.txt /probe/runc --root /scratch/state run --bundle /scratch/bundle "$1"',
   'code=$?',
   '/probe/runc --root /scratch/state delete --force "$1" >/dev/null 2>&1',
   'for d in /sys/fs/cgroup/*/"$1"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done',
@@ -82,13 +85,6 @@ export async function functionalProof(
 ): Promise<Check> {
   const cannot = await hostCannotSandbox('memory cgroups');
   if (cannot) return skipped(NAME, cannot);
-  const { strace } = await toolsIn(tools.docker, tools.image, ['strace']);
-  if (!strace)
-    return fail(
-      NAME,
-      `${tools.image} has no strace, so the proof cannot run; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`,
-    );
-
   const scratch = await mkdtemp(path.join(tools.scratchRoot, '.functional-'));
   const id = `nokmem-verify-${randomBytes(4).toString('hex')}`;
   try {
@@ -103,7 +99,7 @@ export async function functionalProof(
       user: '0:0',
       options: sandboxOptions(),
       isolated: true,
-      command: ['sh', '-c', PROOF_SCRIPT, 'proof', id, strace],
+      command: ['sh', '-c', PROOF_SCRIPT, 'proof', id],
       mounts: [
         { host: binary, container: '/probe/runc', readOnly: true },
         { host: scratch, container: '/scratch' },
@@ -112,6 +108,11 @@ export async function functionalProof(
       allowFailure: true,
       timeoutMs: 120_000,
     });
+    if (run.exitCode === 97 && run.stderr.includes(NO_STRACE))
+      return fail(
+        NAME,
+        `${tools.image} has no strace, so the proof cannot run; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`,
+      );
     const unavailable = sandboxUnavailable(run);
     if (unavailable) return skipped(NAME, unavailable);
     const found = readTrace(await readFile(path.join(scratch, 'trace.txt'), 'utf8').catch(() => ''), id);

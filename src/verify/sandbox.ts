@@ -7,7 +7,7 @@
 
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { ContainerResult, DockerEngine } from '../docker.js';
+import type { ContainerResult } from '../docker.js';
 
 /** The mount point of the cgroup-v1 memory controller, from a mountinfo text. */
 export function memoryCgroupMount(mountinfo: string): string | undefined {
@@ -108,29 +108,3 @@ export const REMOUNT_CGROUPS = [
   `[ -s /scratch/unmountable ] && { echo "cannot remount the cgroup hierarchies writable: $(cat /scratch/unmountable)" >&2; exit ${SANDBOX_UNAVAILABLE}; }`,
   `[ -d /sys/fs/cgroup/memory ] || { echo "no cgroup-v1 memory hierarchy in the sandbox" >&2; exit ${SANDBOX_UNAVAILABLE}; }`,
 ].join('\n');
-
-/**
- * Where the sandbox image has each of `tools` (undefined for a missing one). nokmem's offline images carry strace
- * and containerd (specs/toolchains.yaml); a builder image made from an official golang image does not.
- */
-export async function toolsIn(
-  docker: DockerEngine,
-  image: string,
-  tools: readonly string[],
-): Promise<Record<string, string | undefined>> {
-  const r = await docker.run({
-    image,
-    command: ['sh', '-c', 'for t in "$@"; do echo "$t $(command -v "$t")"; done', 'look-up', ...tools],
-    mounts: [],
-    purpose: `look for ${tools.join(', ')} in the sandbox image`,
-    allowFailure: true,
-  });
-  const found = new Map(
-    r.stdout
-      .split('\n')
-      .map((l) => l.trim().split(' '))
-      .filter(([, where]) => where?.startsWith('/'))
-      .map(([tool, where]) => [tool!, where!]),
-  );
-  return Object.fromEntries(tools.map((t) => [t, r.exitCode === 0 ? found.get(t) : undefined]));
-}

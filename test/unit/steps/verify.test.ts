@@ -15,7 +15,7 @@ import { silentLogger } from '../../../src/log.ts';
 import { realRunner } from '../../../src/runner.ts';
 import { runSteps } from '../../../src/step.ts';
 import { verify } from '../../../src/steps/verify.ts';
-import { KMEM_FILE, NOKMEM_MARKER } from '../../../src/verify/static-proof.ts';
+import { DISASSEMBLY_FOLLOWS, KMEM_FILE, NOKMEM_MARKER } from '../../../src/verify/static-proof.ts';
 import { PROBE_NAME } from '../../../src/verify/toolchain-probe.ts';
 import { type ContainerScript, FakeDocker } from '../../helpers/fakes.ts';
 import {
@@ -65,7 +65,11 @@ function engine(options: { version: string; kmem?: boolean; probe?: ContainerScr
     engine: '27.0.0',
     containers: [
       { command: ['/probe/binary', '--version'], result: { stdout: options.version } },
-      { command: ['go', 'tool', 'nm'], result: { stdout: nm(options.kmem ?? false) } },
+      // one container lists the symbols, then disassembles every Apply (none here: nothing after the separator)
+      {
+        command: ['sh', '-c', /go tool nm/],
+        result: { stdout: `${nm(options.kmem ?? false)}\n${DISASSEMBLY_FOLLOWS}\n` },
+      },
       { command: ['sh', '-c', /go build -o \/tmp\/jsonprobe/], result: options.probe ?? {} },
     ],
   });
@@ -182,8 +186,10 @@ describe('verify', () => {
     await verify.run(ctx);
     assert.deepEqual(fake.runs, []);
     assert.deepEqual(
-      packager.runs.map((r) => r.command.slice(0, 3).join(' ')),
-      ['/probe/binary --version', `go tool nm`],
+      packager.runs.map((r) =>
+        r.command[0] === 'sh' ? r.command[2]!.split('\n')[0] : r.command.slice(0, 2).join(' '),
+      ),
+      ['/probe/binary --version', 'go tool nm "$1" || exit 90'],
     );
   });
 
@@ -195,7 +201,7 @@ describe('verify', () => {
     await verify.run(ctx);
     const checks = results.binary.get('verdict').checks;
     assert.deepEqual(checks.at(-1) && [checks.at(-1)!.name, checks.at(-1)!.status], [PROBE_NAME, 'pass']);
-    const probe = fake.runs.find((r) => r.command[0] === 'sh')!;
+    const probe = fake.runs.find((r) => r.command[0] === 'sh' && /jsonprobe/.test(r.command[2] ?? ''))!;
     assert.equal(probe.image, p.image);
     assert.deepEqual(
       probe.mounts.map((m) => [m.host, m.container]),

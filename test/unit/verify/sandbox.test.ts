@@ -9,9 +9,7 @@ import {
   memoryCgroupMount,
   sandboxOptions,
   sandboxUnavailable,
-  toolsIn,
 } from '../../../src/verify/sandbox.ts';
-import { FakeDocker } from '../../helpers/fakes.ts';
 
 describe('the proofs sandbox', () => {
   it('finds the cgroup-v1 memory mount and ignores cgroup2', () => {
@@ -33,18 +31,6 @@ describe('the proofs sandbox', () => {
     ]);
     assert.ok(options.join(' ').includes('--cgroupns private'));
     assert.ok(options.join(' ').includes('--memory 128m'));
-  });
-
-  it('finds the tools in the image, and none where the image has no shell', async () => {
-    const docker = new FakeDocker({
-      containers: [{ result: { stdout: 'strace /usr/bin/strace\ncontainerd \n' } }],
-    });
-    assert.deepEqual(await toolsIn(docker, 'img', ['strace', 'containerd']), {
-      strace: '/usr/bin/strace',
-      containerd: undefined,
-    });
-    const shell = new FakeDocker({ containers: [{ result: { exitCode: 127, stdout: 'strace /usr/bin/strace\n' } }] });
-    assert.deepEqual(await toolsIn(shell, 'img', ['strace']), { strace: undefined });
   });
 
   it('an EL7 kernel (3.10, no cgroup namespaces) skips the proof with the reason, never fails it', async () => {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { functionTableChecks, kmemCalls, kmemSymbols, stringChecks } from '../../../src/verify/static-proof.ts';
+import {
+  disassemblyOf,
+  functionTableChecks,
+  kmemCalls,
+  kmemSymbols,
+  stringChecks,
+} from '../../../src/verify/static-proof.ts';
 
 const FS = 'k8s.io/kubernetes/vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs';
 
@@ -23,6 +29,22 @@ describe('static proof parsers', () => {
     const dis = `TEXT ${FS}.(*MemoryGroup).Apply(SB) memory.go\n  memory.go:50\t0x5d39c0\te89b010000\tCALL ${FS}.EnableKernelMemoryAccounting(SB)\n  memory.go:51\t0x5d39c5\t4885c0\tTESTQ AX, AX\n`;
     assert.equal(kmemCalls(dis).length, 1);
     assert.equal(kmemCalls(dis.replace('CALL', 'NOPL')).length, 0);
+  });
+
+  it('takes the one function asked for out of a disassembly of several (one objdump run for every Apply)', () => {
+    const vendored = `${FS}.(*MemoryGroup).Apply`;
+    const other = 'github.com/opencontainers/runc/libcontainer/cgroups/fs.(*MemoryGroup).Apply';
+    const dis = [
+      `TEXT ${other}(SB) memory.go`,
+      `  memory.go:50\t0x5d39c0\te89b010000\tCALL ${FS}.EnableKernelMemoryAccounting(SB)`,
+      `TEXT ${vendored}(SB) memory.go`,
+      '  memory.go:51\t0x6d39c5\t4885c0\tTESTQ AX, AX',
+      '',
+    ].join('\n');
+    assert.equal(kmemCalls(disassemblyOf(dis, vendored)).length, 0);
+    assert.match(disassemblyOf(dis, vendored), /TESTQ/);
+    assert.equal(kmemCalls(disassemblyOf(dis, other)).length, 1);
+    assert.equal(disassemblyOf(dis, `${FS}.(*MemoryGroup).Set`), '');
   });
 
   it('fails on the kmem file name and requires the marker where the era has it', () => {
