@@ -9,6 +9,7 @@ import { hostMount } from '../docker.js';
 import { signDetached, signRpms } from '../rpm/build.js';
 import { PUBLIC_KEY_FILE } from '../signing.js';
 import type { Step } from '../step.js';
+import { allInOrder } from '../verify/index.js';
 import { binaryOf, unlessPackagesCached } from './caches.js';
 
 export const signAndAttest: Step<BuildContext> = {
@@ -25,23 +26,26 @@ export const signAndAttest: Step<BuildContext> = {
     const dir = results.packages.get('packageDir');
     const rpm = results.packages.get('rpm');
     const rpms = [rpm.path];
-    await signRpms(rpms, key);
+    const binary = binaryOf(results.binary.get('result')).path;
+    const probe = hostMount(binary, true);
+    // The Go build information (for the SBOM) is read while the packages are signed: it reads only the binary.
+    const [goVersion] = await allInOrder(
+      docker.run({
+        image,
+        command: ['go', 'version', '-m', probe.container],
+        mounts: [probe],
+        purpose: 'read the Go build information',
+        allowFailure: true,
+      }),
+      signRpms(rpms, key),
+    );
     const made: Artifact[] = [rpm];
     const write = async (name: string, kind: Artifact['kind'], content: string) => {
       await writeFile(path.join(dir, name), content);
       made.push({ name, path: path.join(dir, name), kind });
     };
 
-    const binary = binaryOf(results.binary.get('result')).path;
     const binarySha = sha256(await readFile(binary));
-    const probe = hostMount(binary, true);
-    const goVersion = await docker.run({
-      image,
-      command: ['go', 'version', '-m', probe.container],
-      mounts: [probe],
-      purpose: 'read the Go build information',
-      allowFailure: true,
-    });
     const base = `${plan.binaryName}-${plan.version.tag}`;
     await write(
       `${base}.spdx.json`,

@@ -105,10 +105,11 @@ export async function keyFingerprint(publicKeyFile: string, docker: DockerEngine
   return fpr;
 }
 
+/** The key's fingerprint may still be being read (keyFingerprint): the package is inspected meanwhile. */
 export async function verifyRpm(
   rpm: string,
   publicKeyFile: string,
-  fingerprint: string,
+  fingerprint: string | Promise<string>,
   tools: PackageVerifyTools,
 ): Promise<PackageVerdict> {
   const extract = await mkdtemp(path.join(tools.scratchRoot, '.payload-'));
@@ -116,7 +117,7 @@ export async function verifyRpm(
     const facts = await inspectRpm(rpm, publicKeyFile, extract, tools.docker, tools.image);
     if (!facts.name)
       return { file: rpm, ok: false, checks: [fail('package', `${path.basename(rpm)} is not a readable RPM`)] };
-    const checks = rpmChecks(facts, fingerprint);
+    const checks = rpmChecks(facts, await fingerprint);
     const elves = await elfChecks(extract);
     checks.push(...elves.checks);
     // Nothing in a package is executed before it is trusted: a payload not signed by the project key could do
@@ -179,7 +180,7 @@ export async function verifySums(
   dir: string,
   rpms: string[],
   publicKeyFile: string,
-  fingerprint: string,
+  fingerprint: string | Promise<string>,
   tools: Pick<PackageVerifyTools, 'docker' | 'image'>,
 ): Promise<Check[]> {
   const sumsFile = path.join(dir, 'SHA256SUMS');
@@ -208,11 +209,12 @@ export async function verifySums(
     checks.push(fail('SHA256SUMS signature', 'SHA256SUMS.asc is missing'));
     return checks;
   }
-  const valid = await detachedSignatureValid(sumsFile, `${sumsFile}.asc`, publicKeyFile, fingerprint, tools);
+  const key = await fingerprint;
+  const valid = await detachedSignatureValid(sumsFile, `${sumsFile}.asc`, publicKeyFile, key, tools);
   checks.push(
     valid
-      ? pass('SHA256SUMS signature', `signed by ${fingerprint.slice(-16)}`)
-      : fail('SHA256SUMS signature', `SHA256SUMS.asc is not a valid signature by ${fingerprint.slice(-16)}`),
+      ? pass('SHA256SUMS signature', `signed by ${key.slice(-16)}`)
+      : fail('SHA256SUMS signature', `SHA256SUMS.asc is not a valid signature by ${key.slice(-16)}`),
   );
   return checks;
 }
@@ -268,7 +270,10 @@ export async function verifyPackageDir(
         .map((f) => path.join(target, f))
     : [target];
   if (rpms.length === 0) throw new InputError(`${target} holds no .rpm files; give an RPM or a directory of them`);
-  const fingerprint = await keyFingerprint(publicKeyFile, tools.docker, tools.image);
+  // Read while the first package is inspected; each check awaits it where it compares (a key that is not one
+  // still stops the run with its one-line error, once both have ended).
+  const fingerprint = keyFingerprint(publicKeyFile, tools.docker, tools.image);
+  fingerprint.catch(() => undefined);
   const dir = isDir ? target : path.dirname(target);
   // The sums are checked while the packages are (one package after another).
   const [packages, sums] = await allInOrder<[PackageVerdict[], Check[]]>(
