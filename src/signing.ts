@@ -5,16 +5,14 @@
 // process (it ends, and is removed, when the process ends, kill -9 included); its gpg-agent caches no passphrase
 // and is ended after each signing operation (src/gpg.ts). The key is checked in the preflight, before any long
 // work, in a throwaway container with a tmpfs of its own: imported, listed, and a test signature made with the
-// passphrase; it is imported into the packager container only when something is signed. With no key configured, a
-// development key is made once and kept in the cache with its fingerprint and public key, and every run says
+// passphrase; it is imported into the packager container only when something is signed. With no key configured, the
+// development key (dev-key.ts: made once, kept in the data directory) signs, and every run says
 // plainly that its packages are not for production. gpg and rpmsign run in the packager image (the host needs
 // neither); the packaging commands of the run share that one container, with the workspace and the results mounted.
 
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomically } from './atomic-dir.js';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
+import { adoptFormerDevelopmentKey, developmentKey, hasDevelopmentKey } from './dev-key.js';
 import { type DockerEngine, type DockerEngineSession, hostMount } from './docker.js';
 import { CommandFailed, InputError } from './errors.js';
 import { GNUPG, Gpg, WRITE_AGENT_CONF, secretKeyFingerprint, sections } from './gpg.js';
@@ -29,6 +27,11 @@ export interface SigningConfig {
   armoredKey?: string;
   keyFile?: string;
   passphrase?: string;
+  /**
+   * Where the development key is kept (the commands give <data dir>/dev-signing-key); without it, in the cache
+   * directory of the run, as before.
+   */
+  devKeyDir?: string;
 }
 
 export interface SigningKey {
@@ -97,6 +100,8 @@ export interface SigningKeyDeps {
   /** Mounted writable in the packager container (the run's workspace). */
   scratchRoot: string;
   devKeyDir: string;
+  /** Where an earlier nokmem kept the development key (devKeyPlace): moved from there when devKeyDir has none. */
+  formerDevKeyDir?: string;
   /** Directories the packager container also sees, read-only (where the verified results are). */
   session?: { readOnly: string[] };
 }
@@ -162,6 +167,7 @@ export async function startSigningKey(config: SigningConfig, deps: SigningKeyDep
     if (config.passphrase) registerSecret(config.passphrase);
     if (!armored) {
       deps.log.warn(DEV_KEY_NOTICE);
+      await adoptFormerDevelopmentKey(deps);
       const making = !hasDevelopmentKey(deps.devKeyDir);
       const key = developmentKey(gpg, deps).then((dev): SigningKey => ({
         ...dev.facts,
@@ -219,66 +225,4 @@ export async function startSigningKey(config: SigningConfig, deps: SigningKeyDep
     await packager.close();
     throw error;
   }
-}
-
-interface DevelopmentKey {
-  armored: string;
-  facts: { fingerprint: string; publicKeyArmored: string };
-}
-
-/** Where the cache keeps the development key and its facts. */
-const devKeyFiles = (dir: string) => ({
-  keyFile: path.join(dir, 'dev-signing-key.asc'),
-  factsFile: path.join(dir, 'dev-signing-key.json'),
-});
-
-/** The cache holds the development key (it is read, not made). */
-const hasDevelopmentKey = (dir: string): boolean => existsSync(devKeyFiles(dir).keyFile);
-
-/**
- * The development key, made once per cache (RSA 4096, no passphrase), with its fingerprint and public key beside
- * it, so that a run that signs nothing needs no container to know them.
- */
-async function developmentKey(gpg: Gpg, deps: { devKeyDir: string }): Promise<DevelopmentKey> {
-  const { keyFile, factsFile } = devKeyFiles(deps.devKeyDir);
-  if (existsSync(keyFile) && existsSync(factsFile)) {
-    const facts = JSON.parse(await readFile(factsFile, 'utf8')) as DevelopmentKey['facts'];
-    if (facts.fingerprint && facts.publicKeyArmored) return { armored: await readFile(keyFile, 'utf8'), facts };
-  }
-  // A key kept from before its facts were (or its facts lost): read them from the key itself.
-  const existing = existsSync(keyFile) ? await readFile(keyFile, 'utf8') : undefined;
-  const params = [
-    'Key-Type: RSA',
-    'Key-Length: 4096',
-    'Key-Usage: sign',
-    'Name-Real: nokmem development key (NOT FOR PRODUCTION)',
-    'Name-Email: nokmem-dev@localhost',
-    'Expire-Date: 0',
-    '%no-protection',
-    '%commit',
-    '',
-  ].join('\n');
-  const r = await gpg.script(
-    [
-      `gpg --batch --no-tty --quiet ${existing ? '--import' : '--gen-key'} >/dev/null`,
-      'echo "== keys"; gpg --batch --no-tty --quiet --with-colons --list-secret-keys',
-      'echo "== secret"; gpg --batch --no-tty --quiet --armor --export-secret-keys',
-      'echo "== public"; gpg --batch --no-tty --quiet --armor --export',
-    ].join(' && '),
-    [],
-    {
-      input: existing ?? params,
-      purpose: existing ? 'read the development signing key' : 'make a development signing key',
-    },
-  );
-  const found = sections(r.stdout);
-  const armored = existing ?? found.get('secret') ?? '';
-  const facts = {
-    fingerprint: secretKeyFingerprint(found.get('keys') ?? ''),
-    publicKeyArmored: found.get('public') ?? '',
-  };
-  await mkdir(deps.devKeyDir, { recursive: true, mode: 0o700 });
-  if (!existing) await writeFileAtomically(keyFile, armored, 0o600);
-  await writeFileAtomically(factsFile, `${JSON.stringify(facts, null, 2)}\n`, 0o600);
-  return { armored, facts };
 }

@@ -29,7 +29,7 @@ export const build = defineCommand({
       .option('--release <n>', 'package release iteration: kubelet 0.nokmem.N, runc-nokmem N', '1')
       .addHelpText(
         'after',
-        '\nSigning key (environment only): NOKMEM_SIGNING_KEY (armored private RSA key) or NOKMEM_SIGNING_KEY_FILE,\nand NOKMEM_SIGNING_PASSPHRASE if it has one. Without a key, a development key is used: NOT FOR PRODUCTION.\nNOKMEM_GO_BUILD_CACHE: where the Go build cache lives (default <cache-dir>/go-build).',
+        '\nSigning key (environment only): NOKMEM_SIGNING_KEY (armored private RSA key) or NOKMEM_SIGNING_KEY_FILE,\nand NOKMEM_SIGNING_PASSPHRASE if it has one. Without a key, a development key is used: NOT FOR PRODUCTION (made once, kept in NOKMEM_DATA_DIR, default ~/.local/share/nokmem).\nNOKMEM_GO_BUILD_CACHE: where the Go build cache lives (default <cache-dir>/go-build).',
       ),
   args: (options: SelectionOptions) => options,
   load: () => import('../commands/build.js'),

@@ -23,7 +23,11 @@ export const publish = defineCommand({
         '--image <image>',
         `image with createrepo_c, gpg and rpm (default ${OFFLINE_IMAGE}, env NOKMEM_PACKAGER_IMAGE)`,
       )
-      .option('--cache-dir <dir>', 'cache (development key, scratch space)', defaultCacheDir(env))
+      .option(
+        '--cache-dir <dir>',
+        'cache (scratch space; the development key is kept in NOKMEM_DATA_DIR)',
+        defaultCacheDir(env),
+      )
       .option('--specs <dir>', 'directory with versions.yaml', DEFAULT_SPECS_DIR)
       .option('--no-functional', 'skip the functional proofs when verifying the packages')
       .option(

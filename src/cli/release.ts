@@ -34,7 +34,11 @@ export const release = defineCommand({
         '--image <image>',
         `image with gpg, to sign SHA256SUMS (default ${OFFLINE_IMAGE}, env NOKMEM_PACKAGER_IMAGE)`,
       )
-      .option('--cache-dir <dir>', 'cache (development key, scratch space for the archives)', defaultCacheDir(env))
+      .option(
+        '--cache-dir <dir>',
+        'cache (scratch space for the archives; the development key is kept in NOKMEM_DATA_DIR)',
+        defaultCacheDir(env),
+      )
       .option('--json', 'print the result as JSON on stdout')
       .addHelpText(
         'after',

@@ -1,5 +1,5 @@
 // The environment the commands read (here, in the commands layer, and nowhere else) and the defaults it gives:
-// images, cache directory, signing key, provenance ids, and which component the options name. Imports nothing
+// images, cache and data directories, signing key, provenance ids, and which component the options name. Imports nothing
 // heavy: the command definitions (src/cli/) use these defaults in --help.
 
 import os from 'node:os';
@@ -61,7 +61,19 @@ export function signingFromEnv(env: CliEnv): SigningConfig {
     armoredKey: env.vars.NOKMEM_SIGNING_KEY || undefined,
     keyFile: env.vars.NOKMEM_SIGNING_KEY_FILE || undefined,
     passphrase: env.vars.NOKMEM_SIGNING_PASSPHRASE || undefined,
+    devKeyDir: path.join(defaultDataDir(env), 'dev-signing-key'),
   };
+}
+
+/**
+ * What nokmem keeps that is not cache (the development signing key): NOKMEM_DATA_DIR, else XDG_DATA_HOME/nokmem,
+ * else ~/.local/share/nokmem.
+ */
+export function defaultDataDir(env: CliEnv): string {
+  return (
+    env.vars.NOKMEM_DATA_DIR ??
+    path.join(env.vars.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'nokmem')
+  );
 }
 
 export function defaultCacheDir(env: CliEnv): string {

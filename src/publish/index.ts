@@ -10,6 +10,7 @@ import { removeOnInterrupt } from '../interrupt.js';
 import type { Logger } from '../log.js';
 import type { Runner } from '../runner.js';
 import { type SigningConfig, prepareSigningKey } from '../signing.js';
+import { devKeyPlace } from '../dev-key.js';
 import { sweepDeadWorkspaces } from '../workspace.js';
 import type { VersionTable } from '../specs.js';
 import { verifyRpm } from '../verify/packages.js';
@@ -61,7 +62,7 @@ export async function publish(
     log: deps.log,
     image: request.image,
     scratchRoot: keyDir,
-    devKeyDir: path.join(request.cacheDir, 'dev-signing-key'),
+    ...devKeyPlace(request.signing, request.cacheDir),
   }).catch(async (error: unknown) => {
     await rm(keyDir, { recursive: true, force: true });
     throw error;

@@ -15,6 +15,7 @@ import { detachedSignatureValid } from '../gpg.js';
 import type { Logger } from '../log.js';
 import { signDetached } from '../rpm/build.js';
 import { PUBLIC_KEY_FILE, type SigningConfig, type SigningKey, prepareSigningKey } from '../signing.js';
+import { devKeyPlace } from '../dev-key.js';
 import { keyFingerprint, verifySums } from '../verify/packages.js';
 import type { ExistingAsset } from './github.js';
 import { type BuildOutput, RELEASE_SUMS, RELEASE_SUMS_SIGNATURE, type ReleaseAsset } from './release-assets.js';
@@ -49,7 +50,7 @@ export async function releaseSigner(request: ReleaseSigningRequest): Promise<Rel
     log: request.log,
     image,
     scratchRoot: request.workDir,
-    devKeyDir: path.join(request.cacheDir, 'dev-signing-key'),
+    ...devKeyPlace(request.signing, request.cacheDir),
   });
   try {
     const shippedKey = request.shippedKey;

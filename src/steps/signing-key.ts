@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { BuildContext } from '../context.js';
 import { startSigningKey } from '../signing.js';
+import { devKeyPlace } from '../dev-key.js';
 import type { Step } from '../step.js';
 import { resultDir, unlessPackaging } from './caches.js';
 
@@ -19,7 +20,7 @@ export const signingKey: Step<BuildContext> = {
       log: ctx.deps.log,
       image: ctx.request.packagerImage,
       scratchRoot: await ctx.workspace.dir(),
-      devKeyDir: path.join(ctx.request.cacheDir, 'dev-signing-key'),
+      ...devKeyPlace(ctx.request.signing, ctx.request.cacheDir),
       // packaging, signing and package verification share one packager container, which reads the results
       session: { readOnly: [path.dirname(resultDir(ctx))] },
     });

@@ -1,10 +1,13 @@
 // src/commands/environment.ts: what the environment gives when an option does not say (images, cache, key, ids).
 
 import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   type CliEnv,
   defaultCacheDir,
+  defaultDataDir,
   packagerImage,
   provenanceIds,
   signingFromEnv,
@@ -28,12 +31,23 @@ describe('the environment of a command', () => {
     assert.equal(defaultCacheDir(env({ XDG_CACHE_HOME: '/x' })), '/x/nokmem');
   });
 
+  it('the data directory (the development key; a cache may be wiped): NOKMEM_DATA_DIR, else XDG_DATA_HOME/nokmem, else ~/.local/share/nokmem', () => {
+    assert.equal(defaultDataDir(env({ NOKMEM_DATA_DIR: '/d', XDG_DATA_HOME: '/x' })), '/d');
+    assert.equal(defaultDataDir(env({ XDG_DATA_HOME: '/x', XDG_CACHE_HOME: '/c' })), '/x/nokmem');
+    assert.equal(defaultDataDir(env({})), path.join(os.homedir(), '.local', 'share', 'nokmem'));
+    assert.equal(signingFromEnv(env({ NOKMEM_DATA_DIR: '/d' })).devKeyDir, '/d/dev-signing-key');
+  });
+
   it('an empty key variable is no key', () => {
-    assert.deepEqual(signingFromEnv(env({ NOKMEM_SIGNING_KEY: '', NOKMEM_SIGNING_KEY_FILE: '/k' })), {
-      armoredKey: undefined,
-      keyFile: '/k',
-      passphrase: undefined,
-    });
+    assert.deepEqual(
+      signingFromEnv(env({ NOKMEM_SIGNING_KEY: '', NOKMEM_SIGNING_KEY_FILE: '/k', NOKMEM_DATA_DIR: '/d' })),
+      {
+        armoredKey: undefined,
+        keyFile: '/k',
+        passphrase: undefined,
+        devKeyDir: '/d/dev-signing-key',
+      },
+    );
   });
 
   it('provenance names the release workflow in GitHub Actions, else the local builder', () => {

@@ -3,6 +3,7 @@
 // as a UsageError, before any step runs; paths are made absolute once; the key comes from the environment only.
 
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { CliEnv } from '../../../src/commands/environment.ts';
@@ -59,7 +60,12 @@ describe('the build request of build and prepare', () => {
       },
     );
     assert.equal(request.goBuildCacheDir, undefined);
-    assert.deepEqual(request.signing, { armoredKey: undefined, keyFile: undefined, passphrase: undefined });
+    assert.deepEqual(request.signing, {
+      armoredKey: undefined,
+      keyFile: undefined,
+      passphrase: undefined,
+      devKeyDir: path.join(os.homedir(), '.local', 'share', 'nokmem', 'dev-signing-key'),
+    });
     assert.deepEqual(request.provenance, { builderId: 'urn:nokmem:builder:local', invocationId: undefined });
   });
 
@@ -116,6 +122,7 @@ describe('the build request of build and prepare', () => {
         NOKMEM_GO_BUILD_CACHE: 'go-cache',
         NOKMEM_SIGNING_KEY: 'armored',
         NOKMEM_SIGNING_PASSPHRASE: 'secret',
+        NOKMEM_DATA_DIR: '/data',
         GITHUB_ACTIONS: 'true',
         GITHUB_SERVER_URL: 'https://github.com',
         GITHUB_REPOSITORY: 'o/n',
@@ -125,7 +132,12 @@ describe('the build request of build and prepare', () => {
     assert.equal(request.image, 'builder:env');
     assert.equal(request.packagerImage, 'packager:env');
     assert.equal(request.goBuildCacheDir, path.resolve('go-cache'));
-    assert.deepEqual(request.signing, { armoredKey: 'armored', keyFile: undefined, passphrase: 'secret' });
+    assert.deepEqual(request.signing, {
+      armoredKey: 'armored',
+      keyFile: undefined,
+      passphrase: 'secret',
+      devKeyDir: '/data/dev-signing-key',
+    });
     assert.deepEqual(request.provenance, {
       builderId: 'https://github.com/o/n/.github/workflows/release.yml',
       invocationId: 'https://github.com/o/n/actions/runs/7',

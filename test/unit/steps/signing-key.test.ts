@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerRun } from '../../../src/docker.ts';
@@ -178,6 +178,35 @@ describe('signing key', () => {
     assert.equal((await again.packages.get('signingKey')).fingerprint, FPR);
     assert.equal((await again.packages.get('signingKey')).publicKeyArmored, PUBLIC);
     assert.deepEqual(none.runs, []);
+  });
+
+  it('the development key is kept where the signing config says (the data directory), and one an earlier nokmem kept in the cache is moved there, not made again', async () => {
+    const { ctx, root } = await context(
+      {},
+      gpgImage(() => true),
+    );
+    const dataKeys = path.join(root, 'data', 'dev-signing-key');
+    const inCache = path.join(ctx.request.cacheDir, 'dev-signing-key');
+    await mkdir(inCache, { recursive: true });
+    await writeFile(path.join(inCache, 'dev-signing-key.asc'), PRIVATE, { mode: 0o600 });
+    await writeFile(
+      path.join(inCache, 'dev-signing-key.json'),
+      JSON.stringify({ fingerprint: FPR, publicKeyArmored: PUBLIC }),
+    );
+    const none = new FakeDocker();
+    const results = newResults();
+    const said: string[] = [];
+    const deps = testDeps(undefined, none);
+    deps.log = { ...deps.log, info: (m: string) => void said.push(m) };
+    const request = { ...ctx.request, signing: { devKeyDir: dataKeys } };
+    await signingKey.run({ ...ctx, request, deps, results, workspace: testWorkspace(request) });
+    assert.equal((await results.packages.get('signingKey')).fingerprint, FPR, 'the same key signs');
+    assert.deepEqual(none.runs, [], 'nothing made, nothing asked');
+    assert.equal(await readFile(path.join(dataKeys, 'dev-signing-key.asc'), 'utf8'), PRIVATE);
+    assert.equal((await stat(path.join(dataKeys, 'dev-signing-key.asc'))).mode & 0o777, 0o600);
+    assert.ok(!existsSync(inCache), 'no second copy of the private key is left in the cache');
+    assert.match(said[0] ?? '', /the development key moved from .*cache.* to .*data/);
+    assert.deepEqual(said.slice(1), [`  key ${FPR} (development key, NOT FOR PRODUCTION)`]);
   });
 
   it('a development key that cannot be made fails where it is awaited, with its cause; nothing kept', async () => {
