@@ -20,7 +20,17 @@ export function nokmemCommand(): { command: string[]; how: string } {
 export function benchEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('NOKMEM_')) env[k] = v;
-  return { ...env, ...extra };
+  return { ...env, ...(dataDir ? { NOKMEM_DATA_DIR: dataDir } : {}), ...extra };
+}
+
+let dataDir: string | undefined;
+
+/**
+ * The data directory of every run from now on (the development key: made once per machine, not per cache), inside
+ * the benchmark's own directory rather than the user's.
+ */
+export function useDataDir(dir: string): void {
+  dataDir = dir;
 }
 
 /** Runs nokmem with these arguments; the output, and the seconds from spawn to exit. */
