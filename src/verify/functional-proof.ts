@@ -79,12 +79,31 @@ const PROOF_SCRIPT = [
   'exit $code',
 ].join('\n');
 
+/**
+ * The proof's verdict, and what the binary printed when it ran: the process runc starts is `/runc --version`, so a
+ * run that got that far printed the binary's version, and the version check needs no container of its own.
+ */
+export interface ProofRun {
+  check: Check;
+  printed?: { stdout: string; stderr: string };
+}
+
 export async function functionalProof(
   binary: string,
   tools: { runner: Runner; docker: DockerEngine; image: string; scratchRoot: string },
-): Promise<Check> {
+): Promise<ProofRun> {
   const cannot = await hostCannotSandbox('memory cgroups');
-  if (cannot) return skipped(NAME, cannot);
+  if (cannot) return { check: skipped(NAME, cannot) };
+  const run = await tracedRun(binary, tools);
+  // what runc prints for --version (a run that failed earlier printed something else, or nothing)
+  const printed = /^runc version /m.test(run.stdout) ? { printed: { stdout: run.stdout, stderr: '' } } : {};
+  return { check: run.check, ...printed };
+}
+
+async function tracedRun(
+  binary: string,
+  tools: { docker: DockerEngine; image: string; scratchRoot: string },
+): Promise<{ check: Check; stdout: string }> {
   const scratch = await mkdtemp(path.join(tools.scratchRoot, '.functional-'));
   const id = `nokmem-verify-${randomBytes(4).toString('hex')}`;
   try {
@@ -109,26 +128,34 @@ export async function functionalProof(
       timeoutMs: 120_000,
     });
     if (run.exitCode === 97 && run.stderr.includes(NO_STRACE))
-      return fail(
-        NAME,
-        `${tools.image} has no strace, so the proof cannot run; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`,
-      );
+      return {
+        stdout: '',
+        check: fail(
+          NAME,
+          `${tools.image} has no strace, so the proof cannot run; rebuild it with \`nokmem builder-image --offline\` (scripts/setup.sh does), or pass --no-functional`,
+        ),
+      };
     const unavailable = sandboxUnavailable(run);
-    if (unavailable) return skipped(NAME, unavailable);
+    if (unavailable) return { stdout: '', check: skipped(NAME, unavailable) };
+    const verdict = (check: Check) => ({ check, stdout: run.stdout });
     const found = readTrace(await readFile(path.join(scratch, 'trace.txt'), 'utf8').catch(() => ''), id);
     if (found.kmemAccess.length) {
-      return fail(NAME, `the binary touched kernel-memory accounting: ${found.kmemAccess[0]?.slice(0, 200)}`);
+      return verdict(fail(NAME, `the binary touched kernel-memory accounting: ${found.kmemAccess[0]?.slice(0, 200)}`));
     }
     if (!found.createdCgroup || !found.setLimit) {
       const why = (run.stderr || run.stdout).trim().split('\n').slice(-2).join(' | ');
-      return fail(
-        NAME,
-        `inconclusive: the run did not create the memory cgroup ${id} with a memory limit (exit ${run.exitCode}${why ? `: ${why}` : ''})`,
+      return verdict(
+        fail(
+          NAME,
+          `inconclusive: the run did not create the memory cgroup ${id} with a memory limit (exit ${run.exitCode}${why ? `: ${why}` : ''})`,
+        ),
       );
     }
-    return pass(
-      NAME,
-      `created the memory cgroup ${id} with a memory limit in a sandbox; none of ${found.syscalls} traced file syscalls touched memory.kmem.*`,
+    return verdict(
+      pass(
+        NAME,
+        `created the memory cgroup ${id} with a memory limit in a sandbox; none of ${found.syscalls} traced file syscalls touched memory.kmem.*`,
+      ),
     );
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import type { DockerEngine } from '../docker.js';
 import { glibcAtMost, readElfLinkage } from '../elf.js';
 import type { Runner } from '../runner.js';
 import type { Component } from '../version.js';
-import { RUNC_PROOF, functionalProof } from './functional-proof.js';
+import { type ProofRun, RUNC_PROOF, functionalProof } from './functional-proof.js';
 import { KUBELET_PROOF, kubeletProof } from './kubelet-proof.js';
 import { type StaticExpectations, staticProof } from './static-proof.js';
 import { type Check, type Verdict, fail, pass, skipped, verdictOf } from './verdict.js';
@@ -130,26 +130,26 @@ export function functionalProofName(component: Component): string {
 
 /** The checks are independent (each reads the binary, or runs it in a container of its own): they run at once. */
 export async function verifyBinary(target: VerifyTarget, tools: VerifyTools): Promise<Verdict> {
+  // runc's functional proof runs `/runc --version` as the process of the container it makes: where it runs, the
+  // version check reads what the binary printed there and starts no container of its own (else, or when the proof
+  // could not get that far, it runs --version in one).
+  const proof = target.component === 'runc' && tools.functional ? runcProof(target.binary, tools) : undefined;
+  proof?.catch(() => undefined);
   const version = async (): Promise<Check> => {
-    const run = target.versionRun ?? (await runVersion(target.binary, target.component, tools.docker, tools.toolImage));
+    const run =
+      target.versionRun ??
+      (await proof?.catch(() => undefined))?.printed ??
+      (await runVersion(target.binary, target.component, tools.docker, tools.toolImage));
     return run.stdout
       ? versionCheck(target.component, target.tag, run.stdout, target.commit, target.version)
       : fail('version string', `${target.component} --version failed: ${run.stderr.slice(0, 300)}`);
   };
   const functional = async (): Promise<Check[]> => {
-    const image = tools.sandboxImage ?? tools.toolImage;
     if (!tools.functional) return [skipped(functionalProofName(target.component), 'turned off with --no-functional')];
-    if (target.component === 'kubelet')
-      return [
-        await kubeletProof(target.binary, target.tag, { docker: tools.docker, image, scratchRoot: tools.scratchRoot }),
-      ];
+    if (proof) return [(await proof).check];
+    const image = tools.sandboxImage ?? tools.toolImage;
     return [
-      await functionalProof(target.binary, {
-        runner: tools.runner,
-        docker: tools.docker,
-        image,
-        scratchRoot: tools.scratchRoot,
-      }),
+      await kubeletProof(target.binary, target.tag, { docker: tools.docker, image, scratchRoot: tools.scratchRoot }),
     ];
   };
   const [el7, versionString, statics, functionals] = await allInOrder<[Check, Check, Check[], Check[]]>(
@@ -159,4 +159,13 @@ export async function verifyBinary(target: VerifyTarget, tools: VerifyTools): Pr
     functional(),
   );
   return verdictOf([el7, versionString, ...statics, ...functionals]);
+}
+
+function runcProof(binary: string, tools: VerifyTools): Promise<ProofRun> {
+  return functionalProof(binary, {
+    runner: tools.runner,
+    docker: tools.docker,
+    image: tools.sandboxImage ?? tools.toolImage,
+    scratchRoot: tools.scratchRoot,
+  });
 }
