@@ -4,7 +4,7 @@
 import type { BuildContext } from '../context.js';
 import { VerificationFailed } from '../errors.js';
 import type { Step } from '../step.js';
-import { verifyBinary } from '../verify/index.js';
+import { allInOrder, verifyBinary } from '../verify/index.js';
 import { toolchainProbe, vendorsJsonIterator } from '../verify/toolchain-probe.js';
 import { failureSummary, verdictOf } from '../verify/verdict.js';
 import { goBuildCache, unlessCached } from './caches.js';
@@ -17,36 +17,38 @@ export const verify: Step<BuildContext> = {
     const { plan, results } = ctx;
     const tree = results.source.get('tree');
     const decision = results.source.get('decision');
-    const verdict = await verifyBinary(
-      {
-        binary: results.binary.get('binary'),
-        component: plan.component,
-        tag: plan.version.tag,
-        commit: plan.source.commit,
-        // what the tree's VERSION file makes it print (runc v1.0.0-rc90 says 1.0.0-rc10), as specs/ expect
-        version: decision.treeBuild?.version ?? plan.reportsVersion,
-        expect: { fsPackage: plan.fsPackage, marker: decision.recipe.marker },
-      },
-      {
-        // The packager session when packaging follows (it serves the commands that do not run the binary).
-        docker: results.packages.maybe('packager') ?? ctx.deps.docker,
-        runner: ctx.deps.runner,
-        toolImage: plan.image,
-        sandboxImage: ctx.request.packagerImage,
-        scratchRoot: await ctx.workspace.dir(),
-        functional: ctx.request.functional,
-      },
+    // The toolchain decision, checked at run time where the tree vendors json-iterator (kubernetes ~1.12-1.22),
+    // while the binary is proven (it compiles a probe of its own in the builder image).
+    const probe = vendorsJsonIterator(tree)
+      ? toolchainProbe(
+          { tree, mountPath: plan.mountPath, image: plan.image, goCache: goBuildCache(ctx) },
+          ctx.deps.docker,
+        )
+      : undefined;
+    const [verdict, probed] = await allInOrder(
+      verifyBinary(
+        {
+          binary: results.binary.get('binary'),
+          component: plan.component,
+          tag: plan.version.tag,
+          commit: plan.source.commit,
+          // what the tree's VERSION file makes it print (runc v1.0.0-rc90 says 1.0.0-rc10), as specs/ expect
+          version: decision.treeBuild?.version ?? plan.reportsVersion,
+          expect: { fsPackage: plan.fsPackage, marker: decision.recipe.marker },
+        },
+        {
+          // The packager session when packaging follows (it serves the commands that do not run the binary).
+          docker: results.packages.maybe('packager') ?? ctx.deps.docker,
+          runner: ctx.deps.runner,
+          toolImage: plan.image,
+          sandboxImage: ctx.request.packagerImage,
+          scratchRoot: await ctx.workspace.dir(),
+          functional: ctx.request.functional,
+        },
+      ),
+      probe ?? Promise.resolve(undefined),
     );
-    // The toolchain decision, checked at run time where the tree vendors json-iterator (kubernetes ~1.12-1.22).
-    const checks = vendorsJsonIterator(tree)
-      ? [
-          ...verdict.checks,
-          await toolchainProbe(
-            { tree, mountPath: plan.mountPath, image: plan.image, goCache: goBuildCache(ctx) },
-            ctx.deps.docker,
-          ),
-        ]
-      : verdict.checks;
+    const checks = probed ? [...verdict.checks, probed] : verdict.checks;
     const final = results.binary.set('verdict', verdictOf(checks));
     for (const check of final.checks) ctx.deps.log.info(`  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`);
     if (!final.ok) {

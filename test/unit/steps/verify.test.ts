@@ -202,6 +202,7 @@ describe('verify', () => {
     const checks = results.binary.get('verdict').checks;
     assert.deepEqual(checks.at(-1) && [checks.at(-1)!.name, checks.at(-1)!.status], [PROBE_NAME, 'pass']);
     const probe = fake.runs.find((r) => r.command[0] === 'sh' && /jsonprobe/.test(r.command[2] ?? ''))!;
+    assert.equal(fake.runs[0], probe, 'started with the proofs, not after them');
     assert.equal(probe.image, p.image);
     assert.deepEqual(
       probe.mounts.map((m) => [m.host, m.container]),
