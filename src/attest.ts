@@ -4,7 +4,8 @@
 // inputs, so a rebuild writes the same bytes.
 
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { BuildRecord } from './context.js';
 import { NOKMEM_VERSION } from './meta.js';
@@ -12,9 +13,20 @@ import type { VendoredModule } from './vendored.js';
 
 export const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
-export async function sha256sums(files: string[]): Promise<string> {
+/** The sha256 of a file, read as a stream (a kubelet is 100 MB). */
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/** SHA256SUMS of the files; `digest` may answer from digests already taken. */
+export async function sha256sums(
+  files: string[],
+  digest: (file: string) => Promise<string> = sha256File,
+): Promise<string> {
   const lines: string[] = [];
-  for (const file of [...files].sort()) lines.push(`${sha256(await readFile(file))}  ${path.basename(file)}`);
+  for (const file of [...files].sort()) lines.push(`${await digest(file)}  ${path.basename(file)}`);
   return `${lines.join('\n')}\n`;
 }
 

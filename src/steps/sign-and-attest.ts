@@ -1,9 +1,9 @@
 // Step: sign the RPMs (v4 header + v3 header/payload signatures), then write the attestations — an SBOM of the
 // binary, a provenance statement, the public key — and SHA256SUMS of everything with its detached signature.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { provenance, sha256, sha256sums, spdxSbom } from '../attest.js';
+import { provenance, sha256File, sha256sums, spdxSbom } from '../attest.js';
 import type { Artifact, BuildContext } from '../context.js';
 import { hostMount } from '../docker.js';
 import { signDetached, signRpms } from '../rpm/build.js';
@@ -28,6 +28,15 @@ export const signAndAttest: Step<BuildContext> = {
     const rpms = [rpm.path];
     const binary = binaryOf(results.binary.get('result')).path;
     const probe = hostMount(binary, true);
+    // Each file is hashed once: the binary (while the packages are signed) for the SBOM, the provenance and
+    // SHA256SUMS, each signed package, once signed, for the last two.
+    const digests = new Map<string, Promise<string>>();
+    const digestOf = (file: string): Promise<string> => {
+      const known = digests.get(file) ?? sha256File(file);
+      digests.set(file, known);
+      return known;
+    };
+    digestOf(binary).catch(() => undefined);
     // The Go build information (for the SBOM) is read while the packages are signed: it reads only the binary.
     const [goVersion] = await allInOrder(
       docker.run({
@@ -45,7 +54,7 @@ export const signAndAttest: Step<BuildContext> = {
       made.push({ name, path: path.join(dir, name), kind });
     };
 
-    const binarySha = sha256(await readFile(binary));
+    const binarySha = await digestOf(binary);
     const base = `${plan.binaryName}-${plan.version.tag}`;
     await write(
       `${base}.spdx.json`,
@@ -55,7 +64,7 @@ export const signAndAttest: Step<BuildContext> = {
     await write(PUBLIC_KEY_FILE, 'public-key', key.publicKeyArmored);
 
     const subjects = [];
-    for (const f of [...rpms, binary]) subjects.push({ name: path.basename(f), sha256: sha256(await readFile(f)) });
+    for (const f of [...rpms, binary]) subjects.push({ name: path.basename(f), sha256: await digestOf(f) });
     const statement = provenance({
       record,
       subjects,
@@ -71,7 +80,7 @@ export const signAndAttest: Step<BuildContext> = {
       .get('result')
       .filter((a) => a.kind !== 'modules')
       .map((a) => a.path);
-    await write('SHA256SUMS', 'sums', await sha256sums([...made.map((a) => a.path), ...result]));
+    await write('SHA256SUMS', 'sums', await sha256sums([...made.map((a) => a.path), ...result], digestOf));
     await signDetached(path.join(dir, 'SHA256SUMS'), key);
     made.push({ name: 'SHA256SUMS.asc', path: path.join(dir, 'SHA256SUMS.asc'), kind: 'sums-signature' });
     results.packages.set('packages', made);
