@@ -128,7 +128,10 @@ export function functionalProofName(component: Component): string {
   return component === 'kubelet' ? KUBELET_PROOF : RUNC_PROOF;
 }
 
-/** The checks are independent (each reads the binary, or runs it in a container of its own): they run at once. */
+/**
+ * The checks are independent (each reads the binary, or runs it in a container of its own): they run at once; runc's
+ * version check reads what its functional proof's run printed, when there is one.
+ */
 export async function verifyBinary(target: VerifyTarget, tools: VerifyTools): Promise<Verdict> {
   // runc's functional proof runs `/runc --version` as the process of the container it makes: where it runs, the
   // version check reads what the binary printed there and starts no container of its own (else, or when the proof
