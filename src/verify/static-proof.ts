@@ -146,8 +146,12 @@ const SYMBOLS_SCRIPT = [
   'exec go tool objdump -s "$2" "$1"',
 ].join('\n');
 
-/** The disassembly of one function in `go tool objdump` output that may hold several ("TEXT <symbol>(SB) ..."). */
+/**
+ * The disassembly of one function in `go tool objdump` output that may hold several ("TEXT <symbol>(SB) ...", as
+ * every Go since 1.5 heads each function); output without such headers is taken whole, as it was before.
+ */
 export function disassemblyOf(objdump: string, symbol: string): string {
+  if (!/^TEXT /m.test(objdump)) return objdump;
   const sections = objdump.split(/^(?=TEXT )/m);
   return sections.find((s) => s.startsWith(`TEXT ${symbol}(SB)`)) ?? '';
 }

@@ -45,6 +45,12 @@ describe('static proof parsers', () => {
     assert.match(disassemblyOf(dis, vendored), /TESTQ/);
     assert.equal(kmemCalls(disassemblyOf(dis, other)).length, 1);
     assert.equal(disassemblyOf(dis, `${FS}.(*MemoryGroup).Set`), '');
+    // a disassembly without function headers is one function's, whole
+    const bare = dis
+      .split('\n')
+      .filter((l) => !l.startsWith('TEXT '))
+      .join('\n');
+    assert.equal(kmemCalls(disassemblyOf(bare, vendored)).length, 1);
   });
 
   it('fails on the kmem file name and requires the marker where the era has it', () => {
