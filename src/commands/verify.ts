@@ -42,7 +42,7 @@ export async function run(args: VerifyArgs, deps: CommandDeps): Promise<void> {
 }
 
 async function verifyPackaged(deps: CommandDeps, target: string, file: string, options: VerifyOptions): Promise<void> {
-  const { env, docker, runner } = deps;
+  const { env, docker } = deps;
   if (!options.key)
     throw new UsageError(
       `verifying ${target} needs the project's public key: pass --key RPM-GPG-KEY-nokmem (a key shipped next to the packages proves nothing)`,
@@ -52,7 +52,6 @@ async function verifyPackaged(deps: CommandDeps, target: string, file: string, o
   await docker.sweepDeadContainers();
   const report = await verifyPackageDir(file, path.resolve(options.key), {
     docker,
-    runner,
     image: packagerImage(env, options.image),
     scratchRoot: os.tmpdir(),
     functional: options.functional,
@@ -85,7 +84,7 @@ async function forksFor(options: VerifyOptions): Promise<ForkSpecs> {
 }
 
 async function verifyBare(deps: CommandDeps, target: string, file: string, options: VerifyOptions): Promise<void> {
-  const { env, docker, runner } = deps;
+  const { env, docker } = deps;
   let claim: Claim | undefined;
   if (options.kubelet || options.runc) {
     const { component, version } = selectComponent(options);
@@ -96,7 +95,6 @@ async function verifyBare(deps: CommandDeps, target: string, file: string, optio
   await docker.sweepDeadContainers();
   const tools = {
     docker,
-    runner,
     toolImage: toolImage(env, options.image),
     sandboxImage: packagerImage(env),
     scratchRoot: os.tmpdir(),

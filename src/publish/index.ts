@@ -72,7 +72,6 @@ export async function publish(
     await writeFile(publicKey, key.publicKeyArmored);
     const tools = {
       docker: deps.docker,
-      runner: deps.runner,
       image: request.image,
       scratchRoot: workDir,
       functional: request.functional,

@@ -37,7 +37,6 @@ export const verifyPackages: Step<BuildContext> = {
       cleanup.push(trusted);
       const report = await verifyPackageDir(staged, trusted, {
         docker,
-        runner: ctx.deps.runner,
         image: ctx.request.packagerImage,
         scratchRoot: workspace,
         functional: ctx.request.functional,

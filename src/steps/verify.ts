@@ -39,7 +39,6 @@ export const verify: Step<BuildContext> = {
         {
           // The packager session when packaging follows (it serves the commands that do not run the binary).
           docker: results.packages.maybe('packager') ?? ctx.deps.docker,
-          runner: ctx.deps.runner,
           toolImage: plan.image,
           sandboxImage: ctx.request.packagerImage,
           scratchRoot: await ctx.workspace.dir(),

@@ -14,7 +14,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DockerEngine } from '../docker.js';
-import type { Runner } from '../runner.js';
 import { REMOUNT_CGROUPS, hostCannotSandbox, sandboxOptions, sandboxUnavailable } from './sandbox.js';
 import { type Check, fail, pass, skipped } from './verdict.js';
 
@@ -90,7 +89,7 @@ export interface ProofRun {
 
 export async function functionalProof(
   binary: string,
-  tools: { runner: Runner; docker: DockerEngine; image: string; scratchRoot: string },
+  tools: { docker: DockerEngine; image: string; scratchRoot: string },
 ): Promise<ProofRun> {
   const cannot = await hostCannotSandbox('memory cgroups');
   if (cannot) return { check: skipped(NAME, cannot) };

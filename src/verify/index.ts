@@ -4,7 +4,6 @@
 
 import type { DockerEngine } from '../docker.js';
 import { glibcAtMost, readElfLinkage } from '../elf.js';
-import type { Runner } from '../runner.js';
 import type { Component } from '../version.js';
 import { type ProofRun, RUNC_PROOF, functionalProof } from './functional-proof.js';
 import { KUBELET_PROOF, kubeletProof } from './kubelet-proof.js';
@@ -57,7 +56,6 @@ export async function runVersion(
 
 export interface VerifyTools {
   docker: DockerEngine;
-  runner: Runner;
   /** An image with a Go toolchain (go tool nm / objdump) to inspect the binary in. */
   toolImage: string;
   /** nokmem's own image (it has strace and containerd) for the sandboxed functional proofs; default toolImage. A
@@ -166,7 +164,6 @@ export async function verifyBinary(target: VerifyTarget, tools: VerifyTools): Pr
 
 function runcProof(binary: string, tools: VerifyTools): Promise<ProofRun> {
   return functionalProof(binary, {
-    runner: tools.runner,
     docker: tools.docker,
     image: tools.sandboxImage ?? tools.toolImage,
     scratchRoot: tools.scratchRoot,

@@ -9,7 +9,6 @@ import { parseSha256sums, sha256 } from '../attest.js';
 import { type DockerEngine, hostMount } from '../docker.js';
 import { InputError } from '../errors.js';
 import { detachedSignatureValid } from '../gpg.js';
-import type { Runner } from '../runner.js';
 import { componentOfPackage } from '../rpm/build.js';
 import { readNevra } from '../rpm/header.js';
 import { elfChecks, fileNameCheck, inspectRpm, rpmChecks } from './rpm.js';
@@ -54,7 +53,6 @@ export interface PackageExpectation {
 
 export interface PackageVerifyTools {
   docker: DockerEngine;
-  runner: Runner;
   image: string;
   scratchRoot: string;
   functional: boolean;
@@ -161,7 +159,6 @@ export async function verifyRpm(
       },
       {
         docker: tools.docker,
-        runner: tools.runner,
         toolImage: tools.image,
         scratchRoot: tools.scratchRoot,
         functional: tools.functional,

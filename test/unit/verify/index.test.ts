@@ -79,7 +79,7 @@ describe('verifyBinary: the version from the functional proof', () => {
         commit: COMMIT,
         expect: { fsPackage: FS, marker: false },
       },
-      { docker, runner: realRunner, toolImage: 'tool', scratchRoot: dir, functional: true },
+      { docker, toolImage: 'tool', scratchRoot: dir, functional: true },
     );
     return { verdict, docker };
   }
