@@ -3,22 +3,13 @@
 // statement (in-toto Statement v1 with a SLSA v1 provenance predicate). All are pure functions of their
 // inputs, so a rebuild writes the same bytes.
 
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { sha256File } from './digest.js';
 import path from 'node:path';
 import type { BuildRecord } from './context.js';
 import { NOKMEM_VERSION } from './meta.js';
 import type { VendoredModule } from './vendored.js';
 
-export const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
-
-/** The sha256 of a file, read as a stream (a kubelet is 100 MB). */
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
-}
+export { sha256, sha256File } from './digest.js';
 
 /** SHA256SUMS of the files; `digest` may answer from digests already taken. */
 export async function sha256sums(

@@ -3,11 +3,9 @@
 // An offline builder image says which tools it carries in a label written when it was made (checked in its root
 // file system), valid only for the one layer it was made of: a fresh cache starts no container to ask either.
 
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { sha256File } from './digest.js';
 import { writeFileAtomically } from './atomic-dir.js';
 import type { ContainerResult, ContainerRun } from './containers.js';
 import type { Runner } from './runner.js';
@@ -35,14 +33,12 @@ export async function toolsLabel(runner: Runner, rootfs: string, searchPath: str
     [rootfs, '/usr/bin/env', `PATH=${searchPath}`, '/bin/sh', '-c', script, 'check-tools', ...tools],
     { purpose: 'list the tools in the root file system' },
   );
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(archive), hash);
   const present = found.stdout
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
     .sort();
-  return `${present.join(',')}@sha256:${hash.digest('hex')}`;
+  return `${present.join(',')}@sha256:${await sha256File(archive)}`;
 }
 
 /**

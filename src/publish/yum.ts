@@ -7,7 +7,6 @@
 //          may still ask for), and last the `repodata` symlink swapped by rename(2): a client sees the old
 //          repository or the new one, never a mix. An interrupted publish leaves the previous generation live.
 
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import {
   copyFile,
@@ -35,6 +34,7 @@ import { PUBLIC_KEY_FILE } from '../signing.js';
 import { linkName, partialName, stagingName, sweepDeadPublishes } from './leftovers.js';
 import { acquireLock } from './lock.js';
 import { rpmvercmp } from '../rpm/vercmp.js';
+import { sha256File } from '../digest.js';
 
 export { rpmvercmp };
 
@@ -81,11 +81,6 @@ export interface PublishResult {
   removed: string[];
   generation: string;
 }
-
-const sha256 = async (file: string) =>
-  createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex');
 
 /** The test hook: exit at the point as a crash would, or (`<point>:hold`) wait there to be killed. */
 async function crash(options: PublishOptions, point: CrashPoint): Promise<void> {
@@ -154,7 +149,7 @@ export async function publishToRepo(options: PublishOptions): Promise<PublishRes
       const id = `${nevr(pkg)}.${pkg.arch}`;
       const target = published.get(id) ?? path.join(repo, 'Packages', canonicalFileName(pkg));
       if (published.has(id) || existsSync(target)) {
-        if ((await sha256(target)) === (await sha256(pkg.rpm))) {
+        if ((await sha256File(target)) === (await sha256File(pkg.rpm))) {
           if (!result.unchanged.includes(path.basename(target))) result.unchanged.push(path.basename(target));
           continue;
         }
