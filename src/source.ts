@@ -177,7 +177,8 @@ export class SourceCache {
         purpose: 'read the source tree',
       });
       await mkdir(dir, { recursive: true });
-      // one worker per core (git's parallel checkout): a kubernetes tree is ~25,000 files, ~2x faster on two cores
+      // one worker per core (git's parallel checkout): a kubernetes tree is ~25,000 files, written in 1.15 s instead
+      // of 1.6 s on two cores (measured on tmpfs; on this project's test machine's disk the noise is larger than that)
       await this.runner.run(
         'git',
         [
