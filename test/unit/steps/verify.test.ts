@@ -60,7 +60,13 @@ const nm = (kmem: boolean) =>
     ...(kmem ? [`  4a3000 T ${FS}.EnableKernelMemoryAccounting`] : []),
   ].join('\n');
 
-function engine(options: { version: string; kmem?: boolean; probe?: ContainerScript['result'] }) {
+function engine(options: {
+  version: string;
+  kmem?: boolean;
+  probe?: ContainerScript['result'];
+  /** Awaited before the symbols are listed (to see what else has started by then). */
+  beforeSymbols?: () => Promise<void>;
+}) {
   return new FakeDocker({
     engine: '27.0.0',
     containers: [
@@ -68,7 +74,10 @@ function engine(options: { version: string; kmem?: boolean; probe?: ContainerScr
       // one container lists the symbols, then disassembles every Apply (none here: nothing after the separator)
       {
         command: ['sh', '-c', /go tool nm/],
-        result: { stdout: `${nm(options.kmem ?? false)}\n${DISASSEMBLY_FOLLOWS}\n` },
+        result: async () => {
+          await options.beforeSymbols?.();
+          return { stdout: `${nm(options.kmem ?? false)}\n${DISASSEMBLY_FOLLOWS}\n` };
+        },
       },
       { command: ['sh', '-c', /go build -o \/tmp\/jsonprobe/], result: options.probe ?? {} },
     ],
@@ -83,6 +92,7 @@ async function verifying(
     packager?: FakeDocker;
     jsonIterator?: boolean;
     probe?: ContainerScript['result'];
+    beforeSymbols?: () => Promise<void>;
   } = {},
 ) {
   const root = await tempDir('nokmem-verify-');
@@ -100,6 +110,7 @@ async function verifying(
     version: options.version ?? `runc version 1.0.0-rc5\ncommit: ${p.source.commit}\nspec: 1.0.0\n`,
     kmem: options.binary === 'kmem',
     probe: options.probe,
+    beforeSymbols: options.beforeSymbols,
   });
   const lines: string[] = [];
   const deps = { ...testDeps(undefined, fake), log: { ...silentLogger, info: (m: string) => void lines.push(m) } };
@@ -194,15 +205,30 @@ describe('verify', () => {
   });
 
   it('a tree that vendors json-iterator: the toolchain probe is one more check, in the builder image', async () => {
+    // The static proof answers only once the probe has started (or after 5 s): run after the proofs, it would not have.
+    let probeStarted = () => {};
+    const started = new Promise<void>((done) => (probeStarted = done));
+    let probeRanAlongside = false;
     const { ctx, results, fake, p, tree } = await verifying({
       jsonIterator: true,
-      probe: { stdout: '{"kmem":"off","nokmem":"probe"}\n' },
+      probe: () => {
+        probeStarted();
+        return { stdout: '{"kmem":"off","nokmem":"probe"}\n' };
+      },
+      beforeSymbols: async () => {
+        let timer: NodeJS.Timeout | undefined;
+        probeRanAlongside = await Promise.race([
+          started.then(() => true),
+          new Promise<boolean>((done) => (timer = setTimeout(() => done(false), 5000))),
+        ]);
+        clearTimeout(timer);
+      },
     });
     await verify.run(ctx);
     const checks = results.binary.get('verdict').checks;
     assert.deepEqual(checks.at(-1) && [checks.at(-1)!.name, checks.at(-1)!.status], [PROBE_NAME, 'pass']);
     const probe = fake.runs.find((r) => r.command[0] === 'sh' && /jsonprobe/.test(r.command[2] ?? ''))!;
-    assert.equal(fake.runs[0], probe, 'started with the proofs, not after them');
+    assert.ok(probeRanAlongside, 'started with the proofs, not after them');
     assert.equal(probe.image, p.image);
     assert.deepEqual(
       probe.mounts.map((m) => [m.host, m.container]),
